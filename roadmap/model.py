@@ -1,0 +1,245 @@
+"""The domain: levels, tiers, stages, requirements, vendors, snapshots.
+
+Level order, scores and the words spreadsheets use for them are defined here once.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass, field, fields
+
+
+def normalise_word(text: str) -> str:
+    """Lower-case, accents and punctuation folded away: how we compare user words."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def slug(text: str) -> str:
+    """A vendor key from a name: ``Amazon SageMaker`` -> ``amazon-sagemaker``."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class Level(enum.Enum):
+    """A vendor's support for one requirement, strongest first."""
+
+    GA = "ga"
+    PREVIEW = "preview"
+    PARTIAL = "partial"
+    PARTNER = "partner"
+    PLANNED = "planned"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+    @property
+    def strength(self) -> int:
+        """Higher is stronger; ``unknown`` is weakest so any assessment beats it."""
+        return len(LEVEL_ORDER) - LEVEL_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, word: object) -> "Level":
+        """The level a spreadsheet word means; ValueError listing the accepted words."""
+        if word is None:
+            return cls.UNKNOWN
+        text = str(word).strip()
+        key = text.lower()
+        if key in _LEVEL_WORDS:
+            return _LEVEL_WORDS[key]
+        folded = normalise_word(text)
+        if folded in _LEVEL_FOLDED:
+            return _LEVEL_FOLDED[folded]
+        raise ValueError(f"unknown level {text!r} (expected one of: {accepted_level_words()})")
+
+
+LEVEL_ORDER = list(Level)
+
+LEVEL_SYNONYMS: dict[Level, tuple[str, ...]] = {
+    Level.GA: ("yes", "y", "available", "generally available", "✓", "✔", "x"),
+    Level.PREVIEW: ("beta", "pre-ga", "public preview", "private preview"),
+    Level.PARTIAL: ("limited", "some"),
+    Level.PARTNER: ("third-party", "via partner", "oss", "open source"),
+    Level.PLANNED: ("announced", "roadmap", "coming soon"),
+    Level.NONE: ("no", "n", "✗", "✘", "-", "—"),
+    Level.UNKNOWN: ("", "?", "tbd", "n/a"),
+}
+
+_LEVEL_WORDS = {w: lvl for lvl, words in LEVEL_SYNONYMS.items() for w in (lvl.value, *words)}
+_LEVEL_FOLDED = {normalise_word(w): lvl for w, lvl in _LEVEL_WORDS.items() if normalise_word(w)}
+
+DEFAULT_SCORES: dict[Level, float] = {
+    Level.GA: 1.0,
+    Level.PREVIEW: 0.5,
+    Level.PARTIAL: 0.5,
+    Level.PARTNER: 0.5,
+    Level.PLANNED: 0.0,
+    Level.NONE: 0.0,
+    Level.UNKNOWN: 0.0,
+}
+
+
+def accepted_level_words() -> str:
+    return ", ".join(
+        f"{lvl.value} ({'/'.join(w for w in words if w) or 'empty'})"
+        for lvl, words in LEVEL_SYNONYMS.items()
+    )
+
+
+class Tier(enum.Enum):
+    TABLE_STAKES = "table-stakes"
+    BEST_IN_CLASS = "best-in-class"
+
+    @classmethod
+    def parse(cls, word: object) -> "Tier":
+        folded = normalise_word(str(word))
+        for tier, words in _TIER_SYNONYMS.items():
+            if folded in words:
+                return tier
+        valid = ", ".join(t.value for t in cls)
+        raise ValueError(f"unknown tier {str(word).strip()!r} (expected one of: {valid})")
+
+
+_TIER_SYNONYMS = {
+    Tier.TABLE_STAKES: {
+        "tablestakes", "tablestake", "ts", "basic", "base", "core", "essential", "musthave",
+        "baseline", "standard",
+    },
+    Tier.BEST_IN_CLASS: {
+        "bestinclass", "bic", "best", "advanced", "differentiator", "differentiating",
+        "bold", "premium",
+    },
+}
+
+BIG_EIGHT = (
+    "data collection",
+    "data processing",
+    "feature engineering",
+    "data labeling",
+    "model design",
+    "model training",
+    "model optimization",
+    "model deployment & monitoring",
+)
+
+# Words teams use for the Big Eight; a custom stage list matches by its own names only.
+STAGE_SYNONYMS = {
+    "data collection": ("collection", "data ingestion", "ingestion", "data acquisition"),
+    "data processing": ("processing", "data prep", "data preparation", "etl", "data engineering"),
+    "feature engineering": ("features", "feature store", "feature eng"),
+    "data labeling": ("labeling", "labelling", "data labelling", "annotation", "data annotation"),
+    "model design": ("design", "modeling", "modelling", "model development", "experimentation"),
+    "model training": ("training", "train"),
+    "model optimization": ("optimization", "optimisation", "model optimisation", "tuning"),
+    "model deployment & monitoring": (
+        "deployment", "deploy", "monitoring", "serving", "model deployment",
+        "model monitoring", "deployment & monitoring", "deployment and monitoring",
+        "model deployment and monitoring", "inference",
+    ),
+}
+
+PRIORITIES = ("high", "medium", "low")
+_PRIORITY_SYNONYMS = {
+    "high": ("p0", "p1", "must", "musthave", "critical", "h", "1"),
+    "medium": ("p2", "should", "shouldhave", "med", "m", "normal", "2"),
+    "low": ("p3", "p4", "could", "couldhave", "nicetohave", "l", "3"),
+}
+
+
+def parse_priority(word: object) -> str | None:
+    """``high``/``medium``/``low`` from the words teams use; None when empty."""
+    if word is None or str(word).strip() == "":
+        return None
+    folded = normalise_word(str(word))
+    for key, words in _PRIORITY_SYNONYMS.items():
+        if folded == key or folded in words:
+            return key
+    raise ValueError(
+        f"unknown priority {str(word).strip()!r} (expected one of: {', '.join(PRIORITIES)})"
+    )
+
+
+class Stages:
+    """A roadmap's stages, matched case-insensitively and by synonyms."""
+
+    def __init__(self, names: list[str] | tuple[str, ...]) -> None:
+        self.names = list(names)
+        self._lookup: dict[str, str] = {}
+        for name in self.names:
+            self._lookup[normalise_word(name)] = name
+            for word in STAGE_SYNONYMS.get(name.lower(), ()):
+                self._lookup.setdefault(normalise_word(word), name)
+
+    def parse(self, word: object) -> str:
+        name = self._lookup.get(normalise_word(str(word)))
+        if name is None:
+            raise ValueError(
+                f"unknown stage {str(word).strip()!r} (expected one of: {'; '.join(self.names)})"
+            )
+        return name
+
+    def index(self, name: str) -> int:
+        return self.names.index(name) if name in self.names else len(self.names)
+
+
+ACTIVE = "open"
+RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One required feature, as the roadmap states it."""
+
+    id: str
+    title: str
+    stage: str
+    tier: Tier
+    priority: str | None = None
+    target: str | None = None  # YYYY-MM
+    status: str = ACTIVE
+    owner: str | None = None
+    requested_by: str | None = None
+    description: str | None = None
+    notes: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The spec's JSON keys, tier as its key."""
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row["tier"] = self.tier.value
+        return row
+
+
+REQUIREMENT_FIELDS = tuple(f.name for f in fields(Requirement))
+VENDOR_KINDS = ("end-to-end", "best-of-breed", "open-source", "in-house")
+
+
+@dataclass(frozen=True)
+class Vendor:
+    key: str
+    name: str
+    kind: str = "end-to-end"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one snapshot says of one requirement."""
+
+    requirement: str
+    level: Level
+    product: str | None = None
+    evidence: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A vendor's offer at one date; never changed once stored."""
+
+    vendor: str
+    as_of: str  # YYYY-MM-DD
+    source: str | None
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def level(self, requirement_id: str) -> Level:
+        entry = self.entries.get(requirement_id)
+        return entry.level if entry else Level.UNKNOWN

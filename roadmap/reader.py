@@ -1,0 +1,341 @@
+"""Reading spreadsheets: the only module that opens input files.
+
+It treats every file as untrusted (zip sizes and XML prologs are checked before
+openpyxl parses anything), chooses the sheet, finds the header row below any title
+rows, collects labelled cells (``Vendor:``, ``As of:``) above it, and hands back the
+rows with what is needed to name each cell in an error.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+from .errors import RoadmapError
+
+HEADER_SEARCH_ROWS = 50
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds checked from the zip directory before any XML is parsed."""
+
+    max_member_bytes: int = 256 * 1024 * 1024
+    max_total_bytes: int = 1024 * 1024 * 1024
+    max_ratio: float = 200.0
+    ratio_applies_above: int = 1024 * 1024
+    max_members: int = 10_000
+
+
+class Row(NamedTuple):
+    number: int  # 1-based sheet row
+    values: tuple
+    bold: tuple | None  # per cell, None for CSV (no formatting)
+
+
+@dataclass
+class Table:
+    """A sheet below its header row, with the labelled cells found above it."""
+
+    file: str
+    sheet: str | None
+    header_row: int
+    header: tuple
+    rows: list[Row]
+    labels: dict[str, tuple[object, str]] = field(default_factory=dict)
+    sheet_names: list[str] = field(default_factory=list)
+
+    def where(self, row: int, column: int | None = None) -> str:
+        """``file.xlsx:Sheet!D14`` (column 0-based), or ``file.xlsx:Sheet!14`` for a row."""
+        cell = f"{column_letter(column)}{row}" if column is not None else str(row)
+        if self.sheet is None:
+            return f"{self.file}:{cell}"
+        sheet = self.sheet
+        if not re.fullmatch(r"\w+", sheet):
+            sheet = "'" + sheet.replace("'", "''") + "'"
+        return f"{self.file}:{sheet}!{cell}"
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_table(
+    path: str,
+    header_score: Callable[[tuple], int],
+    *,
+    sheet: str | None = None,
+    preferred_sheet: str = "Requirements",
+    limits: ZipLimits = ZipLimits(),
+) -> Table:
+    """Read the sheet a user means and split it at its header row.
+
+    ``header_score`` counts the cells of a row that name a known field; the header is
+    the first row scoring 2 or more (else the first scoring 1) within the first rows.
+    Raises RoadmapError naming the file for anything that is not a readable sheet.
+    """
+    display = str(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except FileNotFoundError:
+        raise RoadmapError(f"{display}: no such file") from None
+    except IsADirectoryError:
+        raise RoadmapError(f"{display}: is a folder, not a spreadsheet") from None
+    except OSError as exc:
+        raise RoadmapError(f"{display}: cannot read ({exc.strerror})") from None
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RoadmapError(f"{display}: {_describe_ole(path)}")
+    if head == b"":
+        raise RoadmapError(f"{display}: the file is empty")
+    if os.path.splitext(display)[1].lower() in (".xlsx", ".xlsm", ".xls"):
+        raise RoadmapError(f"{display}: not a spreadsheet (the file is not an Excel workbook)")
+    return _read_csv(path, display, header_score, sheet)
+
+
+def _describe_ole(path: str) -> str:
+    with open(path, "rb") as handle:
+        data = handle.read(1024 * 1024)
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return "the workbook is password-protected; remove the password in Excel and save again"
+    return "an old Excel .xls workbook; open it in Excel or LibreOffice and save it as .xlsx"
+
+
+def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:
+    """Refuse zip bombs and XML with a DOCTYPE before any parser sees the file."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise RoadmapError(f"{display}: not a spreadsheet (damaged or not a zip file)") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits.max_members:
+            raise RoadmapError(f"{display}: refused: {len(members)} parts in the package")
+        total = 0
+        for member in members:
+            total += member.file_size
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > limits.max_member_bytes or (
+                member.file_size > limits.ratio_applies_above and ratio > limits.max_ratio
+            ):
+                raise RoadmapError(
+                    f"{display}: refused: part {member.filename} would inflate to "
+                    f"{member.file_size:,} bytes (ratio {ratio:.0f}:1), a likely zip bomb"
+                )
+        if total > limits.max_total_bytes:
+            raise RoadmapError(
+                f"{display}: refused: the package would inflate to {total:,} bytes"
+            )
+        if "xl/workbook.xml" not in archive.namelist():
+            raise RoadmapError(f"{display}: not a spreadsheet (a zip file without a workbook)")
+        for member in members:
+            if member.filename.endswith((".xml", ".rels", ".vml")):
+                _check_prolog(archive, member, display)
+
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) -> None:
+    """OOXML parts never declare a DTD; one that does is an entity-expansion attack."""
+    seen = b""
+    with archive.open(member) as stream:
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            seen += chunk
+            match = _ROOT_START.search(seen)
+            if match:
+                seen = seen[: match.start()]
+                break
+            if len(seen) > 1024 * 1024:
+                break
+    if b"<!doctype" in seen.lower() or b"<!entity" in seen.lower():
+        raise RoadmapError(
+            f"{display}: refused: part {member.filename} declares XML entities "
+            "(an entity-expansion attack, or not an Excel file)"
+        )
+
+
+def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits) -> Table:
+    check_zip(path, display, limits)
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
+    except RoadmapError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for damaged packages
+        raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+    try:
+        names = book.sheetnames
+        worksheet = book[_choose_sheet(book, display, sheet, preferred_sheet)]
+        try:
+            scanned = _scan_xlsx_rows(worksheet)
+            return _split(display, worksheet.title, scanned, header_score, names)
+        except RoadmapError:
+            raise
+        except Exception as exc:
+            raise RoadmapError(
+                f"{display}:{worksheet.title}: cannot read the sheet ({_reason(exc)})"
+            ) from None
+    finally:
+        book.close()
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _choose_sheet(book, display: str, sheet: str | None, preferred: str) -> str:
+    names = book.sheetnames
+    if sheet is not None:
+        for name in names:
+            if name == sheet or name.lower() == sheet.lower():
+                return name
+        raise RoadmapError(
+            f"{display}: no sheet named {sheet!r} (sheets: {', '.join(names)}); "
+            "use --sheet NAME with one of those"
+        )
+    for name in names:
+        if name.lower() == preferred.lower():
+            return name
+    for name in names:
+        if book[name].sheet_state == "visible":
+            return name
+    raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
+
+
+def _scan_xlsx_rows(worksheet) -> list[Row]:
+    """Rows with their values and, per cell, whether the text is bold."""
+    fonts = worksheet.parent._fonts
+    bold_by_font: dict[int, bool] = {}
+    rows: list[Row] = []
+    for cells in worksheet.iter_rows():
+        values = []
+        bold = []
+        number = None
+        for cell in cells:
+            value = getattr(cell, "value", None)
+            values.append(value)
+            if value is None:
+                bold.append(False)
+                continue
+            if number is None:
+                number = cell.row
+            font_id = cell.style_array.fontId if cell.has_style else 0
+            is_bold = bold_by_font.get(font_id)
+            if is_bold is None:
+                is_bold = bool(fonts[font_id].b) if font_id < len(fonts) else False
+                bold_by_font[font_id] = is_bold
+            bold.append(is_bold)
+        if number is None:
+            continue  # an empty row
+        rows.append(Row(number, tuple(values), tuple(bold)))
+    return rows
+
+
+def _read_csv(path, display, header_score, sheet) -> Table:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if b"\x00" in data[:4096]:
+        raise RoadmapError(f"{display}: not a spreadsheet (binary data, not CSV text)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RoadmapError(
+            f"{display}: not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' or .xlsx"
+        ) from None
+    if not text.strip():
+        raise RoadmapError(f"{display}: the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    rows = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            values = tuple(v if v.strip() else None for v in record)
+            if any(v is not None for v in values):
+                rows.append(Row(number, values, None))
+    except csv.Error as exc:
+        raise RoadmapError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
+    return _split(display, None, rows, header_score, [])
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that gives the most columns consistently over the first lines."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_columns = ",", 0
+    for delimiter in (",", ";", "\t"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        columns = max(counts) if counts else 0
+        if columns > best_columns:
+            best, best_columns = delimiter, columns
+    return best
+
+
+_LABEL = re.compile(r"^\s*([^:]{1,40}):\s*(.*)$")
+
+
+def _split(display, sheet_name, rows: list[Row], header_score, sheet_names) -> Table:
+    found = None
+    fallback = None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = header_score(row.values)
+        if score >= 2:
+            found = index
+            break
+        if score == 1 and fallback is None and not _is_label_row(row):
+            fallback = index
+    if found is None:
+        found = fallback
+    if found is None:
+        place = f"{display}:{sheet_name}" if sheet_name else display
+        raise RoadmapError(
+            f"{place}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            "(expected column names such as ID, Title, Stage, Tier, Target); "
+            "check the sheet or use --sheet NAME / --map 'Column=field'"
+        )
+    table = Table(display, sheet_name, rows[found].number, rows[found].values,
+                  rows[found + 1:], sheet_names=sheet_names)
+    for row in rows[:found]:
+        _collect_labels(table, row)
+    return table
+
+
+def _is_label_row(row: Row) -> bool:
+    first = next((v for v in row.values if v is not None), None)
+    return isinstance(first, str) and _LABEL.match(first) is not None
+
+
+def _collect_labels(table: Table, row: Row) -> None:
+    """``Vendor: | Amazon SageMaker`` in two cells, or ``Vendor: Amazon SageMaker`` in one."""
+    values = row.values
+    for column, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        match = _LABEL.match(value)
+        if not match:
+            continue
+        label, rest = match.group(1).strip().lower(), match.group(2).strip()
+        if rest:
+            table.labels.setdefault(label, (rest, table.where(row.number, column)))
+            continue
+        following = next(
+            ((c, v) for c, v in enumerate(values[column + 1:], start=column + 1) if v is not None),
+            None,
+        )
+        if following is not None:
+            table.labels.setdefault(label, (following[1], table.where(row.number, following[0])))

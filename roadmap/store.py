@@ -1,0 +1,377 @@
+"""The SQLite store: one file, versioned schema, every write one transaction.
+
+Nothing here is ever overwritten: requirements keep one row per version, replaced
+snapshots stay with a pointer to their successor, and every import and review is an
+event in the log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .errors import RoadmapError
+from .model import (
+    BIG_EIGHT, DEFAULT_SCORES, RETIRED, Entry, Level, Requirement, Snapshot, Stages, Tier,
+    Vendor,
+)
+
+_REQUIREMENT_COLUMNS = (
+    "title", "stage", "tier", "priority", "target", "status", "owner", "requested_by",
+    "description", "notes",
+)
+
+# Each step upgrades the schema by one version; a store is upgraded in place after a backup.
+MIGRATIONS = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE roadmap (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        name TEXT NOT NULL, start_month TEXT NOT NULL,
+        horizon INTEGER NOT NULL, cadence INTEGER NOT NULL, scores TEXT);
+    CREATE TABLE stages (position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY, action TEXT NOT NULL, at TEXT NOT NULL, as_of TEXT,
+        file TEXT, sha256 TEXT, summary TEXT NOT NULL);
+    CREATE TABLE requirement_versions (
+        requirement TEXT NOT NULL, event INTEGER NOT NULL REFERENCES events(id),
+        title TEXT NOT NULL, stage TEXT NOT NULL, tier TEXT NOT NULL, priority TEXT,
+        target TEXT, status TEXT NOT NULL, owner TEXT, requested_by TEXT,
+        description TEXT, notes TEXT,
+        PRIMARY KEY (requirement, event));
+    """,
+    """
+    CREATE TABLE vendors (key TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL);
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY, vendor TEXT NOT NULL REFERENCES vendors(key),
+        as_of TEXT NOT NULL, source TEXT, event INTEGER NOT NULL REFERENCES events(id),
+        replaced_by INTEGER REFERENCES snapshots(id));
+    CREATE UNIQUE INDEX current_snapshot ON snapshots (vendor, as_of) WHERE replaced_by IS NULL;
+    CREATE TABLE snapshot_entries (
+        snapshot INTEGER NOT NULL REFERENCES snapshots(id), requirement TEXT NOT NULL,
+        level TEXT NOT NULL, product TEXT, evidence TEXT, notes TEXT,
+        PRIMARY KEY (snapshot, requirement));
+    """,
+    """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY, event INTEGER NOT NULL REFERENCES events(id),
+        as_of TEXT NOT NULL, primary_vendor TEXT, requirements TEXT NOT NULL,
+        snapshots TEXT NOT NULL, scores TEXT NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class Settings:
+    """The roadmap's own settings, as ``roadmap init`` stored them."""
+
+    name: str = "ML platform roadmap"
+    start: str = ""  # YYYY-MM
+    horizon: int = 18
+    cadence: int = 3
+    stages: list[str] = field(default_factory=lambda: list(BIG_EIGHT))
+    scores: dict[Level, float] = field(default_factory=lambda: dict(DEFAULT_SCORES))
+
+    @property
+    def stage_matcher(self) -> Stages:
+        return Stages(self.stages)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    action: str
+    at: str
+    as_of: str | None
+    file: str | None
+    sha256: str | None
+    summary: dict
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    id: int
+    vendor: str
+    as_of: str
+    source: str | None
+    entries: int
+    ga: int
+    replaced_by: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    id: int
+    as_of: str
+    primary: str | None
+    requirements: dict  # id -> requirement dict, as the review saw them
+    snapshots: dict  # vendor -> snapshot id
+    scores: dict
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """One roadmap in one SQLite file. Open with ``Store.open`` or ``Store.create``."""
+
+    def __init__(self, path: str, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = connection
+
+    @classmethod
+    def create(cls, path: str, settings: Settings) -> "Store":
+        """A new store; refuses to touch an existing file."""
+        if os.path.exists(path):
+            raise RoadmapError(f"{path}: a store already exists here; pass --db PATH for another")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise RoadmapError(f"{path}: folder {folder} does not exist")
+        temporary = f"{path}.{os.getpid()}.creating"
+        connection = _connect(temporary)
+        try:
+            store = cls(temporary, connection)
+            with store.transaction():
+                store._migrate(0)
+                store.db.execute(
+                    "INSERT INTO roadmap VALUES (1, ?, ?, ?, ?, ?)",
+                    (settings.name, settings.start, settings.horizon, settings.cadence,
+                     json.dumps({k.value: v for k, v in settings.scores.items()})))
+                store.db.executemany(
+                    "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
+            connection.close()
+            os.replace(temporary, path)
+        except BaseException:
+            connection.close()
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: str) -> "Store":
+        """An existing store, upgraded to the current schema (after a backup copy)."""
+        if not os.path.exists(path):
+            raise RoadmapError(
+                f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
+        with open(path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise RoadmapError(f"{path}: not a roadmap store (not an SQLite file)")
+        store = cls(path, _connect(path))
+        try:
+            version = store.schema_version()
+        except sqlite3.DatabaseError:
+            store.db.close()
+            raise RoadmapError(f"{path}: not a roadmap store (no roadmap tables)") from None
+        if version > SCHEMA_VERSION:
+            store.db.close()
+            raise RoadmapError(
+                f"{path}: made by a newer roadmap (schema {version}); upgrade roadmap")
+        if version < SCHEMA_VERSION:
+            shutil.copy2(path, f"{path}.schema{version}.bak")
+            with store.transaction():
+                store._migrate(version)
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self, version: int) -> None:
+        for step in MIGRATIONS[version:]:
+            for statement in step.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; ``BEGIN IMMEDIATE`` makes a second writer wait its turn."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- settings and log ---------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        name, start, horizon, cadence, scores = self.db.execute(
+            "SELECT name, start_month, horizon, cadence, scores FROM roadmap").fetchone()
+        stages = [r[0] for r in self.db.execute("SELECT name FROM stages ORDER BY position")]
+        score_map = dict(DEFAULT_SCORES)
+        for key, value in json.loads(scores or "{}").items():
+            score_map[Level(key)] = float(value)
+        return Settings(name, start, horizon, cadence, stages, score_map)
+
+    def add_event(self, action: str, summary: dict, *, as_of: str | None = None,
+                  file: str | None = None, sha256: str | None = None) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES (?,?,?,?,?,?)",
+            (action, now_utc(), as_of, file, sha256, json.dumps(summary, sort_keys=True)))
+        return int(cursor.lastrowid)
+
+    def events(self) -> list[Event]:
+        return [
+            Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+            for r in self.db.execute(
+                "SELECT id, action, at, as_of, file, sha256, summary FROM events ORDER BY id")
+        ]
+
+    # -- requirements -------------------------------------------------------------------
+
+    def requirements(self, event: int | None = None) -> dict[str, Requirement]:
+        """Every requirement (retired included) as of an event; default: now."""
+        limit = event if event is not None else 1 << 62
+        rows = self.db.execute(
+            f"""SELECT v.requirement, {', '.join('v.' + c for c in _REQUIREMENT_COLUMNS)}
+                FROM requirement_versions v
+                JOIN (SELECT requirement, MAX(event) AS event FROM requirement_versions
+                      WHERE event <= ? GROUP BY requirement) latest
+                  ON latest.requirement = v.requirement AND latest.event = v.event""",
+            (limit,))
+        return {row[0]: _requirement(row) for row in rows}
+
+    def requirements_event_as_of(self, day: str) -> int | None:
+        """The requirements import in force on ``day``: the last on or before it, else the first."""
+        row = self.db.execute(
+            "SELECT MAX(id) FROM events WHERE action = 'import requirements' AND as_of <= ?",
+            (day,)).fetchone()
+        if row[0] is None:
+            row = self.db.execute(
+                "SELECT MIN(id) FROM events WHERE action = 'import requirements'").fetchone()
+        return row[0]
+
+    def latest_requirements_as_of(self) -> str | None:
+        row = self.db.execute(
+            "SELECT MAX(as_of) FROM events WHERE action = 'import requirements'").fetchone()
+        return row[0]
+
+    def write_requirement_versions(self, event: int, versions: list[Requirement]) -> None:
+        self.db.executemany(
+            f"INSERT INTO requirement_versions (requirement, event, "
+            f"{', '.join(_REQUIREMENT_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
+            [(r.id, event, r.title, r.stage, r.tier.value, r.priority, r.target, r.status,
+              r.owner, r.requested_by, r.description, r.notes) for r in versions])
+
+    def requirement_history(self, requirement: str) -> list[tuple[Event, Requirement]]:
+        events = {e.id: e for e in self.events()}
+        rows = self.db.execute(
+            f"SELECT requirement, {', '.join(_REQUIREMENT_COLUMNS)}, event "
+            "FROM requirement_versions WHERE requirement = ? ORDER BY event", (requirement,))
+        return [(events[row[-1]], _requirement(row[:-1])) for row in rows]
+
+    # -- vendors and snapshots ------------------------------------------------------------
+
+    def vendors(self) -> dict[str, Vendor]:
+        return {r[0]: Vendor(*r) for r in self.db.execute(
+            "SELECT key, name, kind FROM vendors ORDER BY key")}
+
+    def add_vendor(self, vendor: Vendor) -> None:
+        self.db.execute("INSERT OR IGNORE INTO vendors VALUES (?, ?, ?)",
+                        (vendor.key, vendor.name, vendor.kind))
+
+    def snapshot_infos(self, vendor: str | None = None,
+                       include_replaced: bool = False) -> list[SnapshotInfo]:
+        """Snapshots by vendor then date; replaced ones only when asked."""
+        where = [] if include_replaced else ["s.replaced_by IS NULL"]
+        params: list = []
+        if vendor is not None:
+            where.append("s.vendor = ?")
+            params.append(vendor)
+        rows = self.db.execute(
+            f"""SELECT s.id, s.vendor, s.as_of, s.source,
+                       COUNT(e.requirement), COALESCE(SUM(e.level = 'ga'), 0), s.replaced_by
+                FROM snapshots s LEFT JOIN snapshot_entries e ON e.snapshot = s.id
+                {'WHERE ' + ' AND '.join(where) if where else ''}
+                GROUP BY s.id ORDER BY s.vendor, s.as_of, s.id""", params)
+        return [SnapshotInfo(*row) for row in rows]
+
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        vendor, as_of, source = self.db.execute(
+            "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        entries = {
+            r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
+            for r in self.db.execute(
+                "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
+                "WHERE snapshot = ?", (snapshot_id,))
+        }
+        return Snapshot(vendor, as_of, source, entries)
+
+    def current_snapshot_id(self, vendor: str, as_of: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM snapshots WHERE vendor = ? AND as_of = ? AND replaced_by IS NULL",
+            (vendor, as_of)).fetchone()
+        return row[0] if row else None
+
+    def add_snapshot(self, snapshot: Snapshot, event: int) -> int:
+        """Store a snapshot; an earlier one for the same vendor and date is marked replaced."""
+        previous = self.current_snapshot_id(snapshot.vendor, snapshot.as_of)
+        if previous is not None:
+            # Point at itself until the successor exists; the unique index allows one current.
+            self.db.execute("UPDATE snapshots SET replaced_by = id WHERE id = ?", (previous,))
+        cursor = self.db.execute(
+            "INSERT INTO snapshots (vendor, as_of, source, event) VALUES (?, ?, ?, ?)",
+            (snapshot.vendor, snapshot.as_of, snapshot.source, event))
+        new_id = int(cursor.lastrowid)
+        if previous is not None:
+            self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?",
+                            (new_id, previous))
+        self.db.executemany(
+            "INSERT INTO snapshot_entries VALUES (?, ?, ?, ?, ?, ?)",
+            [(new_id, e.requirement, e.level.value, e.product, e.evidence, e.notes)
+             for e in snapshot.entries.values()])
+        return new_id
+
+    # -- reviews -------------------------------------------------------------------------
+
+    def add_review(self, event: int, as_of: str, primary: str | None, requirements: dict,
+                   snapshots: dict, scores: dict) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO reviews (event, as_of, primary_vendor, requirements, snapshots, scores)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (event, as_of, primary, json.dumps(requirements, sort_keys=True),
+             json.dumps(snapshots, sort_keys=True), json.dumps(scores, sort_keys=True)))
+        return int(cursor.lastrowid)
+
+    def reviews(self) -> list[ReviewRecord]:
+        """Recorded reviews in date order (recording order breaks ties)."""
+        return [
+            ReviewRecord(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5]))
+            for r in self.db.execute(
+                "SELECT id, as_of, primary_vendor, requirements, snapshots, scores "
+                "FROM reviews ORDER BY as_of, id")
+        ]
+
+
+def _requirement(row: tuple) -> Requirement:
+    (rid, title, stage, tier, priority, target, status, owner, requested_by,
+     description, notes) = row
+    return Requirement(rid, title, stage, Tier(tier), priority, target, status, owner,
+                       requested_by, description, notes)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    try:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        connection.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise RoadmapError(f"{path}: cannot open the store ({exc})") from None
+    return connection
+
+
+def is_retired(requirement: Requirement) -> bool:
+    return requirement.status == RETIRED

@@ -1,0 +1,82 @@
+"""Blank input workbooks: the canonical headers, dropdowns and an instructions sheet."""
+from __future__ import annotations
+
+from .model import BIG_EIGHT, PRIORITIES, Tier
+from .xlsx import fit_columns, new_workbook, put, save_atomic, write_table
+
+REQUIREMENT_COLUMNS = [
+    "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
+    "Requested by", "Description", "Notes",
+]
+TEMPLATE_ROWS = 500
+
+REQUIREMENT_INSTRUCTIONS = [
+    "How to fill in the Requirements sheet",
+    "",
+    "One row per required feature of the ML platform. Keep the header row; add columns "
+    "if you need them (their values are kept in Notes).",
+    "ID: a short stable id (e.g. FE-03). Keep it when a title changes, so history follows.",
+    "Title: the feature, as stakeholders say it.",
+    "Stage: one of the roadmap's MLOps stages (dropdown).",
+    "Tier: table-stakes (needed to ship models at all) or best-in-class (needed with many "
+    "models in production).",
+    "Priority: high, medium or low.",
+    "Target: the month it is due: 2021-09, Sep 2021, Q3 2021, H2 2021 or M6 (the "
+    "roadmap's sixth month). A quarter or half means its last month.",
+    "Status: open, in progress, done, blocked... Rows you delete are kept as retired.",
+    "Owner, Requested by, Description, Notes: free text.",
+    "",
+    "Then run: roadmap import requirements THIS_FILE.xlsx",
+]
+
+
+def _lists_sheet(book, lists: dict[str, list[str]]) -> dict[str, str]:
+    """A hidden sheet holding the dropdown values; returns a range per list."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet("Lists")
+    sheet.sheet_state = "hidden"
+    ranges = {}
+    for column, (name, values) in enumerate(lists.items(), start=1):
+        put(sheet, 1, column, name, bold=True)
+        for row, value in enumerate(values, start=2):
+            put(sheet, row, column, value)
+        letter = get_column_letter(column)
+        ranges[name] = f"Lists!${letter}$2:${letter}${len(values) + 1}"
+    return ranges
+
+
+def add_dropdown(sheet, column_letter: str, source: str, rows: int, prompt: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True,
+                                showErrorMessage=True, errorTitle="Not in the list",
+                                error=prompt)
+    validation.add(f"{column_letter}2:{column_letter}{rows + 1}")
+    sheet.add_data_validation(validation)
+
+
+def instructions_sheet(book, lines: list[str]) -> None:
+    sheet = book.create_sheet("Instructions")
+    for row, line in enumerate(lines, start=1):
+        put(sheet, row, 1, line, bold=row == 1, wrap=True)
+    fit_columns(sheet, {"A": 100})
+
+
+def write_requirements_template(path: str, stages: list[str] | None = None) -> None:
+    """The blank requirements workbook; the shipped templates/requirements.xlsx is this."""
+    book = new_workbook()
+    sheet = book.create_sheet("Requirements")
+    write_table(sheet, REQUIREMENT_COLUMNS, [],
+                widths={"B": 40, "C": 28, "D": 15, "J": 50, "K": 30})
+    instructions_sheet(book, REQUIREMENT_INSTRUCTIONS)
+    ranges = _lists_sheet(book, {
+        "Stage": list(stages or BIG_EIGHT),
+        "Tier": [t.value for t in Tier],
+        "Priority": list(PRIORITIES),
+    })
+    add_dropdown(sheet, "C", ranges["Stage"], TEMPLATE_ROWS, "Pick one of the roadmap's stages.")
+    add_dropdown(sheet, "D", ranges["Tier"], TEMPLATE_ROWS, "table-stakes or best-in-class.")
+    add_dropdown(sheet, "E", ranges["Priority"], TEMPLATE_ROWS, "high, medium or low.")
+    sheet.auto_filter.ref = f"A1:K{TEMPLATE_ROWS + 1}"
+    save_atomic(book, path)

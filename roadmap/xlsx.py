@@ -1,0 +1,159 @@
+"""Writing workbooks: the helpers every sheet we write is made with.
+
+Text from inputs is always stored as a string (never a formula), files are written
+to a temporary file beside the destination and renamed, and nothing varies between
+runs (fixed document dates and zip timestamps), so the same store gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+
+from .errors import RoadmapError
+from .model import Level
+
+FIXED_TIME = dt.datetime(2000, 1, 1)
+HEADER_FILL = "DDE4EE"
+LEVEL_COLOURS = {
+    Level.GA: "63BE7B",
+    Level.PREVIEW: "B5D99C",
+    Level.PARTIAL: "FFE699",
+    Level.PARTNER: "9DC3E6",
+    Level.PLANNED: "F4B183",
+    Level.NONE: "F08080",
+    Level.UNKNOWN: "E7E6E6",
+}
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def new_workbook():
+    """An empty workbook with fixed document properties (no wall-clock time)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.properties.creator = "roadmap"
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    book.remove(book.active)
+    return book
+
+
+def put(sheet, row: int, column: int, value: object, *, bold: bool = False,
+        fill: str | None = None, number_format: str | None = None, wrap: bool = False):
+    """Set one cell; a string is always text, even when it starts with ``=``."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"
+    if bold:
+        cell.font = _font(True)
+    if fill:
+        cell.fill = _fill(fill)
+    if number_format:
+        cell.number_format = number_format
+    if wrap:
+        cell.alignment = _wrap()
+    return cell
+
+
+_STYLE_CACHE: dict = {}
+
+
+def _font(bold: bool):
+    from openpyxl.styles import Font
+
+    return _STYLE_CACHE.setdefault(("font", bold), Font(bold=bold))
+
+
+def _fill(colour: str):
+    from openpyxl.styles import PatternFill
+
+    return _STYLE_CACHE.setdefault(
+        ("fill", colour), PatternFill(fill_type="solid", start_color=colour, end_color=colour))
+
+
+def _wrap():
+    from openpyxl.styles import Alignment
+
+    return _STYLE_CACHE.setdefault("wrap", Alignment(wrap_text=True, vertical="top"))
+
+
+def level_fill(level: Level):
+    return _fill(LEVEL_COLOURS[level])
+
+
+def write_table(sheet, headers: list[str], rows, *, start_row: int = 1,
+                widths: dict[str, int] | None = None, date_columns: tuple[str, ...] = ()) -> int:
+    """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row."""
+    from openpyxl.utils import get_column_letter
+
+    for column, name in enumerate(headers, start=1):
+        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL)
+    row_number = start_row
+    date_indexes = {headers.index(c) for c in date_columns if c in headers}
+    for row_number, values in enumerate(rows, start=start_row + 1):
+        for column, value in enumerate(values, start=1):
+            put(sheet, row_number, column, value,
+                number_format="yyyy-mm-dd" if column - 1 in date_indexes else None)
+    last_column = get_column_letter(max(len(headers), 1))
+    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+    sheet.auto_filter.ref = f"A{start_row}:{last_column}{max(row_number, start_row)}"
+    sheet.print_title_rows = f"{start_row}:{start_row}"
+    fit_columns(sheet, widths)
+    return row_number
+
+
+def fit_columns(sheet, fixed: dict[str, int] | None = None, *, least: int = 8,
+                most: int = 60) -> None:
+    """Column widths from the longest text in each column, within readable bounds."""
+    from openpyxl.utils import get_column_letter
+
+    longest: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                text = cell.value.isoformat()[:10] if isinstance(
+                    cell.value, (dt.date, dt.datetime)) else str(cell.value)
+                width = max(len(line) for line in text.splitlines()) if text else 0
+                longest[cell.column] = max(longest.get(cell.column, 0), width)
+    for column, width in longest.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, least), most)
+    for letter, width in (fixed or {}).items():
+        sheet.column_dimensions[letter].width = width
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """Every member stamped with one fixed time, so equal workbooks are equal bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def save_atomic(book, path: str) -> None:
+    """Write beside ``path`` and rename; an existing file survives any failure."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise RoadmapError(f"{path}: folder {folder} does not exist")
+    if not path.lower().endswith(".xlsx"):
+        raise RoadmapError(f"{path}: the output must be an .xlsx file")
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    handle, temporary = tempfile.mkstemp(prefix=".roadmap-", suffix=".xlsx.part", dir=folder)
+    os.close(handle)
+    try:
+        with _FixedTimeZip(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(book, archive).write_data()
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
