@@ -1,8 +1,10 @@
 """The command line: options in, library calls, results out. Nothing else lives here."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import json
 import sqlite3
 import sys
 
@@ -76,7 +78,8 @@ def month_option(value: str | None, name: str) -> str | None:
     try:
         return parse_month(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a month (use YYYY-MM)", param_hint=name)
+        raise click.BadParameter(
+            f"{value!r} is not a month (use YYYY-MM)", param_hint=name) from None
 
 
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -235,7 +238,7 @@ def template_requirements(ctx, file):
 @click.option("--output", default="roadmap-demo-review.xlsx", show_default=True,
               metavar="FILE.xlsx", help="Where to write the demo's workbook.")
 def demo(output):
-    """Build a throw-away store from the bundled samples and write its workbook.
+    """Build a throw-away store from the bundled samples and write its review workbook.
 
     Example: roadmap demo --output /tmp/review.xlsx
     """
@@ -243,6 +246,297 @@ def demo(output):
 
     for line in run_demo(output):
         click.echo(line)
+
+
+def date_option(value: str | None, name: str) -> str | None:
+    """An option's date as YYYY-MM-DD (a month alone is its first day)."""
+    from .months import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)", param_hint=name) from None
+
+
+@import_group.command("snapshot")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--vendor", metavar="KEY", help="The vendor (key or name), for a long-form sheet "
+              "that does not say; in a comparison table, import only its column.")
+@click.option("--as-of", metavar="DATE", help="The snapshot's date (default: the 'As of:' cell, "
+              "else the file name).")
+@click.option("--source", metavar="TEXT", help="Where the snapshot comes from.")
+@click.option("--sheet", help="The sheet to read (default: 'Snapshots', else the first).")
+@click.option("--replace", is_flag=True,
+              help="Store it even if a different snapshot has the same vendor and date "
+                   "(the old one stays in history).")
+@click.option("--dry-run", is_flag=True, help="Print what would be stored; write nothing.")
+@click.pass_context
+def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dry_run):
+    """Store vendor capability snapshots from .xlsx, .xlsm or .csv.
+
+    Long form: one row per requirement with a Level column (Vendor and As of columns
+    make each group its own snapshot). Wide form: one column per vendor, as in a
+    side-by-side comparison table. Vendor and date come from the options, else the
+    'Vendor:' and 'As of:' cells above the header, else the file name.
+
+    Example: roadmap import snapshot sagemaker_2021-12-15.xlsx --source "re:Invent 2021"
+    """
+    from .snapshots import import_snapshots
+
+    result = import_snapshots(open_store(ctx), file, vendor=vendor, as_of=as_of, source=source,
+                              sheet=sheet, replace=replace, dry_run=dry_run)
+    for message in result.warnings:
+        warn(message)
+    for found in result.snapshots:
+        line = f"{found.status:<10}{found.vendor.key} {found.snapshot.as_of}: " \
+               f"{len(found.snapshot.entries)} entries, {found.ga} ga"
+        if found.new_vendor:
+            line += f" (new vendor: {found.vendor.name}, {found.vendor.kind})"
+        click.echo(line)
+    counts = ", ".join(f"{sum(s.status == status for s in result.snapshots)} {status}"
+                       for status in ("added", "replaced", "unchanged"))
+    if dry_run:
+        click.echo(f"Dry run: {counts}; nothing was written.")
+    elif not result.written:
+        click.echo(f"No changes ({counts}); nothing was written.")
+    else:
+        click.echo(f"Imported {file}: {counts}.")
+
+
+@cli.command("vendors")
+@format_option
+@click.pass_context
+def vendors_command(ctx, fmt):
+    """List the vendors, with how many snapshots each has and the latest date.
+
+    Example: roadmap vendors --format json
+    """
+    from .listing import vendor_rows
+
+    show(vendor_rows(open_store(ctx)), fmt, ["key", "name", "kind", "snapshots", "latest"])
+
+
+@cli.command("snapshots")
+@click.option("--vendor", metavar="KEY", help="Only this vendor (key or name).")
+@click.option("--history", is_flag=True,
+              help="Include replaced snapshots (with a 'current' column).")
+@format_option
+@click.pass_context
+def snapshots_command(ctx, vendor, history, fmt):
+    """List the snapshots: vendor, date, source, entries and how many are ga.
+
+    Example: roadmap snapshots --vendor sagemaker
+    """
+    from .listing import snapshot_rows
+    from .snapshots import vendor_named
+
+    store = open_store(ctx)
+    key = vendor_named(store, vendor).key if vendor else None
+    columns = ["vendor", "as_of", "source", "entries", "ga"] + (["current"] if history else [])
+    show(snapshot_rows(store, key, history=history), fmt, columns)
+
+
+@cli.command("diff")
+@click.argument("vendor")
+@click.option("--from", "start", metavar="DATE",
+              help="The earlier snapshot's date (a month picks that month's snapshot).")
+@click.option("--to", "end", metavar="DATE", help="The later snapshot's date (default: latest).")
+@click.option("--output", metavar="FILE.xlsx", help="Write a highlighted diff workbook instead.")
+@format_option
+@click.pass_context
+def diff_command(ctx, vendor, start, end, output, fmt):
+    """What changed in one vendor's capabilities between two snapshots.
+
+    Default: its two latest. Rows are added, removed, upgraded, downgraded or changed
+    (same level, other product, evidence or notes); unchanged ones are left out.
+
+    Example: roadmap diff sagemaker --from 2020-12 --to 2021-12 --output diff.xlsx
+    """
+    from .diff import terminal_row, vendor_diff
+    from .snapshots import vendor_named
+
+    store = open_store(ctx)
+    diff = vendor_diff(store, vendor_named(store, vendor), start, end)
+    span = f"{diff.vendor.key}: {diff.old.as_of} → {diff.new.as_of}"
+    if output:
+        from .diff_workbook import write_diff_workbook
+
+        write_diff_workbook(diff, output)
+        click.echo(f"Wrote {output} ({span}, {len(diff.rows)} changes).")
+        return
+    if fmt in ("json", "csv"):
+        show([row.as_dict() for row in diff.rows], fmt,
+             ["requirement", "title", "from", "to", "change"])
+        return
+    click.echo(f"{span}, {len(diff.rows)} changes")
+    if diff.rows:
+        show([terminal_row(row) for row in diff.rows], fmt,
+             ["requirement", "title", "from", "to", "change", "details"])
+
+
+@cli.command("compare")
+@click.argument("vendors", nargs=-1)
+@click.option("--as-of", metavar="DATE", help="The date to compare at (default: today).")
+@format_option
+@click.pass_context
+def compare_command(ctx, vendors, as_of, fmt):
+    """Vendors side by side: coverage overall, by tier and by stage.
+
+    Each vendor's latest snapshot on or before the date, scored over the requirements
+    active then (ga 1, preview/partial/partner ½, unless the roadmap says otherwise).
+
+    Example: roadmap compare --as-of 2021-12-31 sagemaker vertex
+    """
+    from .evaluate import compare_at
+    from .snapshots import vendor_named
+
+    store = open_store(ctx)
+    day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
+    keys = [vendor_named(store, v).key for v in vendors] or None
+    comparison = compare_at(store, day, keys)
+    for key in keys or []:
+        if key not in comparison.used:
+            warn(f"{key} has no snapshot on or before {day}")
+    stages = store.settings().stages
+    columns = ["vendor", "coverage", "table_stakes", "best_in_class", *stages]
+    if fmt in ("json", "csv"):
+        show(comparison.rows, fmt, columns)
+        return
+    click.echo(f"Coverage at {day} over {comparison.requirements} active requirements")
+    rows = [{**row, "as_of": comparison.used[row["vendor"]]} for row in comparison.rows]
+    show(rows, fmt, ["vendor", "as_of", *columns[1:]])
+
+
+@cli.command("parity")
+@format_option
+@click.pass_context
+def parity_command(ctx, fmt):
+    """When each vendor first reached ga per requirement, who led, and the lag in months.
+
+    Longest lags first; the lag runs from the leader to the last vendor that got there.
+
+    Example: roadmap parity --format json
+    """
+    from .evaluate import parity_at
+
+    rows, vendors = parity_at(open_store(ctx))
+    if fmt in ("json", "csv"):
+        if fmt == "csv":
+            rows = [{**row, "first_ga": json.dumps(row["first_ga"])} for row in rows]
+        show(rows, fmt, ["requirement", "title", "first_ga", "leader", "lag_months"])
+        return
+    flat = [{**{k: v for k, v in row.items() if k != "first_ga"}, **row["first_ga"]}
+            for row in rows]
+    show(flat, fmt, ["requirement", "title", *vendors, "leader", "lag_months"])
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def export_command(ctx, file):
+    """Everything in the store as one workbook that the importers read back.
+
+    Sheets: Requirements (retired ones included) for 'import requirements', and
+    Snapshots (every current snapshot, with its vendor) for 'import snapshot'.
+
+    Example: roadmap export everything.xlsx
+    """
+    from .export import write_export
+
+    store = open_store(ctx)
+    write_export(store, file)
+    snapshots = store.snapshot_infos()
+    click.echo(f"Wrote {file}: {len(store.requirements())} requirements, "
+               f"{len(snapshots)} snapshots of {len({s.vendor for s in snapshots})} vendors.")
+
+
+@template_group.command("snapshot")
+@click.argument("file", type=click.Path(dir_okay=False))
+def template_snapshot(file):
+    """A blank long-form snapshot workbook: Vendor:/Kind:/As of:/Source: cells, a level
+    dropdown, an instructions sheet.
+
+    Example: roadmap template snapshot snapshot.xlsx
+    """
+    from .templates import write_snapshot_template
+
+    write_snapshot_template(file)
+    click.echo(f"Wrote {file}")
+
+
+@contextlib.contextmanager
+def progress_bar(label: str):
+    """A ``progress(done, total)`` callback drawing click's bar on a terminal; None when
+    stderr is piped, so scripts and logs stay clean."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+@cli.command("review")
+@click.option("--output", required=True, metavar="FILE.xlsx", type=click.Path(dir_okay=False),
+              help="Where to write the review workbook.")
+@click.option("--as-of", metavar="DATE", help="The review date (default: today).")
+@click.option("--primary", metavar="VENDOR",
+              help="The platform the team is on, key or name (default: the best covered).")
+@click.option("--no-record", is_flag=True,
+              help="Only write the workbook; do not record the review.")
+@click.pass_context
+def review_command(ctx, output, as_of, primary, no_record):
+    """Write the periodic review workbook and record the review.
+
+    Each vendor's latest snapshot on or before the date, against the requirements in
+    force then; the window is the review's month plus the horizon. Sheets: Summary,
+    Matrix, Changes (since the previous recorded review), Gaps (buy, glue, wait or
+    build), Timeline, Parity, Requirements, Snapshots, Legend.
+
+    Example: roadmap review --output review-2021-12.xlsx --as-of 2021-12-15
+    """
+    from .review_workbook import write_and_record
+
+    store = open_store(ctx)
+    day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
+    with progress_bar("Writing the review") as progress:
+        review, recorded = write_and_record(store, output, day, primary,
+                                            record=not no_record, progress=progress)
+    from .review import report_lines
+
+    for line in report_lines(review, output, recorded=recorded, record=not no_record):
+        click.echo(line)
+
+
+@cli.command("schedule")
+@format_option
+@click.pass_context
+def schedule_command(ctx, fmt):
+    """The review dates the cadence asks for, and which were done, missed or are next.
+
+    From the roadmap's start through one horizon past the latest recorded review. A date
+    is done when a review was recorded in its period (up to the next date), next when it
+    is the first after the latest recorded review, missed before that, else planned.
+
+    Example: roadmap schedule --format json
+    """
+    from .review import store_schedule
+
+    show([{"date": s.date, "state": s.state} for s in store_schedule(open_store(ctx))], fmt,
+         ["date", "state"])
 
 
 def main() -> None:

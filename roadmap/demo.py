@@ -10,6 +10,8 @@ from .requirements import import_requirements
 from .store import Settings, Store
 
 DEMO_SETTINGS = Settings(name="Acme ML platform roadmap (sample)", start="2021-05")
+DEMO_DIFF_VENDOR = "vertex"
+DEMO_PARITY_ROWS = 10
 REQUIREMENT_VERSIONS = (("requirements_2021-05.csv", "2021-05-01"),
                         ("requirements_2021-11.csv", "2021-11-01"))
 
@@ -20,12 +22,62 @@ def samples_folder() -> str:
 
 
 def build_demo_store(path: str) -> Store:
-    """A store holding every sample: both roadmap versions."""
+    """A store holding every sample: both roadmap versions, then every snapshot."""
     store = Store.create(path, DEMO_SETTINGS)
     folder = samples_folder()
     for name, as_of in REQUIREMENT_VERSIONS:
         import_requirements(store, os.path.join(folder, name), as_of=as_of)
+    import_sample_snapshots(store)
     return store
+
+
+def import_sample_snapshots(store: Store) -> None:
+    """Every file in samples/snapshots, in name order (vendor, then date)."""
+    from .snapshots import import_snapshots
+
+    folder = os.path.join(samples_folder(), "snapshots")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".csv"):
+            import_snapshots(store, os.path.join(folder, name))
+
+
+def diff_lines(store: Store, vendor: str = DEMO_DIFF_VENDOR) -> list[str]:
+    """One vendor's two latest snapshots, diffed, as the terminal shows them."""
+    from .diff import terminal_row, vendor_diff
+    from .snapshots import vendor_named
+
+    diff = vendor_diff(store, vendor_named(store, vendor))
+    return [f"What changed at {diff.vendor.name}: {diff.old.as_of} → {diff.new.as_of}, "
+            f"{len(diff.rows)} changes",
+            render([terminal_row(row) for row in diff.rows], "simple",
+                   ["requirement", "title", "from", "to", "change"])]
+
+
+def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
+    """The parity table's top rows: the longest lags between vendors reaching ga."""
+    from .evaluate import parity_at
+
+    rows, vendors = parity_at(store)
+    flat = [{"requirement": r["requirement"], **r["first_ga"], "leader": r["leader"],
+             "lag_months": r["lag_months"]} for r in rows[:top]]
+    return [f"Parity: first month at ga per vendor, longest lags first (top {top} of "
+            f"{len(rows)})",
+            render(flat, "simple", ["requirement", *vendors, "leader", "lag_months"])]
+
+
+DEMO_REVIEWS = ("2021-06-30", "2021-12-15")
+
+
+def review_lines(store: Store, output: str, scratch: str) -> list[str]:
+    """Record the sample reviews (earlier ones written to ``scratch``), the last to ``output``,
+    so its Changes sheet and coverage-over-time chart have something to show."""
+    from .review import report_lines
+    from .review_workbook import write_and_record
+
+    for day in DEMO_REVIEWS[:-1]:
+        write_and_record(store, os.path.join(scratch, f"review-{day}.xlsx"), day)
+    review, recorded = write_and_record(store, output, DEMO_REVIEWS[-1])
+    return report_lines(review, os.path.abspath(output), recorded=recorded, record=True)
 
 
 def run_demo(output: str) -> list[str]:
@@ -46,10 +98,9 @@ def run_demo(output: str) -> list[str]:
             lines.append(f"Sample roadmap: {len(rows)} requirements "
                          f"from {samples_folder()}")
             lines.append(render(list(counts.values()), "simple"))
-            from .export import write_export
-
-            write_export(store, output)
-            lines.append(f"Wrote {output} (the sample store exported as a workbook).")
+            lines.extend(diff_lines(store))
+            lines.extend(parity_lines(store))
+            lines.extend(review_lines(store, output, folder))
         finally:
             store.close()
     return lines

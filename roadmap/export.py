@@ -1,7 +1,9 @@
 """``roadmap export``: the store as one workbook that the importers read back unchanged."""
 from __future__ import annotations
 
-from .model import Requirement
+import datetime as dt
+
+from .model import Requirement, Snapshot, Vendor
 from .store import Store
 from .templates import REQUIREMENT_COLUMNS
 from .xlsx import new_workbook, save_atomic, write_table
@@ -18,13 +20,50 @@ def requirements_sheet(book, requirements: list[Requirement]) -> None:
     write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40})
 
 
+SNAPSHOT_SHEET_COLUMNS = [
+    "Vendor", "Vendor name", "Kind", "As of", "Source", "Requirement ID", "Title", "Level",
+    "Product", "Evidence", "Notes",
+]
+
+
+def snapshots_sheet(book, snapshots: list[tuple[Vendor, Snapshot]],
+                    titles: dict[str, str] | None = None, *, name: str = "Snapshots") -> None:
+    """Many snapshots on one long-form sheet that ``import snapshot`` reads back.
+
+    Each row carries its vendor (key, name, kind), date and source, so every
+    (vendor, date) group becomes its own snapshot again. Entries follow ``titles``
+    order (the roadmap's), then id.
+    """
+    order = {rid: index for index, rid in enumerate(titles or {})}
+    rows = []
+    for vendor, snapshot in snapshots:
+        day = dt.date.fromisoformat(snapshot.as_of)
+        for rid in sorted(snapshot.entries, key=lambda r: (order.get(r, len(order)), r)):
+            entry = snapshot.entries[rid]
+            rows.append((vendor.key, vendor.name, vendor.kind, day, snapshot.source, rid,
+                         (titles or {}).get(rid), entry.level.value, entry.product,
+                         entry.evidence, entry.notes))
+    sheet = book.create_sheet(name)
+    write_table(sheet, SNAPSHOT_SHEET_COLUMNS, rows, date_columns=("As of",),
+                widths={"E": 40, "G": 40, "J": 40, "K": 40})
+
+
+def current_snapshots(store: Store) -> list[tuple[Vendor, Snapshot]]:
+    """Every current snapshot (replaced ones are history), by vendor then date."""
+    vendors = store.vendors()
+    return [(vendors[info.vendor], store.snapshot(info.id)) for info in store.snapshot_infos()]
+
+
 def sorted_requirements(store: Store) -> list[Requirement]:
     stages = store.settings().stage_matcher
     return sorted(store.requirements().values(), key=lambda r: (stages.index(r.stage), r.id))
 
 
 def write_export(store: Store, path: str) -> None:
-    """Every requirement (retired included) in a workbook ``import requirements`` reads."""
+    """Every requirement (retired included) and every current snapshot with its vendor,
+    in a workbook that ``import requirements`` and ``import snapshot`` read back."""
     book = new_workbook()
-    requirements_sheet(book, sorted_requirements(store))
+    requirements = sorted_requirements(store)
+    requirements_sheet(book, requirements)
+    snapshots_sheet(book, current_snapshots(store), {r.id: r.title for r in requirements})
     save_atomic(book, path)

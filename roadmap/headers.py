@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .model import normalise_word
@@ -31,8 +32,11 @@ SNAPSHOT_HEADERS: dict[str, tuple[str, ...]] = {
     "product": ("product", "service", "offering", "product name"),
     "evidence": ("evidence", "evidence url", "url", "link", "source url", "docs", "reference"),
     "notes": ("notes", "note", "comments", "comment", "remarks"),
-    "vendor": ("vendor", "platform", "provider"),
+    "vendor": ("vendor", "platform", "provider", "vendor key"),
+    "vendor_name": ("vendor name", "platform name", "provider name"),
+    "kind": ("kind", "vendor kind"),
     "as_of": ("as of", "as_of", "date", "asof", "snapshot date"),
+    "source": ("source", "snapshot source"),
 }
 
 # Requirement columns that a wide snapshot sheet may carry beside its vendor columns.
@@ -52,6 +56,7 @@ def _lookup(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
 _REQUIREMENT_LOOKUP = _lookup(REQUIREMENT_HEADERS)
 _SNAPSHOT_LOOKUP = _lookup(SNAPSHOT_HEADERS)
 _SNAPSHOT_LOOKUP["#"] = "requirement"
+_REQUIREMENT_LOOKUP["#"] = "id"  # normalise_word folds "#" away to ""
 
 
 def header_text(value: object) -> str:
@@ -64,11 +69,44 @@ def _fold(value: object) -> str:
 
 
 def requirement_header_score(values: tuple) -> int:
-    return len({_REQUIREMENT_LOOKUP[f] for v in values if (f := _fold(v)) in _REQUIREMENT_LOOKUP})
+    """Requirement fields a row names; ``Owner: | Priya`` above the table is a label, not one."""
+    return len({_REQUIREMENT_LOOKUP[f] for v in values
+                if not header_text(v).endswith(":") and (f := _fold(v)) in _REQUIREMENT_LOOKUP})
 
 
 def snapshot_header_score(values: tuple) -> int:
-    return len({_SNAPSHOT_LOOKUP[f] for v in values if (f := _fold(v)) in _SNAPSHOT_LOOKUP})
+    """Snapshot fields, plus requirement fields a wide sheet carries (Stage, Tier…).
+
+    A cell ending in ``:`` is a label (``Vendor:``, ``As of:``), never a header.
+    """
+    found = set()
+    for value in values:
+        if header_text(value).endswith(":"):
+            continue
+        folded = _fold(value)
+        name = snapshot_field(value) or (
+            f"requirement {_REQUIREMENT_LOOKUP[folded]}" if folded in _REQUIREMENT_LOOKUP else None)
+        if name:
+            found.add(name)
+    return len(found)
+
+
+def snapshot_field(value: object) -> str | None:
+    """The snapshot field a header cell names, or None."""
+    return _SNAPSHOT_LOOKUP.get(_fold(value))
+
+
+def requirement_field(value: object) -> str | None:
+    """The requirement field a header cell names, or None."""
+    return _REQUIREMENT_LOOKUP.get(_fold(value))
+
+
+def with_mapped_columns(score: Callable[[tuple], int],
+                        user_map: dict[str, str]) -> Callable[[tuple], int]:
+    """A header score that also counts the columns ``--map`` names, so they find the header."""
+    mapped = {_fold(column) or column for column in user_map}
+    return lambda values: score(values) + sum(
+        1 for v in values if (_fold(v) or header_text(v)) in mapped)
 
 
 @dataclass
@@ -80,7 +118,7 @@ class Columns:
 
 
 def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) -> dict[str, str]:
-    """``('Feature Name=title',)`` -> ``{'featurename': 'title'}``; RoadmapError on bad ones."""
+    """``('Feature Name=title',)`` -> ``{'Feature Name': 'title'}``; RoadmapError on bad ones."""
     mapping: dict[str, str] = {}
     problems = []
     for option in options:
@@ -93,7 +131,7 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
                 "--map", f"unknown field {name!r} in {option!r} "
                 f"(expected one of: {', '.join(valid)}, or ignore)"))
         else:
-            mapping[normalise_word(column) or column.strip()] = name
+            mapping[column.strip()] = name
     if problems:
         raise RoadmapError(problems)
     return mapping
@@ -109,16 +147,18 @@ def match_columns(
     lookup = _REQUIREMENT_LOOKUP if synonyms is REQUIREMENT_HEADERS else _SNAPSHOT_LOOKUP
     columns = Columns()
     problems = []
+    # Columns in --map match headers as synonyms do: case, spaces and punctuation aside.
+    by_fold = {(_fold(column) or column): column for column in user_map}
     unused_map = dict(user_map)
     for index, value in enumerate(header):
         text = header_text(value)
         if not text:
             continue
         folded = _fold(value)
-        name = user_map.get(folded) or user_map.get(text)
-        if name is not None:
-            unused_map.pop(folded, None)
-            unused_map.pop(text, None)
+        mapped = by_fold.get(folded) or (text if text in user_map else None)
+        name = user_map[mapped] if mapped is not None else None
+        if mapped is not None:
+            unused_map.pop(mapped, None)
         else:
             name = lookup.get(folded)
         if name == "ignore":

@@ -38,9 +38,46 @@ def log_rows(store: Store) -> list[dict]:
                  for k, v in summary.items() if v and k in (
                      "added", "changed", "retired", "unchanged", "entries", "replaced",
                      "snapshots", "requirements")]
+        if event.action == "import snapshot":
+            parts = [_snapshot_changes(summary)]
         rows.append({
             "id": event.id, "at": event.at, "action": event.action, "as_of": event.as_of,
             "file": event.file, "sha256": event.sha256,
             "changes": ", ".join(parts) or summary.get("text", ""), "summary": summary,
         })
+    return rows
+
+
+def _snapshot_changes(summary: dict) -> str:
+    """``sagemaker 2021-12-15 (replaced), 35 entries``: which snapshots, not just how many."""
+    replaced = set(summary.get("replaced", []))
+    stored = [f"{name} (replaced)" if name in replaced else name
+              for name in summary.get("snapshots", [])]
+    text = ", ".join(stored) + f"; {summary.get('entries', 0)} entries"
+    if summary.get("unchanged"):
+        text += f", {summary['unchanged']} unchanged"
+    return text
+
+
+def vendor_rows(store: Store) -> list[dict]:
+    """Vendors by key, with how many current snapshots each has and the latest date."""
+    infos = store.snapshot_infos()
+    rows = []
+    for vendor in store.vendors().values():
+        dates = [info.as_of for info in infos if info.vendor == vendor.key]
+        rows.append({"key": vendor.key, "name": vendor.name, "kind": vendor.kind,
+                     "snapshots": len(dates), "latest": max(dates) if dates else None})
+    return rows
+
+
+def snapshot_rows(store: Store, vendor: str | None = None, *, history: bool = False
+                  ) -> list[dict]:
+    """Snapshots by vendor then date; ``history`` adds replaced ones and a ``current`` key."""
+    rows = []
+    for info in store.snapshot_infos(vendor, include_replaced=history):
+        row: dict = {"vendor": info.vendor, "as_of": info.as_of, "source": info.source,
+                     "entries": info.entries, "ga": info.ga}
+        if history:
+            row["current"] = info.replaced_by is None
+        rows.append(row)
     return rows

@@ -39,7 +39,7 @@ class Level(enum.Enum):
         return len(LEVEL_ORDER) - LEVEL_ORDER.index(self)
 
     @classmethod
-    def parse(cls, word: object) -> "Level":
+    def parse(cls, word: object) -> Level:
         """The level a spreadsheet word means; ValueError listing the accepted words."""
         if word is None:
             return cls.UNKNOWN
@@ -91,13 +91,14 @@ class Tier(enum.Enum):
     BEST_IN_CLASS = "best-in-class"
 
     @classmethod
-    def parse(cls, word: object) -> "Tier":
+    def parse(cls, word: object) -> Tier:
         folded = normalise_word(str(word))
         for tier, words in _TIER_SYNONYMS.items():
             if folded in words:
                 return tier
         valid = ", ".join(t.value for t in cls)
-        raise ValueError(f"unknown tier {str(word).strip()!r} (expected one of: {valid})")
+        what = f"unknown tier {str(word).strip()!r}" if str(word).strip() else "no tier"
+        raise ValueError(f"{what} (expected one of: {valid})")
 
 
 _TIER_SYNONYMS = {
@@ -173,9 +174,8 @@ class Stages:
     def parse(self, word: object) -> str:
         name = self._lookup.get(normalise_word(str(word)))
         if name is None:
-            raise ValueError(
-                f"unknown stage {str(word).strip()!r} (expected one of: {'; '.join(self.names)})"
-            )
+            what = f"unknown stage {str(word).strip()!r}" if str(word).strip() else "no stage"
+            raise ValueError(f"{what} (expected one of: {'; '.join(self.names)})")
         return name
 
     def index(self, name: str) -> int:
@@ -211,6 +211,22 @@ class Requirement:
 
 REQUIREMENT_FIELDS = tuple(f.name for f in fields(Requirement))
 VENDOR_KINDS = ("end-to-end", "best-of-breed", "open-source", "in-house")
+_KIND_SYNONYMS = {
+    "end-to-end": ("endtoend", "e2e", "platform", "cloud"),
+    "best-of-breed": ("bestofbreed", "pointsolution", "specialist"),
+    "open-source": ("opensource", "oss"),
+    "in-house": ("inhouse", "internal", "homegrown", "ourown"),
+}
+
+
+def parse_kind(word: object) -> str:
+    """A vendor kind from the words teams use; ValueError listing the kinds."""
+    folded = normalise_word(str(word))
+    for kind, words in _KIND_SYNONYMS.items():
+        if folded in words:
+            return kind
+    raise ValueError(
+        f"unknown vendor kind {str(word).strip()!r} (expected one of: {', '.join(VENDOR_KINDS)})")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ import csv
 import io
 import os
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -106,15 +108,25 @@ def read_table(
 
 
 def _describe_ole(path: str) -> str:
+    """An OLE file is an encrypted .xlsx (an ``EncryptedPackage`` stream) or an old .xls.
+
+    Stream names sit in the OLE directory, which may be anywhere in the file, so the
+    whole file is scanned in blocks (linear, constant memory).
+    """
+    encrypted = "EncryptedPackage".encode("utf-16-le")
+    tail = b""
     with open(path, "rb") as handle:
-        data = handle.read(1024 * 1024)
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return "the workbook is password-protected; remove the password in Excel and save again"
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            if encrypted in tail + block:
+                return ("the workbook is password-protected; remove the password in Excel "
+                        "and save again")
+            tail = block[-len(encrypted):]
     return "an old Excel .xls workbook; open it in Excel or LibreOffice and save it as .xlsx"
 
 
 def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:
     """Refuse zip bombs and XML with a DOCTYPE before any parser sees the file."""
+    _check_directory_size(path, display, limits)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -141,33 +153,89 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:
         if "xl/workbook.xml" not in archive.namelist():
             raise RoadmapError(f"{display}: not a spreadsheet (a zip file without a workbook)")
         for member in members:
-            if member.filename.endswith((".xml", ".rels", ".vml")):
-                _check_prolog(archive, member, display)
+            if member.flag_bits & 0x1:
+                raise RoadmapError(f"{display}: not a spreadsheet (a password-protected zip "
+                                   "file; Excel workbooks are protected differently)")
+            # Every part, whatever its name: openpyxl parses the parts the package points at.
+            _check_prolog(archive, member, display)
 
 
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_END = b"PK\x06\x06"
+
+
+def _check_directory_size(path: str, display: str, limits: ZipLimits) -> None:
+    """Refuse a huge part count from the zip's end record, before zipfile reads the directory.
+
+    zipfile holds one object per directory entry (about 600 bytes), so a million tiny
+    parts cost more memory than any workbook; the directory's byte size is bounded too,
+    because zipfile reads entries by size, whatever count the end record claims.
+    """
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        start = max(0, size - 22 - 65535)  # the end record, then at most a 64 KB comment
+        handle.seek(start)
+        tail = handle.read()
+        at = tail.rfind(_END_OF_DIRECTORY)
+        if at < 0 or len(tail) - at < 22:
+            return  # zipfile says it is damaged
+        count, directory_bytes = struct.unpack("<HI", tail[at + 10:at + 16])
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if locator[:4] == _ZIP64_LOCATOR:
+            handle.seek(struct.unpack("<Q", locator[8:16])[0])
+            record = handle.read(56)
+            if record[:4] == _ZIP64_END and len(record) == 56:
+                count, directory_bytes = struct.unpack("<QQ", record[32:48])
+    if count > limits.max_members or directory_bytes > limits.max_members * 256:
+        raise RoadmapError(
+            f"{display}: refused: {count:,} parts in the package ({directory_bytes:,} bytes "
+            f"of directory; at most {limits.max_members:,} parts)")
+
+
+class _PrologEnd(Exception):
+    """The first element has started: no DTD can come after it."""
+
+
+class _DtdFound(Exception):
+    pass
 
 
 def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) -> None:
-    """OOXML parts never declare a DTD; one that does is an entity-expansion attack."""
-    seen = b""
-    with archive.open(member) as stream:
-        while True:
-            chunk = stream.read(65536)
-            if not chunk:
-                break
-            seen += chunk
-            match = _ROOT_START.search(seen)
-            if match:
-                seen = seen[: match.start()]
-                break
-            if len(seen) > 1024 * 1024:
-                break
-    if b"<!doctype" in seen.lower() or b"<!entity" in seen.lower():
+    """OOXML parts never declare a DTD; one that does is an entity-expansion attack.
+
+    expat, the parser openpyxl uses, reads the part up to its first element: it sees
+    comments, encodings (UTF-16 too) and padding exactly as openpyxl would, and stops
+    at once on a part that is not XML. Only the prolog is read, however big the part.
+    """
+    from xml.parsers import expat
+
+    def dtd(*_args):
+        raise _DtdFound
+
+    def element(*_args):
+        raise _PrologEnd
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    parser.StartElementHandler = element
+    try:
+        with archive.open(member) as stream:
+            for chunk in iter(lambda: stream.read(65536), b""):
+                parser.Parse(chunk, False)
+    except (_PrologEnd, expat.ExpatError):
+        return  # past the prolog, or not XML: nothing here can declare an entity
+    except _DtdFound:
         raise RoadmapError(
             f"{display}: refused: part {member.filename} declares XML entities "
             "(an entity-expansion attack, or not an Excel file)"
-        )
+        ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            OSError) as exc:
+        raise RoadmapError(
+            f"{display}: not a readable workbook (part {member.filename}: {_reason(exc)})"
+        ) from None
 
 
 def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits) -> Table:
@@ -215,7 +283,8 @@ def _choose_sheet(book, display: str, sheet: str | None, preferred: str) -> str:
         if name.lower() == preferred.lower():
             return name
     for name in names:
-        if book[name].sheet_state == "visible":
+        # A chart sheet (no cells) is skipped like a hidden one.
+        if book[name].sheet_state == "visible" and hasattr(book[name], "iter_rows"):
             return name
     raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
 
@@ -275,14 +344,19 @@ def _read_csv(path, display, header_score, sheet) -> Table:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """The delimiter that gives the most columns consistently over the first lines."""
+    """The delimiter that splits the most of the first lines into the same number of columns.
+
+    Agreement across lines beats a high count, so a ``;`` file whose titles contain
+    commas is still read with ``;``.
+    """
     lines = [line for line in text.splitlines()[:20] if line.strip()]
-    best, best_columns = ",", 0
+    best, best_key = ",", (0, 0)
     for delimiter in (",", ";", "\t"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
-        columns = max(counts) if counts else 0
-        if columns > best_columns:
-            best, best_columns = delimiter, columns
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1]
+        columns = max(set(counts), key=lambda c: (counts.count(c), c)) if counts else 0
+        key = (counts.count(columns), columns)
+        if key > best_key:
+            best, best_key = delimiter, key
     return best
 
 

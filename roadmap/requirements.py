@@ -7,10 +7,21 @@ from dataclasses import dataclass, field, replace
 
 from .errors import Problem, RoadmapError
 from .headers import (
-    REQUIREMENT_HEADERS, match_columns, parse_map_options, requirement_header_score,
+    REQUIREMENT_HEADERS,
+    header_text,
+    match_columns,
+    parse_map_options,
+    requirement_header_score,
+    with_mapped_columns,
 )
 from .model import (
-    ACTIVE, REQUIREMENT_FIELDS, RETIRED, Requirement, Tier, parse_priority, slug,
+    ACTIVE,
+    REQUIREMENT_FIELDS,
+    RETIRED,
+    Requirement,
+    Tier,
+    parse_priority,
+    slug,
 )
 from .months import parse_date, parse_target
 from .reader import Table, read_table
@@ -90,6 +101,12 @@ def interpret_requirements(table: Table, settings: Settings,
         warnings.append(
             f"{header_cell(column)}: column {name!r} is not a requirement field; its values "
             f"are kept in notes (use --map '{name}=FIELD' or --map '{name}=ignore')")
+    unnamed = sorted({column for row in table.rows for column, value in enumerate(row.values)
+                      if cell_text(value) and not header_text(
+                          table.header[column] if column < len(table.header) else None)})
+    for column in unnamed:
+        warnings.append(f"{header_cell(column)}: this column has values but no header; they "
+                        "are ignored (give it a header to keep them in notes)")
     if "id" not in fields:
         warnings.append(
             f"{header_place}: no id column: ids are derived from titles, so renaming a title "
@@ -104,16 +121,16 @@ def interpret_requirements(table: Table, settings: Settings,
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     requirements: list[Requirement] = []
-    title_col, stage_col = fields["title"], fields["stage"]
+    title_col = fields["title"]
     for row in table.rows:
         values = row.values
 
-        def get(name: str) -> object:
+        def get(name: str, values: tuple = values) -> object:
             column = fields.get(name)
             return values[column] if column is not None and column < len(values) else None
 
-        def where(name: str) -> str:
-            return table.where(row.number, fields[name])
+        def where(name: str, number: int = row.number) -> str:
+            return table.where(number, fields[name])
 
         title = cell_text(get("title"))
         if title is None:
@@ -122,7 +139,11 @@ def interpret_requirements(table: Table, settings: Settings,
             continue
         rid = cell_text(get("id")) if "id" in fields else slug(title)
         if not rid:
-            problems.append(Problem(where("id"), f"empty id for {title!r}"))
+            if "id" in fields:
+                problems.append(Problem(where("id"), f"empty id for {title!r}"))
+            else:
+                problems.append(Problem(where("title"), f"no id can be derived from {title!r} "
+                                        "(it has no letters or digits); add an ID column"))
             continue
         if rid in seen:
             place = where("id") if "id" in fields else table.where(row.number, title_col)
@@ -131,7 +152,7 @@ def interpret_requirements(table: Table, settings: Settings,
         seen[rid] = where("id") if "id" in fields else table.where(row.number, title_col)
 
         try:
-            stage = stages.parse(cell_text(values[stage_col]) if stage_col < len(values) else "")
+            stage = stages.parse(cell_text(get("stage")) or "")
         except ValueError as exc:
             problems.append(Problem(where("stage"), str(exc)))
             stage = None
@@ -215,23 +236,31 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     """
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
-    day = (parse_date(as_of) if as_of else dt.date.today()).isoformat()
+    try:
+        day = (parse_date(as_of) if as_of else dt.date.today()).isoformat()
+    except ValueError as exc:
+        raise RoadmapError(str(exc), "--as-of") from None
     latest = store.latest_requirements_as_of()
     if latest and day < latest:
         raise RoadmapError(
             f"--as-of {day} is before the last requirements import ({latest}); "
             f"history only moves forward: pass --as-of {latest} or later")
-    table = read_table(path, requirement_header_score, sheet=sheet,
+    table = read_table(path, with_mapped_columns(requirement_header_score, user_map),
+                       sheet=sheet,
                        preferred_sheet="Requirements")
     interpreted = interpret_requirements(table, settings, user_map)
     sha = file_sha256(path)
-    plan = plan_sync(store.requirements(), interpreted.requirements)
     written = False
-    if not dry_run and not plan.is_empty:
-        with store.transaction():
+    if dry_run:
+        plan = plan_sync(store.requirements(), interpreted.requirements)
+        return ImportResult(plan, interpreted.warnings, written, str(path), sha)
+    with store.transaction():
+        # Planned under the write lock, so an import that ran meanwhile is not applied twice.
+        plan = plan_sync(store.requirements(), interpreted.requirements)
+        if not plan.is_empty:
             event = store.add_event("import requirements", plan.summary(), as_of=day,
                                     file=str(path), sha256=sha)
             store.write_requirement_versions(
                 event, plan.added + [new for _, new, _ in plan.changed] + plan.retired)
-        written = True
+            written = True
     return ImportResult(plan, interpreted.warnings, written, str(path), sha)

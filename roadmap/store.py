@@ -11,13 +11,21 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .errors import RoadmapError
 from .model import (
-    BIG_EIGHT, DEFAULT_SCORES, RETIRED, Entry, Level, Requirement, Snapshot, Stages, Tier,
+    BIG_EIGHT,
+    DEFAULT_SCORES,
+    RETIRED,
+    Entry,
+    Level,
+    Requirement,
+    Snapshot,
+    Stages,
+    Tier,
     Vendor,
 )
 
@@ -127,7 +135,7 @@ class Store:
         self.db = connection
 
     @classmethod
-    def create(cls, path: str, settings: Settings) -> "Store":
+    def create(cls, path: str, settings: Settings) -> Store:
         """A new store; refuses to touch an existing file."""
         if os.path.exists(path):
             raise RoadmapError(f"{path}: a store already exists here; pass --db PATH for another")
@@ -156,7 +164,7 @@ class Store:
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: str) -> "Store":
+    def open(cls, path: str) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
         if not os.path.exists(path):
             raise RoadmapError(
@@ -175,10 +183,31 @@ class Store:
             raise RoadmapError(
                 f"{path}: made by a newer roadmap (schema {version}); upgrade roadmap")
         if version < SCHEMA_VERSION:
-            shutil.copy2(path, f"{path}.schema{version}.bak")
-            with store.transaction():
-                store._migrate(version)
+            try:
+                store._upgrade()
+            except BaseException:
+                store.db.close()
+                raise
         return store
+
+    def _upgrade(self) -> None:
+        """Back up, then migrate, both under the write lock.
+
+        The lock keeps writers out while the file is copied, and a second process that
+        was waiting for it finds the store already upgraded and leaves it alone.
+        """
+        with self.transaction():
+            version = self.schema_version()
+            if version >= SCHEMA_VERSION:
+                return
+            backup = f"{self.path}.schema{version}.bak"
+            try:
+                shutil.copy2(self.path, backup)
+            except OSError as exc:
+                raise RoadmapError(
+                    f"{self.path}: cannot write the backup {backup} before upgrading the "
+                    f"store ({exc.strerror}); nothing was changed") from None
+            self._migrate(version)
 
     def close(self) -> None:
         self.db.close()

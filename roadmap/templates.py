@@ -1,7 +1,7 @@
 """Blank input workbooks: the canonical headers, dropdowns and an instructions sheet."""
 from __future__ import annotations
 
-from .model import BIG_EIGHT, PRIORITIES, Tier
+from .model import BIG_EIGHT, LEVEL_SYNONYMS, PRIORITIES, VENDOR_KINDS, Tier
 from .xlsx import fit_columns, new_workbook, put, save_atomic, write_table
 
 REQUIREMENT_COLUMNS = [
@@ -46,13 +46,15 @@ def _lists_sheet(book, lists: dict[str, list[str]]) -> dict[str, str]:
     return ranges
 
 
-def add_dropdown(sheet, column_letter: str, source: str, rows: int, prompt: str) -> None:
+def add_dropdown(sheet, column_letter: str, source: str, rows: int, prompt: str, *,
+                 first_row: int = 2) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True,
+    # OOXML stores formulas without the '=' typed in Excel; a leading '=' is damage to Excel.
+    validation = DataValidation(type="list", formula1=source, allow_blank=True,
                                 showErrorMessage=True, errorTitle="Not in the list",
                                 error=prompt)
-    validation.add(f"{column_letter}2:{column_letter}{rows + 1}")
+    validation.add(f"{column_letter}{first_row}:{column_letter}{first_row + rows - 1}")
     sheet.add_data_validation(validation)
 
 
@@ -79,4 +81,58 @@ def write_requirements_template(path: str, stages: list[str] | None = None) -> N
     add_dropdown(sheet, "D", ranges["Tier"], TEMPLATE_ROWS, "table-stakes or best-in-class.")
     add_dropdown(sheet, "E", ranges["Priority"], TEMPLATE_ROWS, "high, medium or low.")
     sheet.auto_filter.ref = f"A1:K{TEMPLATE_ROWS + 1}"
+    save_atomic(book, path)
+
+
+SNAPSHOT_COLUMNS = ["Requirement ID", "Title", "Level", "Product", "Evidence", "Notes"]
+SNAPSHOT_LABELS = ("Vendor:", "Kind:", "As of:", "Source:")
+INPUT_FILL = "FFF2CC"
+
+
+def snapshot_instructions() -> list[str]:
+    words = [f"{level.value}: also {', '.join(repr(w) for w in synonyms if w) or 'nothing else'}"
+             for level, synonyms in LEVEL_SYNONYMS.items()]
+    return [
+        "How to fill in the Snapshots sheet",
+        "",
+        "One workbook per vendor and date: what the vendor offered for each requirement then.",
+        "Vendor: the vendor's name (Amazon SageMaker) or the key already stored (sagemaker).",
+        "Kind: end-to-end, best-of-breed, open-source or in-house (dropdown); used the first "
+        "time a vendor is imported.",
+        "As of: the date the snapshot describes (2021-12-15; a month alone means its first day).",
+        "Source: where it comes from (an announcement, a changelog, a review).",
+        "",
+        "Then one row per requirement, below the header row:",
+        "Requirement ID: the roadmap's id (FE-01); or leave it empty and give the Title.",
+        "Level: one of the levels below (dropdown). An empty level is 'unknown', and so is "
+        "any requirement you leave out.",
+        "Product, Evidence (a URL or a release note), Notes: free text.",
+        "",
+        "Levels, strongest first, and the other words accepted for them:",
+        *words,
+        "",
+        "Then run: roadmap import snapshot THIS_FILE.xlsx",
+        "(--vendor, --as-of and --source override the cells above; --replace stores a "
+        "different snapshot for a vendor and date already stored).",
+    ]
+
+
+def write_snapshot_template(path: str) -> None:
+    """The blank long-form snapshot workbook; the shipped templates/snapshot.xlsx is this."""
+    book = new_workbook()
+    sheet = book.create_sheet("Snapshots")
+    for row, label in enumerate(SNAPSHOT_LABELS, start=1):
+        put(sheet, row, 1, label, bold=True)
+        put(sheet, row, 2, None, fill=INPUT_FILL)
+    sheet.cell(row=3, column=2).number_format = "yyyy-mm-dd"
+    header_row = len(SNAPSHOT_LABELS) + 2
+    write_table(sheet, SNAPSHOT_COLUMNS, [], start_row=header_row,
+                widths={"A": 16, "B": 40, "C": 12, "D": 30, "E": 45, "F": 40})
+    instructions_sheet(book, snapshot_instructions())
+    ranges = _lists_sheet(book, {"Level": [level.value for level in LEVEL_SYNONYMS],
+                                 "Kind": list(VENDOR_KINDS)})
+    add_dropdown(sheet, "C", ranges["Level"], TEMPLATE_ROWS, "Pick one of the levels.",
+                 first_row=header_row + 1)
+    add_dropdown(sheet, "B", ranges["Kind"], 1, "Pick one of the vendor kinds.", first_row=2)
+    sheet.auto_filter.ref = f"A{header_row}:F{header_row + TEMPLATE_ROWS}"
     save_atomic(book, path)

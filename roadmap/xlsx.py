@@ -41,8 +41,12 @@ def new_workbook():
 
 
 def put(sheet, row: int, column: int, value: object, *, bold: bool = False,
-        fill: str | None = None, number_format: str | None = None, wrap: bool = False):
-    """Set one cell; a string is always text, even when it starts with ``=``."""
+        fill: str | None = None, number_format: str | None = None, wrap: bool = False,
+        align: str | None = None):
+    """Set one cell; a string is always text, even when it starts with ``=``.
+
+    ``align`` is a horizontal alignment (``left``, ``center``…); ``wrap`` wraps the text.
+    """
     cell = sheet.cell(row=row, column=column)
     cell.value = value
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
@@ -53,8 +57,8 @@ def put(sheet, row: int, column: int, value: object, *, bold: bool = False,
         cell.fill = _fill(fill)
     if number_format:
         cell.number_format = number_format
-    if wrap:
-        cell.alignment = _wrap()
+    if wrap or align:
+        cell.alignment = _wrap(wrap, align)
     return cell
 
 
@@ -64,7 +68,8 @@ _STYLE_CACHE: dict = {}
 def _font(bold: bool):
     from openpyxl.styles import Font
 
-    return _STYLE_CACHE.setdefault(("font", bold), Font(bold=bold))
+    # Named, so LibreOffice does not fall back to a serif font for bold cells.
+    return _STYLE_CACHE.setdefault(("font", bold), Font(name="Calibri", size=11, bold=bold))
 
 
 def _fill(colour: str):
@@ -74,10 +79,11 @@ def _fill(colour: str):
         ("fill", colour), PatternFill(fill_type="solid", start_color=colour, end_color=colour))
 
 
-def _wrap():
+def _wrap(wrap: bool = True, align: str | None = None):
     from openpyxl.styles import Alignment
 
-    return _STYLE_CACHE.setdefault("wrap", Alignment(wrap_text=True, vertical="top"))
+    return _STYLE_CACHE.setdefault(("align", wrap, align), Alignment(
+        wrap_text=wrap or None, vertical="top" if wrap else None, horizontal=align))
 
 
 def level_fill(level: Level):
@@ -134,6 +140,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname.external_attr = 0o600 << 16
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each worksheet from a temporary file, whose mtime is wall-clock.
+        with open(filename, "rb") as handle:
+            self.writestr(arcname or os.path.basename(filename), handle.read())
+
 
 def save_atomic(book, path: str) -> None:
     """Write beside ``path`` and rename; an existing file survives any failure."""
@@ -157,3 +168,97 @@ def save_atomic(book, path: str) -> None:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+DATE_FORMAT = "yyyy-mm-dd"
+MONTH_FORMAT = "yyyy-mm"
+PERCENT_FORMAT = "0%"
+
+
+def month_date(month: str | None) -> dt.date | None:
+    """A ``YYYY-MM`` month as a real date cell value (its first day)."""
+    return dt.date(int(month[:4]), int(month[5:7]), 1) if month else None
+
+
+def is_web_link(text: str | None) -> bool:
+    """Only http(s) evidence becomes a hyperlink; anything else stays text."""
+    return bool(text) and text.lower().startswith(("http://", "https://")) and not any(
+        c.isspace() for c in text)
+
+
+def level_cell(sheet, row: int, column: int, level: Level, *, note: str | None = None,
+               link: str | None = None, bold: bool = False):
+    """A level key on its colour; ``note`` as a comment, ``link`` only when it is http(s)."""
+    from openpyxl.comments import Comment
+
+    cell = put(sheet, row, column, level.value, fill=LEVEL_COLOURS[level], bold=bold,
+               align="center")
+    if note:
+        lines = note.splitlines()
+        cell.comment = Comment(note, "roadmap", width=320,
+                               height=max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines))))
+    if is_web_link(link):
+        cell.hyperlink = link
+    return cell
+
+
+def write_block(sheet, headers: list[str], rows, *, start_row: int = 1,
+                formats: dict[int, str] | None = None, wrap_header: bool = False) -> int:
+    """A bold header row and rows below, without freeze or filter (one of several tables
+    on a sheet); a Level is written as its key on its colour. Returns the last row."""
+    formats = formats or {}
+    for column, name in enumerate(headers, start=1):
+        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap_header)
+    row_number = start_row
+    for row_number, values in enumerate(rows, start=start_row + 1):
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Level):
+                level_cell(sheet, row_number, column, value)
+                continue
+            number_format = formats.get(column)
+            if number_format is None and isinstance(value, dt.date):
+                number_format = DATE_FORMAT
+            put(sheet, row_number, column, value, number_format=number_format)
+    return row_number
+
+
+def finish_table(sheet, header_row: int, last_row: int, columns: int, *,
+                 frozen_columns: int = 0) -> None:
+    """Freeze the rows down to the header (and some columns), filter it, repeat it in print."""
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=frozen_columns + 1)
+    sheet.auto_filter.ref = (f"A{header_row}:{get_column_letter(max(columns, 1))}"
+                             f"{max(last_row, header_row)}")
+    sheet.print_title_rows = f"1:{header_row}"
+
+
+def print_landscape(sheet) -> None:
+    """Landscape, one page wide: how stakeholders print a review."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def day_date(day: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` day as a real date cell value."""
+    return dt.date.fromisoformat(day) if day else None
+
+
+def fit_row_height(sheet, row: int, columns, *, line_height: float = 15.0) -> None:
+    """Make a row tall enough for its wrapped cells in ``columns`` (LibreOffice does not
+    grow rows by itself), after the column widths are set."""
+    from openpyxl.utils import get_column_letter
+
+    lines = 1
+    for column in columns:
+        cell = sheet.cell(row=row, column=column)
+        if cell.value is None or not cell.alignment.wrap_text:
+            continue
+        width = sheet.column_dimensions[get_column_letter(column)].width or 10
+        chars = max(1, int(width) - 1)
+        count = sum(max(1, -(-len(part) // chars)) for part in str(cell.value).splitlines())
+        lines = max(lines, count)
+    if lines > 1:
+        sheet.row_dimensions[row].height = line_height * lines

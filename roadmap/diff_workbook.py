@@ -1,0 +1,65 @@
+"""A vendor diff as a highlighted workbook, in the spirit of daff's highlighter format.
+
+An action column says what happened to each requirement, a changed cell reads
+``old → new``, and colours mark up, down, added and removed rows.
+"""
+from __future__ import annotations
+
+from .diff import DETAIL_FIELDS, VendorDiff
+from .model import Entry
+from .xlsx import new_workbook, print_landscape, put, save_atomic, write_table
+
+DIFF_COLOURS = {
+    "upgraded": "C6EFCE",  # green: stronger support
+    "downgraded": "FFC7CE",  # red: weaker support
+    "added": "BDD7EE",  # blue: newly assessed
+    "removed": "D9D9D9",  # grey: no longer assessed
+    "changed": "FFEB9C",  # yellow: same level, other details moved
+}
+HEADERS = ["Change", "Requirement", "Title", "Level", "Product", "Evidence", "Notes"]
+ARROW = " → "
+
+
+def _cell(old: Entry | None, new: Entry | None, name: str) -> tuple[str | None, bool]:
+    """The cell's text and whether it changed."""
+    def value(entry: Entry | None) -> str | None:
+        if entry is None:
+            return None
+        return entry.level.value if name == "level" else getattr(entry, name)
+
+    before, after = value(old), value(new)
+    if old is None or new is None:
+        return (after if new is not None else before), False
+    if before == after:
+        return after, False
+    return f"{before or '(empty)'}{ARROW}{after or '(empty)'}", True
+
+
+def write_diff_workbook(diff: VendorDiff, path: str) -> None:
+    """One ``Diff`` sheet: a title line, then a frozen, filtered table of changed rows."""
+    book = new_workbook()
+    sheet = book.create_sheet("Diff")
+    vendor = diff.vendor
+    put(sheet, 1, 1, f"{vendor.name} ({vendor.key}): {diff.old.as_of}{ARROW}{diff.new.as_of}",
+        bold=True)
+    counts = [f"{sum(r.change == c for r in diff.rows)} {c}" for c in DIFF_COLOURS
+              if any(r.change == c for r in diff.rows)]
+    put(sheet, 2, 1, ", ".join(counts) or "no changes")
+    rows = []
+    changed_cells = []
+    for row in diff.rows:
+        cells = [_cell(row.old, row.new, name) for name in ("level", *DETAIL_FIELDS)]
+        rows.append([row.change, row.requirement, row.title, *(text for text, _ in cells)])
+        changed_cells.append([moved for _, moved in cells])
+    write_table(sheet, HEADERS, rows, start_row=4,
+                widths={"A": 12, "B": 13, "C": 42, "D": 20, "E": 32, "F": 42, "G": 42})
+    for offset, (row, moved) in enumerate(zip(diff.rows, changed_cells)):
+        number = 5 + offset
+        colour = DIFF_COLOURS[row.change]
+        whole_row = row.change in ("added", "removed")
+        for column in range(1, len(HEADERS) + 1):
+            if column == 1 or whole_row or (column >= 4 and moved[column - 4]):
+                put(sheet, number, column, sheet.cell(row=number, column=column).value,
+                    fill=colour)
+    print_landscape(sheet)
+    save_atomic(book, path)

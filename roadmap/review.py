@@ -1,0 +1,476 @@
+"""The periodic review as data, and the review schedule.
+
+``build_review`` evaluates the roadmap at one date against each vendor's latest
+snapshot on or before it; ``review_workbook`` only formats what it returns. The
+review is recorded (``record_review``) so the next one can say what changed since.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .errors import RoadmapError
+from .evaluate import (
+    Coverage,
+    active,
+    coverage,
+    first_ga_months,
+    parity_rows,
+    requirements_at,
+    snapshots_at,
+)
+from .model import REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Vendor
+from .months import add_months, first_day, parse_date
+from .snapshots import vendor_named
+from .store import ReviewRecord, Settings, Store
+
+DONE = "done"  # a requirement status that takes it off the gap list
+
+
+# -- the schedule ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScheduledReview:
+    """One cadence date: ``done``, ``missed``, ``next`` or ``planned``."""
+
+    date: str  # YYYY-MM-DD
+    state: str
+
+
+def _cadence(settings: Settings):
+    from dateutil.rrule import MONTHLY, rrule
+
+    start = first_day(settings.start)
+    return rrule(MONTHLY, interval=settings.cadence,
+                 dtstart=dt.datetime(start.year, start.month, start.day))
+
+
+def next_review_date(settings: Settings, day: str) -> str:
+    """The first cadence date strictly after ``day`` (YYYY-MM-DD)."""
+    after = _cadence(settings).after(dt.datetime.fromisoformat(day), inc=False)
+    return after.date().isoformat()
+
+
+def schedule(settings: Settings, reviewed: list[str]) -> list[ScheduledReview]:
+    """The cadence dates from the start through one horizon past the latest review.
+
+    A date is ``done`` when a review (``reviewed``: YYYY-MM-DD) falls in its period (from
+    it up to the next date), ``next`` when it is the first date after the latest review
+    (the first date of all when none is recorded), ``missed`` before that, else ``planned``.
+    """
+    from dateutil.relativedelta import relativedelta
+
+    dates = _cadence(settings)
+    first = first_day(settings.start)
+    latest = max(reviewed) if reviewed else None
+    next_date = (dates.after(dt.datetime.fromisoformat(latest), inc=False).date()
+                 if latest else first)
+    until = (parse_date(latest) if latest else first) + relativedelta(months=settings.horizon)
+    until = max(until, next_date)
+    days = [d.date() for d in dates.between(
+        dt.datetime.combine(first, dt.time()), dt.datetime.combine(until, dt.time()), inc=True)]
+    rows = []
+    for index, day in enumerate(days):
+        period_end = days[index + 1] if index + 1 < len(days) else (
+            day + relativedelta(months=settings.cadence))
+        if any(day.isoformat() <= r < period_end.isoformat() for r in reviewed):
+            state = "done"
+        elif day == next_date:
+            state = "next"
+        elif day < next_date:
+            state = "missed"
+        else:
+            state = "planned"
+        rows.append(ScheduledReview(day.isoformat(), state))
+    return rows
+
+
+def store_schedule(store: Store) -> list[ScheduledReview]:
+    """``schedule`` for a store's settings and recorded reviews."""
+    return schedule(store.settings(), [r.as_of for r in store.reviews()])
+
+
+# -- the review -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequirementChange:
+    """A requirement ``added``, ``changed`` or ``retired`` since the previous review."""
+
+    change: str
+    requirement: str
+    title: str
+    fields: tuple[tuple[str, object, object], ...] = ()  # (field, old, new) when changed
+
+
+@dataclass(frozen=True)
+class LevelMove:
+    """One vendor's level for one requirement, then (previous review) and now."""
+
+    vendor: str
+    requirement: str
+    title: str
+    old: Level
+    new: Level
+    old_as_of: str | None  # the snapshot the previous review used; None when it had none
+    new_as_of: str
+
+    @property
+    def change(self) -> str:
+        return "upgraded" if self.new.strength > self.old.strength else "downgraded"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Everything that moved since ``previous`` (None: no earlier review recorded)."""
+
+    previous: ReviewRecord | None
+    requirements: list[RequirementChange]
+    levels: list[LevelMove]
+
+    def counts(self) -> dict[str, int]:
+        kinds = [c.change for c in self.requirements] + [m.change for m in self.levels]
+        return {kind: kinds.count(kind)
+                for kind in ("added", "changed", "retired", "upgraded", "downgraded")}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A requirement due in the window that the primary vendor lacks at ``ga``.
+
+    ``vendors`` are the keys behind the ``action``: who has it at ``ga`` (buy), as
+    ``partner`` (glue), in ``preview`` or ``planned`` (wait); empty for ``build``.
+    """
+
+    requirement: Requirement
+    overdue: bool
+    primary_level: Level
+    action: str
+    vendors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """Where a requirement's target falls: ``before``, ``in`` or ``after`` the window."""
+
+    requirement: Requirement
+    place: str | None  # None: no target
+    column: int | None  # 0-based month of the window when ``in``
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ReviewMark:
+    """A review date inside the window: ``this review``, ``reviewed``, ``next`` or ``planned``."""
+
+    date: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One review's overall coverage per vendor, for the coverage-over-time chart."""
+
+    as_of: str
+    coverage: dict[str, float | None]
+
+
+@dataclass
+class Review:
+    """The roadmap evaluated at ``as_of``; everything the workbook shows."""
+
+    settings: Settings
+    as_of: str  # YYYY-MM-DD
+    window: list[str]  # the horizon's months, YYYY-MM, from the review's month
+    next_review: str
+    requirements: list[Requirement]  # active at as_of, in stage order then id
+    vendors: list[Vendor]  # with a snapshot at as_of: the primary first, then by key
+    snapshots: dict[str, tuple[int, Snapshot]]
+    primary: str | None
+    coverage: dict[str, Coverage]
+    changes: Changes
+    gaps: list[Gap]
+    parity: list[dict]
+    timeline: list[TimelineRow]
+    marks: dict[str, ReviewMark]  # month -> the review date marked in it
+    history: list[HistoryPoint]
+    requirements_as_of: str | None  # the requirements import in force
+
+    @property
+    def window_start(self) -> str:
+        return self.window[0]
+
+    @property
+    def window_end(self) -> str:
+        return self.window[-1]
+
+    def vendor_name(self, key: str) -> str:
+        return next((v.name for v in self.vendors if v.key == key), key)
+
+    def recorded_requirements(self) -> dict[str, dict]:
+        return {r.id: r.as_dict() for r in self.requirements}
+
+    def recorded_snapshots(self) -> dict[str, int]:
+        return {vendor: sid for vendor, (sid, _) in sorted(self.snapshots.items())}
+
+    def scores(self) -> dict[str, dict[str, float | None]]:
+        return {vendor: {"coverage": c.overall, "table_stakes": c.table_stakes,
+                         "best_in_class": c.best_in_class}
+                for vendor, c in sorted(self.coverage.items())}
+
+
+def best_covered(coverages: dict[str, Coverage]) -> str | None:
+    """The vendor with the highest overall coverage; ties go to the first key."""
+    ranked = sorted(coverages, key=lambda v: (-(coverages[v].overall or 0.0), v))
+    return ranked[0] if ranked else None
+
+
+def gap_action(levels: dict[str, Level], primary: str | None) -> tuple[str, tuple[str, ...]]:
+    """``buy`` > ``glue`` > ``wait`` > ``build``, with the vendors behind the action."""
+    def having(*wanted: Level, others_only: bool = False) -> tuple[str, ...]:
+        return tuple(sorted(v for v, level in levels.items()
+                            if level in wanted and not (others_only and v == primary)))
+
+    for action, wanted, others_only in (("buy", (Level.GA,), True),
+                                        ("glue", (Level.PARTNER,), False),
+                                        ("wait", (Level.PREVIEW, Level.PLANNED), False)):
+        vendors = having(*wanted, others_only=others_only)
+        if vendors:
+            return action, vendors
+    return "build", ()
+
+
+def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
+              primary: str | None, window_start: str, window_end: str) -> list[Gap]:
+    """Requirements due by the window's last month, not ``done``, not ``ga`` at the primary.
+
+    Requirements without a target are not gaps. Overdue: a target before the window
+    (the review's month). Soonest target first.
+    """
+    gaps = []
+    for requirement in requirements:
+        if requirement.target is None or requirement.target > window_end:
+            continue
+        if (requirement.status or "").lower() == DONE:
+            continue
+        levels = {vendor: s.level(requirement.id) for vendor, s in snapshots.items()}
+        primary_level = levels.get(primary, Level.UNKNOWN) if primary else Level.UNKNOWN
+        if primary_level is Level.GA:
+            continue
+        action, vendors = gap_action(levels, primary)
+        gaps.append(Gap(requirement, requirement.target < window_start, primary_level,
+                        action, vendors))
+    gaps.sort(key=lambda g: g.requirement.target or "")  # stable: stage order within a month
+    return gaps
+
+
+def requirement_changes(previous: dict[str, dict], now: list[Requirement]
+                        ) -> list[RequirementChange]:
+    """Added, changed (field by field) and retired, between two recorded requirement sets."""
+    changes = []
+    current = {r.id: r.as_dict() for r in now}
+    for rid, row in current.items():
+        old = previous.get(rid)
+        if old is None:
+            changes.append(RequirementChange("added", rid, str(row["title"])))
+            continue
+        moved = tuple((name, old.get(name), row[name]) for name in REQUIREMENT_FIELDS
+                      if name != "id" and old.get(name) != row[name])
+        if moved:
+            changes.append(RequirementChange("changed", rid, str(row["title"]), moved))
+    for rid, old in sorted(previous.items()):
+        if rid not in current:
+            changes.append(RequirementChange("retired", rid, str(old.get("title"))))
+    order = {"added": 0, "changed": 1, "retired": 2}
+    return sorted(changes, key=lambda c: (order[c.change], c.requirement))
+
+
+def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot]],
+                requirements: list[Requirement]) -> list[LevelMove]:
+    """Every level that differs between the snapshot the previous review used and this one's.
+
+    A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
+    did not see is compared with an empty snapshot.
+    """
+    from .diff import diff_snapshots
+
+    titles = {r.id: r.title for r in requirements}
+    moves = []
+    for vendor, (sid, snapshot) in snapshots.items():
+        old_id = previous.snapshots.get(vendor)
+        if old_id == sid:
+            continue
+        old = (store.snapshot(int(old_id)) if old_id is not None
+               else Snapshot(vendor, "", None, {}))
+        for row in diff_snapshots(old, snapshot, titles):
+            before = row.old.level if row.old else Level.UNKNOWN
+            after = row.new.level if row.new else Level.UNKNOWN
+            if row.requirement in titles and before is not after:
+                moves.append(LevelMove(vendor, row.requirement, titles[row.requirement],
+                                       before, after, old.as_of or None, snapshot.as_of))
+    return moves
+
+
+def _timeline(requirements: list[Requirement], window: list[str], stages) -> list[TimelineRow]:
+    rows = []
+    for requirement in requirements:
+        target = requirement.target
+        if target is None:
+            rows.append(TimelineRow(requirement, None, None, False))
+        elif target < window[0]:
+            rows.append(TimelineRow(requirement, "before", None,
+                                    (requirement.status or "").lower() != DONE))
+        elif target > window[-1]:
+            rows.append(TimelineRow(requirement, "after", None, False))
+        else:
+            rows.append(TimelineRow(requirement, "in", window.index(target), False))
+    return sorted(rows, key=lambda t: (t.requirement.target or "9999-99",
+                                       stages.index(t.requirement.stage), t.requirement.id))
+
+
+def _marks(settings: Settings, as_of: str, window: list[str], next_review: str,
+           recorded: list[ReviewRecord]) -> dict[str, ReviewMark]:
+    """One review date per month of the window; this review, then recorded, then planned."""
+    marks: dict[str, ReviewMark] = {}
+    for day in _cadence_dates(settings, window):
+        kind = "next" if day == next_review else "planned"
+        marks[day[:7]] = ReviewMark(day, kind)
+    for record in recorded:
+        if record.as_of[:7] in window and record.as_of > as_of:
+            marks[record.as_of[:7]] = ReviewMark(record.as_of, "reviewed")
+    marks[as_of[:7]] = ReviewMark(as_of, "this review")
+    return marks
+
+
+def _cadence_dates(settings: Settings, window: list[str]) -> list[str]:
+    first = dt.datetime.combine(first_day(window[0]), dt.time())
+    last = dt.datetime.combine(first_day(add_months(window[-1], 1)), dt.time())
+    return [d.date().isoformat() for d in _cadence(settings).between(first, last, inc=True)
+            if d < last]
+
+
+def _history(recorded: list[ReviewRecord], as_of: str,
+             coverages: dict[str, Coverage]) -> list[HistoryPoint]:
+    """Recorded reviews before ``as_of`` (the latest of each date), then this review."""
+    by_date: dict[str, ReviewRecord] = {}
+    for record in recorded:
+        if record.as_of < as_of:
+            by_date[record.as_of] = record  # reviews() come in date then recording order
+    points = [HistoryPoint(day, {v: s.get("coverage") for v, s in record.scores.items()})
+              for day, record in sorted(by_date.items())]
+    points.append(HistoryPoint(as_of, {v: c.overall for v, c in coverages.items()}))
+    return points
+
+
+def build_review(store: Store, as_of: str | dt.date, primary: str | None = None) -> Review:
+    """The roadmap at ``as_of`` against each vendor's latest snapshot on or before it.
+
+    ``primary`` is a vendor key or name (default: the best-covered vendor). Pure reads:
+    nothing is written; ``record_review`` records the result.
+    """
+    settings = store.settings()
+    day = parse_date(as_of).isoformat()
+    month = day[:7]
+    stages = settings.stage_matcher
+    requirements = sorted(active(requirements_at(store, day)),
+                          key=lambda r: (stages.index(r.stage), r.id))
+    if not requirements:
+        raise RoadmapError(f"no requirements on {day}; import some first: "
+                           "roadmap import requirements FILE")
+    vendors = store.vendors()
+    chosen = snapshots_at(store, day)
+    coverages = {v: coverage(requirements, s, settings) for v, (_, s) in chosen.items()}
+    if primary is not None:
+        key = vendor_named(store, primary).key
+        if key not in chosen:
+            with_one = ", ".join(chosen) or "none"
+            raise RoadmapError(
+                f"--primary: {key} has no snapshot on or before {day} "
+                f"(vendors with one: {with_one}); import one or pick another vendor")
+        primary = key
+    else:
+        primary = best_covered(coverages)
+    order = sorted(chosen, key=lambda v: (v != primary, v))
+    window = [add_months(month, i) for i in range(settings.horizon)]
+    recorded = store.reviews()
+    previous = next((r for r in reversed(recorded) if r.as_of < day), None)
+    changes = Changes(previous, [], [])
+    if previous is not None:
+        changes = Changes(previous, requirement_changes(previous.requirements, requirements),
+                          level_moves(store, previous, chosen, requirements))
+    snapshots = {v: s for v, (_, s) in chosen.items()}
+    first_ga = first_ga_months(store, until=day)
+    next_review = next_review_date(settings, day)
+    requirements_event = store.requirements_event_as_of(day)
+    return Review(
+        settings=settings, as_of=day, window=window, next_review=next_review,
+        requirements=requirements,
+        vendors=[vendors.get(v, Vendor(v, v)) for v in order],
+        snapshots={v: chosen[v] for v in order}, primary=primary,
+        coverage={v: coverages[v] for v in order}, changes=changes,
+        gaps=find_gaps(requirements, snapshots, primary, window[0], window[-1]),
+        parity=parity_rows(requirements, first_ga, order),
+        timeline=_timeline(requirements, window, stages),
+        marks=_marks(settings, day, window, next_review, recorded),
+        history=_history(recorded, day, {v: coverages[v] for v in order}),
+        requirements_as_of=next((e.as_of for e in store.events()
+                                 if e.id == requirements_event), None),
+    )
+
+
+def record_review(store: Store, review: Review, output: str | None = None) -> bool:
+    """Record the review in one transaction; False when an identical one is recorded."""
+    requirements = review.recorded_requirements()
+    snapshots = review.recorded_snapshots()
+    for record in store.reviews():
+        if (record.as_of, record.primary, record.requirements, record.snapshots) == (
+                review.as_of, review.primary, requirements,
+                {k: int(v) for k, v in snapshots.items()}):
+            return False
+    counts = review.changes.counts()
+    text = (f"review of {review.as_of} (primary {review.primary or 'none'}): "
+            f"{len(requirements)} requirements, {len(snapshots)} vendors, "
+            f"{len(review.gaps)} gaps")
+    if review.changes.previous is not None:
+        text += f"; since {review.changes.previous.as_of}: " + ", ".join(
+            f"{n} {kind}" for kind, n in counts.items())
+    summary = {"text": text, "primary": review.primary, "vendors": snapshots,
+               "gaps": len(review.gaps)}
+    with store.transaction():
+        event = store.add_event("review", summary, as_of=review.as_of, file=output)
+        store.add_review(event, review.as_of, review.primary, requirements, snapshots,
+                         review.scores())
+    return True
+
+
+def coverage_rows(review: Review) -> list[dict]:
+    """One row per vendor of the review, in its column order: coverage as fractions 0-1."""
+    return [{"vendor": v.key, "name": v.name, "snapshot": review.snapshots[v.key][1].as_of,
+             "coverage": review.coverage[v.key].overall,
+             "table_stakes": review.coverage[v.key].table_stakes,
+             "best_in_class": review.coverage[v.key].best_in_class,
+             "primary": "yes" if v.key == review.primary else ""}
+            for v in review.vendors]
+
+
+def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
+    """What ``roadmap review`` and the demo print: where, coverage, gaps, recording."""
+    from .output import render
+
+    actions = [g.action for g in review.gaps]
+    lines = [f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
+             f"{review.window_end}, {len(review.requirements)} requirements, "
+             f"{len(review.vendors)} vendors."]
+    if review.vendors:
+        lines.append(render(coverage_rows(review), "simple",
+                            ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
+                             "primary"]))
+    counts = ", ".join(f"{actions.count(a)} {a}" for a in ("buy", "glue", "wait", "build"))
+    lines.append(f"Gaps at {review.primary or 'no vendor'}: {len(review.gaps)} ({counts}; "
+                 f"{sum(g.overdue for g in review.gaps)} overdue).")
+    if not record:
+        lines.append("Not recorded (--no-record).")
+    elif recorded:
+        lines.append(f"Recorded the review; the next is due {review.next_review}.")
+    else:
+        lines.append("This review was already recorded; nothing new was recorded.")
+    return lines

@@ -1,0 +1,466 @@
+"""The review workbook: one short function per sheet, in the spec's order.
+
+Every cell goes through ``roadmap.xlsx`` (text never becomes a formula); this module
+only lays out what ``roadmap.review.build_review`` computed.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import __version__
+from .model import LEVEL_ORDER, LEVEL_SYNONYMS, Level, Tier
+from .review import Review, build_review, record_review
+from .store import Store
+from .xlsx import (
+    DATE_FORMAT,
+    HEADER_FILL,
+    MONTH_FORMAT,
+    PERCENT_FORMAT,
+    day_date,
+    finish_table,
+    fit_columns,
+    fit_row_height,
+    level_cell,
+    month_date,
+    new_workbook,
+    print_landscape,
+    put,
+    save_atomic,
+    write_block,
+)
+
+Progress = Callable[[int, int], None]
+
+LEVEL_MEANINGS = {
+    Level.GA: "generally available, first-party",
+    Level.PREVIEW: "public preview / beta / pre-GA",
+    Level.PARTIAL: "offered, but missing what the requirement needs",
+    Level.PARTNER: "only through a partner, marketplace or open-source integration (glue)",
+    Level.PLANNED: "announced, not usable",
+    Level.NONE: "not offered",
+    Level.UNKNOWN: "not assessed",
+}
+ACTION_COLOURS = {"buy": "63BE7B", "glue": "9DC3E6", "wait": "FFE699", "build": "F4B183"}
+ACTION_MEANINGS = {
+    "buy": "another vendor has it at ga (the Vendors column says which)",
+    "glue": "else: some vendor has it as partner (open-source or marketplace integration)",
+    "wait": "else: some vendor has it in preview or planned",
+    "build": "else: nobody offers it; build it in-house",
+}
+OVERDUE_FILL = "F08080"
+DONE_FILL = "D9D9D9"
+TARGET_FILL = "5B9BD5"
+MARK_FILLS = {"this review": "FFC000", "reviewed": "C9C9C9", "next": "FFE699",
+              "planned": "FFF2CC"}
+MARK_MEANINGS = {
+    "this review": "the date of this review (the window starts in its month)",
+    "reviewed": "a review recorded after this one's date",
+    "next": "the next review the cadence asks for",
+    "planned": "a later review the cadence asks for",
+}
+
+
+def summary_sheet(book, review: Review) -> None:
+    """Roadmap, dates, coverage per vendor and stage, change counts, and the charts."""
+    sheet = book.create_sheet("Summary")
+    settings = review.settings
+    put(sheet, 1, 1, f"{settings.name}: review of {review.as_of}", bold=True)
+    previous = review.changes.previous
+    tiers = [r.tier for r in review.requirements]
+    facts = [
+        ("Roadmap", (settings.name, None)),
+        ("Review date", (day_date(review.as_of), DATE_FORMAT)),
+        ("Horizon window", (month_date(review.window_start), MONTH_FORMAT),
+         (month_date(review.window_end), MONTH_FORMAT), (f"{settings.horizon} months", None)),
+        ("Cadence", (f"every {settings.cadence} months", None)),
+        ("Next review", (day_date(review.next_review), DATE_FORMAT)),
+        ("Primary vendor",
+         (review.vendor_name(review.primary) if review.primary else "none", None)),
+        ("Previous review", (day_date(previous.as_of), DATE_FORMAT) if previous
+         else ("none recorded", None)),
+        ("Requirements", (len(tiers), None)),
+        ("of which table stakes", (tiers.count(Tier.TABLE_STAKES), None)),
+        ("of which best-in-class", (tiers.count(Tier.BEST_IN_CLASS), None)),
+    ]
+    for row, (label, *values) in enumerate(facts, start=3):
+        put(sheet, row, 1, label, bold=True)
+        for column, (value, number_format) in enumerate(values, start=2):
+            put(sheet, row, column, value, number_format=number_format, align="left")
+    row = 3 + len(facts) + 1
+
+    put(sheet, row, 1, "Coverage by vendor", bold=True)
+    vendors = review.vendors
+    last = write_block(sheet, ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes",
+                               "Best-in-class"],
+                       [(v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
+                         review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
+                         review.coverage[v.key].best_in_class) for v in vendors],
+                       start_row=row + 1,
+                       formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT,
+                                6: PERCENT_FORMAT})
+    row = last + 2
+
+    put(sheet, row, 1, "Coverage by stage", bold=True)
+    stage_header = row + 1
+    last = write_block(sheet, ["Stage", "Requirements", *[v.name for v in vendors]],
+                       [(stage, sum(r.stage == stage for r in review.requirements),
+                         *[review.coverage[v.key].by_stage.get(stage) for v in vendors])
+                        for stage in settings.stages],
+                       start_row=stage_header, wrap_header=True,
+                       formats={c: PERCENT_FORMAT for c in range(3, 3 + len(vendors))})
+    chart_column = len(vendors) + 4
+    _bar_chart(sheet, stage_header, last, len(vendors), len(settings.stages), chart_column)
+    row = last + 2
+
+    counts = review.changes.counts()
+    put(sheet, row, 1, "Changes since the previous review", bold=True)
+    last = write_block(sheet, ["Change", "Count"], [
+        ("requirements added", counts["added"]),
+        ("requirements changed", counts["changed"]),
+        ("requirements retired", counts["retired"]),
+        ("vendor levels upgraded", counts["upgraded"]),
+        ("vendor levels downgraded", counts["downgraded"]),
+    ], start_row=row + 1)
+    row = last + 2
+
+    put(sheet, row, 1, "Gaps by action", bold=True)
+    actions = [g.action for g in review.gaps]
+    last = write_block(sheet, ["Action", "Gaps", "Overdue"], [
+        (action, actions.count(action),
+         sum(g.overdue for g in review.gaps if g.action == action))
+        for action in ACTION_COLOURS], start_row=row + 1)
+    row = last + 2
+
+    history_header = stage_header
+    if len(review.history) >= 2:
+        put(sheet, row, 1, "Coverage over time", bold=True)
+        keys = [v.key for v in vendors] + sorted(
+            {k for p in review.history for k in p.coverage} - {v.key for v in vendors})
+        last = write_block(sheet, ["Review", *[review.vendor_name(k) for k in keys]],
+                           [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
+                            for p in review.history],
+                           start_row=row + 1, wrap_header=True,
+                           formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))})
+        _line_chart(sheet, row + 1, last, len(keys), chart_column)
+        history_header = row + 1
+    _widths(sheet, {"A": 30}, 1, max(len(vendors) + 2, 6), 14)
+    for header in (stage_header, history_header):
+        fit_row_height(sheet, header, range(1, len(vendors) + 3))
+    print_landscape(sheet)
+
+
+def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
+               column: int) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    if not vendors:
+        return
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Coverage by stage"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.scaling.orientation = "maxMin"  # stages top to bottom, as in the table
+    chart.y_axis.crosses = "max"  # and the percentages below the bars, not above
+    chart.legend.position = "b"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(sheet, min_col=3, max_col=2 + vendors, min_row=header_row, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
+    chart.gapWidth = 60
+    chart.width, chart.height = 18, max(9, 0.3 * stages * (vendors + 1))
+    sheet.add_chart(chart, f"{get_column_letter(column)}3")
+
+
+def _line_chart(sheet, header_row: int, last_row: int, vendors: int, column: int) -> None:
+    from openpyxl.chart import LineChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    chart = LineChart()
+    chart.title = "Coverage over recorded reviews"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(sheet, min_col=2, max_col=1 + vendors, min_row=header_row, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
+    chart.legend.position = "b"
+    chart.width, chart.height = 18, 9
+    sheet.add_chart(chart, f"{get_column_letter(column)}{header_row}")
+
+
+def _entry_note(entry) -> str | None:
+    if entry is None:
+        return None
+    lines = [f"Product: {entry.product}" if entry.product else "",
+             f"Evidence: {entry.evidence}" if entry.evidence else "",
+             f"Notes: {entry.notes}" if entry.notes else ""]
+    return "\n".join(line for line in lines if line) or None
+
+
+def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
+    """Requirements by stage × vendors; each cell a coloured level with its evidence."""
+    sheet = book.create_sheet("Matrix")
+    fixed = ["Stage", "ID", "Requirement", "Tier", "Priority", "Target"]
+    headers = fixed + [v.name for v in review.vendors]
+    for column, name in enumerate(headers, start=1):
+        put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
+    snapshots = [review.snapshots[v.key][1] for v in review.vendors]
+    for row, requirement in enumerate(review.requirements, start=2):
+        put(sheet, row, 1, requirement.stage)
+        put(sheet, row, 2, requirement.id)
+        put(sheet, row, 3, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
+        put(sheet, row, 4, requirement.tier.value)
+        put(sheet, row, 5, requirement.priority)
+        put(sheet, row, 6, month_date(requirement.target), number_format=MONTH_FORMAT)
+        for column, snapshot in enumerate(snapshots, start=len(fixed) + 1):
+            entry = snapshot.entries.get(requirement.id)
+            level_cell(sheet, row, column, entry.level if entry else Level.UNKNOWN,
+                       note=_entry_note(entry), link=entry.evidence if entry else None)
+        if row % 250 == 0:
+            progress()
+    finish_table(sheet, 1, len(review.requirements) + 1, len(headers), frozen_columns=3)
+    _widths(sheet, {"A": 28, "B": 9, "C": 48, "D": 14, "E": 9, "F": 10},
+            len(fixed), len(review.vendors), 14)
+    fit_row_height(sheet, 1, range(1, len(headers) + 1))
+    print_landscape(sheet)
+
+
+def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
+    """Fixed widths for the named columns and ``count`` equal ones after column ``first``."""
+    from openpyxl.utils import get_column_letter
+
+    for letter, value in fixed.items():
+        sheet.column_dimensions[letter].width = value
+    for column in range(first + 1, first + count + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def changes_sheet(book, review: Review) -> None:
+    """Requirements added / changed / retired and vendor levels moved, old → new."""
+    sheet = book.create_sheet("Changes")
+    previous = review.changes.previous
+    put(sheet, 1, 1, "Previous review", bold=True)
+    if previous is None:
+        put(sheet, 1, 2, "none recorded: the next review will list what changed since this one")
+    else:
+        put(sheet, 1, 2, day_date(previous.as_of), number_format=DATE_FORMAT, align="left")
+    rows: list[tuple] = []
+    for change in review.changes.requirements:
+        if change.change == "changed":
+            rows += [("changed", None, change.requirement, change.title, name, old, new, None)
+                     for name, old, new in change.fields]
+        else:
+            rows.append((change.change, None, change.requirement, change.title, None, None,
+                         None, None))
+    for move in review.changes.levels:
+        rows.append((move.change, review.vendor_name(move.vendor), move.requirement,
+                     move.title, "level", move.old, move.new,
+                     f"{move.old_as_of or 'no snapshot'} → {move.new_as_of}"))
+    headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
+    last = write_block(sheet, headers, rows, start_row=3)
+    finish_table(sheet, 3, last, len(headers))
+    fit_columns(sheet, {"A": 16, "D": 44, "F": 36, "G": 36})
+    for row, values in enumerate(rows, start=4):
+        if values[0] == "changed":
+            put(sheet, row, 6, values[5], wrap=True)
+            put(sheet, row, 7, values[6], wrap=True)
+            fit_row_height(sheet, row, (6, 7))
+    print_landscape(sheet)
+
+
+def gaps_sheet(book, review: Review) -> None:
+    """What the primary vendor lacks (not at ga) among requirements due in the window."""
+    sheet = book.create_sheet("Gaps")
+    primary = review.vendor_name(review.primary) if review.primary else "no vendor"
+    put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
+                     f"ga at {primary}. Action: buy, else glue, else wait, else build (Legend).")
+    headers = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Due", "Status", "Owner",
+               f"{primary} level", "Action", "Vendors"]
+    rows = [(g.requirement.id, g.requirement.title, g.requirement.stage,
+             g.requirement.tier.value, g.requirement.priority, month_date(g.requirement.target),
+             "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
+             g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
+            for g in review.gaps]
+    last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT})
+    for row, gap in enumerate(review.gaps, start=4):
+        if gap.overdue:
+            put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True)
+        put(sheet, row, 11, gap.action, fill=ACTION_COLOURS[gap.action])
+        put(sheet, row, 2, gap.requirement.title,
+            bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
+    finish_table(sheet, 3, last, len(headers), frozen_columns=2)
+    fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "F": 10, "J": 16, "L": 40})
+    put(sheet, 3, 10, headers[9], bold=True, fill=HEADER_FILL, wrap=True)
+    fit_row_height(sheet, 3, range(1, len(headers) + 1))
+    print_landscape(sheet)
+
+
+def timeline_sheet(book, review: Review) -> None:
+    """The window's months as columns; targets marked, review dates marked above them."""
+    sheet = book.create_sheet("Timeline")
+    fixed = ["ID", "Title", "Stage", "Target", "Status", "Earlier"]
+    months = review.window
+    later = len(fixed) + len(months) + 1
+    put(sheet, 1, 1, "Review dates", bold=True)
+    for index, month in enumerate(months):
+        mark = review.marks.get(month)
+        if mark:
+            put(sheet, 1, len(fixed) + 1 + index, day_date(mark.date),
+                fill=MARK_FILLS[mark.kind], number_format=DATE_FORMAT)
+    for column, name in enumerate(fixed, start=1):
+        put(sheet, 2, column, name, bold=True, fill=HEADER_FILL)
+    for index, month in enumerate(months):
+        put(sheet, 2, len(fixed) + 1 + index, month_date(month), bold=True, fill=HEADER_FILL,
+            number_format=MONTH_FORMAT)
+    put(sheet, 2, later, "Later", bold=True, fill=HEADER_FILL)
+    for row, item in enumerate(review.timeline, start=3):
+        requirement = item.requirement
+        done = (requirement.status or "").lower() == "done"
+        put(sheet, row, 1, requirement.id)
+        put(sheet, row, 2, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
+        put(sheet, row, 3, requirement.stage)
+        put(sheet, row, 4, month_date(requirement.target), number_format=MONTH_FORMAT,
+            fill=OVERDUE_FILL if item.overdue else None)
+        put(sheet, row, 5, requirement.status)
+        target = month_date(requirement.target)
+        if item.place == "before":
+            put(sheet, row, 6, "overdue" if item.overdue else "done",
+                fill=OVERDUE_FILL if item.overdue else DONE_FILL, bold=item.overdue)
+        elif item.place == "in":
+            put(sheet, row, len(fixed) + 1 + item.column, "done" if done else "target",
+                fill=DONE_FILL if done else TARGET_FILL, bold=not done)
+        elif item.place == "after":
+            put(sheet, row, later, target, number_format=MONTH_FORMAT)
+    finish_table(sheet, 2, len(review.timeline) + 2, later, frozen_columns=2)
+    _widths(sheet, {"A": 9, "B": 44, "C": 28, "D": 10, "E": 12, "F": 9}, len(fixed),
+            len(months) + 1, 11)
+    print_landscape(sheet)
+
+
+def parity_sheet(book, review: Review) -> None:
+    """First ga month per vendor per requirement, the leader, and the lag in months."""
+    sheet = book.create_sheet("Parity")
+    keys = [v.key for v in review.vendors]
+    headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
+               "Lag (months)"]
+    rows = [(row["requirement"], row["title"],
+             *[month_date(row["first_ga"].get(k)) for k in keys],
+             review.vendor_name(row["leader"]) if row["leader"] else None, row["lag_months"])
+            for row in review.parity]
+    last = write_block(sheet, headers, rows,
+                       formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
+    finish_table(sheet, 1, last, len(headers), frozen_columns=2)
+    for column, name in enumerate(headers, start=1):
+        put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
+    fit_columns(sheet, {"A": 9, "B": 48})
+    _widths(sheet, {}, 2, len(keys), 14)
+    fit_row_height(sheet, 1, range(1, len(headers) + 1))
+    print_landscape(sheet)
+
+
+def legend_sheet(book, review: Review) -> None:
+    """Levels and colours, scoring, gap and timeline rules, inputs used, tool version."""
+    sheet = book.create_sheet("Legend")
+    put(sheet, 1, 1, "Legend", bold=True)
+    scores = review.settings.scores
+    last = write_block(sheet, ["Level", "Meaning", "Also accepted", "Score"],
+                       [(level, LEVEL_MEANINGS[level],
+                         ", ".join(w or "an empty cell" for w in LEVEL_SYNONYMS[level]),
+                         scores[level]) for level in LEVEL_ORDER], start_row=3)
+    row = last + 2
+    lines = [
+        ("Coverage", None, "the mean score of a vendor's levels over the review's requirements "
+                     "(scores above; a requirement a snapshot leaves out is unknown); by tier "
+                     "and by stage the same over those requirements only."),
+        ("Requirements", None, "those in force on the review date (the last import on or before "
+                         f"it: {review.requirements_as_of or 'none'}), retired ones left out."),
+        ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
+        ("Window", None, f"the review's month and the {review.settings.horizon - 1} after it "
+                   f"({review.window_start} to {review.window_end})."),
+        ("Gaps", None, "requirements with a target on or before the window's last month, whose "
+                 "status is not done, and that the primary vendor does not have at ga. "
+                 "Requirements without a target are not gaps. Overdue: a target before the "
+                 "review's month."),
+        *[(f"Action: {action}", ACTION_COLOURS[action], text)
+          for action, text in ACTION_MEANINGS.items()],
+        ("Changes", None, "against the latest review recorded before this one: requirement fields "
+                    "old → new, and every level that differs between the snapshots each "
+                    "review used."),
+        *[(f"Timeline: {kind}", MARK_FILLS[kind], text) for kind, text in MARK_MEANINGS.items()],
+    ]
+    put(sheet, row, 1, "Rules", bold=True)
+    for offset, (label, fill, text) in enumerate(lines, start=1):
+        put(sheet, row + offset, 1, label, bold=True, fill=fill)
+        put(sheet, row + offset, 2, text, wrap=True)
+    wrapped = range(row + 1, row + len(lines) + 1)
+    row += len(lines) + 2
+    put(sheet, row, 1, "Inputs used", bold=True)
+    last = write_block(sheet, ["Vendor", "Name", "Kind", "Snapshot", "Source", "Entries"],
+                       [(v.key, v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
+                         review.snapshots[v.key][1].source,
+                         len(review.snapshots[v.key][1].entries)) for v in review.vendors],
+                       start_row=row + 1)
+    row = last + 2
+    put(sheet, row, 1, "Written by", bold=True)
+    put(sheet, row, 2, f"roadmap {__version__}")
+    fit_columns(sheet, {"A": 24, "B": 70, "C": 40, "D": 12, "E": 60})
+    for number in wrapped:
+        fit_row_height(sheet, number, (2,))
+    print_landscape(sheet)
+
+
+SHEETS = ("Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
+          "Snapshots", "Legend")
+
+
+def write_review(review: Review, path: str, progress: Progress | None = None) -> None:
+    """Write the nine sheets and save atomically; ``progress(done, total)`` as it goes."""
+    from .export import requirements_sheet, snapshots_sheet
+
+    steps = len(SHEETS) + 1 + len(review.requirements) // 250
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(min(done, steps), steps)
+
+    book = new_workbook()
+    summary_sheet(book, review)
+    tick()
+    matrix_sheet(book, review, tick)
+    tick()
+    for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
+        write(book, review)
+        tick()
+    requirements_sheet(book, review.requirements)
+    print_landscape(book["Requirements"])
+    tick()
+    snapshots_sheet(book, [(v, review.snapshots[v.key][1]) for v in review.vendors],
+                    {r.id: r.title for r in review.requirements})
+    print_landscape(book["Snapshots"])
+    tick()
+    legend_sheet(book, review)
+    tick()
+    save_atomic(book, path)
+    if progress:
+        progress(steps, steps)
+
+
+def write_and_record(store: Store, output: str, as_of: str, primary: str | None = None, *,
+                     record: bool = True, progress: Progress | None = None
+                     ) -> tuple[Review, bool]:
+    """Build the review at ``as_of``, write it to ``output``, then (unless ``record`` is
+    False) record it. Nothing is recorded when writing fails, and a failed write leaves
+    any existing ``output`` as it was. Returns the review and whether it was recorded."""
+    review = build_review(store, as_of, primary)
+    write_review(review, output, progress)
+    return review, record and record_review(store, review, output)

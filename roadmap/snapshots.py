@@ -1,0 +1,574 @@
+"""Importing vendor snapshots: rows -> validated snapshots -> the store.
+
+Long form has a level column: one row per requirement, and optional vendor and as-of
+columns make each (vendor, as-of) group its own snapshot. Wide form has none: it is a
+comparison table, requirement rows x one column per vendor, all at one date. Which
+vendor and date a sheet is about comes from the options, else from labelled cells
+above the header (``Vendor:``, ``As of:``), else from the file name
+(``sagemaker_2020-12.xlsx``).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from .errors import Problem, RoadmapError
+from .headers import header_text, requirement_field, snapshot_field, snapshot_header_score
+from .model import Entry, Level, Requirement, Snapshot, Vendor, normalise_word, parse_kind, slug
+from .months import parse_date
+from .reader import Table, read_table
+from .requirements import cell_text, file_sha256
+from .store import Store
+
+DEFAULT_KIND = "end-to-end"
+_FILE_NAME = re.compile(r"^(?:(?P<vendor>.*?)[_\-\s]+)?(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)$")
+_LABELS = {
+    "vendor": ("vendor", "platform", "provider"),
+    "as_of": ("asof", "date", "snapshotdate"),
+    "source": ("source",),
+    "kind": ("kind", "vendorkind"),
+}
+
+
+@dataclass
+class ImportedSnapshot:
+    """One snapshot a file holds, and what importing it does (``added``, ``replaced``,
+    ``unchanged``)."""
+
+    vendor: Vendor
+    snapshot: Snapshot
+    place: str  # where its vendor was named, for messages
+    new_vendor: bool = False
+    status: str = "added"
+
+    @property
+    def ga(self) -> int:
+        return sum(e.level is Level.GA for e in self.snapshot.entries.values())
+
+
+@dataclass
+class Interpreted:
+    snapshots: list[ImportedSnapshot]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SnapshotImportResult:
+    snapshots: list[ImportedSnapshot]
+    warnings: list[str]
+    written: bool
+    file: str
+    sha256: str
+
+    @property
+    def changes(self) -> list[ImportedSnapshot]:
+        return [s for s in self.snapshots if s.status != "unchanged"]
+
+
+def fold_title(text: str) -> str:
+    """Titles compare case-insensitively with runs of whitespace folded."""
+    return " ".join(text.split()).casefold()
+
+
+def find_vendor(vendors: dict[str, Vendor], text: str) -> Vendor | None:
+    """The stored vendor a user means by key or name (case and punctuation aside)."""
+    wanted = text.strip()
+    if wanted in vendors:
+        return vendors[wanted]
+    for vendor in vendors.values():
+        if vendor.key == slug(wanted) or fold_title(vendor.name) == fold_title(wanted):
+            return vendor
+    return None
+
+
+def vendor_named(store: Store, text: str) -> Vendor:
+    """``find_vendor`` over the store, or a RoadmapError listing the stored keys."""
+    vendors = store.vendors()
+    found = find_vendor(vendors, text)
+    if found is None:
+        known = ", ".join(vendors) or "none yet; run 'roadmap import snapshot FILE'"
+        raise RoadmapError(f"unknown vendor {text!r} (stored vendors: {known})")
+    return found
+
+
+class _Requirements:
+    """Matches a snapshot row to a requirement: by id (any ever stored), else latest title."""
+
+    def __init__(self, requirements: dict[str, Requirement]) -> None:
+        self.ids = {rid.casefold(): rid for rid in requirements}
+        # Active titles win over retired ones that happen to share a title.
+        ordered = sorted(requirements.values(), key=lambda r: r.status != "retired")
+        self.titles = {fold_title(r.title): r.id for r in reversed(ordered)}
+        self.titles.update({fold_title(r.title): r.id for r in ordered if r.status != "retired"})
+
+    def match(self, text: str) -> str | None:
+        return self.ids.get(text.casefold()) or self.titles.get(fold_title(text))
+
+
+@dataclass
+class _Defaults:
+    """What the file as a whole says: (value, where it was said) per field."""
+
+    vendor: tuple[str, str] | None = None
+    vendor_key: str | None = None  # a file-name vendor keys a vendor named by a label
+    vendor_name: str | None = None  # a label names a vendor keyed by --vendor
+    as_of: tuple[str, str] | None = None
+    source: tuple[str, str] | None = None
+    kind: tuple[str, str] | None = None
+
+
+def _labels(table: Table) -> dict[str, tuple[object, str]]:
+    folded = {normalise_word(label): value for label, value in table.labels.items()}
+    found = {}
+    for name, words in _LABELS.items():
+        for word in words:
+            if word in folded and cell_text(folded[word][0]):
+                found[name] = folded[word]
+                break
+    return found
+
+
+def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | None,
+              source: str | None, problems: list[Problem]) -> _Defaults:
+    labels = _labels(table)
+    stem = os.path.splitext(os.path.basename(file_name))[0]
+    from_name = _FILE_NAME.match(stem.strip())
+    name_vendor = from_name.group("vendor") if from_name and from_name.group("vendor") else None
+    defaults = _Defaults()
+    if vendor:
+        defaults.vendor = (vendor, "--vendor")
+        if "vendor" in labels:
+            defaults.vendor_name = cell_text(labels["vendor"][0])
+    elif "vendor" in labels:
+        value, place = labels["vendor"]
+        defaults.vendor = (str(cell_text(value)), place)
+        defaults.vendor_key = slug(name_vendor) if name_vendor and slug(name_vendor) else None
+    elif name_vendor and slug(name_vendor):
+        defaults.vendor = (name_vendor, table.file)
+
+    date_said = (as_of, "--as-of") if as_of else labels.get("as_of") or (
+        (from_name.group("date"), table.file) if from_name else None)
+    if date_said is not None:
+        value, place = date_said
+        try:
+            defaults.as_of = (parse_date(value).isoformat(), place)
+        except ValueError as exc:
+            problems.append(Problem(place, str(exc)))
+    if source:
+        defaults.source = (source, "--source")
+    elif "source" in labels:
+        value, place = labels["source"]
+        defaults.source = (str(cell_text(value)), place)
+    if "kind" in labels:
+        value, place = labels["kind"]
+        try:
+            defaults.kind = (parse_kind(cell_text(value)), place)
+        except ValueError as exc:
+            problems.append(Problem(place, str(exc)))
+    return defaults
+
+
+class _Vendors:
+    """Stored vendors plus those this file introduces; a name or key already stored is
+    reused, otherwise the key is the slug of the name."""
+
+    def __init__(self, stored: dict[str, Vendor]) -> None:
+        self.known = dict(stored)
+        self.new: set[str] = set()
+
+    def resolve(self, text: str, *, key: str | None = None, name: str | None = None,
+                kind: str | None = None) -> Vendor | None:
+        found = find_vendor(self.known, text) or (self.known.get(key) if key else None)
+        if found is not None:
+            return found
+        key = key or slug(text)
+        if not key:
+            return None
+        vendor = Vendor(key, name or text.strip(), kind or DEFAULT_KIND)
+        self.known[key] = vendor
+        self.new.add(key)
+        return vendor
+
+
+@dataclass
+class _Group:
+    vendor: Vendor
+    as_of: str
+    place: str
+    source: tuple[str, str] | None
+    entries: dict[str, Entry] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)
+    source_from_cell: bool = False
+
+
+def _classify(table: Table, problems: list[Problem]) -> tuple[dict[str, int], list[int]]:
+    """Columns of known fields, and the rest; an ID and a Requirement column are id + title."""
+    fields: dict[str, int] = {}
+    others = []
+    for index, value in enumerate(table.header):
+        if not header_text(value):
+            continue
+        name = snapshot_field(value)
+        if name == "requirement" and "requirement" in fields and "title" not in fields:
+            name = "title"
+        if name is None:
+            others.append(index)
+        elif name in fields:
+            problems.append(Problem(
+                table.where(table.header_row, index),
+                f"columns {header_text(table.header[fields[name]])!r} and "
+                f"{header_text(value)!r} both mean {name!r}; rename one"))
+        else:
+            fields[name] = index
+    return fields, others
+
+
+def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
+                        vendors: dict[str, Vendor], *, vendor: str | None = None,
+                        as_of: str | None = None, source: str | None = None,
+                        file_name: str | None = None) -> Interpreted:
+    """Validate every row into snapshots; RoadmapError carries every problem at once.
+
+    ``requirements`` are all ever stored (retired included: ids match any of them,
+    titles the latest ones); ``vendors`` the stored ones, reused by name or key.
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    defaults = _defaults(table, file_name or table.file, vendor, as_of, source, problems)
+    fields, others = _classify(table, problems)
+    if "requirement" not in fields and "title" not in fields:
+        problems.append(Problem(
+            table.where(table.header_row),
+            "no requirement column (a column named Requirement ID, ID, Feature or Title)"))
+        raise RoadmapError(problems)
+    if not requirements:
+        problems.append(Problem("", "the store has no requirements yet; run "
+                                    "'roadmap import requirements FILE' first"))
+        raise RoadmapError(problems)
+    known = _Vendors(vendors)
+    matcher = _Requirements(requirements)
+    if "level" in fields:
+        groups = _long_form(table, fields, others, defaults, known, matcher, problems, warnings)
+    else:
+        groups = _wide_form(table, fields, others, defaults, known, matcher, problems, warnings)
+    if not groups and not problems:
+        problems.append(Problem(table.where(table.header_row),
+                                "no snapshot rows below the header row"))
+    if problems:
+        raise RoadmapError(problems)
+    snapshots = []
+    for group in groups:
+        found = ImportedSnapshot(
+            group.vendor,
+            Snapshot(group.vendor.key, group.as_of, group.source[0] if group.source else None,
+                     group.entries),
+            group.place, new_vendor=group.vendor.key in known.new)
+        snapshots.append(found)
+    if defaults.kind:
+        for found in snapshots:
+            stored = vendors.get(found.vendor.key)
+            if stored is not None and stored.kind != defaults.kind[0]:
+                warnings.append(
+                    f"{defaults.kind[1]}: {stored.key} is stored as {stored.kind!r}; "
+                    f"the kind {defaults.kind[0]!r} is ignored")
+    return Interpreted(snapshots, warnings)
+
+
+def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Requirements,
+                    problems: list[Problem]) -> str | None:
+    """The requirement a row is about, or None (with a problem when it names an unknown one)."""
+    values = row.values
+
+    def text(name: str) -> str | None:
+        column = fields.get(name)
+        return cell_text(values[column]) if column is not None and column < len(values) else None
+
+    said = [(name, value) for name in ("requirement", "title") if (value := text(name))]
+    for _name, value in said:
+        found = matcher.match(value)
+        if found:
+            return found
+    if said:
+        name, value = said[0]
+        problems.append(Problem(
+            table.where(row.number, fields[name]),
+            f"unknown requirement {value!r} (no requirement has this id or title; "
+            "import the requirements first or correct it)"))
+    elif any(cell_text(v) for v in values):
+        column = fields.get("requirement", fields.get("title"))
+        problems.append(Problem(table.where(row.number, column), "no requirement id or title"))
+    return None
+
+
+def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
+               matcher: _Requirements, problems, warnings) -> list[_Group]:
+    header_place = table.where(table.header_row)
+    ignored = []
+    for column in others:
+        name = header_text(table.header[column])
+        if requirement_field(name) is None:
+            ignored.append((column, name))
+            warnings.append(
+                f"{table.where(table.header_row, column)}: column {name!r} is not a snapshot "
+                "field; its values are kept in notes")
+    if defaults.vendor and "vendor" in fields and defaults.vendor[1].startswith("--"):
+        warnings.append("--vendor applies only to rows whose Vendor cell is empty")
+    if defaults.as_of and "as_of" in fields and defaults.as_of[1].startswith("--"):
+        warnings.append("--as-of applies only to rows whose As of cell is empty")
+    groups: dict[tuple[str, str], _Group] = {}
+    missing = set()
+    for row in table.rows:
+        values = row.values
+
+        def cell(name: str, row=row, values=values) -> tuple[object, str] | None:
+            column = fields.get(name)
+            if column is None:
+                return None
+            value = values[column] if column < len(values) else None
+            return (value, table.where(row.number, column)) if cell_text(value) else None
+
+        rid = _requirement_of(table, row, fields, matcher, problems)
+        level_at = table.where(row.number, fields["level"])
+        level_value = values[fields["level"]] if fields["level"] < len(values) else None
+        try:
+            level = Level.parse(cell_text(level_value))
+        except ValueError as exc:
+            problems.append(Problem(level_at, str(exc)))
+            level = None
+        vendor = _row_vendor(cell, defaults, known, fields, table, row, problems, missing)
+        day = _row_date(cell, defaults, fields, table, row, problems, missing, header_place)
+        if rid is None or level is None or vendor is None or day is None:
+            continue
+        group = groups.get((vendor.key, day))
+        if group is None:
+            place = cell("vendor")[1] if cell("vendor") else defaults.vendor[1]
+            group = groups[(vendor.key, day)] = _Group(vendor, day, place, defaults.source)
+        _row_source(cell("source"), group, defaults, problems)
+        if rid in group.seen:
+            problems.append(Problem(
+                table.where(row.number, fields.get("requirement", fields.get("title"))),
+                f"{rid} appears twice in the snapshot of {vendor.key} at {day} "
+                f"(first at {group.seen[rid]})"))
+            continue
+        group.seen[rid] = table.where(row.number, fields.get("requirement", fields.get("title")))
+        notes = cell_text(cell("notes")[0]) if cell("notes") else None
+        extra = [f"{name}: {text}" for column, name in ignored
+                 if column < len(values) and (text := cell_text(values[column]))]
+        if extra:
+            notes = "\n".join(([notes] if notes else []) + extra)
+        group.entries[rid] = Entry(
+            rid, level,
+            cell_text(cell("product")[0]) if cell("product") else None,
+            cell_text(cell("evidence")[0]) if cell("evidence") else None,
+            notes)
+    return list(groups.values())
+
+
+def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:
+    """A Source column beats a ``Source:`` label; --source beats both."""
+    if not said or (defaults.source and defaults.source[1] == "--source"):
+        return
+    text = str(cell_text(said[0]))
+    if not group.source_from_cell:
+        group.source, group.source_from_cell = (text, said[1]), True
+    elif group.source and group.source[0] != text:
+        problems.append(Problem(
+            said[1], f"source {text!r} differs from {group.source[0]!r} (at {group.source[1]}) "
+            f"in the same snapshot of {group.vendor.key} at {group.as_of}"))
+
+
+def _row_vendor(cell, defaults: _Defaults, known: _Vendors, fields, table, row, problems,
+                missing) -> Vendor | None:
+    said = cell("vendor")
+    kind_said = cell("kind")
+    kind = None
+    if kind_said:
+        try:
+            kind = parse_kind(cell_text(kind_said[0]))
+        except ValueError as exc:
+            problems.append(Problem(kind_said[1], str(exc)))
+    elif defaults.kind:
+        kind = defaults.kind[0]
+    if said:
+        name = cell("vendor_name")
+        text, place = str(cell_text(said[0])), said[1]
+        vendor = known.resolve(text, name=cell_text(name[0]) if name else None, kind=kind)
+    elif defaults.vendor:
+        text, place = defaults.vendor
+        vendor = known.resolve(text, key=defaults.vendor_key, name=defaults.vendor_name,
+                               kind=kind)
+    else:
+        if "vendor" in fields:
+            problems.append(Problem(
+                table.where(row.number, fields["vendor"]),
+                "no vendor for this row: fill in the cell, or pass --vendor KEY"))
+        elif "vendor" not in missing:
+            missing.add("vendor")
+            problems.append(Problem(
+                table.where(table.header_row),
+                "no vendor: pass --vendor KEY, put 'Vendor: NAME' above the header, or name "
+                "the file like sagemaker_2021-05-18.xlsx"))
+        return None
+    if vendor is None:
+        problems.append(Problem(place, f"cannot make a vendor key from {text!r}; use letters"))
+    return vendor
+
+
+def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
+              header_place) -> str | None:
+    said = cell("as_of")
+    if said:
+        try:
+            return parse_date(said[0]).isoformat()
+        except ValueError as exc:
+            problems.append(Problem(said[1], str(exc)))
+            return None
+    if defaults.as_of:
+        return defaults.as_of[0]
+    if "as_of" in fields:
+        problems.append(Problem(table.where(row.number, fields["as_of"]),
+                                "no date for this row: fill in the cell, or pass --as-of DATE"))
+    elif "as_of" not in missing:
+        missing.add("as_of")
+        problems.append(Problem(
+            header_place,
+            "no date: pass --as-of DATE, put 'As of: DATE' above the header, or name the "
+            "file like sagemaker_2021-05-18.xlsx"))
+    return None
+
+
+def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
+               matcher: _Requirements, problems, warnings) -> list[_Group]:
+    header_place = table.where(table.header_row)
+    columns = [c for c in others if requirement_field(table.header[c]) is None]
+    if not columns:
+        problems.append(Problem(
+            header_place, "no level column (long form) and no vendor columns (wide form); "
+            "add a Level column, or one column per vendor"))
+        return []
+    if defaults.as_of is None:
+        problems.append(Problem(
+            header_place, "no date: pass --as-of DATE, put 'As of: DATE' above the header, "
+            "or name the file like comparison_2021-05-18.xlsx"))
+        return []
+    wanted = defaults.vendor[0] if defaults.vendor and defaults.vendor[1] == "--vendor" else None
+    groups: dict[int, _Group] = {}
+    claimed: dict[str, str] = {}
+    for column in columns:
+        name = header_text(table.header[column])
+        place = table.where(table.header_row, column)
+        if wanted is not None and not _same_vendor(known.known, name, wanted):
+            continue
+        vendor = known.resolve(name, kind=defaults.kind[0] if defaults.kind else None)
+        if vendor is None:
+            problems.append(Problem(place, f"cannot make a vendor key from {name!r}; use letters"))
+            continue
+        if vendor.key in claimed:
+            problems.append(Problem(place, f"column {name!r} is vendor {vendor.key} again "
+                                           f"(first at {claimed[vendor.key]})"))
+            continue
+        claimed[vendor.key] = place
+        groups[column] = _Group(vendor, defaults.as_of[0], place, defaults.source)
+    if wanted is not None and not groups:
+        names = ", ".join(repr(header_text(table.header[c])) for c in columns)
+        problems.append(Problem("--vendor", f"no column for vendor {wanted!r} in this "
+                                            f"comparison table (vendor columns: {names})"))
+    id_column = fields.get("requirement", fields.get("title"))
+    seen: dict[str, str] = {}
+    for row in table.rows:
+        rid = _requirement_of(table, row, fields, matcher, problems)
+        if rid is None:
+            continue
+        if rid in seen:
+            problems.append(Problem(table.where(row.number, id_column),
+                                    f"{rid} appears twice (first at {seen[rid]})"))
+            continue
+        seen[rid] = table.where(row.number, id_column)
+        for column, group in groups.items():
+            value = row.values[column] if column < len(row.values) else None
+            try:
+                group.entries[rid] = Entry(rid, Level.parse(cell_text(value)))
+            except ValueError as exc:
+                problems.append(Problem(table.where(row.number, column), str(exc)))
+    return list(groups.values())
+
+
+def _same_vendor(known: dict[str, Vendor], header: str, wanted: str) -> bool:
+    """Whether a wide sheet's column header names the vendor --vendor asks for."""
+    if slug(header) == slug(wanted) or fold_title(header) == fold_title(wanted):
+        return True
+    column, asked = find_vendor(known, header), find_vendor(known, wanted)
+    return column is not None and asked is not None and column.key == asked.key
+
+
+def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
+                     as_of: str | None = None, source: str | None = None,
+                     sheet: str | None = None, replace: bool = False,
+                     dry_run: bool = False) -> SnapshotImportResult:
+    """Store the snapshots a file holds, all in one transaction.
+
+    An identical snapshot already stored is left alone; a different one for the same
+    vendor and date is refused unless ``replace`` (the old one then stays in history).
+    """
+    table = read_table(path, snapshot_header_score, sheet=sheet, preferred_sheet="Snapshots")
+    interpreted = interpret_snapshots(
+        table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
+        source=source, file_name=os.path.basename(str(path)))
+    sha = file_sha256(path)
+    written = False
+    if dry_run:
+        _settle(store, interpreted.snapshots, replace)
+    else:
+        with store.transaction():
+            # Settled under the write lock, so a snapshot stored meanwhile is seen.
+            changes = _settle(store, interpreted.snapshots, replace)
+            if changes:
+                event = store.add_event("import snapshot", _summary(interpreted.snapshots),
+                                        as_of=max(s.snapshot.as_of for s in changes),
+                                        file=str(path), sha256=sha)
+                for found in changes:
+                    if found.new_vendor:
+                        store.add_vendor(found.vendor)
+                    store.add_snapshot(found.snapshot, event)
+                written = True
+    return SnapshotImportResult(interpreted.snapshots, interpreted.warnings, written,
+                                str(path), sha)
+
+
+def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
+            ) -> list[ImportedSnapshot]:
+    """Mark each snapshot added, replaced or unchanged; refuse silent replacements."""
+    problems = []
+    for found in snapshots:
+        current = store.current_snapshot_id(found.vendor.key, found.snapshot.as_of)
+        if current is None:
+            found.status = "added"
+            continue
+        stored = store.snapshot(current)
+        if stored == found.snapshot:
+            found.status = "unchanged"
+        elif replace:
+            found.status = "replaced"
+        else:
+            problems.append(Problem(
+                found.place,
+                f"{found.vendor.key} already has a different snapshot at {stored.as_of} "
+                f"({len(stored.entries)} entries); pass --replace to store this one "
+                "(the old one stays in history)"))
+    if problems:
+        raise RoadmapError(problems)
+    return [s for s in snapshots if s.status != "unchanged"]
+
+
+def _summary(snapshots: list[ImportedSnapshot]) -> dict:
+    """What the log keeps of an import."""
+    changes = [s for s in snapshots if s.status != "unchanged"]
+    return {
+        "snapshots": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes],
+        "replaced": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes
+                     if s.status == "replaced"],
+        "entries": sum(len(s.snapshot.entries) for s in changes),
+        "unchanged": len(snapshots) - len(changes),
+        "vendors": sorted({s.vendor.key for s in changes if s.new_vendor}),
+    }

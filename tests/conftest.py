@@ -1,0 +1,165 @@
+"""Shared fixtures: a store in a temporary folder, the CLI, and input files built in code.
+
+Every test that asks for ``db`` (or anything built on it) runs inside its own
+``tmp_path``, so files are named as a user types them (``reqs.xlsx``) and error
+messages can be asserted exactly.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from roadmap.cli import cli
+from roadmap.store import Settings, Store
+
+
+class Bold(str):
+    """A cell value ``make_xlsx`` writes in bold: ``make_xlsx.bold("Feature store")``."""
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """click's CliRunner; ``result.stdout`` and ``result.stderr`` are kept apart."""
+    return CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    """The store's path (not created yet); ROADMAP_DB points at it, cwd is tmp_path."""
+    path = tmp_path / "roadmap.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROADMAP_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def store(db):
+    """An initialised store (default settings, start month 2021-05), closed afterwards."""
+    opened = Store.create(str(db), Settings(start="2021-05"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def invoke(runner, db):
+    """``invoke("requirements", "--format", "json")``: the CLI run with ``--db`` set."""
+    def run(*args: str, **kwargs):
+        return runner.invoke(cli, ["--db", str(db), *map(str, args)], **kwargs)
+
+    return run
+
+
+def _add_macros(path: Path) -> None:
+    """Turn a saved .xlsx into a macro-enabled package with a (dummy) vbaProject part."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    types = parts["[Content_Types].xml"].decode()
+    types = types.replace(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    types = types.replace(
+        "<Default ", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+        "<Default ", 1)
+    parts["[Content_Types].xml"] = types.encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rels = re.sub(
+        "</Relationships>",
+        '<Relationship Id="rIdVba" Target="vbaProject.bin" '
+        'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"/>'
+        "</Relationships>", rels)
+    parts["xl/_rels/workbook.xml.rels"] = rels.encode()
+    parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+@pytest.fixture
+def make_xlsx(tmp_path):
+    """Write a workbook from rows of cell values; returns its path.
+
+    ``make_xlsx(rows)`` puts ``rows`` on a sheet named ``Requirements`` from A1 (title
+    rows and blank rows above the header are just rows: use ``[]`` for a blank one).
+    ``sheet="Roadmap"`` names it; ``sheets={"Notes": rows, "Roadmap": rows}`` writes several
+    in order; ``hidden=("Notes",)`` hides some; ``macros=True`` adds a vbaProject part
+    (use a ``.xlsm`` name). Dates and datetimes become date cells; wrap a value in
+    ``make_xlsx.bold(...)`` to make it bold.
+    """
+    def make(rows=None, name: str = "reqs.xlsx", *, sheet: str = "Requirements",
+             sheets: dict | None = None, hidden=(), macros: bool = False) -> Path:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        book = Workbook()
+        book.remove(book.active)
+        for title, sheet_rows in (sheets or {sheet: rows or []}).items():
+            worksheet = book.create_sheet(title)
+            for number, values in enumerate(sheet_rows, start=1):
+                for column, value in enumerate(values, start=1):
+                    if value is None:
+                        continue
+                    cell = worksheet.cell(row=number, column=column, value=value)
+                    if isinstance(value, Bold):
+                        cell.value = str(value)
+                        cell.font = Font(bold=True)
+                    if hasattr(value, "year"):
+                        cell.number_format = "yyyy-mm-dd"
+            if title in hidden:
+                worksheet.sheet_state = "hidden"
+        path = tmp_path / name
+        book.save(path)
+        if macros:
+            _add_macros(path)
+        return path
+
+    make.bold = Bold
+    return make
+
+
+@pytest.fixture
+def make_csv(tmp_path):
+    """Write a CSV file from rows; returns its path.
+
+    ``delimiter`` (``,`` ``;`` or tab), ``bom=True`` for Excel's UTF-8 byte-order mark,
+    ``encoding`` to write something other than UTF-8 (e.g. ``cp1252``).
+    """
+    def make(rows, name: str = "reqs.csv", *, delimiter: str = ",", bom: bool = False,
+             encoding: str = "utf-8") -> Path:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        data = buffer.getvalue().encode(encoding)
+        path = tmp_path / name
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+        return path
+
+    return make
+
+
+ROADMAP_ROWS = [
+    ["ID", "Title", "Stage", "Tier"],
+    ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
+    ["FE-02", "Feature store with an entity model", "feature engineering", "best-in-class"],
+    ["MT-01", "Managed training jobs", "model training", "table-stakes"],
+    ["DM-01", "Real-time endpoints", "model deployment & monitoring", "table-stakes"],
+    ["DM-02", "Inference graphs", "model deployment & monitoring", "best-in-class"],
+    ["MO-05", "Model compression toolkit", "model optimization", "best-in-class"],
+]
+
+
+@pytest.fixture
+def roadmap_store(store, make_csv):
+    """The ``store`` with six requirements imported on 2021-05-01; on 2021-11-01 a second
+    import retires MO-05. For snapshot, diff, compare and parity tests."""
+    from roadmap.requirements import import_requirements
+
+    import_requirements(store, str(make_csv(ROADMAP_ROWS, "roadmap_2021-05.csv")),
+                        as_of="2021-05-01")
+    import_requirements(store, str(make_csv(ROADMAP_ROWS[:-1], "roadmap_2021-11.csv")),
+                        as_of="2021-11-01")
+    return store

@@ -1,0 +1,56 @@
+"""The docs cannot drift from the CLI: every command has help with an example and is in README."""
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from roadmap.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def command_paths(group: click.Group, prefix: tuple = ()) -> list[tuple[tuple, click.Command]]:
+    """Every command under ``group`` with its path, groups included, in the tree's order."""
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(command_paths(command, path))
+    return found
+
+
+COMMANDS = command_paths(cli)
+LEAVES = [(path, command) for path, command in COMMANDS if not isinstance(command, click.Group)]
+
+
+def ids(items) -> list[str]:
+    return [" ".join(path) for path, _ in items]
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=ids(COMMANDS))
+def test_every_command_has_help(runner, path, command):
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert (command.help or "").strip(), f"roadmap {' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("path, command", LEAVES, ids=ids(LEAVES))
+def test_every_command_help_shows_an_example(runner, path, command):
+    result = runner.invoke(cli, [*path, "--help"])
+    text = " ".join(result.stdout.split())
+    assert re.search(rf"Examples?: roadmap {re.escape(' '.join(path))}\b", text), (
+        f"roadmap {' '.join(path)} --help has no 'Example: roadmap {' '.join(path)} …'")
+
+
+@pytest.mark.parametrize("path, command", LEAVES, ids=ids(LEAVES))
+def test_every_command_is_in_the_readme(path, command):
+    assert f"roadmap {' '.join(path)}" in README, (
+        f"README.md does not mention `roadmap {' '.join(path)}`")
+
+
+def test_the_top_level_help_lists_every_command(runner):
+    result = runner.invoke(cli, ["--help"])
+    for name in cli.commands:
+        assert re.search(rf"^  {re.escape(name)}\b", result.stdout, re.MULTILINE), name

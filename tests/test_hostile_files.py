@@ -1,0 +1,498 @@
+"""Untrusted spreadsheets: each hostile file is refused in one line, fast, store untouched.
+
+The corpus is built here in code (no binary fixtures): billion-laughs XML in every kind
+of part and behind every disguise, zip bombs, huge part counts, files that are not
+workbooks at all, old and password-protected Excel files; and a macro-enabled
+workbook, whose data is imported while its macros are dropped.
+``bench/bench_attacks.py`` runs the same corpus and prints what each attack costs.
+"""
+from __future__ import annotations
+
+import os
+import random
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from roadmap.headers import requirement_header_score
+from roadmap.reader import ZipLimits, check_zip, read_table
+
+SECONDS = 5
+MEGABYTES = 300
+
+# A small workbook written the way Excel writes one (shared strings, core properties),
+# part by part, so that each attack below changes one part a reader can see here.
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+STRINGS = ["ID", "Title", "Stage", "Tier",
+           "R1", "Feature store", "feature engineering", "best-in-class"]
+
+
+def workbook_parts(sheet_part: str = "xl/worksheets/sheet1.xml", *,
+                   rows: int = 1) -> dict[str, bytes]:
+    """The parts of a one-sheet requirements workbook: a header, then R1 ``rows`` times."""
+    cells = "".join(
+        f'<row r="{row}">' + "".join(
+            f'<c r="{letter}{row}" t="s"><v>{min(row - 1, 1) * 4 + column}</v></c>'
+            for column, letter in enumerate("ABCD")) + "</row>"
+        for row in range(1, rows + 2))
+    strings = "".join(f"<si><t>{text}</t></si>" for text in STRINGS)
+    sheet_target = sheet_part.removeprefix("xl/")
+    parts = {
+        "[Content_Types].xml":
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{TYPES}.sheet.main+xml"/>'
+            f'<Override PartName="/{sheet_part}" ContentType="{TYPES}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{TYPES}.sharedStrings+xml"/>'
+            '<Override PartName="/docProps/core.xml" ContentType="application/'
+            'vnd.openxmlformats-package.core-properties+xml"/></Types>',
+        "_rels/.rels":
+            f'<Relationships xmlns="{RELS}">'
+            f'<Relationship Id="rId1" Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId2" Type="{RELS}/metadata/core-properties" '
+            'Target="docProps/core.xml"/></Relationships>',
+        "docProps/core.xml":
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            "<dc:title>Roadmap</dc:title></cp:coreProperties>",
+        "xl/workbook.xml":
+            f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets>'
+            '<sheet name="Requirements" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels":
+            f'<Relationships xmlns="{RELS}">'
+            f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="{sheet_target}"/>'
+            f'<Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        sheet_part: f'<worksheet xmlns="{MAIN}"><sheetData>{cells}</sheetData></worksheet>',
+        "xl/sharedStrings.xml":
+            f'<sst xmlns="{MAIN}" count="8" uniqueCount="8">{strings}</sst>',
+    }
+    declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    return {name: (declaration + xml).encode() for name, xml in parts.items()}
+
+
+# Ten entities of ten: "lol" expands to 10**9 copies, 3 GB of text from 1 KB.
+ENTITIES = (
+    '<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    + "]>")
+
+
+def with_laughs(xml: bytes, text: str, *, before: str = "") -> bytes:
+    """The part with a DTD after its XML declaration and ``text`` replaced by ``&lol9;``."""
+    declaration, body = xml.decode().split("\n", 1)
+    assert text in body
+    return f"{declaration}\n{before}{ENTITIES}{body.replace(text, '&lol9;', 1)}".encode()
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A raw deflate stream and what the zip directory says it inflates to."""
+
+    stream: bytes
+    size: int
+    crc: int
+
+    @classmethod
+    def of(cls, data: bytes) -> Deflated:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return cls(compressor.compress(data) + compressor.flush(), len(data), zlib.crc32(data))
+
+
+def zeros(megabytes: int, *, crc: bool = True) -> Deflated:
+    """``megabytes`` MB of zero bytes, deflated in milliseconds.
+
+    After a full flush the compressor forgets its history, so every further megabyte
+    compresses to the same block: the stream is that block repeated. Without ``crc`` the
+    checksum is left at 0 (cheaper for gigabytes; such a file is refused from its
+    directory, before anything would check it).
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    megabyte = bytes(1 << 20)
+    first = compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    stream = first + block * (megabytes - 1) + compressor.flush()
+    checksum = 0
+    if crc:
+        for _ in range(megabytes):
+            checksum = zlib.crc32(megabyte, checksum)
+    return Deflated(stream, megabytes << 20, checksum)
+
+
+def write_zip(path: Path, parts: dict, *, flags: int = 0, count: int | None = None) -> Path:
+    """A zip written by hand, so a part may claim what a real attack claims.
+
+    ``parts`` maps names to bytes or to ``Deflated``; ``flags`` sets the general-purpose
+    bits of every part (1: encrypted); ``count`` forges the end record's part count.
+    """
+    body, directory = bytearray(), bytearray()
+    for name, data in parts.items():
+        part = data if isinstance(data, Deflated) else Deflated.of(data)
+        encoded = name.encode()
+        common = struct.pack("<HHHHHIII", 20, flags, 8, 0, 0x21, part.crc, len(part.stream),
+                             part.size)
+        directory += (b"PK\x01\x02" + struct.pack("<H", 20) + common
+                      + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, len(body))
+                      + encoded)
+        body += b"PK\x03\x04" + common + struct.pack("<HH", len(encoded), 0) + encoded
+        body += part.stream
+    entries = len(parts) if count is None else count
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, entries, entries, len(directory),
+                      len(body), 0)
+    path.write_bytes(bytes(body + directory + end))
+    return path
+
+
+def ole_file(streams: dict[str, bytes]) -> bytes:
+    """A compound file (the container of .xls and of password-protected .xlsx).
+
+    Version 3, 512-byte sectors: the FAT sectors first, then each stream (padded to 4 KB
+    so none lives in the mini stream), then the directory, last, as large files have it.
+    """
+    end_of_chain, fat_mark, free = 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    padded = [content.ljust(max(4096, -(-len(content) // 512) * 512), b"\0")
+              for content in streams.values()]
+    data_sectors = sum(len(p) // 512 for p in padded)
+    directory_sectors = -(-(len(streams) + 1) // 4)  # four 128-byte entries a sector
+    fat_sectors = 1
+    while fat_sectors * 128 < fat_sectors + data_sectors + directory_sectors:
+        fat_sectors += 1
+    assert fat_sectors <= 109, "the header lists at most 109 FAT sectors"
+    fat, starts = [fat_mark] * fat_sectors, []
+    for content in padded + [bytes(directory_sectors * 512)]:
+        starts.append(len(fat))
+        sectors = len(content) // 512
+        fat += [len(fat) + i + 1 for i in range(sectors - 1)] + [end_of_chain]
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBBIII", len(encoded), kind, 1,
+                                                       free, right, child)
+                + bytes(16 + 4 + 16) + struct.pack("<IQ", start, size))
+
+    names = list(streams)
+    entries = entry("Root Entry", 5, free, 1 if names else free, end_of_chain, 0)
+    for index, name in enumerate(names):
+        right = index + 2 if index + 1 < len(names) else free
+        entries += entry(name, 2, right, free, starts[index], len(streams[name]))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+              + struct.pack("<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0,
+                            fat_sectors, starts[-1], 0, 4096, end_of_chain, 0, end_of_chain, 0)
+              + struct.pack("<109I", *range(fat_sectors), *[free] * (109 - fat_sectors)))
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat).ljust(fat_sectors * 512, b"\xff")
+    return header + fat_bytes + b"".join(padded) + entries.ljust(directory_sectors * 512, b"\0")
+
+
+def png_bytes() -> bytes:
+    """A real one-pixel PNG."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    file: str  # as the user types it, relative to the folder it was built in
+    message: str  # the one line on stderr
+
+
+def hostile_files(folder: Path) -> list[Attack]:
+    """Build every hostile file in ``folder``; each with the one line it must be refused with."""
+    rng = random.Random(5)
+    attacks: list[Attack] = []
+
+    def refused(name: str, file: str, reason: str) -> None:
+        attacks.append(Attack(name, file, f"error: {file}: {reason}"))
+
+    def laughs(name: str, part: str, parts: dict, file: str | None = None) -> None:
+        file = file or f"{name}.xlsx"
+        write_zip(folder / file, parts)
+        refused(name, file, f"refused: part {part} declares XML entities "
+                            "(an entity-expansion attack, or not an Excel file)")
+
+    good = workbook_parts()
+    targets = {
+        "laughs-in-workbook": ("xl/workbook.xml", "Requirements"),
+        "laughs-in-worksheet": ("xl/worksheets/sheet1.xml", '<v>5</v>'),
+        "laughs-in-shared-strings": ("xl/sharedStrings.xml", "Feature store"),
+        "laughs-in-content-types": ("[Content_Types].xml", "application/xml"),
+        "laughs-in-doc-props": ("docProps/core.xml", "Roadmap"),
+        "laughs-in-package-rels": ("_rels/.rels", "xl/workbook.xml"),
+    }
+    for name, (part, text) in targets.items():
+        laughs(name, part, {**good, part: with_laughs(good[part], text)})
+
+    # The same attack in disguises a byte-level look for "<!DOCTYPE" would miss.
+    sheet = good["xl/worksheets/sheet1.xml"]
+    padding = " \n" * 400_000 + "<!-- padding -->" * 1000  # under the zip bomb bounds
+    laughs("laughs-after-padding", "xl/worksheets/sheet1.xml",
+           {**good, "xl/worksheets/sheet1.xml": with_laughs(sheet, "<v>5</v>", before=padding)})
+    noise = "<!-- " + "".join(rng.choices("0123456789abcdef", k=3_000_000)) + " -->"
+    laughs("laughs-after-3mb-comment", "xl/worksheets/sheet1.xml",
+           {**good, "xl/worksheets/sheet1.xml": with_laughs(sheet, "<v>5</v>", before=noise)})
+    laughs("laughs-after-comment-with-tag", "xl/worksheets/sheet1.xml",
+           {**good, "xl/worksheets/sheet1.xml":
+               with_laughs(sheet, "<v>5</v>", before="<!-- <row> -->")})
+    utf16 = with_laughs(good["xl/workbook.xml"], "Requirements").decode().replace(
+        'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    laughs("laughs-in-utf16", "xl/workbook.xml", {**good, "xl/workbook.xml": utf16})
+    odd = workbook_parts("xl/worksheets/sheet1.dat")
+    laughs("laughs-in-part-not-named-xml", "xl/worksheets/sheet1.dat",
+           {**odd, "xl/worksheets/sheet1.dat":
+               with_laughs(odd["xl/worksheets/sheet1.dat"], "<v>5</v>")})
+
+    bomb = zeros(200)
+    write_zip(folder / "zip-bomb.xlsx", {**good, "xl/worksheets/sheet1.xml": bomb})
+    refused("zip-bomb", "zip-bomb.xlsx",
+            f"refused: part xl/worksheets/sheet1.xml would inflate to 209,715,200 bytes "
+            f"(ratio {bomb.size / len(bomb.stream):.0f}:1), a likely zip bomb")
+    giant = zeros(2048, crc=False)
+    write_zip(folder / "zip-bomb-2gb.xlsx", {**good, "xl/sharedStrings.xml": giant})
+    refused("zip-bomb-2gb", "zip-bomb-2gb.xlsx",
+            f"refused: part xl/sharedStrings.xml would inflate to 2,147,483,648 bytes "
+            f"(ratio {giant.size / len(giant.stream):.0f}:1), a likely zip bomb")
+    # Sizes are bounded per part and in total: five parts of 240 MB pass the first bound.
+    quarter = zeros(240)
+    many_big = {**good, **{f"xl/media/image{n}.bin": quarter for n in range(5)}}
+    write_zip(folder / "zip-bomb-spread.xlsx", many_big)
+    refused("zip-bomb-spread", "zip-bomb-spread.xlsx",
+            f"refused: part xl/media/image0.bin would inflate to 251,658,240 bytes "
+            f"(ratio {quarter.size / len(quarter.stream):.0f}:1), a likely zip bomb")
+    empties = {f"xl/media/{n}": b"" for n in range(20_000)}
+    write_zip(folder / "many-parts.xlsx", {**good, **empties})
+    directory = sum(46 + len(name.encode()) for name in {**good, **empties})
+    refused("many-parts", "many-parts.xlsx",
+            f"refused: 20,007 parts in the package ({directory:,} bytes of directory; "
+            "at most 10,000 parts)")
+    lots = {f"xl/media/{n}": b"" for n in range(100_000)}
+    write_zip(folder / "many-parts-forged-count.xlsx", {**good, **lots}, count=7)
+    directory = sum(46 + len(name.encode()) for name in {**good, **lots})
+    refused("many-parts-forged-count", "many-parts-forged-count.xlsx",
+            f"refused: 7 parts in the package ({directory:,} bytes of directory; "
+            "at most 10,000 parts)")
+    # A part whose directory entry understates it: zipfile stops at the stated size.
+    understated = Deflated(zeros(200).stream, 2_000, 0)
+    write_zip(folder / "understated-size.xlsx",
+              {**good, "xl/worksheets/sheet1.xml": understated})
+    refused("understated-size", "understated-size.xlsx",
+            "not a readable workbook (part xl/worksheets/sheet1.xml: BadZipFile: "
+            "Bad CRC-32 for file 'xl/worksheets/sheet1.xml')")
+
+    write_zip(folder / "zip-password.xlsx", good, flags=0x1)
+    refused("zip-password", "zip-password.xlsx",
+            "not a spreadsheet (a password-protected zip file; Excel workbooks are "
+            "protected differently)")
+    write_zip(folder / "archive.zip", {"README.txt": b"not a workbook", "data.csv": b"a,b"})
+    refused("zip-not-a-workbook", "archive.zip",
+            "not a spreadsheet (a zip file without a workbook)")
+    whole = folder / "whole.xlsx"
+    write_zip(whole, good)
+    (folder / "truncated.xlsx").write_bytes(whole.read_bytes()[:600])
+    whole.unlink()
+    refused("truncated", "truncated.xlsx", "not a spreadsheet (damaged or not a zip file)")
+
+    (folder / "picture.xlsx").write_bytes(png_bytes())
+    refused("png-named-xlsx", "picture.xlsx",
+            "not a spreadsheet (the file is not an Excel workbook)")
+    (folder / "picture.png").write_bytes(png_bytes())
+    refused("png", "picture.png", "not a spreadsheet (binary data, not CSV text)")
+    noise_bytes = rng.randbytes(100_000)
+    (folder / "random.xlsx").write_bytes(noise_bytes)
+    refused("random-bytes", "random.xlsx",
+            "not a spreadsheet (the file is not an Excel workbook)")
+    (folder / "random.csv").write_bytes(noise_bytes)
+    refused("random-bytes-csv", "random.csv", "not a spreadsheet (binary data, not CSV text)")
+    (folder / "empty.xlsx").write_bytes(b"")
+    refused("empty", "empty.xlsx", "the file is empty")
+    (folder / "empty.csv").write_bytes(b"")
+    refused("empty-csv", "empty.csv", "the file is empty")
+
+    (folder / "old.xls").write_bytes(ole_file({"Workbook": b"\x09\x08" + bytes(2000)}))
+    refused("old-xls", "old.xls", "an old Excel .xls workbook; open it in Excel or "
+                                  "LibreOffice and save it as .xlsx")
+    (folder / "old-renamed.xlsx").write_bytes(ole_file({"Workbook": bytes(2000)}))
+    refused("old-xls-named-xlsx", "old-renamed.xlsx",
+            "an old Excel .xls workbook; open it in Excel or LibreOffice and save it as .xlsx")
+    locked = {"EncryptionInfo": b"\x04\x00\x04\x00" + bytes(300),
+              "EncryptedPackage": rng.randbytes(20_000)}
+    (folder / "locked.xlsx").write_bytes(ole_file(locked))
+    password = ("the workbook is password-protected; remove the password in Excel and "
+                "save again")
+    refused("password-protected", "locked.xlsx", password)
+    # Only the directory, written after the 2 MB stream, names the EncryptedPackage.
+    (folder / "locked-big.xlsx").write_bytes(ole_file(
+        {**locked, "EncryptedPackage": rng.randbytes(2_000_000)}))
+    refused("password-protected-large", "locked-big.xlsx", password)
+    return attacks
+
+
+# The attacks, in the order hostile_files builds them (pytest ids are these names).
+NAMES = [
+    "laughs-in-workbook", "laughs-in-worksheet", "laughs-in-shared-strings",
+    "laughs-in-content-types", "laughs-in-doc-props", "laughs-in-package-rels",
+    "laughs-after-padding", "laughs-after-3mb-comment", "laughs-after-comment-with-tag",
+    "laughs-in-utf16", "laughs-in-part-not-named-xml",
+    "zip-bomb", "zip-bomb-2gb", "zip-bomb-spread", "many-parts", "many-parts-forged-count",
+    "understated-size", "zip-password", "zip-not-a-workbook", "truncated",
+    "png-named-xlsx", "png", "random-bytes", "random-bytes-csv", "empty", "empty-csv",
+    "old-xls", "old-xls-named-xlsx", "password-protected", "password-protected-large",
+]
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
+    """``python -m roadmap ARGS`` in ``cwd``: exit status, seconds, peak memory (MB), stderr.
+
+    ``os.wait4`` gives this one child's peak resident set, whatever ran before it.
+    """
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "roadmap", *args], cwd=cwd,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with process.stderr:
+        stderr = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, seconds, usage.ru_maxrss / 1024, stderr
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, dict[str, Attack]]:
+    """The hostile files, built once for the module, by name."""
+    folder = tmp_path_factory.mktemp("hostile")
+    return folder, {attack.name: attack for attack in hostile_files(folder)}
+
+
+@pytest.fixture
+def filled_db(db, invoke, make_xlsx, store):
+    """A store holding one imported requirement, so 'untouched' means something."""
+    make_xlsx([["ID", "Title", "Stage", "Tier"],
+               ["FE-1", "Feature store", "feature engineering", "best-in-class"]])
+    assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
+    return db
+
+
+def test_the_corpus_holds_every_attack_once(corpus):
+    assert list(corpus[1]) == NAMES
+
+
+def test_the_hand_built_workbook_itself_imports(tmp_path, invoke, store):
+    write_zip(tmp_path / "good.xlsx", workbook_parts())
+    result = invoke("import", "requirements", "good.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    R1: Feature store\n")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_hostile_file_is_refused_in_one_line_and_the_store_is_untouched(
+        name, corpus, filled_db, invoke, monkeypatch):
+    folder, attacks = corpus
+    attack = attacks[name]
+    monkeypatch.chdir(folder)
+    before = filled_db.read_bytes()
+    result = invoke("import", "requirements", attack.file)
+    assert result.exit_code == 1
+    assert result.stderr == attack.message + "\n"
+    assert result.stdout == ""
+    assert filled_db.read_bytes() == before
+    assert not Path(f"{filled_db}-journal").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_hostile_file_costs_under_5_seconds_and_300_mb_through_the_real_cli(
+        name, corpus, filled_db):
+    folder, attacks = corpus
+    attack = attacks[name]
+    before = filled_db.read_bytes()
+    status, seconds, megabytes, stderr = run_cli(
+        ["--db", str(filled_db), "import", "requirements", attack.file], folder)
+    assert "Traceback" not in stderr
+    assert (status, stderr) == (1, attack.message + "\n")
+    assert seconds < SECONDS
+    assert megabytes < MEGABYTES
+    assert filled_db.read_bytes() == before
+
+
+def test_a_macro_enabled_workbook_is_imported_and_its_macros_go_nowhere(
+        invoke, store, make_xlsx, tmp_path):
+    from roadmap.export import write_export
+
+    source = make_xlsx([["ID", "Title", "Stage", "Tier"],
+                        ["R1", "Feature store", "feature engineering", "best-in-class"]],
+                       "macros.xlsm", macros=True)
+    assert "xl/vbaProject.bin" in zipfile.ZipFile(source).namelist()
+    before = source.read_bytes()
+    result = invoke("import", "requirements", "macros.xlsm")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    R1: Feature store\n")
+    assert source.read_bytes() == before
+
+    write_export(store, str(tmp_path / "export.xlsx"))
+    assert invoke("template", "requirements", "template.xlsx").exit_code == 0
+    for written in ("export.xlsx", "template.xlsx"):
+        with zipfile.ZipFile(tmp_path / written) as archive:
+            assert not [n for n in archive.namelist() if "vba" in n.lower()], written
+            types = archive.read("[Content_Types].xml").decode()
+        assert "macroEnabled" not in types and "vbaProject" not in types, written
+        assert not (tmp_path / written.replace(".xlsx", ".xlsm")).exists()
+
+
+def test_the_tool_never_writes_a_macro_enabled_file(invoke, db, tmp_path):
+    result = invoke("template", "requirements", "template.xlsm")
+    assert result.exit_code == 1
+    assert result.stderr == "error: template.xlsm: the output must be an .xlsx file\n"
+    assert not (tmp_path / "template.xlsm").exists()
+
+
+def _big_sheet(tmp_path: Path) -> tuple[Path, zipfile.ZipInfo, int]:
+    """A 3,000-row workbook the default bounds accept; its sheet part; the package's size."""
+    path = write_zip(tmp_path / "big.xlsx", workbook_parts(rows=3000))
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+        total = sum(member.file_size for member in archive.infolist())
+    assert len(read_table(str(path), requirement_header_score).rows) == 3000
+    return path, sheet, total
+
+
+@pytest.mark.parametrize("bound", ["max_member_bytes", "max_ratio", "max_total_bytes",
+                                   "max_members"])
+def test_lower_zip_bounds_refuse_a_file_the_defaults_accept(bound, tmp_path):
+    path, sheet, total = _big_sheet(tmp_path)
+    ratio = sheet.file_size / sheet.compress_size
+    bomb = (f"big.xlsx: refused: part xl/worksheets/sheet1.xml would inflate to "
+            f"{sheet.file_size:,} bytes (ratio {ratio:.0f}:1), a likely zip bomb")
+    limits, message = {
+        "max_member_bytes": (ZipLimits(max_member_bytes=sheet.file_size - 1), bomb),
+        "max_ratio": (ZipLimits(max_ratio=ratio - 1, ratio_applies_above=10_000), bomb),
+        "max_total_bytes": (ZipLimits(max_total_bytes=total - 1),
+                            f"big.xlsx: refused: the package would inflate to {total:,} bytes"),
+        "max_members": (ZipLimits(max_members=6), "big.xlsx: refused: 7 parts in the package "
+                        f"({os.path.getsize(path) - _directory_offset(path) - 22:,} bytes of "
+                        "directory; at most 6 parts)"),
+    }[bound]
+    with pytest.raises(Exception) as refused:
+        check_zip(str(path), "big.xlsx", limits)
+    assert str(refused.value) == message
+    with pytest.raises(Exception) as refused:
+        read_table(str(path), requirement_header_score, limits=limits)
+    assert str(refused.value) == message.replace("big.xlsx", str(path), 1)
+
+
+def _directory_offset(path: Path) -> int:
+    data = path.read_bytes()
+    return struct.unpack("<I", data[-6:-2])[0]
