@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 
@@ -69,6 +70,8 @@ def cell_text(value: object) -> str | None:
     """A cell as text: numbers without a spurious ``.0``, dates as ISO, blanks as None."""
     if value is None:
         return None
+    if value.__class__ is str:  # nearly every cell: skip the checks below
+        return value.strip() or None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -101,9 +104,11 @@ def interpret_requirements(table: Table, settings: Settings,
         warnings.append(
             f"{header_cell(column)}: column {name!r} is not a requirement field; its values "
             f"are kept in notes (use --map '{name}=FIELD' or --map '{name}=ignore')")
-    unnamed = sorted({column for row in table.rows for column, value in enumerate(row.values)
-                      if cell_text(value) and not header_text(
-                          table.header[column] if column < len(table.header) else None)})
+    width = max((len(row.values) for row in table.rows), default=0)
+    unnamed = [column for column in range(width) if not header_text(
+                   table.header[column] if column < len(table.header) else None)
+               and any(cell_text(row.values[column]) for row in table.rows
+                       if column < len(row.values))]
     for column in unnamed:
         warnings.append(f"{header_cell(column)}: this column has values but no header; they "
                         "are ignored (give it a header to keep them in notes)")
@@ -117,7 +122,13 @@ def interpret_requirements(table: Table, settings: Settings,
             f"{header_place}: no tier column and a CSV file has no bold titles: every "
             "requirement is table-stakes (add a Tier column to say otherwise)")
 
-    stages = settings.stage_matcher
+    # A sheet repeats a few words thousands of times: parse each distinct cell once
+    # (typed, so 1, 1.0 and True stay apart; errors are not cached and so still raise).
+    memo = functools.partial(functools.lru_cache, maxsize=None, typed=True)
+    parse_stage = memo()(settings.stage_matcher.parse)
+    parse_tier = memo()(Tier.parse)
+    parse_priority_cell = memo()(parse_priority)
+    parse_target_cell = memo()(functools.partial(parse_target, start_month=settings.start))
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     requirements: list[Requirement] = []
@@ -152,7 +163,7 @@ def interpret_requirements(table: Table, settings: Settings,
         seen[rid] = where("id") if "id" in fields else table.where(row.number, title_col)
 
         try:
-            stage = stages.parse(cell_text(get("stage")) or "")
+            stage = parse_stage(cell_text(get("stage")) or "")
         except ValueError as exc:
             problems.append(Problem(where("stage"), str(exc)))
             stage = None
@@ -161,17 +172,17 @@ def interpret_requirements(table: Table, settings: Settings,
             tier = Tier.BEST_IN_CLASS if bold else Tier.TABLE_STAKES
         else:
             try:
-                tier = Tier.parse(cell_text(get("tier")) or "")
+                tier = parse_tier(cell_text(get("tier")) or "")
             except ValueError as exc:
                 problems.append(Problem(where("tier"), str(exc)))
                 tier = None
         try:
-            target = parse_target(get("target"), settings.start)
+            target = parse_target_cell(get("target"))
         except ValueError as exc:
             problems.append(Problem(where("target"), str(exc)))
             target = None
         try:
-            priority = parse_priority(get("priority"))
+            priority = parse_priority_cell(get("priority"))
         except ValueError as exc:
             problems.append(Problem(where("priority"), str(exc)))
             priority = None

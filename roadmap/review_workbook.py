@@ -132,10 +132,10 @@ def summary_sheet(book, review: Review) -> None:
     row = last + 2
 
     history_header = stage_header
-    if len(review.history) >= 2:
+    keys = [v.key for v in vendors] + sorted(
+        {k for p in review.history for k in p.coverage} - {v.key for v in vendors})
+    if len(review.history) >= 2 and keys:
         put(sheet, row, 1, "Coverage over time", bold=True)
-        keys = [v.key for v in vendors] + sorted(
-            {k for p in review.history for k in p.coverage} - {v.key for v in vendors})
         last = write_block(sheet, ["Review", *[review.vendor_name(k) for k in keys]],
                            [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
                             for p in review.history],

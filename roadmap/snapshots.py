@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 
 from .errors import Problem, RoadmapError
 from .headers import header_text, requirement_field, snapshot_field, snapshot_header_score
-from .model import Entry, Level, Requirement, Snapshot, Vendor, normalise_word, parse_kind, slug
+from .model import (
+    RETIRED,
+    Entry,
+    Level,
+    Requirement,
+    Snapshot,
+    Vendor,
+    normalise_word,
+    parse_kind,
+    slug,
+)
 from .months import parse_date
 from .reader import Table, read_table
 from .requirements import cell_text, file_sha256
@@ -97,10 +107,10 @@ class _Requirements:
 
     def __init__(self, requirements: dict[str, Requirement]) -> None:
         self.ids = {rid.casefold(): rid for rid in requirements}
-        # Active titles win over retired ones that happen to share a title.
-        ordered = sorted(requirements.values(), key=lambda r: r.status != "retired")
-        self.titles = {fold_title(r.title): r.id for r in reversed(ordered)}
-        self.titles.update({fold_title(r.title): r.id for r in ordered if r.status != "retired"})
+        self.titles: dict[str, str] = {}
+        # Retired first, so an active requirement wins a title that a retired one shared.
+        for requirement in sorted(requirements.values(), key=lambda r: r.status != RETIRED):
+            self.titles[fold_title(requirement.title)] = requirement.id
 
     def match(self, text: str) -> str | None:
         return self.ids.get(text.casefold()) or self.titles.get(fold_title(text))
@@ -266,8 +276,8 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
             group.place, new_vendor=group.vendor.key in known.new)
         snapshots.append(found)
     if defaults.kind:
-        for found in snapshots:
-            stored = vendors.get(found.vendor.key)
+        for key in dict.fromkeys(found.vendor.key for found in snapshots):
+            stored = vendors.get(key)
             if stored is not None and stored.kind != defaults.kind[0]:
                 warnings.append(
                     f"{defaults.kind[1]}: {stored.key} is stored as {stored.kind!r}; "

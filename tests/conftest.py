@@ -163,3 +163,85 @@ def roadmap_store(store, make_csv):
     import_requirements(store, str(make_csv(ROADMAP_ROWS[:-1], "roadmap_2021-11.csv")),
                         as_of="2021-11-01")
     return store
+
+
+REVIEW_ROADMAP_MAY = [
+    ["ID", "Title", "Stage", "Tier", "Target", "Status"],
+    ["FE-01", "Managed feature store", "feature engineering", "table-stakes", "2021-09", "open"],
+    ["FE-02", "Feature store with an entity model", "feature engineering", "best-in-class",
+     "2022-03", "open"],
+    ["MT-01", "Managed training jobs", "model training", "table-stakes", "2022-06", "done"],
+    ["DM-01", "Real-time endpoints", "model deployment & monitoring", "table-stakes", "2022-12",
+     "open"],
+    ["DM-02", "Inference graphs", "model deployment & monitoring", "best-in-class", "2023-03",
+     "open"],
+    ["DM-03", "Shadow deployments", "model deployment & monitoring", "best-in-class", "2023-09",
+     "open"],
+    ["DL-01", "Labeling jobs with a workforce", "data labeling", "table-stakes", "2022-02", "open"],
+    ["DC-01", "Versioned dataset registry", "data collection", "table-stakes", "", "open"],
+    ["MO-01", "Model compression toolkit", "model optimization", "best-in-class", "2022-01",
+     "open"],
+]
+# November: MO-01 gone (retired), DM-01 pulled in to 2022-09, DP-01 added.
+REVIEW_ROADMAP_NOV = [
+    *[row if row[0] != "DM-01" else [*row[:4], "2022-09", "open"]
+      for row in REVIEW_ROADMAP_MAY[:-1]],
+    ["DP-01", "Data quality checks", "data processing", "table-stakes", "2022-01", "open"],
+]
+# vendor key -> (name, kind, {as_of: [[requirement, level, product, evidence, notes], …]})
+REVIEW_SNAPSHOTS = {
+    "alpha": ("Alpha ML", "end-to-end", {
+        "2021-06-01": [
+            ["FE-01", "none", None, None, None],
+            ["DM-01", "preview", "Alpha Endpoints", "https://alpha.example/endpoints", None],
+            ["DM-02", "none", None, None, None],
+        ],
+        "2021-12-01": [
+            ["FE-01", "partial", "Alpha Features", '=HYPERLINK("http://evil.example")',
+             "no entity model"],
+            ["DM-01", "ga", "Alpha Endpoints", "https://alpha.example/endpoints", None],
+            ["DM-02", "planned", "Alpha Graphs", "keynote 2021-11", None],
+        ],
+    }),
+    "beta": ("Beta AI", "end-to-end", {
+        "2021-06-01": [
+            ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
+            ["FE-02", "partner", "Feast on Beta", None, None],
+            ["DP-01", "ga", "Beta Quality", None, None],
+        ],
+        "2021-12-01": [
+            ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
+            ["FE-02", "partner", "Feast on Beta", None, None],
+            ["DP-01", "preview", "Beta Quality v2", None, "v1 withdrawn"],
+        ],
+    }),
+    "gamma": ("Gamma OSS", "open-source", {
+        "2021-06-01": [
+            ["FE-01", "partner", None, None, None],
+            ["FE-02", "preview", None, None, None],
+            ["DM-01", "ga", "Gamma Serve", None, None],
+        ],
+    }),
+}
+
+
+@pytest.fixture
+def review_store(store, make_csv):
+    """The ``store`` (start 2021-05, 18-month horizon, 3-month cadence) with a roadmap
+    imported on 2021-05-01 and changed on 2021-11-01, and vendor snapshots of Alpha ML,
+    Beta AI (both 2021-06-01 and 2021-12-01) and Gamma OSS (2021-06-01). No review yet."""
+    from roadmap.requirements import import_requirements
+    from roadmap.snapshots import import_snapshots
+
+    import_requirements(store, str(make_csv(REVIEW_ROADMAP_MAY, "roadmap_2021-05.csv")),
+                        as_of="2021-05-01")
+    import_requirements(store, str(make_csv(REVIEW_ROADMAP_NOV, "roadmap_2021-11.csv")),
+                        as_of="2021-11-01")
+    for key, (name, kind, dated) in REVIEW_SNAPSHOTS.items():
+        for day, rows in dated.items():
+            path = make_csv([["Vendor:", name], ["Kind:", kind], ["As of:", day],
+                             ["Source:", f"{name} docs"], [],
+                             ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
+                             *rows], f"{key}_{day}.csv")
+            import_snapshots(store, str(path))
+    return store

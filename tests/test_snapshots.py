@@ -45,7 +45,7 @@ def state(invoke) -> tuple[str, ...]:
 
 
 def entries(store, vendor: str, as_of: str) -> dict:
-    """The stored entries of one current snapshot: requirement -> (level, product, evidence, notes)."""
+    """A current snapshot's stored entries: id -> (level, product, evidence, notes)."""
     snapshot = store.snapshot(store.current_snapshot_id(vendor, as_of))
     return {rid: (e.level.value, e.product, e.evidence, e.notes)
             for rid, e in sorted(snapshot.entries.items())}
@@ -374,3 +374,26 @@ def test_library_raises_one_error_with_every_problem(roadmap_store, make_csv):
     assert [p.location for p in raised.value.problems] == [
         "v_2021-01-01.csv:B2", "v_2021-01-01.csv:B3"]
     assert roadmap_store.snapshot_infos() == []
+
+
+def test_other_columns_are_kept_in_notes_with_a_warning(invoke, roadmap_store, make_csv):
+    make_csv([["Requirement ID", "Stage", "Level", "Notes", "Checked by"],
+              ["FE-01", "feature engineering", "ga", "GA in May", "Priya"],
+              ["MT-01", "model training", "none", None, "Marcus"]], "acme_2021-06-01.csv")
+    result = invoke("import", "snapshot", "acme_2021-06-01.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("warning: acme_2021-06-01.csv:E1: column 'Checked by' is not a "
+                             "snapshot field; its values are kept in notes\n")
+    assert entries(roadmap_store, "acme", "2021-06-01") == {
+        "FE-01": ("ga", None, None, "GA in May\nChecked by: Priya"),
+        "MT-01": ("none", None, None, "Checked by: Marcus")}
+
+
+def test_wide_form_with_an_id_and_a_requirement_column(invoke, roadmap_store, make_xlsx):
+    make_xlsx([["ID", "Requirement", "Azure ML"],
+               ["FE-01", "Managed feature store", "no"],
+               [None, "Managed training jobs", "ga"]], "azure_2021-12-15.xlsx")
+    result = invoke("import", "snapshot", "azure_2021-12-15.xlsx")
+    assert result.exit_code == 0, result.output
+    assert entries(roadmap_store, "azure-ml", "2021-12-15") == {
+        "FE-01": ("none", None, None, None), "MT-01": ("ga", None, None, None)}

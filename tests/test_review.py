@@ -1,0 +1,487 @@
+"""`roadmap review`: the nine-sheet workbook, read back with openpyxl, and its recording.
+
+The store is ``review_store`` (conftest): Alpha ML, Beta AI and Gamma OSS assessed on
+2021-06-01 (and Alpha and Beta again on 2021-12-01) against a roadmap that changed on
+2021-11-01. Most tests review 2021-12-15 with Alpha as the primary vendor, after a
+recorded review of 2021-06-30.
+"""
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from roadmap.errors import RoadmapError
+from roadmap.model import Level
+from roadmap.review import build_review, gap_action, record_review
+from roadmap.review_workbook import SHEETS, write_and_record, write_review
+from roadmap.xlsx import LEVEL_COLOURS
+
+D = dt.datetime
+
+
+@pytest.fixture
+def reviewed(review_store, invoke, tmp_path):
+    """The 2021-06-30 review recorded, then the 2021-12-15 one written to review.xlsx."""
+    first = invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30",
+                   "--primary", "alpha")
+    assert first.exit_code == 0, first.output
+    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
+                    "--primary", "alpha")
+    assert result.exit_code == 0, result.output
+    return load_workbook(tmp_path / "review.xlsx")
+
+
+def values(sheet, first_row: int = 1) -> list[tuple]:
+    return [tuple(row) for row in sheet.iter_rows(min_row=first_row, values_only=True)]
+
+
+def table(sheet, header_row: int) -> list[dict]:
+    """The rows below ``header_row`` as dicts keyed by its headers (blank rows dropped)."""
+    rows = values(sheet, header_row)
+    return [dict(zip(rows[0], row)) for row in rows[1:] if any(v is not None for v in row)]
+
+
+def block(sheet, title: str) -> list[dict]:
+    """A titled table on the Summary sheet: the rows under the header below ``title``."""
+    rows = values(sheet)
+    start = next(i for i, row in enumerate(rows) if row[0] == title) + 1
+    found = []
+    for row in rows[start + 1:]:
+        if row[0] is None:
+            break
+        found.append(dict(zip(rows[start], row)))
+    return found
+
+
+def fill(cell) -> str:
+    return cell.fill.start_color.rgb[-6:]
+
+
+def test_the_workbook_has_the_nine_sheets_in_order(reviewed, invoke):
+    assert reviewed.sheetnames == list(SHEETS) == [
+        "Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
+        "Snapshots", "Legend"]
+
+
+def test_review_prints_where_it_wrote_coverage_and_gaps(review_store, invoke):
+    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
+                    "--primary", "Alpha ML")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("Wrote review.xlsx: review of 2021-12-15, window 2021-12 to 2023-05, "
+                        "9 requirements, 3 vendors.")
+    assert lines[3].split() == ["alpha", "2021-12-01", "17%", "25%", "0%", "yes"]
+    assert lines[-2] == "Gaps at alpha: 5 (1 buy, 1 glue, 2 wait, 1 build; 1 overdue)."
+    assert lines[-1] == "Recorded the review; the next is due 2022-02-01."
+    assert result.stderr == ""  # no progress bar when not on a terminal
+
+
+def test_summary_states_the_review_and_scores_every_vendor(reviewed):
+    sheet = reviewed["Summary"]
+    facts = {row[0]: row[1:] for row in values(sheet) if row[0]}
+    assert facts["Roadmap"][0] == "ML platform roadmap"
+    assert facts["Review date"][0] == D(2021, 12, 15)
+    assert sheet["B4"].number_format == "yyyy-mm-dd"
+    assert facts["Horizon window"][:3] == (D(2021, 12, 1), D(2023, 5, 1), "18 months")
+    assert facts["Cadence"][0] == "every 3 months"
+    assert facts["Next review"][0] == D(2022, 2, 1)
+    assert facts["Primary vendor"][0] == "Alpha ML"
+    assert facts["Previous review"][0] == D(2021, 6, 30)
+    assert facts["Requirements"][0] == 9
+
+    vendors = block(sheet, "Coverage by vendor")
+    assert [v["Vendor"] for v in vendors] == ["Alpha ML", "Beta AI", "Gamma OSS"]
+    alpha = vendors[0]
+    assert alpha["Snapshot"] == D(2021, 12, 1)
+    assert alpha["Coverage"] == pytest.approx(1.5 / 9)  # partial ½ + ga 1 over 9
+    assert alpha["Table stakes"] == pytest.approx(1.5 / 6)
+    assert alpha["Best-in-class"] == 0
+    assert vendors[2]["Snapshot"] == D(2021, 6, 1)  # Gamma's latest on or before the date
+
+    stages = {row["Stage"]: row for row in block(sheet, "Coverage by stage")}
+    assert stages["feature engineering"]["Beta AI"] == pytest.approx(0.75)
+    assert stages["model deployment & monitoring"]["Alpha ML"] == pytest.approx(1 / 3)
+    assert stages["model design"]["Alpha ML"] is None  # nothing to score
+
+    changes = block(sheet, "Changes since the previous review")
+    counts = {row["Change"]: row["Count"] for row in changes}
+    assert counts == {"requirements added": 1, "requirements changed": 1,
+                      "requirements retired": 1, "vendor levels upgraded": 3,
+                      "vendor levels downgraded": 1}
+    history = block(sheet, "Coverage over time")
+    assert [row["Review"] for row in history] == [D(2021, 6, 30), D(2021, 12, 15)]
+    assert history[1]["Alpha ML"] == pytest.approx(1.5 / 9)
+
+
+def charts(path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+
+
+def test_summary_charts_coverage_by_stage_and_over_time_once_two_reviews(
+        review_store, invoke, tmp_path):
+    invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30")
+    assert charts(tmp_path / "june.xlsx") == ["xl/charts/chart1.xml"]  # one review: bars only
+    invoke("review", "--output", "december.xlsx", "--as-of", "2021-12-15")
+    assert charts(tmp_path / "december.xlsx") == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
+    with zipfile.ZipFile(tmp_path / "december.xlsx") as archive:
+        assert b"<barChart>" in archive.read("xl/charts/chart1.xml")
+        assert b"<lineChart>" in archive.read("xl/charts/chart2.xml")
+
+
+def test_matrix_groups_by_stage_with_coloured_levels_and_evidence(reviewed):
+    sheet = reviewed["Matrix"]
+    rows = table(sheet, 1)
+    assert list(rows[0])[:9] == ["Stage", "ID", "Requirement", "Tier", "Priority", "Target",
+                                 "Alpha ML", "Beta AI", "Gamma OSS"]
+    assert [r["ID"] for r in rows] == ["DC-01", "DP-01", "FE-01", "FE-02", "DL-01", "MT-01",
+                                       "DM-01", "DM-02", "DM-03"]  # stage order, then id
+    by_id = {r["ID"]: (number, r) for number, r in enumerate(rows, start=2)}
+    number, fe01 = by_id["FE-01"]
+    assert (fe01["Alpha ML"], fe01["Beta AI"], fe01["Gamma OSS"]) == ("partial", "ga", "partner")
+    assert fe01["Target"] == D(2021, 9, 1)
+    assert fill(sheet.cell(number, 7)) == LEVEL_COLOURS[Level.PARTIAL]
+    assert fill(sheet.cell(number, 8)) == LEVEL_COLOURS[Level.GA]
+    alpha = sheet.cell(number, 7)
+    assert alpha.comment.text == ('Product: Alpha Features\n'
+                                  'Evidence: =HYPERLINK("http://evil.example")\n'
+                                  'Notes: no entity model')
+    assert alpha.hyperlink is None  # evidence that is not an http(s) address is never a link
+    beta = sheet.cell(number, 8)
+    assert beta.hyperlink.target == "https://beta.example/fs"
+    assert by_id["DC-01"][1]["Alpha ML"] == "unknown"  # left out of the snapshot
+    assert sheet.cell(by_id["FE-02"][0], 3).font.b  # best-in-class titles in bold
+    assert not sheet.cell(number, 3).font.b
+    assert sheet.freeze_panes == "D2"
+    assert sheet.auto_filter.ref == "A1:I10"
+
+
+def test_changes_lists_requirement_changes_and_level_moves_old_to_new(reviewed):
+    sheet = reviewed["Changes"]
+    assert sheet["A1"].value == "Previous review"
+    assert sheet["B1"].value == D(2021, 6, 30)
+    rows = [tuple(r.values()) for r in table(sheet, 3)]
+    assert rows == [
+        ("added", None, "DP-01", "Data quality checks", None, None, None, None),
+        ("changed", None, "DM-01", "Real-time endpoints", "target", "2022-12", "2022-09", None),
+        ("retired", None, "MO-01", "Model compression toolkit", None, None, None, None),
+        ("upgraded", "Alpha ML", "FE-01", "Managed feature store", "level", "none", "partial",
+         "2021-06-01 → 2021-12-01"),
+        ("upgraded", "Alpha ML", "DM-01", "Real-time endpoints", "level", "preview", "ga",
+         "2021-06-01 → 2021-12-01"),
+        ("upgraded", "Alpha ML", "DM-02", "Inference graphs", "level", "none", "planned",
+         "2021-06-01 → 2021-12-01"),
+        ("downgraded", "Beta AI", "DP-01", "Data quality checks", "level", "ga", "preview",
+         "2021-06-01 → 2021-12-01"),
+    ]
+    assert fill(sheet["G7"]) == LEVEL_COLOURS[Level.PARTIAL]
+
+
+def test_changes_without_an_earlier_review_says_so(review_store, invoke, tmp_path):
+    invoke("review", "--output", "first.xlsx", "--as-of", "2021-12-15", "--no-record")
+    sheet = load_workbook(tmp_path / "first.xlsx")["Changes"]
+    assert sheet["B1"].value.startswith("none recorded")
+    assert table(sheet, 3) == []
+
+
+def test_gaps_are_due_in_the_window_not_ga_at_the_primary_with_an_action(reviewed):
+    sheet = reviewed["Gaps"]
+    assert sheet["A1"].value == (
+        "Due by the end of the window (2023-05), not done, and not ga at Alpha ML. "
+        "Action: buy, else glue, else wait, else build (Legend).")
+    rows = table(sheet, 3)
+    assert [(r["ID"], r["Due"], r["Alpha ML level"], r["Action"], r["Vendors"]) for r in rows] == [
+        ("FE-01", "overdue", "partial", "buy", "Beta AI"),  # Gamma's partner loses to ga
+        ("DP-01", "in window", "unknown", "wait", "Beta AI"),
+        ("DL-01", "in window", "unknown", "build", None),
+        ("FE-02", "in window", "unknown", "glue", "Beta AI"),  # partner beats preview
+        ("DM-02", "in window", "planned", "wait", "Alpha ML"),
+    ]
+    # Not gaps: DM-01 (ga at Alpha), MT-01 (done), DM-03 (due after 2023-05), DC-01 (no target).
+    assert rows[0]["Target"] == D(2021, 9, 1)
+    assert fill(sheet["G4"]) == "F08080"  # overdue stands out
+    assert sheet.freeze_panes == "C4"
+    assert sheet.auto_filter.ref == "A3:L8"
+
+
+@pytest.mark.parametrize("levels, action, vendors", [
+    ({"us": Level.NONE, "a": Level.GA, "b": Level.PARTNER, "c": Level.PREVIEW}, "buy", ("a",)),
+    ({"us": Level.PREVIEW, "a": Level.PARTNER, "b": Level.PREVIEW}, "glue", ("a",)),
+    ({"us": Level.PARTNER, "a": Level.NONE}, "glue", ("us",)),
+    ({"us": Level.PARTIAL, "a": Level.PLANNED, "b": Level.PREVIEW}, "wait", ("a", "b")),
+    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.UNKNOWN}, "build", ()),
+    ({"us": Level.GA, "a": Level.NONE}, "build", ()),  # the primary's own ga never buys
+])
+def test_gap_action_precedence_is_buy_glue_wait_build(levels, action, vendors):
+    assert gap_action(levels, "us") == (action, vendors)
+
+
+def test_timeline_marks_targets_in_the_window_and_review_dates(reviewed):
+    sheet = reviewed["Timeline"]
+    header = values(sheet, 2)[0]
+    assert header[:6] == ("ID", "Title", "Stage", "Target", "Status", "Earlier")
+    months = header[6:24]
+    assert months[0] == D(2021, 12, 1) and months[-1] == D(2023, 5, 1) and len(months) == 18
+    assert header[24] == "Later"
+    marks = dict(zip(months, values(sheet)[0][6:24]))
+    assert marks[D(2021, 12, 1)] == D(2021, 12, 15)  # this review
+    assert marks[D(2022, 2, 1)] == D(2022, 2, 1)  # the next one
+    assert marks[D(2022, 3, 1)] is None
+    rows = {row[0]: dict(zip(header, row)) for row in values(sheet, 3)}
+    assert list(rows) == ["FE-01", "DP-01", "DL-01", "FE-02", "MT-01", "DM-01", "DM-02",
+                          "DM-03", "DC-01"]  # by target, no target last
+    assert rows["FE-01"]["Earlier"] == "overdue"
+    assert rows["DM-02"][D(2023, 3, 1)] == "target"
+    assert rows["MT-01"][D(2022, 6, 1)] == "done"
+    assert rows["DM-03"]["Later"] == D(2023, 9, 1)
+    assert not any(rows["DC-01"][m] for m in months)
+    assert sheet.freeze_panes == "C3"
+
+
+def test_parity_gives_first_ga_per_vendor_leader_and_lag(reviewed):
+    rows = table(reviewed["Parity"], 1)
+    dm01 = rows[0]
+    assert list(dm01) == ["ID", "Title", "Alpha ML first ga", "Beta AI first ga",
+                          "Gamma OSS first ga", "Leader", "Lag (months)"]
+    assert list(dm01.values()) == ["DM-01", "Real-time endpoints", D(2021, 12, 1), None,
+                                   D(2021, 6, 1), "Gamma OSS", 6]
+    dp01 = next(r for r in rows if r["ID"] == "DP-01")
+    assert (dp01["Beta AI first ga"], dp01["Leader"], dp01["Lag (months)"]) == (
+        D(2021, 6, 1), "Beta AI", None)
+
+
+def test_parity_of_a_past_review_ignores_later_snapshots(review_store, invoke, tmp_path):
+    invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30")
+    rows = table(load_workbook(tmp_path / "june.xlsx")["Parity"], 1)
+    dm01 = next(r for r in rows if r["ID"] == "DM-01")
+    assert dm01["Alpha ML first ga"] is None  # Alpha's 2021-12 ga is after the review
+
+
+def test_requirements_and_snapshots_sheets_read_back_into_a_fresh_store(
+        reviewed, tmp_path, review_store):
+    from roadmap.requirements import import_requirements
+    from roadmap.snapshots import import_snapshots
+    from roadmap.store import Settings, Store
+
+    fresh = Store.create(str(tmp_path / "fresh.db"), Settings(start="2021-05"))
+    import_requirements(fresh, str(tmp_path / "review.xlsx"), as_of="2021-12-15")
+    expected = {r.id: r for r in review_store.requirements().values() if r.status != "retired"}
+    assert fresh.requirements() == expected
+    import_snapshots(fresh, str(tmp_path / "review.xlsx"))
+    used = {(i.vendor, i.as_of) for i in fresh.snapshot_infos()}
+    assert used == {("alpha", "2021-12-01"), ("beta", "2021-12-01"), ("gamma", "2021-06-01")}
+    for info in fresh.snapshot_infos():
+        original = review_store.current_snapshot_id(info.vendor, info.as_of)
+        assert fresh.snapshot(info.id) == review_store.snapshot(original)
+    fresh.close()
+
+
+def test_legend_explains_levels_rules_and_inputs(reviewed):
+    sheet = reviewed["Legend"]
+    rows = values(sheet)
+    levels = table(sheet, 3)[:7]
+    assert [r["Level"] for r in levels] == [level.value for level in Level]
+    assert levels[0]["Score"] == 1 and levels[1]["Score"] == 0.5
+    assert fill(sheet["A4"]) == LEVEL_COLOURS[Level.GA]
+    rules = {row[0]: row[1] for row in rows if row[0] and row[1]}
+    assert rules["Gaps"].startswith("requirements with a target on or before the window's "
+                                    "last month, whose status is not done")
+    assert "Requirements without a target are not gaps" in rules["Gaps"]
+    inputs = block(sheet, "Inputs used")
+    assert [(r["Vendor"], r["Snapshot"], r["Source"]) for r in inputs] == [
+        ("alpha", D(2021, 12, 1), "Alpha ML docs"), ("beta", D(2021, 12, 1), "Beta AI docs"),
+        ("gamma", D(2021, 6, 1), "Gamma OSS docs")]
+    assert rules["Written by"].startswith("roadmap ")
+
+
+def test_default_primary_is_the_best_covered_vendor_ties_by_key(review_store, invoke):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15")
+    assert result.exit_code == 0, result.output
+    # Beta and Gamma both cover 2/9, Alpha 1.5/9.
+    assert "Gaps at beta:" in result.stdout
+    assert review_store.reviews()[-1].primary == "beta"
+
+
+def test_unknown_primary_lists_the_vendors_and_writes_nothing(review_store, invoke, tmp_path):
+    (tmp_path / "review.xlsx").write_bytes(b"the old review")
+    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
+                    "--primary", "delta")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: unknown vendor 'delta' (stored vendors: alpha, beta, gamma)\n")
+    assert (tmp_path / "review.xlsx").read_bytes() == b"the old review"
+    assert review_store.reviews() == []
+
+
+def test_a_primary_without_a_snapshot_at_the_date_is_refused(review_store, invoke):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-05-31",
+                    "--primary", "alpha")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --primary: alpha has no snapshot on or before 2021-05-31 (vendors with one: "
+        "none); import one or pick another vendor\n")
+
+
+def test_a_bad_date_is_a_command_line_error(review_store, invoke):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "soon")
+    assert result.exit_code == 2
+    assert "'soon' is not a date (use YYYY-MM-DD or YYYY-MM)" in result.stderr
+
+
+def test_no_requirements_is_an_error(store, invoke):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: no requirements on 2021-12-15; import some first: "
+                             "roadmap import requirements FILE\n")
+
+
+def test_the_same_store_and_options_give_the_same_bytes(review_store, invoke, tmp_path):
+    invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30")
+    args = ("--as-of", "2021-12-15", "--primary", "alpha")
+    assert invoke("review", "--output", "a.xlsx", *args, "--no-record").exit_code == 0
+    assert invoke("review", "--output", "b.xlsx", *args, "--no-record").exit_code == 0
+    assert invoke("review", "--output", "c.xlsx", *args).exit_code == 0  # records it
+    assert invoke("review", "--output", "d.xlsx", *args).exit_code == 0  # already recorded
+    first = (tmp_path / "a.xlsx").read_bytes()
+    for name in ("b.xlsx", "c.xlsx", "d.xlsx"):
+        assert (tmp_path / name).read_bytes() == first, name
+
+
+def test_the_review_is_recorded_with_its_inputs_and_scores(review_store, invoke):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15", "--primary", "alpha")
+    assert result.exit_code == 0
+    [record] = review_store.reviews()
+    assert (record.as_of, record.primary) == ("2021-12-15", "alpha")
+    assert record.snapshots == {
+        "alpha": review_store.current_snapshot_id("alpha", "2021-12-01"),
+        "beta": review_store.current_snapshot_id("beta", "2021-12-01"),
+        "gamma": review_store.current_snapshot_id("gamma", "2021-06-01")}
+    assert sorted(record.requirements) == ["DC-01", "DL-01", "DM-01", "DM-02", "DM-03",
+                                           "DP-01", "FE-01", "FE-02", "MT-01"]
+    assert record.requirements["DM-01"]["target"] == "2022-09"
+    assert record.scores["alpha"] == pytest.approx(
+        {"coverage": 1.5 / 9, "table_stakes": 1.5 / 6, "best_in_class": 0.0})
+    log = json.loads(invoke("log", "--format", "json").stdout)
+    assert (log[-1]["action"], log[-1]["as_of"], log[-1]["file"]) == (
+        "review", "2021-12-15", "r.xlsx")
+
+
+def test_recording_the_same_review_twice_records_it_once(review_store, invoke):
+    args = ("review", "--output", "r.xlsx", "--as-of", "2021-12-15")
+    invoke(*args)
+    result = invoke(*args)
+    assert result.stdout.splitlines()[-1] == (
+        "This review was already recorded; nothing new was recorded.")
+    assert len(review_store.reviews()) == 1
+
+
+def test_no_record_writes_the_workbook_and_records_nothing(review_store, invoke, tmp_path):
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15", "--no-record")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "Not recorded (--no-record)."
+    assert (tmp_path / "r.xlsx").exists()
+    assert review_store.reviews() == []
+    assert [e.action for e in review_store.events()].count("review") == 0
+
+
+def test_a_failed_write_leaves_the_old_file_and_records_nothing(review_store, tmp_path,
+                                                                monkeypatch):
+    from openpyxl.writer.excel import ExcelWriter
+
+    output = tmp_path / "review.xlsx"
+    output.write_bytes(b"last quarter's review")
+
+    def disk_full(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ExcelWriter, "write_data", disk_full)
+    with pytest.raises(OSError):
+        write_and_record(review_store, str(output), "2021-12-15")
+    assert output.read_bytes() == b"last quarter's review"
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        n for n in os.listdir(tmp_path) if not n.endswith(".part"))
+    assert review_store.reviews() == []
+
+
+def test_an_output_that_is_not_xlsx_is_refused_and_nothing_recorded(review_store, invoke):
+    result = invoke("review", "--output", "review.csv", "--as-of", "2021-12-15")
+    assert result.exit_code == 1
+    assert result.stderr == "error: review.csv: the output must be an .xlsx file\n"
+    assert review_store.reviews() == []
+
+
+def test_a_review_before_any_snapshot_still_lists_the_requirements(review_store, tmp_path):
+    review = build_review(review_store, "2021-05-15")
+    assert review.vendors == [] and review.primary is None
+    write_review(review, str(tmp_path / "early.xlsx"))
+    book = load_workbook(tmp_path / "early.xlsx")
+    assert len(table(book["Matrix"], 1)) == 9  # the May roadmap, MO-01 still open
+    assert {r["Action"] for r in table(book["Gaps"], 3)} == {"build"}
+
+
+def test_progress_is_reported_up_to_the_total(review_store, tmp_path):
+    seen = []
+    write_review(build_review(review_store, "2021-12-15"), str(tmp_path / "r.xlsx"),
+                 lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_the_previous_review_is_the_latest_recorded_before_this_date(review_store):
+    june = build_review(review_store, "2021-06-30", "alpha")
+    record_review(review_store, june)
+    december = build_review(review_store, "2021-12-15", "alpha")
+    record_review(review_store, december)
+    again = build_review(review_store, "2021-12-15", "alpha")  # re-run: same previous
+    assert again.changes.previous.as_of == "2021-06-30"
+    assert [p.as_of for p in again.history] == ["2021-06-30", "2021-12-15"]
+    earlier = build_review(review_store, "2021-06-30", "alpha")
+    assert earlier.changes.previous is None
+
+
+def test_primary_errors_come_from_the_library_too(review_store):
+    with pytest.raises(RoadmapError) as error:
+        build_review(review_store, "2021-12-15", "delta")
+    assert str(error.value).startswith("unknown vendor 'delta'")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_review(reviewed, tmp_path):
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    for target in ("pdf", "csv"):
+        subprocess.run(["soffice", profile, "--headless", "--convert-to", target, "--outdir",
+                        str(tmp_path / "converted"), str(tmp_path / "review.xlsx")],
+                       check=True, capture_output=True, timeout=240)
+    pdf = (tmp_path / "converted" / "review.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    summary = (tmp_path / "converted" / "review.csv").read_text()  # the first sheet
+    assert "Review date,2021-12-15" in summary
+    assert "Alpha ML,end-to-end,2021-12-01," in summary
+
+
+def test_demo_writes_the_full_review_of_the_samples(runner, tmp_path, monkeypatch):
+    from roadmap.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["demo", "--output", "demo.xlsx"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    wrote = next(i for i, line in enumerate(lines) if line.startswith("Wrote "))
+    assert lines[wrote] == (f"Wrote {tmp_path / 'demo.xlsx'}: review of 2021-12-15, window "
+                            "2021-12 to 2023-05, 50 requirements, 5 vendors.")
+    assert lines[wrote + 1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
+                                        "best_in_class", "primary"]
+    assert lines[wrote + 3].split()[:2] == ["sagemaker", "2021-12-15"]
+    book = load_workbook(tmp_path / "demo.xlsx")
+    assert book.sheetnames == list(SHEETS)
+    for name in SHEETS:
+        assert book[name].max_row > 3, f"{name} is empty"
+    changes = {row["Change"] for row in table(book["Changes"], 3)}
+    assert changes == {"added", "changed", "retired", "upgraded", "downgraded"}
+    assert charts(tmp_path / "demo.xlsx") == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
+    assert sorted(os.listdir(tmp_path)) == ["demo.xlsx"]  # the first review went elsewhere
