@@ -8,16 +8,19 @@ rows with what is needed to name each cell in an error.
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import itertools
 import os
 import re
 import struct
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-from .errors import RoadmapError
+from .errors import Problem, RoadmapError
 
 HEADER_SEARCH_ROWS = 50
 
@@ -79,11 +82,14 @@ def read_table(
     sheet: str | None = None,
     preferred_sheet: str = "Requirements",
     limits: ZipLimits = ZipLimits(),
+    needs_bold: Callable[[tuple], bool] | None = None,
 ) -> Table:
     """Read the sheet a user means and split it at its header row.
 
     ``header_score`` counts the cells of a row that name a known field; the header is
     the first row scoring 2 or more (else the first scoring 1) within the first rows.
+    ``needs_bold(header)`` False lets a workbook's rows be read faster, values only:
+    they then carry ``bold=None``, as CSV rows do.
     Raises RoadmapError naming the file for anything that is not a readable sheet.
     """
     display = str(path)
@@ -97,7 +103,8 @@ def read_table(
     except OSError as exc:
         raise RoadmapError(f"{display}: cannot read ({exc.strerror})") from None
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits)
+        return _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
+                          needs_bold)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise RoadmapError(f"{display}: {_describe_ole(path)}")
     if head == b"":
@@ -238,7 +245,8 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
         ) from None
 
 
-def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits) -> Table:
+def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
+               needs_bold=None) -> Table:
     check_zip(path, display, limits)
     import openpyxl
 
@@ -252,8 +260,17 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits) -> T
         names = book.sheetnames
         worksheet = book[_choose_sheet(book, display, sheet, preferred_sheet)]
         try:
-            scanned = _scan_xlsx_rows(worksheet)
-            return _split(display, worksheet.title, scanned, header_score, names)
+            with _collector_paused():
+                # The header is among the first rows; it says whether the rest need bold.
+                head = _scan_xlsx_rows(worksheet, limit=HEADER_SEARCH_ROWS)
+                table = _split(display, worksheet.title, head, header_score, names)
+                bold = needs_bold is None or needs_bold(table.header)
+                if not bold:
+                    table.rows = [row._replace(bold=None) for row in table.rows]
+                if len(head) == HEADER_SEARCH_ROWS:
+                    table.rows += _scan_xlsx_rows(
+                        worksheet, min_row=head[-1].number + 1, bold=bold)
+            return table
         except RoadmapError:
             raise
         except Exception as exc:
@@ -289,20 +306,49 @@ def _choose_sheet(book, display: str, sheet: str | None, preferred: str) -> str:
     raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
 
 
-def _scan_xlsx_rows(worksheet) -> list[Row]:
-    """Rows with their values and, per cell, whether the text is bold."""
+@contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector while a sheet is read.
+
+    A big sheet makes millions of short-lived containers and no reference cycles, so
+    the collector's passes (some over the whole heap) cost time and free nothing;
+    reference counting still frees everything. On 20,000 rows the collector took
+    0.22 s of a 2.8 s import, and 0.07 s with this pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan_xlsx_rows(worksheet, *, limit: int | None = None, min_row: int = 1,
+                    bold: bool = True) -> list[Row]:
+    """Non-empty rows from ``min_row`` on (at most ``limit``): values and, per cell,
+    whether the text is bold. ``bold=False`` reads values alone (rows carry
+    ``bold=None``), skipping openpyxl's cell objects, which cost more than the values."""
+    rows: list[Row] = []
+    if not bold:
+        values_by_row = worksheet.iter_rows(min_row=min_row, values_only=True)
+        for number, values in enumerate(values_by_row, start=min_row):
+            if any(value is not None for value in values):
+                rows.append(Row(number, values, None))
+                if len(rows) == limit:
+                    break
+        return rows
     fonts = worksheet.parent._fonts
     bold_by_font: dict[int, bool] = {}
-    rows: list[Row] = []
-    for cells in worksheet.iter_rows():
+    for cells in worksheet.iter_rows(min_row=min_row):
         values = []
-        bold = []
+        flags = []
         number = None
         for cell in cells:
             value = getattr(cell, "value", None)
             values.append(value)
             if value is None:
-                bold.append(False)
+                flags.append(False)
                 continue
             if number is None:
                 number = cell.row
@@ -311,10 +357,12 @@ def _scan_xlsx_rows(worksheet) -> list[Row]:
             if is_bold is None:
                 is_bold = bool(fonts[font_id].b) if font_id < len(fonts) else False
                 bold_by_font[font_id] = is_bold
-            bold.append(is_bold)
+            flags.append(is_bold)
         if number is None:
             continue  # an empty row
-        rows.append(Row(number, tuple(values), tuple(bold)))
+        rows.append(Row(number, tuple(values), tuple(flags)))
+        if len(rows) == limit:
+            break
     return rows
 
 
@@ -333,28 +381,54 @@ def _read_csv(path, display, header_score, sheet) -> Table:
         raise RoadmapError(f"{display}: the file is empty")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     rows = []
+    problems = []
     try:
         for number, record in enumerate(reader, start=1):
-            values = tuple(v if v.strip() else None for v in record)
+            values = tuple(_csv_text(v) if v.strip() else None for v in record)
             if any(v is not None for v in values):
                 rows.append(Row(number, values, None))
+            for column, value in enumerate(values):
+                unwritable = _UNWRITABLE.search(value) if value else None
+                if unwritable:
+                    problems.append(Problem(
+                        f"{display}:{column_letter(column)}{number}",
+                        f"the control character U+{ord(unwritable.group()):04X} cannot be "
+                        "kept (no workbook can hold it); remove it from the file"))
     except csv.Error as exc:
         raise RoadmapError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
+    if problems:
+        raise RoadmapError(problems)
     return _split(display, None, rows, header_score, [])
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the most of the first lines into the same number of columns.
+# What XML 1.0, so a workbook, cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-    Agreement across lines beats a high count, so a ``;`` file whose titles contain
-    commas is still read with ``;``.
+
+def _csv_text(value: str) -> str:
+    """Line breaks as a workbook cell gives them (``\\n``), so CSV and .xlsx agree."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the largest share of the first records into the same
+    number of columns (more columns break a tie).
+
+    Agreement beats a high count, so a ``;`` file whose titles contain commas is still
+    read with ``;``; records are parsed, not lines split, so a quoted cell holding line
+    breaks and tabs does not vote for the tab.
     """
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    best, best_key = ",", (0, 0)
+    best, best_key = ",", (0.0, 0)
     for delimiter in (",", ";", "\t"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1]
-        columns = max(set(counts), key=lambda c: (counts.count(c), c)) if counts else 0
-        key = (counts.count(columns), columns)
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            filled = (r for r in records if any(v.strip() for v in r))
+            counts = [len(r) for r in itertools.islice(filled, 20)]
+        except csv.Error:
+            continue
+        wide = [c for c in counts if c > 1]
+        columns = max(set(wide), key=lambda c: (wide.count(c), c)) if wide else 0
+        key = (wide.count(columns) / len(counts) if counts else 0.0, columns)
         if key > best_key:
             best, best_key = delimiter, key
     return best

@@ -130,7 +130,7 @@ def interpret_requirements(table: Table, settings: Settings,
     parse_priority_cell = memo()(parse_priority)
     parse_target_cell = memo()(functools.partial(parse_target, start_month=settings.start))
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, int] = {}  # id -> sheet row of its first use
     requirements: list[Requirement] = []
     title_col = fields["title"]
     for row in table.rows:
@@ -156,11 +156,12 @@ def interpret_requirements(table: Table, settings: Settings,
                 problems.append(Problem(where("title"), f"no id can be derived from {title!r} "
                                         "(it has no letters or digits); add an ID column"))
             continue
+        id_col = fields.get("id", title_col)
         if rid in seen:
-            place = where("id") if "id" in fields else table.where(row.number, title_col)
-            problems.append(Problem(place, f"duplicate id {rid!r} (first at {seen[rid]})"))
+            problems.append(Problem(table.where(row.number, id_col), f"duplicate id {rid!r} "
+                                    f"(first at {table.where(seen[rid], id_col)})"))
             continue
-        seen[rid] = where("id") if "id" in fields else table.where(row.number, title_col)
+        seen[rid] = row.number  # its cell is only spelled out for a duplicate
 
         try:
             stage = parse_stage(cell_text(get("stage")) or "")
@@ -237,6 +238,15 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def has_tier_column(header: tuple, user_map: dict[str, str]) -> bool:
+    """Without one, bold titles mark the best-in-class requirements."""
+    try:
+        columns = match_columns(header, REQUIREMENT_HEADERS, user_map, str)
+    except RoadmapError:
+        return False  # interpret_requirements reports the header's problems, located
+    return "tier" in columns.fields
+
+
 def import_requirements(store: Store, path: str, *, sheet: str | None = None,
                         mapping: tuple[str, ...] = (), as_of: str | None = None,
                         dry_run: bool = False) -> ImportResult:
@@ -258,7 +268,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
             f"history only moves forward: pass --as-of {latest} or later")
     table = read_table(path, with_mapped_columns(requirement_header_score, user_map),
                        sheet=sheet,
-                       preferred_sheet="Requirements")
+                       preferred_sheet="Requirements",
+                       needs_bold=lambda header: not has_tier_column(header, user_map))
     interpreted = interpret_requirements(table, settings, user_map)
     sha = file_sha256(path)
     written = False

@@ -9,7 +9,7 @@ from typing import Callable
 
 from . import __version__
 from .model import LEVEL_ORDER, LEVEL_SYNONYMS, Level, Tier
-from .review import Review, build_review, record_review
+from .review import DONE, Review, build_review, record_review
 from .store import Store
 from .xlsx import (
     DATE_FORMAT,
@@ -63,9 +63,23 @@ MARK_MEANINGS = {
 def summary_sheet(book, review: Review) -> None:
     """Roadmap, dates, coverage per vendor and stage, change counts, and the charts."""
     sheet = book.create_sheet("Summary")
-    settings = review.settings
-    put(sheet, 1, 1, f"{settings.name}: review of {review.as_of}", bold=True)
-    previous = review.changes.previous
+    put(sheet, 1, 1, f"{review.settings.name}: review of {review.as_of}", bold=True)
+    row = _summary_facts(sheet, review, 3) + 2
+    row = _vendor_coverage(sheet, review, row) + 2
+    stage_header = row + 1
+    row = _stage_coverage(sheet, review, row) + 2
+    row = _change_counts(sheet, review, row) + 2
+    history_header = _history(sheet, review, row)
+    _widths(sheet, {"A": 30}, 1, max(len(review.vendors) + 2, 6), 14)
+    for header in (stage_header, history_header):
+        if header:
+            fit_row_height(sheet, header, range(1, len(review.vendors) + 3))
+    print_landscape(sheet)
+
+
+def _summary_facts(sheet, review: Review, row: int) -> int:
+    """Label / value rows, dates as date cells; returns the last row."""
+    settings, previous = review.settings, review.changes.previous
     tiers = [r.tier for r in review.requirements]
     facts = [
         ("Roadmap", (settings.name, None)),
@@ -82,36 +96,43 @@ def summary_sheet(book, review: Review) -> None:
         ("of which table stakes", (tiers.count(Tier.TABLE_STAKES), None)),
         ("of which best-in-class", (tiers.count(Tier.BEST_IN_CLASS), None)),
     ]
-    for row, (label, *values) in enumerate(facts, start=3):
-        put(sheet, row, 1, label, bold=True)
+    for number, (label, *values) in enumerate(facts, start=row):
+        put(sheet, number, 1, label, bold=True)
         for column, (value, number_format) in enumerate(values, start=2):
-            put(sheet, row, column, value, number_format=number_format, align="left")
-    row = 3 + len(facts) + 1
+            put(sheet, number, column, value, number_format=number_format, align="left")
+    return row + len(facts) - 1
 
+
+def _vendor_coverage(sheet, review: Review, row: int) -> int:
     put(sheet, row, 1, "Coverage by vendor", bold=True)
-    vendors = review.vendors
-    last = write_block(sheet, ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes",
-                               "Best-in-class"],
-                       [(v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
-                         review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
-                         review.coverage[v.key].best_in_class) for v in vendors],
-                       start_row=row + 1,
-                       formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT,
-                                6: PERCENT_FORMAT})
-    row = last + 2
+    return write_block(
+        sheet, ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class"],
+        [(v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
+          review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
+          review.coverage[v.key].best_in_class) for v in review.vendors],
+        start_row=row + 1,
+        formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT})
 
+
+def _stage_coverage(sheet, review: Review, row: int) -> int:
+    """The stage × vendor table, and the bar chart drawn from it."""
+    vendors, stages = review.vendors, review.settings.stages
     put(sheet, row, 1, "Coverage by stage", bold=True)
-    stage_header = row + 1
     last = write_block(sheet, ["Stage", "Requirements", *[v.name for v in vendors]],
                        [(stage, sum(r.stage == stage for r in review.requirements),
                          *[review.coverage[v.key].by_stage.get(stage) for v in vendors])
-                        for stage in settings.stages],
-                       start_row=stage_header, wrap_header=True,
+                        for stage in stages],
+                       start_row=row + 1, wrap_header=True,
                        formats={c: PERCENT_FORMAT for c in range(3, 3 + len(vendors))})
-    chart_column = len(vendors) + 4
-    _bar_chart(sheet, stage_header, last, len(vendors), len(settings.stages), chart_column)
-    row = last + 2
+    _bar_chart(sheet, row + 1, last, len(vendors), len(stages), _chart_column(review))
+    return last
 
+
+def _chart_column(review: Review) -> int:
+    return len(review.vendors) + 4
+
+
+def _change_counts(sheet, review: Review, row: int) -> int:
     counts = review.changes.counts()
     put(sheet, row, 1, "Changes since the previous review", bold=True)
     last = write_block(sheet, ["Change", "Count"], [
@@ -122,31 +143,29 @@ def summary_sheet(book, review: Review) -> None:
         ("vendor levels downgraded", counts["downgraded"]),
     ], start_row=row + 1)
     row = last + 2
-
     put(sheet, row, 1, "Gaps by action", bold=True)
     actions = [g.action for g in review.gaps]
-    last = write_block(sheet, ["Action", "Gaps", "Overdue"], [
+    return write_block(sheet, ["Action", "Gaps", "Overdue"], [
         (action, actions.count(action),
          sum(g.overdue for g in review.gaps if g.action == action))
         for action in ACTION_COLOURS], start_row=row + 1)
-    row = last + 2
 
-    history_header = stage_header
-    keys = [v.key for v in vendors] + sorted(
-        {k for p in review.history for k in p.coverage} - {v.key for v in vendors})
-    if len(review.history) >= 2 and keys:
-        put(sheet, row, 1, "Coverage over time", bold=True)
-        last = write_block(sheet, ["Review", *[review.vendor_name(k) for k in keys]],
-                           [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
-                            for p in review.history],
-                           start_row=row + 1, wrap_header=True,
-                           formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))})
-        _line_chart(sheet, row + 1, last, len(keys), chart_column)
-        history_header = row + 1
-    _widths(sheet, {"A": 30}, 1, max(len(vendors) + 2, 6), 14)
-    for header in (stage_header, history_header):
-        fit_row_height(sheet, header, range(1, len(vendors) + 3))
-    print_landscape(sheet)
+
+def _history(sheet, review: Review, row: int) -> int | None:
+    """Coverage over the recorded reviews and this one, with its line chart, once there
+    are two; returns the table's header row (None when there is no table)."""
+    shown = [v.key for v in review.vendors]
+    keys = shown + sorted({k for p in review.history for k in p.coverage} - set(shown))
+    if len(review.history) < 2 or not keys:
+        return None
+    put(sheet, row, 1, "Coverage over time", bold=True)
+    last = write_block(sheet, ["Review", *[review.vendor_name(k) for k in keys]],
+                       [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
+                        for p in review.history],
+                       start_row=row + 1, wrap_header=True,
+                       formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))})
+    _line_chart(sheet, row + 1, last, len(keys), _chart_column(review))
+    return row + 1
 
 
 def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
@@ -223,7 +242,7 @@ def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
             entry = snapshot.entries.get(requirement.id)
             level_cell(sheet, row, column, entry.level if entry else Level.UNKNOWN,
                        note=_entry_note(entry), link=entry.evidence if entry else None)
-        if row % 250 == 0:
+        if (row - 1) % 250 == 0:
             progress()
     finish_table(sheet, 1, len(review.requirements) + 1, len(headers), frozen_columns=3)
     _widths(sheet, {"A": 28, "B": 9, "C": 48, "D": 14, "E": 9, "F": 10},
@@ -266,12 +285,12 @@ def changes_sheet(book, review: Review) -> None:
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
     last = write_block(sheet, headers, rows, start_row=3)
     finish_table(sheet, 3, last, len(headers))
-    fit_columns(sheet, {"A": 16, "D": 44, "F": 36, "G": 36})
+    fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
     for row, values in enumerate(rows, start=4):
-        if values[0] == "changed":
-            put(sheet, row, 6, values[5], wrap=True)
-            put(sheet, row, 7, values[6], wrap=True)
-            fit_row_height(sheet, row, (6, 7))
+        if values[0] == "changed":  # old and new text may be long: wrap, all top-aligned
+            for column, value in enumerate(values, start=1):
+                put(sheet, row, column, value, wrap=True)
+            fit_row_height(sheet, row, range(1, len(headers) + 1))
     print_landscape(sheet)
 
 
@@ -288,7 +307,8 @@ def gaps_sheet(book, review: Review) -> None:
              "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
              g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
             for g in review.gaps]
-    last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT})
+    last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT},
+                       wrap_header=True)
     for row, gap in enumerate(review.gaps, start=4):
         if gap.overdue:
             put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True)
@@ -297,7 +317,6 @@ def gaps_sheet(book, review: Review) -> None:
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
     finish_table(sheet, 3, last, len(headers), frozen_columns=2)
     fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "F": 10, "J": 16, "L": 40})
-    put(sheet, 3, 10, headers[9], bold=True, fill=HEADER_FILL, wrap=True)
     fit_row_height(sheet, 3, range(1, len(headers) + 1))
     print_landscape(sheet)
 
@@ -322,7 +341,7 @@ def timeline_sheet(book, review: Review) -> None:
     put(sheet, 2, later, "Later", bold=True, fill=HEADER_FILL)
     for row, item in enumerate(review.timeline, start=3):
         requirement = item.requirement
-        done = (requirement.status or "").lower() == "done"
+        done = (requirement.status or "").lower() == DONE
         put(sheet, row, 1, requirement.id)
         put(sheet, row, 2, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
         put(sheet, row, 3, requirement.stage)
@@ -354,11 +373,9 @@ def parity_sheet(book, review: Review) -> None:
              *[month_date(row["first_ga"].get(k)) for k in keys],
              review.vendor_name(row["leader"]) if row["leader"] else None, row["lag_months"])
             for row in review.parity]
-    last = write_block(sheet, headers, rows,
+    last = write_block(sheet, headers, rows, wrap_header=True,
                        formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
     finish_table(sheet, 1, last, len(headers), frozen_columns=2)
-    for column, name in enumerate(headers, start=1):
-        put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
@@ -369,35 +386,42 @@ def legend_sheet(book, review: Review) -> None:
     """Levels and colours, scoring, gap and timeline rules, inputs used, tool version."""
     sheet = book.create_sheet("Legend")
     put(sheet, 1, 1, "Legend", bold=True)
-    scores = review.settings.scores
     last = write_block(sheet, ["Level", "Meaning", "Also accepted", "Score"],
                        [(level, LEVEL_MEANINGS[level],
                          ", ".join(w or "an empty cell" for w in LEVEL_SYNONYMS[level]),
-                         scores[level]) for level in LEVEL_ORDER], start_row=3)
+                         review.settings.scores[level]) for level in LEVEL_ORDER], start_row=3)
     row = last + 2
+    settings = review.settings
     lines = [
-        ("Coverage", None, "the mean score of a vendor's levels over the review's requirements "
-                     "(scores above; a requirement a snapshot leaves out is unknown); by tier "
-                     "and by stage the same over those requirements only."),
-        ("Requirements", None, "those in force on the review date (the last import on or before "
-                         f"it: {review.requirements_as_of or 'none'}), retired ones left out."),
+        ("Coverage", None,
+         "the mean score of a vendor's levels over the review's requirements (scores above; a "
+         "requirement a snapshot leaves out is unknown); by tier and by stage the same over "
+         "those requirements only."),
+        ("Requirements", None,
+         "those in force on the review date (the last import on or before it: "
+         f"{review.requirements_as_of or 'none'}), retired ones left out."),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
-        ("Window", None, f"the review's month and the {review.settings.horizon - 1} after it "
-                   f"({review.window_start} to {review.window_end})."),
-        ("Gaps", None, "requirements with a target on or before the window's last month, whose "
-                 "status is not done, and that the primary vendor does not have at ga. "
-                 "Requirements without a target are not gaps. Overdue: a target before the "
-                 "review's month."),
+        ("Primary vendor", None,
+         "the platform the team is on (--primary); by default the best covered vendor."),
+        ("Window", None,
+         f"the review's month and the {settings.horizon - 1} after it "
+         f"({review.window_start} to {review.window_end})."),
+        ("Gaps", None,
+         "requirements with a target on or before the window's last month, whose status is "
+         "not done, and that the primary vendor does not have at ga. Requirements without a "
+         "target are not gaps. Overdue: a target before the review's month."),
         *[(f"Action: {action}", ACTION_COLOURS[action], text)
           for action, text in ACTION_MEANINGS.items()],
-        ("Changes", None, "against the latest review recorded before this one: requirement fields "
-                    "old → new, and every level that differs between the snapshots each "
-                    "review used."),
+        ("Changes", None,
+         "against the latest review recorded before this one: requirement fields old → new, "
+         "and every level that differs between the snapshots each review used."),
+        ("Coverage over time", None,
+         "the latest recorded review of each earlier date, then this review."),
         *[(f"Timeline: {kind}", MARK_FILLS[kind], text) for kind, text in MARK_MEANINGS.items()],
     ]
     put(sheet, row, 1, "Rules", bold=True)
     for offset, (label, fill, text) in enumerate(lines, start=1):
-        put(sheet, row + offset, 1, label, bold=True, fill=fill)
+        put(sheet, row + offset, 1, label, bold=True, fill=fill, wrap=True)
         put(sheet, row + offset, 2, text, wrap=True)
     wrapped = range(row + 1, row + len(lines) + 1)
     row += len(lines) + 2
@@ -424,7 +448,8 @@ def write_review(review: Review, path: str, progress: Progress | None = None) ->
     """Write the nine sheets and save atomically; ``progress(done, total)`` as it goes."""
     from .export import requirements_sheet, snapshots_sheet
 
-    steps = len(SHEETS) + 1 + len(review.requirements) // 250
+    # Saving takes about as long as filling the sheets, so it counts as half the bar.
+    steps = 2 * (len(SHEETS) + len(review.requirements) // 250)
     done = 0
 
     def tick() -> None:

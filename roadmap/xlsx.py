@@ -157,17 +157,32 @@ def save_atomic(book, path: str) -> None:
         raise RoadmapError(f"{path}: the output must be an .xlsx file")
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
-    handle, temporary = tempfile.mkstemp(prefix=".roadmap-", suffix=".xlsx.part", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".roadmap-", suffix=".xlsx.part",
+                                             dir=folder)
+    except OSError as exc:
+        raise RoadmapError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
     try:
         with _FixedTimeZip(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(book, archive).write_data()
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+    except OSError as exc:
+        _remove_quietly(temporary)
+        raise RoadmapError(
+            f"{path}: cannot write ({exc.strerror or exc}); any existing file is unchanged"
+        ) from None
     except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        _remove_quietly(temporary)
         raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -257,7 +272,7 @@ def fit_row_height(sheet, row: int, columns, *, line_height: float = 15.0) -> No
         if cell.value is None or not cell.alignment.wrap_text:
             continue
         width = sheet.column_dimensions[get_column_letter(column)].width or 10
-        chars = max(1, int(width) - 1)
+        chars = max(1, int(width * 1.1))  # proportional text: a bit more than the width
         count = sum(max(1, -(-len(part) // chars)) for part in str(cell.value).splitlines())
         lines = max(lines, count)
     if lines > 1:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from roadmap.cli import cli
+from roadmap.errors import RoadmapError
 from roadmap.requirements import import_requirements
 from roadmap.store import MIGRATIONS, Settings, Store
 
@@ -272,7 +273,7 @@ def test_two_commands_opening_an_old_store_at_once_upgrade_it_once(tmp_path):
 
 
 @pytest.fixture
-def exported(started, tmp_path, invoke) -> Path:
+def exported(started, tmp_path) -> Path:
     """An existing export.xlsx, as a previous run left it."""
     from roadmap.export import write_export
 
@@ -300,8 +301,10 @@ def test_a_failed_workbook_write_leaves_the_existing_file_and_no_temporary_file(
 
     monkeypatch.setattr(ExcelWriter, "write_worksheet", fail_on_the_first_sheet)
     store = Store.open(str(started))
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(RoadmapError) as error:
         write_export(store, str(exported))
+    assert str(error.value) == (
+        f"{exported}: cannot write (No space left on device); any existing file is unchanged")
     store.close()
     assert calls == ["Requirements"]
     assert exported.read_bytes() == before

@@ -2,18 +2,19 @@
 
 The corpus is built here in code (no binary fixtures): billion-laughs XML in every kind
 of part and behind every disguise, zip bombs, huge part counts, files that are not
-workbooks at all, old and password-protected Excel files; and a macro-enabled
-workbook, whose data is imported while its macros are dropped.
+workbooks at all, old and password-protected Excel files, through both importers; and
+a macro-enabled workbook, whose data is imported while its macros are dropped. Text
+that starts like a formula stays text in every workbook the tool writes.
 ``bench/bench_attacks.py`` runs the same corpus and prints what each attack costs.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -256,6 +257,11 @@ def hostile_files(folder: Path) -> list[Attack]:
     laughs("laughs-in-part-not-named-xml", "xl/worksheets/sheet1.dat",
            {**odd, "xl/worksheets/sheet1.dat":
                with_laughs(odd["xl/worksheets/sheet1.dat"], "<v>5</v>")})
+    strings = good["xl/sharedStrings.xml"].decode()
+    external = strings.replace("\n", '\n<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+                               1).replace("Feature store", "&xxe;")
+    laughs("external-entity", "xl/sharedStrings.xml",
+           {**good, "xl/sharedStrings.xml": external.encode()})
 
     bomb = zeros(200)
     write_zip(folder / "zip-bomb.xlsx", {**good, "xl/worksheets/sheet1.xml": bomb})
@@ -347,7 +353,7 @@ NAMES = [
     "laughs-in-workbook", "laughs-in-worksheet", "laughs-in-shared-strings",
     "laughs-in-content-types", "laughs-in-doc-props", "laughs-in-package-rels",
     "laughs-after-padding", "laughs-after-3mb-comment", "laughs-after-comment-with-tag",
-    "laughs-in-utf16", "laughs-in-part-not-named-xml",
+    "laughs-in-utf16", "laughs-in-part-not-named-xml", "external-entity",
     "zip-bomb", "zip-bomb-2gb", "zip-bomb-spread", "many-parts", "many-parts-forged-count",
     "understated-size", "zip-password", "zip-not-a-workbook", "truncated",
     "png-named-xlsx", "png", "random-bytes", "random-bytes-csv", "empty", "empty-csv",
@@ -355,20 +361,25 @@ NAMES = [
 ]
 
 
-def run_cli(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
-    """``python -m roadmap ARGS`` in ``cwd``: exit status, seconds, peak memory (MB), stderr.
+# Starts the command and reports its status, seconds and peak memory (KB). A small
+# process of its own, because a child's ru_maxrss counts the memory of the process it
+# was forked from, and pytest (or the benchmark, holding the corpus) is a big one.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+print(child.returncode, time.perf_counter() - start, usage.ru_maxrss)
+"""
 
-    ``os.wait4`` gives this one child's peak resident set, whatever ran before it.
-    """
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "roadmap", *args], cwd=cwd,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with process.stderr:
-        stderr = process.stderr.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, seconds, usage.ru_maxrss / 1024, stderr
+
+def run_cli(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
+    """``python -m roadmap ARGS`` in ``cwd``: exit status, seconds, peak memory (MB), stderr."""
+    launched = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "roadmap",
+                               *args], cwd=cwd, capture_output=True, text=True, check=True)
+    status, seconds, kilobytes = launched.stdout.split()
+    return int(status), float(seconds), int(kilobytes) / 1024, launched.stderr
 
 
 @pytest.fixture(scope="module")
@@ -399,13 +410,14 @@ def test_the_hand_built_workbook_itself_imports(tmp_path, invoke, store):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", ["requirements", "snapshot"])
 def test_a_hostile_file_is_refused_in_one_line_and_the_store_is_untouched(
-        name, corpus, filled_db, invoke, monkeypatch):
+        kind, name, corpus, filled_db, invoke, monkeypatch):
     folder, attacks = corpus
     attack = attacks[name]
     monkeypatch.chdir(folder)
     before = filled_db.read_bytes()
-    result = invoke("import", "requirements", attack.file)
+    result = invoke("import", kind, attack.file)
     assert result.exit_code == 1
     assert result.stderr == attack.message + "\n"
     assert result.stdout == ""
@@ -496,3 +508,86 @@ def test_lower_zip_bounds_refuse_a_file_the_defaults_accept(bound, tmp_path):
 def _directory_offset(path: Path) -> int:
     data = path.read_bytes()
     return struct.unpack("<I", data[-6:-2])[0]
+
+
+# -- formula injection ------------------------------------------------------------------
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","click me")', "+1+1", "-2+3", "@SUM(A1)",
+              "=cmd|' /C calc'!A0"]
+EVIDENCE_LINK = "https://docs.example.com/feature-store"
+
+
+@pytest.fixture
+def injected(invoke, store, make_csv) -> str:
+    """A store whose every input text starts like a formula; returns the vendor's key."""
+    one, two, three, four, five = INJECTIONS
+    make_csv([
+        ["ID", "Title", "Stage", "Tier", "Owner", "Requested by", "Description", "Notes"],
+        ["FE-1", one, "feature engineering", "best-in-class", two, three, four, five],
+        ["@MT-1", two, "model training", "table-stakes", one, five, three, four],
+        ["-DM-1", f"{three} endpoints", "model deployment", "best-in-class", None, None,
+         None, one],
+    ])
+    assert invoke("import", "requirements", "reqs.csv").exit_code == 0
+    for day, levels in (("2021-06-15", ("preview", "none", "planned")),
+                        ("2021-12-15", ("ga", "partner", "preview"))):
+        make_csv([
+            ["Vendor:", one], ["As of:", day], ["Source:", four], [],
+            ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
+            ["FE-1", levels[0], five, EVIDENCE_LINK, two],
+            ["@MT-1", levels[1], three, "javascript:alert(1)", one],
+            ["-DM-1", levels[2], four, one, f"{five} ({day})"],
+        ], f"snapshot_{day}.csv")
+        result = invoke("import", "snapshot", f"snapshot_{day}.csv")
+        assert result.exit_code == 0, result.output
+    (vendor,) = json.loads(invoke("vendors", "--format", "json").stdout)
+    assert vendor["name"] == one
+    return vendor["key"]
+
+
+def workbook_cells(path: Path) -> list:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)  # not read-only: data types and hyperlinks as stored
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+            if cell.value is not None]
+
+
+def test_text_from_input_files_is_never_a_formula_in_any_workbook_we_write(
+        injected, invoke, tmp_path):
+    commands = {
+        "export.xlsx": ["export", "export.xlsx"],
+        "review.xlsx": ["review", "--output", "review.xlsx", "--as-of", "2021-12-31"],
+        "diff.xlsx": ["diff", injected, "--output", "diff.xlsx"],
+        "template-requirements.xlsx": ["template", "requirements",
+                                       "template-requirements.xlsx"],
+        "template-snapshot.xlsx": ["template", "snapshot", "template-snapshot.xlsx"],
+    }
+    texts: dict[str, set[str]] = {}
+    for name, args in commands.items():
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        cells = workbook_cells(tmp_path / name)
+        formulas = [c for c in cells if c.data_type == "f"]
+        assert not [c.value for c in formulas
+                    if any(part in c.value for part in ("evil", "SUM(A1)", "cmd|", "1+1", "2+3"))]
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                assert cell.data_type == "s", (name, cell.coordinate, cell.value)
+        links = {c.hyperlink.target for c in cells if c.hyperlink and c.hyperlink.target}
+        assert all(link.startswith(("http://", "https://")) for link in links), (name, links)
+        texts[name] = {c.value for c in cells if isinstance(c.value, str)}
+        if name == "review.xlsx":
+            assert EVIDENCE_LINK in links
+    for name in ("export.xlsx", "review.xlsx"):
+        assert set(INJECTIONS) <= texts[name], name
+        assert "javascript:alert(1)" in texts[name]
+    assert {INJECTIONS[1], INJECTIONS[0]} <= texts["diff.xlsx"]  # a title, and notes moved
+
+
+def test_stage_names_that_look_like_formulas_stay_text_in_the_template(invoke, tmp_path):
+    assert invoke("init", "--stages", "=1+2;@stage;-minus").exit_code == 0
+    assert invoke("template", "requirements", "template.xlsx").exit_code == 0
+    cells = workbook_cells(tmp_path / "template.xlsx")
+    stages = {c.value: c.data_type for c in cells if c.value in ("=1+2", "@stage", "-minus")}
+    assert stages == {"=1+2": "s", "@stage": "s", "-minus": "s"}

@@ -400,7 +400,7 @@ def test_a_failed_write_leaves_the_old_file_and_records_nothing(review_store, tm
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(ExcelWriter, "write_data", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(RoadmapError, match=r"cannot write \(No space left on device\)"):
         write_and_record(review_store, str(output), "2021-12-15")
     assert output.read_bytes() == b"last quarter's review"
     assert sorted(os.listdir(tmp_path)) == sorted(
@@ -485,3 +485,29 @@ def test_demo_writes_the_full_review_of_the_samples(runner, tmp_path, monkeypatc
     assert changes == {"added", "changed", "retired", "upgraded", "downgraded"}
     assert charts(tmp_path / "demo.xlsx") == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
     assert sorted(os.listdir(tmp_path)) == ["demo.xlsx"]  # the first review went elsewhere
+
+
+def test_reviewing_a_past_date_marks_later_recorded_reviews(review_store, invoke, tmp_path):
+    invoke("review", "--output", "december.xlsx", "--as-of", "2021-12-15")
+    invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30", "--no-record")
+    sheet = load_workbook(tmp_path / "june.xlsx")["Timeline"]
+    marks = dict(zip(values(sheet, 2)[0][6:24], values(sheet)[0][6:24]))
+    assert marks[D(2021, 6, 1)] == D(2021, 6, 30)  # this review
+    assert marks[D(2021, 8, 1)] == D(2021, 8, 1)  # the next one the cadence asks for
+    assert marks[D(2021, 12, 1)] == D(2021, 12, 15)  # recorded later
+    assert fill(sheet["M1"]) == "C9C9C9"
+    summary = {row[0]: row[1] for row in values(load_workbook(tmp_path / "june.xlsx")["Summary"])}
+    assert summary["Previous review"] == "none recorded"
+
+
+def test_separate_processes_write_the_same_bytes(review_store, db, tmp_path):
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        output = tmp_path / f"review-{seed}.xlsx"
+        subprocess.run([sys.executable, "-m", "roadmap", "--db", str(db), "review", "--output",
+                        str(output), "--as-of", "2021-12-15", "--no-record"], check=True,
+                       capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.append(output.read_bytes())
+    assert outputs[0] == outputs[1]
