@@ -77,7 +77,16 @@ def review_lines(store: Store, output: str, scratch: str) -> list[str]:
     for day in DEMO_REVIEWS[:-1]:
         write_and_record(store, os.path.join(scratch, f"review-{day}.xlsx"), day)
     review, recorded = write_and_record(store, output, DEMO_REVIEWS[-1])
-    return report_lines(review, os.path.abspath(output), recorded=recorded, record=True)
+    lines = report_lines(review, os.path.abspath(output), recorded=recorded, record=True)
+    return lines[:-1]  # the last says it was recorded, but this store is thrown away
+
+
+NEXT_STEPS = """Next, with your own roadmap:
+  roadmap init --name "Our ML platform" --start 2025-01
+  roadmap template requirements requirements.xlsx   (or import the spreadsheet you have)
+  roadmap import requirements requirements.xlsx
+  roadmap import snapshot sagemaker_2025-01-15.xlsx
+  roadmap review --output review.xlsx"""
 
 
 def run_demo(output: str) -> list[str]:
@@ -101,6 +110,7 @@ def run_demo(output: str) -> list[str]:
             lines.extend(diff_lines(store))
             lines.extend(parity_lines(store))
             lines.extend(review_lines(store, output, folder))
+            lines.append(NEXT_STEPS)
         finally:
             store.close()
     return lines
