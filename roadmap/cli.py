@@ -58,6 +58,28 @@ def show(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
         click.echo(text)
 
 
+@contextlib.contextmanager
+def progress_bar(label: str):
+    """A ``progress(done, total)`` callback drawing click's bar on a terminal; None when
+    stderr is piped, so scripts and logs stay clean."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
 def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
@@ -152,8 +174,9 @@ def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
     """
     from .requirements import import_requirements
 
-    result = import_requirements(open_store(ctx), file, sheet=sheet, mapping=mapping,
-                                 as_of=as_of, dry_run=dry_run)
+    with progress_bar(f"Reading {file}") as progress:
+        result = import_requirements(open_store(ctx), file, sheet=sheet, mapping=mapping,
+                                     as_of=as_of, dry_run=dry_run, progress=progress)
     for message in result.warnings:
         warn(message)
     plan = result.plan
@@ -286,8 +309,10 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
     """
     from .snapshots import import_snapshots
 
-    result = import_snapshots(open_store(ctx), file, vendor=vendor, as_of=as_of, source=source,
-                              sheet=sheet, replace=replace, dry_run=dry_run)
+    with progress_bar(f"Reading {file}") as progress:
+        result = import_snapshots(open_store(ctx), file, vendor=vendor, as_of=as_of,
+                                  source=source, sheet=sheet, replace=replace, dry_run=dry_run,
+                                  progress=progress)
     for message in result.warnings:
         warn(message)
     for found in result.snapshots:
@@ -465,28 +490,6 @@ def template_snapshot(file):
 
     write_snapshot_template(file)
     click.echo(f"Wrote {file}")
-
-
-@contextlib.contextmanager
-def progress_bar(label: str):
-    """A ``progress(done, total)`` callback drawing click's bar on a terminal; None when
-    stderr is piped, so scripts and logs stay clean."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bars: list = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].update(done - bars[0].pos)
-
-    try:
-        yield update
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
 
 
 @cli.command("review")

@@ -83,13 +83,15 @@ def read_table(
     preferred_sheet: str = "Requirements",
     limits: ZipLimits = ZipLimits(),
     needs_bold: Callable[[tuple], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Table:
     """Read the sheet a user means and split it at its header row.
 
     ``header_score`` counts the cells of a row that name a known field; the header is
     the first row scoring 2 or more (else the first scoring 1) within the first rows.
     ``needs_bold(header)`` False lets a workbook's rows be read faster, values only:
-    they then carry ``bold=None``, as CSV rows do.
+    they then carry ``bold=None``, as CSV rows do. ``progress(row, last_row)`` is called
+    now and then while a long workbook sheet is read.
     Raises RoadmapError naming the file for anything that is not a readable sheet.
     """
     display = str(path)
@@ -104,7 +106,7 @@ def read_table(
         raise RoadmapError(f"{display}: cannot read ({exc.strerror})") from None
     if head.startswith(b"PK\x03\x04"):
         return _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
-                          needs_bold)
+                          needs_bold, progress)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise RoadmapError(f"{display}: {_describe_ole(path)}")
     if head == b"":
@@ -246,7 +248,7 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
 
 
 def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
-               needs_bold=None) -> Table:
+               needs_bold=None, progress=None) -> Table:
     check_zip(path, display, limits)
     import openpyxl
 
@@ -269,7 +271,7 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
                     table.rows = [row._replace(bold=None) for row in table.rows]
                 if len(head) == HEADER_SEARCH_ROWS:
                     table.rows += _scan_xlsx_rows(
-                        worksheet, min_row=head[-1].number + 1, bold=bold)
+                        worksheet, min_row=head[-1].number + 1, bold=bold, progress=progress)
             return table
         except RoadmapError:
             raise
@@ -324,15 +326,23 @@ def _collector_paused():
             gc.enable()
 
 
+PROGRESS_EVERY = 2000
+
+
 def _scan_xlsx_rows(worksheet, *, limit: int | None = None, min_row: int = 1,
-                    bold: bool = True) -> list[Row]:
+                    bold: bool = True, progress=None) -> list[Row]:
     """Non-empty rows from ``min_row`` on (at most ``limit``): values and, per cell,
     whether the text is bold. ``bold=False`` reads values alone (rows carry
     ``bold=None``), skipping openpyxl's cell objects, which cost more than the values."""
     rows: list[Row] = []
+    last_row = worksheet.max_row if progress else None  # from the sheet's dimension, if any
+    if not last_row:
+        progress = None
     if not bold:
         values_by_row = worksheet.iter_rows(min_row=min_row, values_only=True)
         for number, values in enumerate(values_by_row, start=min_row):
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(number, last_row)
             if any(value is not None for value in values):
                 rows.append(Row(number, values, None))
                 if len(rows) == limit:
@@ -360,6 +370,8 @@ def _scan_xlsx_rows(worksheet, *, limit: int | None = None, min_row: int = 1,
             flags.append(is_bold)
         if number is None:
             continue  # an empty row
+        if progress and number % PROGRESS_EVERY == 0:
+            progress(number, last_row)
         rows.append(Row(number, tuple(values), tuple(flags)))
         if len(rows) == limit:
             break

@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .headers import (
@@ -249,7 +250,8 @@ def has_tier_column(header: tuple, user_map: dict[str, str]) -> bool:
 
 def import_requirements(store: Store, path: str, *, sheet: str | None = None,
                         mapping: tuple[str, ...] = (), as_of: str | None = None,
-                        dry_run: bool = False) -> ImportResult:
+                        dry_run: bool = False,
+                        progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Sync the store's requirements with a spreadsheet, in one transaction.
 
     ``as_of`` (a date) says when this version of the roadmap took effect, for
@@ -269,7 +271,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     table = read_table(path, with_mapped_columns(requirement_header_score, user_map),
                        sheet=sheet,
                        preferred_sheet="Requirements",
-                       needs_bold=lambda header: not has_tier_column(header, user_map))
+                       needs_bold=lambda header: not has_tier_column(header, user_map),
+                       progress=progress)
     interpreted = interpret_requirements(table, settings, user_map)
     sha = file_sha256(path)
     written = False

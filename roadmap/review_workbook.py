@@ -178,14 +178,9 @@ def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
     chart = BarChart()
     chart.type = "bar"
     chart.title = "Coverage by stage"
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 1
+    _percent_chart(chart)
     chart.x_axis.scaling.orientation = "maxMin"  # stages top to bottom, as in the table
     chart.y_axis.crosses = "max"  # and the percentages below the bars, not above
-    chart.legend.position = "b"
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
     data = Reference(sheet, min_col=3, max_col=2 + vendors, min_row=header_row, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
@@ -194,22 +189,27 @@ def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
     sheet.add_chart(chart, f"{get_column_letter(column)}3")
 
 
+def _percent_chart(chart) -> None:
+    """Coverage runs 0-100%; both axes shown (openpyxl hides them by default), legend below."""
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+
+
 def _line_chart(sheet, header_row: int, last_row: int, vendors: int, column: int) -> None:
     from openpyxl.chart import LineChart, Reference
     from openpyxl.utils import get_column_letter
 
     chart = LineChart()
     chart.title = "Coverage over recorded reviews"
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 1
+    _percent_chart(chart)
     chart.x_axis.number_format = "yyyy-mm-dd"
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
     data = Reference(sheet, min_col=2, max_col=1 + vendors, min_row=header_row, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.legend.position = "b"
     chart.width, chart.height = 18, 9
     sheet.add_chart(chart, f"{get_column_letter(column)}{header_row}")
 

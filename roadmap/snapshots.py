@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .headers import header_text, requirement_field, snapshot_field, snapshot_header_score
@@ -515,13 +516,16 @@ def _same_vendor(known: dict[str, Vendor], header: str, wanted: str) -> bool:
 def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
                      as_of: str | None = None, source: str | None = None,
                      sheet: str | None = None, replace: bool = False,
-                     dry_run: bool = False) -> SnapshotImportResult:
+                     dry_run: bool = False,
+                     progress: Callable[[int, int], None] | None = None
+                     ) -> SnapshotImportResult:
     """Store the snapshots a file holds, all in one transaction.
 
     An identical snapshot already stored is left alone; a different one for the same
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
-    table = read_table(path, snapshot_header_score, sheet=sheet, preferred_sheet="Snapshots")
+    table = read_table(path, snapshot_header_score, sheet=sheet, preferred_sheet="Snapshots",
+                       progress=progress)
     interpreted = interpret_snapshots(
         table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
         source=source, file_name=os.path.basename(str(path)))
