@@ -100,7 +100,7 @@ def parity_rows(requirements: list[Requirement], first_ga: dict[str, dict[str, s
     The leader is the vendor first seen at ``ga`` (ties broken by key); the lag runs
     from the leader to the last vendor that reached ``ga``, and is None unless two did.
     """
-    rows = []
+    rows: list[dict] = []
     for requirement in requirements:
         months = first_ga.get(requirement.id, {})
         reached = sorted((month, vendor) for vendor, month in months.items() if vendor in vendors)

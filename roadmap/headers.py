@@ -1,8 +1,8 @@
 """Matching a sheet's column headers to fields, through synonyms and ``--map``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .model import normalise_word

@@ -16,9 +16,10 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from .errors import Problem, RoadmapError
 
@@ -34,6 +35,10 @@ class ZipLimits:
     max_ratio: float = 200.0
     ratio_applies_above: int = 1024 * 1024
     max_members: int = 10_000
+    # Elements of a worksheet other than rows and cells (column widths, merged cells,
+    # links...). openpyxl keeps every one of them in memory while it reads the sheet, so an
+    # "element flood" that zips small would otherwise cost gigabytes.
+    max_sheet_other_elements: int = 250_000
 
 
 class Row(NamedTuple):
@@ -247,6 +252,58 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
         ) from None
 
 
+EXCEL_MAX_COLUMNS = 16_384
+
+
+def _other_element_pattern(prefix: bytes) -> re.Pattern:
+    """Start tags other than a row's or a cell's (``row c v f is t``): openpyxl clears those."""
+    return re.compile(rb"<(?![/?!]|" + re.escape(prefix) + rb"(?:row|c|v|f|is|t)[\s>/])")
+
+
+def check_sheet_elements(path: str, part: str, display: str, sheet: str,
+                         limits: ZipLimits = ZipLimits()) -> None:
+    """Refuse a worksheet that would cost openpyxl far more memory than its data.
+
+    openpyxl keeps a row's cells, and every element that is neither a row nor a cell,
+    in memory while it reads; a sheet built of those zips small and costs gigabytes.
+    Counted on the raw bytes, a chunk of whole rows at a time, for a few percent of
+    what parsing the sheet costs.
+    """
+    other = row_cells = 0
+    carry = b""
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        chunks = iter(lambda: stream.read(1 << 20), b"")
+        first = next(chunks, b"")
+        match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
+        prefix = (match.group(1) or b"") if match else b""
+        pattern = _other_element_pattern(prefix)
+        row_start = re.compile(b"<" + re.escape(prefix) + rb"row[\s>]")
+        cell_tags = (b"<" + prefix + b"c ", b"<" + prefix + b"c>")
+        for chunk in itertools.chain([first], chunks, [None]):
+            data = carry + (chunk or b"")
+            starts = [m.start() for m in row_start.finditer(data)]
+            carry = b""
+            if chunk is not None:
+                # Cut before the last row start (else the last tag): no row or tag is split.
+                cut = starts[-1] if starts and starts[-1] > 0 else max(data.rfind(b"<"), 0)
+                data, carry = data[:cut], data[cut:]
+                starts = [start for start in starts if start < cut]
+            other += len(pattern.findall(data))
+            if other > limits.max_sheet_other_elements:
+                raise RoadmapError(
+                    f"{display}:{sheet}: refused: more than {limits.max_sheet_other_elements:,} "
+                    "elements besides rows and cells (an element flood, or not an Excel sheet)")
+            bounds = [0, *starts, len(data)] if not starts or starts[0] else [*starts, len(data)]
+            for index, (begin, end) in enumerate(zip(bounds, bounds[1:])):
+                cells = sum(data.count(tag, begin, end) for tag in cell_tags)
+                # Cells before the first row start continue the row the last chunk opened.
+                row_cells = row_cells + cells if index == 0 and begin not in starts else cells
+                if row_cells > EXCEL_MAX_COLUMNS:
+                    raise RoadmapError(
+                        f"{display}:{sheet}: refused: a row with over {EXCEL_MAX_COLUMNS:,} "
+                        "cells (Excel's limit): not a sheet Excel wrote")
+
+
 def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
                needs_bold=None, progress=None) -> Table:
     check_zip(path, display, limits)
@@ -262,6 +319,12 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
         names = book.sheetnames
         worksheet = book[_choose_sheet(book, display, sheet, preferred_sheet)]
         try:
+            check_sheet_elements(path, worksheet._worksheet_path.lstrip("/"), display,
+                                 worksheet.title, limits)
+            declared_rows = worksheet.max_row  # the sheet's own <dimension>: for progress only
+            # Some writers store a stale <dimension>; read-only openpyxl would stop there
+            # and silently drop the rows and columns beyond it.
+            worksheet.reset_dimensions()
             with _collector_paused():
                 # The header is among the first rows; it says whether the rest need bold.
                 head = _scan_xlsx_rows(worksheet, limit=HEADER_SEARCH_ROWS)
@@ -271,7 +334,9 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
                     table.rows = [row._replace(bold=None) for row in table.rows]
                 if len(head) == HEADER_SEARCH_ROWS:
                     table.rows += _scan_xlsx_rows(
-                        worksheet, min_row=head[-1].number + 1, bold=bold, progress=progress)
+                        worksheet, min_row=head[-1].number + 1, bold=bold,
+                        progress=progress if declared_rows else None,
+                        last_row=declared_rows or 0)
             return table
         except RoadmapError:
             raise
@@ -330,19 +395,16 @@ PROGRESS_EVERY = 2000
 
 
 def _scan_xlsx_rows(worksheet, *, limit: int | None = None, min_row: int = 1,
-                    bold: bool = True, progress=None) -> list[Row]:
+                    bold: bool = True, progress=None, last_row: int = 0) -> list[Row]:
     """Non-empty rows from ``min_row`` on (at most ``limit``): values and, per cell,
     whether the text is bold. ``bold=False`` reads values alone (rows carry
     ``bold=None``), skipping openpyxl's cell objects, which cost more than the values."""
     rows: list[Row] = []
-    last_row = worksheet.max_row if progress else None  # from the sheet's dimension, if any
-    if not last_row:
-        progress = None
     if not bold:
         values_by_row = worksheet.iter_rows(min_row=min_row, values_only=True)
         for number, values in enumerate(values_by_row, start=min_row):
             if progress and number % PROGRESS_EVERY == 0:
-                progress(number, last_row)
+                progress(min(number, last_row), last_row)
             if any(value is not None for value in values):
                 rows.append(Row(number, values, None))
                 if len(rows) == limit:
@@ -353,26 +415,26 @@ def _scan_xlsx_rows(worksheet, *, limit: int | None = None, min_row: int = 1,
     for cells in worksheet.iter_rows(min_row=min_row):
         values = []
         flags = []
-        number = None
+        row_number: int | None = None
         for cell in cells:
             value = getattr(cell, "value", None)
             values.append(value)
             if value is None:
                 flags.append(False)
                 continue
-            if number is None:
-                number = cell.row
+            if row_number is None:
+                row_number = cell.row
             font_id = cell.style_array.fontId if cell.has_style else 0
             is_bold = bold_by_font.get(font_id)
             if is_bold is None:
                 is_bold = bool(fonts[font_id].b) if font_id < len(fonts) else False
                 bold_by_font[font_id] = is_bold
             flags.append(is_bold)
-        if number is None:
+        if row_number is None:
             continue  # an empty row
-        if progress and number % PROGRESS_EVERY == 0:
-            progress(number, last_row)
-        rows.append(Row(number, tuple(values), tuple(flags)))
+        if progress and row_number % PROGRESS_EVERY == 0:
+            progress(min(row_number, last_row), last_row)
+        rows.append(Row(row_number, tuple(values), tuple(flags)))
         if len(rows) == limit:
             break
     return rows

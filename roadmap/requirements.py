@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .headers import (

@@ -5,7 +5,7 @@ only lays out what ``roadmap.review.build_review`` computed.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import __version__
 from .model import LEVEL_ORDER, LEVEL_SYNONYMS, Level, Tier
@@ -81,7 +81,7 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
     """Label / value rows, dates as date cells; returns the last row."""
     settings, previous = review.settings, review.changes.previous
     tiers = [r.tier for r in review.requirements]
-    facts = [
+    facts: list[tuple] = [  # (label, (value, number format), ...)
         ("Roadmap", (settings.name, None)),
         ("Review date", (day_date(review.as_of), DATE_FORMAT)),
         ("Horizon window", (month_date(review.window_start), MONTH_FORMAT),
@@ -353,6 +353,7 @@ def timeline_sheet(book, review: Review) -> None:
             put(sheet, row, 6, "overdue" if item.overdue else "done",
                 fill=OVERDUE_FILL if item.overdue else DONE_FILL, bold=item.overdue)
         elif item.place == "in":
+            assert item.column is not None  # _timeline gives every "in" row its month
             put(sheet, row, len(fixed) + 1 + item.column, "done" if done else "target",
                 fill=DONE_FILL if done else TARGET_FILL, bold=not done)
         elif item.place == "after":

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .errors import Problem, RoadmapError
 from .headers import header_text, requirement_field, snapshot_field, snapshot_header_score
@@ -328,7 +328,7 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
     if defaults.as_of and "as_of" in fields and defaults.as_of[1].startswith("--"):
         warnings.append("--as-of applies only to rows whose As of cell is empty")
     groups: dict[tuple[str, str], _Group] = {}
-    missing = set()
+    missing: set[str] = set()  # fields already reported as missing from the whole file
     for row in table.rows:
         values = row.values
 
@@ -353,7 +353,9 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
             continue
         group = groups.get((vendor.key, day))
         if group is None:
-            place = cell("vendor")[1] if cell("vendor") else defaults.vendor[1]
+            said_vendor = cell("vendor") or defaults.vendor
+            assert said_vendor is not None  # _row_vendor found a vendor in the row or the file
+            place = said_vendor[1]
             group = groups[(vendor.key, day)] = _Group(vendor, day, place, defaults.source)
         _row_source(cell("source"), group, defaults, problems)
         if rid in group.seen:
@@ -363,17 +365,22 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
                 f"(first at {group.seen[rid]})"))
             continue
         group.seen[rid] = table.where(row.number, fields.get("requirement", fields.get("title")))
-        notes = cell_text(cell("notes")[0]) if cell("notes") else None
+        notes = _said_text(cell("notes"))
         extra = [f"{name}: {text}" for column, name in ignored
                  if column < len(values) and (text := cell_text(values[column]))]
         if extra:
             notes = "\n".join(([notes] if notes else []) + extra)
         group.entries[rid] = Entry(
             rid, level,
-            cell_text(cell("product")[0]) if cell("product") else None,
-            cell_text(cell("evidence")[0]) if cell("evidence") else None,
+            _said_text(cell("product")),
+            _said_text(cell("evidence")),
             notes)
     return list(groups.values())
+
+
+def _said_text(said: tuple[object, str] | None) -> str | None:
+    """The text of a (value, where) cell, None when the cell was not said."""
+    return cell_text(said[0]) if said else None
 
 
 def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:

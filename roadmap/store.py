@@ -127,6 +127,12 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row a successful INSERT just made (always set after one)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
 class Store:
     """One roadmap in one SQLite file. Open with ``Store.open`` or ``Store.create``."""
 
@@ -191,23 +197,33 @@ class Store:
         return store
 
     def _upgrade(self) -> None:
-        """Back up, then migrate, both under the write lock.
+        """Back up, then migrate; a second process waiting its turn finds it done.
 
-        The lock keeps writers out while the file is copied, and a second process that
-        was waiting for it finds the store already upgraded and leaves it alone.
+        On POSIX, closing any descriptor of the database file drops every SQLite lock
+        this process holds on it, so there the backup is copied under a lock of its own
+        (``flock``, which SQLite's ``fcntl`` locks ignore), outside any transaction.
         """
-        with self.transaction():
-            version = self.schema_version()
-            if version >= SCHEMA_VERSION:
-                return
-            backup = f"{self.path}.schema{version}.bak"
-            try:
-                shutil.copy2(self.path, backup)
-            except OSError as exc:
-                raise RoadmapError(
-                    f"{self.path}: cannot write the backup {backup} before upgrading the "
-                    f"store ({exc.strerror}); nothing was changed") from None
-            self._migrate(version)
+        with _upgrade_lock(self.path) as copy_outside_transaction:
+            if copy_outside_transaction:
+                if self.schema_version() >= SCHEMA_VERSION:
+                    return
+                self._backup(self.schema_version())
+            with self.transaction():
+                version = self.schema_version()
+                if version >= SCHEMA_VERSION:
+                    return
+                if not copy_outside_transaction:
+                    self._backup(version)
+                self._migrate(version)
+
+    def _backup(self, version: int) -> None:
+        backup = f"{self.path}.schema{version}.bak"
+        try:
+            shutil.copy2(self.path, backup)
+        except OSError as exc:
+            raise RoadmapError(
+                f"{self.path}: cannot write the backup {backup} before upgrading the "
+                f"store ({exc.strerror}); nothing was changed") from None
 
     def close(self) -> None:
         self.db.close()
@@ -251,7 +267,7 @@ class Store:
         cursor = self.db.execute(
             "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES (?,?,?,?,?,?)",
             (action, now_utc(), as_of, file, sha256, json.dumps(summary, sort_keys=True)))
-        return int(cursor.lastrowid)
+        return _inserted_id(cursor)
 
     def events(self) -> list[Event]:
         return [
@@ -355,7 +371,7 @@ class Store:
         cursor = self.db.execute(
             "INSERT INTO snapshots (vendor, as_of, source, event) VALUES (?, ?, ?, ?)",
             (snapshot.vendor, snapshot.as_of, snapshot.source, event))
-        new_id = int(cursor.lastrowid)
+        new_id = _inserted_id(cursor)
         if previous is not None:
             self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?",
                             (new_id, previous))
@@ -374,7 +390,7 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (event, as_of, primary, json.dumps(requirements, sort_keys=True),
              json.dumps(snapshots, sort_keys=True), json.dumps(scores, sort_keys=True)))
-        return int(cursor.lastrowid)
+        return _inserted_id(cursor)
 
     def reviews(self) -> list[ReviewRecord]:
         """Recorded reviews in date order (recording order breaks ties)."""
@@ -391,6 +407,26 @@ def _requirement(row: tuple) -> Requirement:
      description, notes) = row
     return Requirement(rid, title, stage, Tier(tier), priority, target, status, owner,
                        requested_by, description, notes)
+
+
+@contextmanager
+def _upgrade_lock(path: str) -> Iterator[bool]:
+    """One upgrader at a time: True while holding ``flock`` on the store (POSIX).
+
+    Without ``fcntl`` (Windows) closing a file drops no SQLite lock, so the caller
+    copies inside its ``BEGIN IMMEDIATE`` transaction instead (yields False).
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield False
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(descriptor)  # also releases the flock
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -197,7 +197,9 @@ def month_date(month: str | None) -> dt.date | None:
 
 def is_web_link(text: str | None) -> bool:
     """Only http(s) evidence becomes a hyperlink; anything else stays text."""
-    return bool(text) and text.lower().startswith(("http://", "https://")) and not any(
+    if not text:
+        return False
+    return text.lower().startswith(("http://", "https://")) and not any(
         c.isspace() for c in text)
 
 

@@ -55,6 +55,17 @@ elif hook == "announce-the-write-lock":
             yield
 
     Store.transaction = announced
+    # Upgrading an old store takes a lock of its own first (for its backup copy).
+    import roadmap.store
+    upgrade_lock = roadmap.store._upgrade_lock
+
+    @contextmanager
+    def announced_upgrade(store_path):
+        Path(path).touch()
+        with upgrade_lock(store_path) as locked:
+            yield locked
+
+    roadmap.store._upgrade_lock = announced_upgrade
 elif hook == "die-while-saving":
     from openpyxl.writer.excel import ExcelWriter
 

@@ -345,6 +345,24 @@ def hostile_files(folder: Path) -> list[Attack]:
     (folder / "locked-big.xlsx").write_bytes(ole_file(
         {**locked, "EncryptedPackage": rng.randbytes(2_000_000)}))
     refused("password-protected-large", "locked-big.xlsx", password)
+
+    # Floods that zip small and pass every zip bound, but that openpyxl would hold in
+    # memory whole: elements that are neither rows nor cells, and one enormous row.
+    sheet = "xl/worksheets/sheet1.xml"
+    junk = "".join(f"<x{rng.getrandbits(40)}/>" for _ in range(260_000))
+    write_zip(folder / "element-flood.xlsx",
+              {**good, sheet: good[sheet].replace(b"</sheetData>", f"{junk}</sheetData>".encode())})
+    attacks.append(Attack("element-flood", "element-flood.xlsx",
+                          "error: element-flood.xlsx:Requirements: refused: more than 250,000 "
+                          "elements besides rows and cells (an element flood, or not an Excel "
+                          "sheet)"))
+    row = "".join(f'<c r="A3"><v>{rng.getrandbits(30)}</v></c>' for _ in range(20_000))
+    write_zip(folder / "huge-row.xlsx",
+              {**good, sheet: good[sheet].replace(b"</sheetData>",
+                                                  f'<row r="3">{row}</row></sheetData>'.encode())})
+    attacks.append(Attack("huge-row", "huge-row.xlsx",
+                          "error: huge-row.xlsx:Requirements: refused: a row with over 16,384 "
+                          "cells (Excel's limit): not a sheet Excel wrote"))
     return attacks
 
 
@@ -358,6 +376,7 @@ NAMES = [
     "understated-size", "zip-password", "zip-not-a-workbook", "truncated",
     "png-named-xlsx", "png", "random-bytes", "random-bytes-csv", "empty", "empty-csv",
     "old-xls", "old-xls-named-xlsx", "password-protected", "password-protected-large",
+    "element-flood", "huge-row",
 ]
 
 
@@ -503,6 +522,41 @@ def test_lower_zip_bounds_refuse_a_file_the_defaults_accept(bound, tmp_path):
     with pytest.raises(Exception) as refused:
         read_table(str(path), requirement_header_score, limits=limits)
     assert str(refused.value) == message.replace("big.xlsx", str(path), 1)
+
+
+def test_a_lower_element_bound_refuses_a_sheet_the_default_accepts(tmp_path):
+    parts = workbook_parts()
+    sheet = "xl/worksheets/sheet1.xml"
+    merged = '<mergeCells count="3">' + '<mergeCell ref="A1:B1"/>' * 3 + "</mergeCells>"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", f"</sheetData>{merged}".encode())
+    path = write_zip(tmp_path / "merged.xlsx", parts)
+    assert len(read_table(str(path), requirement_header_score).rows) == 1
+    with pytest.raises(Exception) as refused:
+        read_table(str(path), requirement_header_score,
+                   limits=ZipLimits(max_sheet_other_elements=3))
+    assert str(refused.value) == (
+        f"{path}:Requirements: refused: more than 3 elements besides rows and cells "
+        "(an element flood, or not an Excel sheet)")
+
+
+def test_a_sheet_written_with_a_namespace_prefix_imports(tmp_path, invoke, store):
+    """Some writers spell every element ``x:row``, ``x:c``: those are rows and cells too."""
+    parts = workbook_parts()
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].decode()
+    xml = xml.replace('<worksheet xmlns=', '<x:worksheet xmlns:x=').replace(
+        "</worksheet>", "</x:worksheet>")
+    for tag in ("sheetData", "row", "c", "v"):
+        xml = xml.replace(f"<{tag}>", f"<x:{tag}>").replace(f"<{tag} ", f"<x:{tag} ")
+        xml = xml.replace(f"</{tag}>", f"</x:{tag}>")
+    parts[sheet] = xml.encode()
+    write_zip(tmp_path / "prefixed.xlsx", parts)
+    limits = ZipLimits(max_sheet_other_elements=2)  # the worksheet and sheetData
+    assert len(read_table(str(tmp_path / "prefixed.xlsx"), requirement_header_score,
+                          limits=limits).rows) == 1
+    result = invoke("import", "requirements", "prefixed.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    R1: Feature store\n")
 
 
 def _directory_offset(path: Path) -> int:

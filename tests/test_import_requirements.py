@@ -504,3 +504,26 @@ def test_a_folder_is_not_a_file(invoke, imported, tmp_path):
     (tmp_path / "folder.xlsx").mkdir()
     result = invoke("import", "requirements", "folder.xlsx")
     assert result.exit_code == 2
+
+
+def test_rows_beyond_a_stale_sheet_dimension_are_not_lost(invoke, store, make_xlsx):
+    """Some tools write a wrong ``<dimension>``; every row and column is read all the same."""
+    import re
+    import zipfile
+
+    rows = [["ID", "Title", "Stage", "Tier", "Owner"]] + [
+        [f"R-{n}", f"Feature {n}", "model training", "table-stakes", "Priya N."]
+        for n in range(60)]
+    path = make_xlsx(rows)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', data)
+            archive.writestr(info, data)
+    result = invoke("import", "requirements", path.name)
+    assert result.exit_code == 0, result.output
+    assert "60 added" in result.stdout
+    listed = json.loads(invoke("requirements", "--format", "json").stdout)
+    assert {row["owner"] for row in listed} == {"Priya N."}
