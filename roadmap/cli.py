@@ -180,13 +180,13 @@ def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
     for message in result.warnings:
         warn(message)
     plan = result.plan
-    for requirement in plan.added:
-        click.echo(f"added    {requirement.id}: {requirement.title}")
+    lines = [f"added    {r.id}: {r.title}" for r in plan.added]
     for old, new, names in plan.changed:
         changes = "; ".join(f"{n}: {getattr(old, n)!s} -> {getattr(new, n)!s}" for n in names)
-        click.echo(f"changed  {new.id}: {changes}")
-    for requirement in plan.retired:
-        click.echo(f"retired  {requirement.id}: {requirement.title}")
+        lines.append(f"changed  {new.id}: {changes}")
+    lines += [f"retired  {r.id}: {r.title}" for r in plan.retired]
+    if lines:
+        click.echo("\n".join(lines))  # one write: a 20,000-row import prints fast
     counts = (f"{len(plan.added)} added, {len(plan.changed)} changed, "
               f"{len(plan.retired)} retired, {plan.unchanged} unchanged")
     if dry_run:

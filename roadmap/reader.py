@@ -264,44 +264,43 @@ def check_sheet_elements(path: str, part: str, display: str, sheet: str,
                          limits: ZipLimits = ZipLimits()) -> None:
     """Refuse a worksheet that would cost openpyxl far more memory than its data.
 
-    openpyxl keeps a row's cells, and every element that is neither a row nor a cell,
-    in memory while it reads; a sheet built of those zips small and costs gigabytes.
-    Counted on the raw bytes, a chunk of whole rows at a time, for a few percent of
-    what parsing the sheet costs.
+    openpyxl keeps every element that is neither a row nor a cell in memory while it
+    reads, and a whole row at a time; a sheet built of those zips small and costs
+    gigabytes. Counted on the raw bytes a megabyte at a time (a row inside one megabyte
+    is small enough whatever it holds), for a few percent of what parsing costs.
     """
-    other = row_cells = 0
+    other = open_row_cells = 0
     carry = b""
     with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
         chunks = iter(lambda: stream.read(1 << 20), b"")
         first = next(chunks, b"")
         match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
         prefix = (match.group(1) or b"") if match else b""
-        pattern = _other_element_pattern(prefix)
+        other_element = _other_element_pattern(prefix)
         row_start = re.compile(b"<" + re.escape(prefix) + rb"row[\s>]")
         cell_tags = (b"<" + prefix + b"c ", b"<" + prefix + b"c>")
-        for chunk in itertools.chain([first], chunks, [None]):
-            data = carry + (chunk or b"")
-            starts = [m.start() for m in row_start.finditer(data)]
-            carry = b""
-            if chunk is not None:
-                # Cut before the last row start (else the last tag): no row or tag is split.
-                cut = starts[-1] if starts and starts[-1] > 0 else max(data.rfind(b"<"), 0)
-                data, carry = data[:cut], data[cut:]
-                starts = [start for start in starts if start < cut]
-            other += len(pattern.findall(data))
+
+        def cells(data: bytes, begin: int, end: int) -> int:
+            return sum(data.count(tag, begin, end) for tag in cell_tags)
+
+        for chunk in itertools.chain([first], chunks):
+            data = carry + chunk
+            cut = max(data.rfind(b"<"), 0)  # no tag is split between two pieces
+            data, carry = data[:cut], data[cut:]
+            other += len(other_element.findall(data))
             if other > limits.max_sheet_other_elements:
                 raise RoadmapError(
                     f"{display}:{sheet}: refused: more than {limits.max_sheet_other_elements:,} "
                     "elements besides rows and cells (an element flood, or not an Excel sheet)")
-            bounds = [0, *starts, len(data)] if not starts or starts[0] else [*starts, len(data)]
-            for index, (begin, end) in enumerate(zip(bounds, bounds[1:])):
-                cells = sum(data.count(tag, begin, end) for tag in cell_tags)
-                # Cells before the first row start continue the row the last chunk opened.
-                row_cells = row_cells + cells if index == 0 and begin not in starts else cells
-                if row_cells > EXCEL_MAX_COLUMNS:
-                    raise RoadmapError(
-                        f"{display}:{sheet}: refused: a row with over {EXCEL_MAX_COLUMNS:,} "
-                        "cells (Excel's limit): not a sheet Excel wrote")
+            starts = [m.start() for m in row_start.finditer(data)]
+            # The row still open from the pieces before, then the last row begun here.
+            open_row_cells += cells(data, 0, starts[0] if starts else len(data))
+            if open_row_cells <= EXCEL_MAX_COLUMNS and starts:
+                open_row_cells = cells(data, starts[-1], len(data))
+            if open_row_cells > EXCEL_MAX_COLUMNS:
+                raise RoadmapError(
+                    f"{display}:{sheet}: refused: a row with over {EXCEL_MAX_COLUMNS:,} "
+                    "cells (Excel's limit): not a sheet Excel wrote")
 
 
 def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
