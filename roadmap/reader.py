@@ -171,7 +171,11 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:
                 raise RoadmapError(f"{display}: not a spreadsheet (a password-protected zip "
                                    "file; Excel workbooks are protected differently)")
             # Every part, whatever its name: openpyxl parses the parts the package points at.
-            _check_prolog(archive, member, display)
+            root = _check_prolog(archive, member, display)
+            if root is not None and root.rpartition(":")[2] == "worksheet":
+                # openpyxl reads every sheet as it opens the workbook (to size it), so
+                # every sheet is checked before, not only the one imported.
+                check_sheet_elements(archive, member, display, limits)
 
 
 _END_OF_DIRECTORY = b"PK\x05\x06"
@@ -215,20 +219,22 @@ class _DtdFound(Exception):
     pass
 
 
-def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) -> None:
+def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+                  display: str) -> str | None:
     """OOXML parts never declare a DTD; one that does is an entity-expansion attack.
 
     expat, the parser openpyxl uses, reads the part up to its first element: it sees
     comments, encodings (UTF-16 too) and padding exactly as openpyxl would, and stops
     at once on a part that is not XML. Only the prolog is read, however big the part.
+    Returns the root element's name (None when the part is not XML).
     """
     from xml.parsers import expat
 
     def dtd(*_args):
         raise _DtdFound
 
-    def element(*_args):
-        raise _PrologEnd
+    def element(name, *_args):
+        raise _PrologEnd(name)
 
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = dtd
@@ -238,8 +244,10 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
         with archive.open(member) as stream:
             for chunk in iter(lambda: stream.read(65536), b""):
                 parser.Parse(chunk, False)
-    except (_PrologEnd, expat.ExpatError):
-        return  # past the prolog, or not XML: nothing here can declare an entity
+    except _PrologEnd as root:
+        return str(root.args[0])  # the root element's name: past the prolog
+    except expat.ExpatError:
+        return None  # not XML: nothing here can declare an entity
     except _DtdFound:
         raise RoadmapError(
             f"{display}: refused: part {member.filename} declares XML entities "
@@ -250,6 +258,7 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
         raise RoadmapError(
             f"{display}: not a readable workbook (part {member.filename}: {_reason(exc)})"
         ) from None
+    return None  # no element at all
 
 
 EXCEL_MAX_COLUMNS = 16_384
@@ -260,7 +269,7 @@ def _other_element_pattern(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<(?![/?!]|" + re.escape(prefix) + rb"(?:row|c|v|f|is|t)[\s>/])")
 
 
-def check_sheet_elements(path: str, part: str, display: str, sheet: str,
+def check_sheet_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,
                          limits: ZipLimits = ZipLimits()) -> None:
     """Refuse a worksheet that would cost openpyxl far more memory than its data.
 
@@ -271,7 +280,7 @@ def check_sheet_elements(path: str, part: str, display: str, sheet: str,
     """
     other = open_row_cells = 0
     carry = b""
-    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+    with archive.open(member) as stream:
         chunks = iter(lambda: stream.read(1 << 20), b"")
         first = next(chunks, b"")
         match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
@@ -290,8 +299,9 @@ def check_sheet_elements(path: str, part: str, display: str, sheet: str,
             other += len(other_element.findall(data))
             if other > limits.max_sheet_other_elements:
                 raise RoadmapError(
-                    f"{display}:{sheet}: refused: more than {limits.max_sheet_other_elements:,} "
-                    "elements besides rows and cells (an element flood, or not an Excel sheet)")
+                    f"{display}: refused: part {member.filename} has more than "
+                    f"{limits.max_sheet_other_elements:,} elements besides rows and cells "
+                    "(an element flood, or not an Excel sheet)")
             starts = [m.start() for m in row_start.finditer(data)]
             # The row still open from the pieces before, then the last row begun here.
             open_row_cells += cells(data, 0, starts[0] if starts else len(data))
@@ -299,8 +309,8 @@ def check_sheet_elements(path: str, part: str, display: str, sheet: str,
                 open_row_cells = cells(data, starts[-1], len(data))
             if open_row_cells > EXCEL_MAX_COLUMNS:
                 raise RoadmapError(
-                    f"{display}:{sheet}: refused: a row with over {EXCEL_MAX_COLUMNS:,} "
-                    "cells (Excel's limit): not a sheet Excel wrote")
+                    f"{display}: refused: part {member.filename} has a row with over "
+                    f"{EXCEL_MAX_COLUMNS:,} cells (Excel's limit): not a sheet Excel wrote")
 
 
 def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
@@ -318,8 +328,6 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
         names = book.sheetnames
         worksheet = book[_choose_sheet(book, display, sheet, preferred_sheet)]
         try:
-            check_sheet_elements(path, worksheet._worksheet_path.lstrip("/"), display,
-                                 worksheet.title, limits)
             declared_rows = worksheet.max_row  # the sheet's own <dimension>: for progress only
             # Some writers store a stale <dimension>; read-only openpyxl would stop there
             # and silently drop the rows and columns beyond it.

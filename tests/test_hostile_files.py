@@ -353,16 +353,16 @@ def hostile_files(folder: Path) -> list[Attack]:
     write_zip(folder / "element-flood.xlsx",
               {**good, sheet: good[sheet].replace(b"</sheetData>", f"{junk}</sheetData>".encode())})
     attacks.append(Attack("element-flood", "element-flood.xlsx",
-                          "error: element-flood.xlsx:Requirements: refused: more than 250,000 "
-                          "elements besides rows and cells (an element flood, or not an Excel "
-                          "sheet)"))
+                          "error: element-flood.xlsx: refused: part xl/worksheets/sheet1.xml "
+                          "has more than 250,000 elements besides rows and cells (an element "
+                          "flood, or not an Excel sheet)"))
     row = "".join(f'<c r="A3"><v>{rng.getrandbits(30)}</v></c>' for _ in range(20_000))
     write_zip(folder / "huge-row.xlsx",
               {**good, sheet: good[sheet].replace(b"</sheetData>",
                                                   f'<row r="3">{row}</row></sheetData>'.encode())})
     attacks.append(Attack("huge-row", "huge-row.xlsx",
-                          "error: huge-row.xlsx:Requirements: refused: a row with over 16,384 "
-                          "cells (Excel's limit): not a sheet Excel wrote"))
+                          "error: huge-row.xlsx: refused: part xl/worksheets/sheet1.xml has a "
+                          "row with over 16,384 cells (Excel's limit): not a sheet Excel wrote"))
     return attacks
 
 
@@ -535,8 +535,8 @@ def test_a_lower_element_bound_refuses_a_sheet_the_default_accepts(tmp_path):
         read_table(str(path), requirement_header_score,
                    limits=ZipLimits(max_sheet_other_elements=3))
     assert str(refused.value) == (
-        f"{path}:Requirements: refused: more than 3 elements besides rows and cells "
-        "(an element flood, or not an Excel sheet)")
+        f"{path}: refused: part xl/worksheets/sheet1.xml has more than 3 elements besides "
+        "rows and cells (an element flood, or not an Excel sheet)")
 
 
 def test_a_sheet_written_with_a_namespace_prefix_imports(tmp_path, invoke, store):
