@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from common import roadmap_command  # bench/common.py, beside this script
+
 RATIO_GOAL = 1.5
 DAFF_GOAL = 5.0
 HEADER = ("Requirement ID", "Level", "Product", "Evidence", "Notes")
@@ -149,13 +151,6 @@ def time_library_diff(db: str) -> tuple[float, int]:
         store.close()
     return time.perf_counter() - start, len(diff.rows)
 
-
-def roadmap_command() -> list[str]:
-    script = os.path.join(os.path.dirname(sys.executable), "roadmap")
-    if os.path.exists(script):
-        return [script]
-    found = shutil.which("roadmap")
-    return [found] if found else [sys.executable, "-m", "roadmap"]
 
 
 def daff_command() -> list[str] | None:

@@ -15,16 +15,16 @@ Goals: import/openpyxl <= 1.2, --help/floor <= 1.3. Exits 1 when one is missed.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
 import os
-import pstats
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+from common import print_profile, roadmap_command  # bench/common.py, beside this script
 
 IMPORT_GOAL = 1.2
 HELP_GOAL = 1.3
@@ -166,14 +166,6 @@ def time_openpyxl(workbook: str) -> float:
     return clock() - start
 
 
-def roadmap_command() -> list[str]:
-    """The installed ``roadmap`` script beside this Python, else ``python -m roadmap``."""
-    script = os.path.join(os.path.dirname(sys.executable), "roadmap")
-    if os.path.exists(script):
-        return [script]
-    found = shutil.which("roadmap")
-    return [found] if found else [sys.executable, "-m", "roadmap"]
-
 
 def command_env(folder: str) -> dict[str, str]:
     """Subprocesses cache their bytecode (in ``folder``), as after any normal install.
@@ -204,14 +196,10 @@ def profile_import(folder: str, workbook: str, lines: int) -> None:
     from roadmap.store import Store
 
     store = Store.open(fresh_store(folder, "profile.db"))
-    profiler = cProfile.Profile()
     try:
-        profiler.runcall(import_requirements, store, workbook, as_of="2021-06-01")
+        print_profile(lambda: import_requirements(store, workbook, as_of="2021-06-01"), lines)
     finally:
         store.close()
-    stats = pstats.Stats(profiler).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(lines)
-    stats.sort_stats("tottime").print_stats(lines)
 
 
 def main() -> int:

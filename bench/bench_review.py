@@ -15,16 +15,16 @@ font and a fill. Goal: review/openpyxl <= 1.5.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
 import os
-import pstats
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+from common import print_profile, roadmap_command  # bench/common.py, beside this script
 
 REVIEW_GOAL = 1.5
 FIRST, SECOND = "2021-06-01", "2021-12-01"
@@ -103,14 +103,6 @@ def time_library_review(db: str, output: str) -> float:
         store.close()
 
 
-def roadmap_command() -> list[str]:
-    """The installed ``roadmap`` script beside this Python, else ``python -m roadmap``."""
-    script = os.path.join(os.path.dirname(sys.executable), "roadmap")
-    if os.path.exists(script):
-        return [script]
-    found = shutil.which("roadmap")
-    return [found] if found else [sys.executable, "-m", "roadmap"]
-
 
 def time_cli_review(db: str, output: str) -> float:
     start = time.perf_counter()
@@ -161,14 +153,10 @@ def profile_review(db: str, output: str, lines: int) -> None:
     from roadmap.store import Store
 
     store = Store.open(db)
-    profiler = cProfile.Profile()
     try:
-        profiler.runcall(lambda: write_review(build_review(store, REVIEW_DATE), output))
+        print_profile(lambda: write_review(build_review(store, REVIEW_DATE), output), lines)
     finally:
         store.close()
-    stats = pstats.Stats(profiler).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(lines)
-    stats.sort_stats("tottime").print_stats(lines)
 
 
 def main() -> int:
