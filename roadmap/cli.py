@@ -141,7 +141,10 @@ def init(ctx, name, start, horizon, cadence, stages):
 
     start_month = month_option(start, "--start") or dt.date.today().strftime("%Y-%m")
     stage_list = [s.strip() for s in stages.split(";") if s.strip()] if stages else list(BIG_EIGHT)
-    if len({s.lower() for s in stage_list}) != len(stage_list):
+    from .model import normalise_word
+
+    # Stages match case- and punctuation-blind, so "ML Ops" and "mlops" are one stage.
+    if len({normalise_word(s) for s in stage_list}) != len(stage_list):
         raise click.BadParameter("a stage is named twice", param_hint="--stages")
     settings = Settings(name=name, start=start_month, horizon=horizon, cadence=cadence,
                         stages=stage_list)
@@ -159,6 +162,7 @@ def import_group():
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--sheet", help="The sheet to read (default: 'Requirements', else the first).")
 @click.option("--map", "mapping", multiple=True, metavar="'Column=field'",
+              callback=lambda ctx, param, value: map_option(value),
               help="Say which field a column holds, or 'Column=ignore'. Repeatable.")
 @click.option("--as-of", metavar="DATE",
               help="When this version of the roadmap took effect (default: today).")
@@ -176,7 +180,8 @@ def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
 
     with progress_bar(f"Reading {file}") as progress:
         result = import_requirements(open_store(ctx), file, sheet=sheet, mapping=mapping,
-                                     as_of=as_of, dry_run=dry_run, progress=progress)
+                                     as_of=date_option(as_of, "--as-of"), dry_run=dry_run,
+                                     progress=progress)
     for message in result.warnings:
         warn(message)
     plan = result.plan
@@ -271,6 +276,19 @@ def demo(output):
         click.echo(line)
 
 
+def map_option(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--map`` values checked before anything is read: a bad one is a usage error."""
+    from .headers import parse_map_options
+    from .model import REQUIREMENT_FIELDS
+
+    try:
+        parse_map_options(values, list(REQUIREMENT_FIELDS))
+    except RoadmapError as error:
+        raise click.BadParameter("; ".join(p.message for p in error.problems),
+                                 param_hint="--map") from None
+    return values
+
+
 def date_option(value: str | None, name: str) -> str | None:
     """An option's date as YYYY-MM-DD (a month alone is its first day)."""
     from .months import parse_date
@@ -310,7 +328,8 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
     from .snapshots import import_snapshots
 
     with progress_bar(f"Reading {file}") as progress:
-        result = import_snapshots(open_store(ctx), file, vendor=vendor, as_of=as_of,
+        result = import_snapshots(open_store(ctx), file, vendor=vendor,
+                                  as_of=date_option(as_of, "--as-of"),
                                   source=source, sheet=sheet, replace=replace, dry_run=dry_run,
                                   progress=progress)
     for message in result.warnings:
@@ -383,6 +402,8 @@ def diff_command(ctx, vendor, start, end, output, fmt):
     from .diff import terminal_row, vendor_diff
     from .snapshots import vendor_named
 
+    for value, name in ((start, "--from"), (end, "--to")):
+        date_option(value, name)  # a wrong date is a wrong command line (exit 2)
     store = open_store(ctx)
     diff = vendor_diff(store, vendor_named(store, vendor), start, end)
     span = f"{diff.vendor.key}: {diff.old.as_of} → {diff.new.as_of}"

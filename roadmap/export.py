@@ -6,18 +6,19 @@ import datetime as dt
 from .model import Requirement, Snapshot, Vendor
 from .store import Store
 from .templates import REQUIREMENT_COLUMNS
-from .xlsx import new_workbook, save_atomic, write_table
+from .xlsx import DATE_FORMAT, MONTH_FORMAT, month_date, new_workbook, save_atomic, write_table
 
 
 def requirements_sheet(book, requirements: list[Requirement]) -> None:
     """The ``Requirements`` sheet: canonical headers, one row per requirement."""
     sheet = book.create_sheet("Requirements")
     rows = [
-        (r.id, r.title, r.stage, r.tier.value, r.priority, r.target, r.status, r.owner,
-         r.requested_by, r.description, r.notes)
+        (r.id, r.title, r.stage, r.tier.value, r.priority, month_date(r.target), r.status,
+         r.owner, r.requested_by, r.description, r.notes)
         for r in requirements
     ]
-    write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40})
+    write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40},
+                formats={"Target": MONTH_FORMAT})
 
 
 SNAPSHOT_SHEET_COLUMNS = [
@@ -44,7 +45,7 @@ def snapshots_sheet(book, snapshots: list[tuple[Vendor, Snapshot]],
                          (titles or {}).get(rid), entry.level.value, entry.product,
                          entry.evidence, entry.notes))
     sheet = book.create_sheet(name)
-    write_table(sheet, SNAPSHOT_SHEET_COLUMNS, rows, date_columns=("As of",),
+    write_table(sheet, SNAPSHOT_SHEET_COLUMNS, rows, formats={"As of": DATE_FORMAT},
                 widths={"E": 40, "G": 40, "J": 40, "K": 40})
 
 

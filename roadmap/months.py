@@ -30,6 +30,10 @@ _ROADMAP_MONTH = re.compile(r"^(?:m|month)\s*(\d{1,3})$")
 _NAMED_MONTH = re.compile(r"^([a-z]+)\.?[\s\-/,]*(\d{4})$")
 _MONTH_YEAR_NUM = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
 
+# The years a user may give: wide enough for any roadmap, narrow enough that a horizon
+# and a schedule counted from them stay valid dates.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def month_str(year: int, month: int) -> str:
     if not (1 <= month <= 12 and 1900 <= year <= 9999):
@@ -51,6 +55,18 @@ def months_between(start: str, end: str) -> int:
 
 def parse_month(value: object) -> str:
     """A calendar month from ``2021-09``, ``Sep 2021``, ``2021-09-15`` or a date cell."""
+    month = _calendar_month(value)
+    _check_year(int(month[:4]), value)
+    return month
+
+
+def _check_year(year: int, value: object) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"year out of range in {str(value).strip()!r} (use {FIRST_YEAR} to {LAST_YEAR})")
+
+
+def _calendar_month(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return month_str(value.year, value.month)
     text = str(value).strip().lower()
@@ -105,26 +121,25 @@ def parse_target(value: object, start_month: str) -> str | None:
 def parse_date(value: object) -> dt.date:
     """A day from ``2021-09-15``, a date cell, or a month alone (its first day)."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
+        _check_year(value.year, value)
         return value
     text = str(value).strip()
     match = _ISO_DATE.match(text)
     if match:
+        _check_year(int(match.group(1)), text)
         try:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
             pass
         raise ValueError(f"no such date: {text!r}")
     try:
-        month = parse_month(text)
+        month = _calendar_month(text)
     except ValueError:
         raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM)") from None
+    _check_year(int(month[:4]), text)
     return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def month_of(day: dt.date) -> str:
-    return month_str(day.year, day.month)
 
 
 def first_day(month: str) -> dt.date:

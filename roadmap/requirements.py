@@ -158,11 +158,11 @@ def interpret_requirements(table: Table, settings: Settings,
                                         "(it has no letters or digits); add an ID column"))
             continue
         id_col = fields.get("id", title_col)
-        if rid in seen:
+        if rid in seen:  # reported, and the rest of the row is still checked
             problems.append(Problem(table.where(row.number, id_col), f"duplicate id {rid!r} "
                                     f"(first at {table.where(seen[rid], id_col)})"))
-            continue
-        seen[rid] = row.number  # its cell is only spelled out for a duplicate
+        else:
+            seen[rid] = row.number  # its cell is only spelled out for a duplicate
 
         try:
             stage = parse_stage(cell_text(get("stage")) or "")

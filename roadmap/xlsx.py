@@ -91,18 +91,21 @@ def level_fill(level: Level):
 
 
 def write_table(sheet, headers: list[str], rows, *, start_row: int = 1,
-                widths: dict[str, int] | None = None, date_columns: tuple[str, ...] = ()) -> int:
-    """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row."""
+                widths: dict[str, int] | None = None,
+                formats: dict[str, str] | None = None) -> int:
+    """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row.
+
+    ``formats`` gives a column (by header) a number format, e.g. ``{"As of": DATE_FORMAT}``.
+    """
     from openpyxl.utils import get_column_letter
 
     for column, name in enumerate(headers, start=1):
         put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL)
     row_number = start_row
-    date_indexes = {headers.index(c) for c in date_columns if c in headers}
+    by_index = {headers.index(c): f for c, f in (formats or {}).items() if c in headers}
     for row_number, values in enumerate(rows, start=start_row + 1):
         for column, value in enumerate(values, start=1):
-            put(sheet, row_number, column, value,
-                number_format="yyyy-mm-dd" if column - 1 in date_indexes else None)
+            put(sheet, row_number, column, value, number_format=by_index.get(column - 1))
     last_column = get_column_letter(max(len(headers), 1))
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
     sheet.auto_filter.ref = f"A{start_row}:{last_column}{max(row_number, start_row)}"

@@ -175,8 +175,10 @@ def test_export_then_import_gives_the_same_requirements(table):
             store.close()
         texts = {v for row in rows for v in row if isinstance(v, str)
                  and v not in ("", *BIG_EIGHT)}
+        # Targets are written as month date cells, every other text as a string cell.
         stored = {value for r in store_requirements(here / "a.db")
-                  for value in r.as_dict().values() if isinstance(value, str)}
+                  for key, value in r.as_dict().items()
+                  if isinstance(value, str) and key != "target"}
         assert_no_formulas(here / "export.xlsx", texts & stored)
 
 

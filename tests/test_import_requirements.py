@@ -207,10 +207,14 @@ def test_map_can_ignore_a_column(invoke, store, make_xlsx):
 def test_map_to_an_unknown_field_is_refused(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     result = invoke("import", "requirements", "reqs.xlsx", "--map", "Epic=colour")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "--map: unknown field 'colour' in 'Epic=colour' (expected one of: id, title, stage, "
-        "tier, priority, target, status, owner, requested_by, description, notes, or ignore)\n")
+    expected = ("unknown field 'colour' in 'Epic=colour' (expected one of: id, title, stage, "
+                "tier, priority, target, status, owner, requested_by, description, notes, "
+                "or ignore)")
+    assert result.exit_code == 2  # a wrong command line, click's convention
+    assert result.stderr.endswith(f"Error: Invalid value for --map: {expected}\n")
+    with pytest.raises(RoadmapError) as error:
+        import_requirements(store, "reqs.xlsx", mapping=("Epic=colour",))
+    assert str(error.value) == f"--map: {expected}"
 
 
 def test_unknown_columns_are_kept_in_notes_with_a_warning(invoke, store, make_xlsx):
@@ -374,7 +378,7 @@ def test_as_of_before_the_last_import_is_refused(invoke, store, make_xlsx):
 BAD_ROWS = [
     HEADER,
     ["FE-01", "Feature store", "feature engineering", "best-in-class", "high", "2021-09"],
-    ["FE-01", "Online features", "features", "table-stakes", "low", "Q4 2021"],
+    ["FE-01", "Online features", "features", "table-stakes", "low", "Q5 2021"],
     ["MT-01", None, "training", "table-stakes", "high", "2021-10"],
     ["DM-01", "Model serving", "Marketing", "table-stakes", "high", "2021-10"],
     ["DM-02", "Canary rollouts", "serving", "gold", "high", "2021-10"],
@@ -383,6 +387,8 @@ BAD_ROWS = [
 ]
 BAD_MESSAGES = [
     "reqs.xlsx:Requirements!A3: duplicate id 'FE-01' (first at reqs.xlsx:Requirements!A2)",
+    "reqs.xlsx:Requirements!F3: cannot read target 'Q5 2021' (use 2021-09, Sep 2021, "
+    "2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)",
     "reqs.xlsx:Requirements!B4: empty title",
     f"reqs.xlsx:Requirements!C5: unknown stage 'Marketing' (expected one of: {STAGES})",
     "reqs.xlsx:Requirements!D6: unknown tier 'gold' (expected one of: table-stakes, "
@@ -407,7 +413,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [*BAD_MESSAGES, "6 problems; nothing was written."]
+    assert result.stderr.splitlines() == [*BAD_MESSAGES, "7 problems; nothing was written."]
     assert state(invoke) == before
 
 
@@ -442,8 +448,9 @@ def test_a_title_without_letters_needs_an_id_column(invoke, imported, make_csv):
 def test_an_as_of_that_is_not_a_date_is_refused(invoke, imported, make_xlsx):
     make_xlsx(ROWS)
     result = invoke("import", "requirements", "reqs.xlsx", "--as-of", "soon")
-    assert result.exit_code == 1
-    assert result.stderr == "--as-of: not a date: 'soon' (use YYYY-MM-DD or YYYY-MM)\n"
+    assert result.exit_code == 2  # a wrong command line, click's convention
+    assert result.stderr.endswith(
+        "Error: Invalid value for --as-of: 'soon' is not a date (use YYYY-MM-DD or YYYY-MM)\n")
 
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

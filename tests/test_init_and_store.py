@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from roadmap import __version__
 from roadmap.cli import cli
 from roadmap.model import BIG_EIGHT
@@ -127,3 +129,25 @@ def test_help_does_not_import_openpyxl_or_tabulate():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "[]\n"
+
+
+def test_two_spellings_of_one_stage_are_refused(invoke, db):
+    result = invoke("init", "--stages", "ML Ops;mlops;Serving")
+    assert result.exit_code == 2
+    assert "a stage is named twice" in result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ("init", "--start", "9999-01"),
+    ("review", "--output", "r.xlsx", "--as-of", "9999-06-15"),
+    ("review", "--output", "r.xlsx", "--as-of", "0001-01-01"),
+    ("compare", "--as-of", "0001-01"),
+])
+def test_a_year_out_of_range_is_a_usage_error_not_a_traceback(invoke, db, args):
+    if args[0] != "init":
+        Store.create(str(db), Settings(start="2021-05")).close()
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert f"Error: Invalid value for {args[-2]}: '{args[-1]}' is not a" in result.stderr
+    assert isinstance(result.exception, SystemExit)
