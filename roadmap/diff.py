@@ -112,8 +112,10 @@ def pick_snapshots(infos: list[SnapshotInfo], vendor: str, start: str | None,
             raise RoadmapError(f"no snapshot of {vendor} before {newer.as_of} "
                                f"(its snapshots: {dates}); pass --from DATE", "--to")
         older = before[-1]
-    if older.id == newer.id:
-        raise RoadmapError(f"--from and --to pick the same snapshot ({older.as_of})")
+    if older.as_of >= newer.as_of:
+        said = "--from and --to" if end else "--from and the latest snapshot (the default --to)"
+        raise RoadmapError(f"{said} must be in date order: {older.as_of} is not before "
+                           f"{newer.as_of} (its snapshots: {dates})")
     return older, newer
 
 

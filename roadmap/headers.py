@@ -39,8 +39,9 @@ SNAPSHOT_HEADERS: dict[str, tuple[str, ...]] = {
     "source": ("source", "snapshot source"),
 }
 
-# Requirement columns that a wide snapshot sheet may carry beside its vendor columns.
-WIDE_NON_VENDOR = {normalise_word(w) for words in REQUIREMENT_HEADERS.values() for w in words}
+# Level synonyms that are also requirement fields: such a column is the level only on a
+# sheet with no would-be vendor column beside it (else it is a comparison table's Status).
+WEAK_LEVEL_HEADERS = frozenset({normalise_word("status")})
 
 
 def _lookup(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -57,7 +57,6 @@ class Table:
     header: tuple
     rows: list[Row]
     labels: dict[str, tuple[object, str]] = field(default_factory=dict)
-    sheet_names: list[str] = field(default_factory=list)
 
     def where(self, row: int, column: int | None = None) -> str:
         """``file.xlsx:Sheet!D14`` (column 0-based), or ``file.xlsx:Sheet!14`` for a row."""
@@ -325,7 +324,6 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
     except Exception as exc:  # openpyxl raises many types for damaged packages
         raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     try:
-        names = book.sheetnames
         worksheet = book[_choose_sheet(book, display, sheet, preferred_sheet)]
         try:
             declared_rows = worksheet.max_row  # the sheet's own <dimension>: for progress only
@@ -335,7 +333,7 @@ def _read_xlsx(path, display, header_score, sheet, preferred_sheet, limits,
             with _collector_paused():
                 # The header is among the first rows; it says whether the rest need bold.
                 head = _scan_xlsx_rows(worksheet, limit=HEADER_SEARCH_ROWS)
-                table = _split(display, worksheet.title, head, header_score, names)
+                table = _split(display, worksheet.title, head, header_score)
                 bold = needs_bold is None or needs_bold(table.header)
                 if not bold:
                     table.rows = [row._replace(bold=None) for row in table.rows]
@@ -479,7 +477,7 @@ def _read_csv(path, display, header_score, sheet) -> Table:
         raise RoadmapError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
     if problems:
         raise RoadmapError(problems)
-    return _split(display, None, rows, header_score, [])
+    return _split(display, None, rows, header_score)
 
 
 # What XML 1.0, so a workbook, cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
@@ -518,7 +516,7 @@ def _sniff_delimiter(text: str) -> str:
 _LABEL = re.compile(r"^\s*([^:]{1,40}):\s*(.*)$")
 
 
-def _split(display, sheet_name, rows: list[Row], header_score, sheet_names) -> Table:
+def _split(display, sheet_name, rows: list[Row], header_score) -> Table:
     found = None
     fallback = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -538,7 +536,7 @@ def _split(display, sheet_name, rows: list[Row], header_score, sheet_names) -> T
             "check the sheet or use --sheet NAME / --map 'Column=field'"
         )
     table = Table(display, sheet_name, rows[found].number, rows[found].values,
-                  rows[found + 1:], sheet_names=sheet_names)
+                  rows[found + 1:])
     for row in rows[:found]:
         _collect_labels(table, row)
     return table

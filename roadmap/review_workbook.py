@@ -69,7 +69,7 @@ def summary_sheet(book, review: Review) -> None:
     stage_header = row + 1
     row = _stage_coverage(sheet, review, row) + 2
     row = _change_counts(sheet, review, row) + 2
-    history_header = _history(sheet, review, row)
+    history_header = _history_table(sheet, review, row)
     _widths(sheet, {"A": 30}, 1, max(len(review.vendors) + 2, 6), 14)
     for header in (stage_header, history_header):
         if header:
@@ -151,7 +151,7 @@ def _change_counts(sheet, review: Review, row: int) -> int:
         for action in ACTION_COLOURS], start_row=row + 1)
 
 
-def _history(sheet, review: Review, row: int) -> int | None:
+def _history_table(sheet, review: Review, row: int) -> int | None:
     """Coverage over the recorded reviews and this one, with its line chart, once there
     are two; returns the table's header row (None when there is no table)."""
     shown = [v.key for v in review.vendors]

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import Problem, RoadmapError
-from .headers import header_text, requirement_field, snapshot_field, snapshot_header_score
+from .headers import (
+    WEAK_LEVEL_HEADERS,
+    header_text,
+    requirement_field,
+    snapshot_field,
+    snapshot_header_score,
+)
 from .model import (
     RETIRED,
     Entry,
@@ -72,10 +78,6 @@ class SnapshotImportResult:
     file: str
     sha256: str
 
-    @property
-    def changes(self) -> list[ImportedSnapshot]:
-        return [s for s in self.snapshots if s.status != "unchanged"]
-
 
 def fold_title(text: str) -> str:
     """Titles compare case-insensitively with runs of whitespace folded."""
@@ -125,6 +127,7 @@ class _Defaults:
     vendor_key: str | None = None  # a file-name vendor keys a vendor named by a label
     vendor_name: str | None = None  # a label names a vendor keyed by --vendor
     as_of: tuple[str, str] | None = None
+    bad_date: bool = False  # a date was said but is not one: already reported, not "no date"
     source: tuple[str, str] | None = None
     kind: tuple[str, str] | None = None
 
@@ -166,6 +169,7 @@ def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | Non
             defaults.as_of = (parse_date(value).isoformat(), place)
         except ValueError as exc:
             problems.append(Problem(place, str(exc)))
+            defaults.bad_date = True
     if source:
         defaults.source = (source, "--source")
     elif "source" in labels:
@@ -232,6 +236,11 @@ def _classify(table: Table, problems: list[Problem]) -> tuple[dict[str, int], li
                 f"{header_text(value)!r} both mean {name!r}; rename one"))
         else:
             fields[name] = index
+    level = fields.get("level")
+    if (level is not None and normalise_word(header_text(table.header[level])) in WEAK_LEVEL_HEADERS
+            and any(requirement_field(table.header[c]) is None for c in others)):
+        del fields["level"]  # a comparison table's Status column: a requirement field
+        others = sorted([*others, level])
     return fields, others
 
 
@@ -269,12 +278,15 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     if problems:
         raise RoadmapError(problems)
     snapshots = []
+    announced: set[str] = set()  # a new vendor is new on its first snapshot only
     for group in groups:
+        key = group.vendor.key
         found = ImportedSnapshot(
             group.vendor,
-            Snapshot(group.vendor.key, group.as_of, group.source[0] if group.source else None,
+            Snapshot(key, group.as_of, group.source[0] if group.source else None,
                      group.entries),
-            group.place, new_vendor=group.vendor.key in known.new)
+            group.place, new_vendor=key in known.new and key not in announced)
+        announced.add(key)
         snapshots.append(found)
     if defaults.kind:
         for key in dict.fromkeys(found.vendor.key for found in snapshots):
@@ -444,6 +456,8 @@ def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
             return None
     if defaults.as_of:
         return defaults.as_of[0]
+    if defaults.bad_date:
+        return None
     if "as_of" in fields:
         problems.append(Problem(table.where(row.number, fields["as_of"]),
                                 "no date for this row: fill in the cell, or pass --as-of DATE"))
@@ -465,10 +479,18 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
             header_place, "no level column (long form) and no vendor columns (wide form); "
             "add a Level column, or one column per vendor"))
         return []
+    for name, column in sorted(fields.items(), key=lambda item: item[1]):
+        if name not in ("requirement", "title"):
+            hint = "; pass --as-of DATE to date its snapshots" if name == "as_of" and not (
+                defaults.as_of and defaults.as_of[1] == "--as-of") else ""
+            warnings.append(f"{table.where(table.header_row, column)}: column "
+                            f"{header_text(table.header[column])!r} is ignored in a "
+                            f"comparison table{hint}")
     if defaults.as_of is None:
-        problems.append(Problem(
-            header_place, "no date: pass --as-of DATE, put 'As of: DATE' above the header, "
-            "or name the file like comparison_2021-05-18.xlsx"))
+        if not defaults.bad_date:
+            problems.append(Problem(
+                header_place, "no date: pass --as-of DATE, put 'As of: DATE' above the header, "
+                "or name the file like comparison_2021-05-18.xlsx"))
         return []
     wanted = defaults.vendor[0] if defaults.vendor and defaults.vendor[1] == "--vendor" else None
     groups: dict[int, _Group] = {}
@@ -545,7 +567,8 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
             # Settled under the write lock, so a snapshot stored meanwhile is seen.
             changes = _settle(store, interpreted.snapshots, replace)
             if changes:
-                event = store.add_event("import snapshot", _summary(interpreted.snapshots),
+                event = store.add_event("import snapshot",
+                                        _summary(changes, len(interpreted.snapshots)),
                                         as_of=max(s.snapshot.as_of for s in changes),
                                         file=str(path), sha256=sha)
                 for found in changes:
@@ -582,14 +605,13 @@ def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
     return [s for s in snapshots if s.status != "unchanged"]
 
 
-def _summary(snapshots: list[ImportedSnapshot]) -> dict:
-    """What the log keeps of an import."""
-    changes = [s for s in snapshots if s.status != "unchanged"]
+def _summary(changes: list[ImportedSnapshot], total: int) -> dict:
+    """What the log keeps of an import: the snapshots it changes, out of ``total`` read."""
     return {
         "snapshots": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes],
         "replaced": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes
                      if s.status == "replaced"],
         "entries": sum(len(s.snapshot.entries) for s in changes),
-        "unchanged": len(snapshots) - len(changes),
+        "unchanged": total - len(changes),
         "vendors": sorted({s.vendor.key for s in changes if s.new_vendor}),
     }

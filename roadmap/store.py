@@ -19,7 +19,6 @@ from .errors import RoadmapError
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
-    RETIRED,
     Entry,
     Level,
     Requirement,
@@ -437,6 +436,3 @@ def _connect(path: str) -> sqlite3.Connection:
         raise RoadmapError(f"{path}: cannot open the store ({exc})") from None
     return connection
 
-
-def is_retired(requirement: Requirement) -> bool:
-    return requirement.status == RETIRED

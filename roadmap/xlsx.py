@@ -86,9 +86,6 @@ def _wrap(wrap: bool = True, align: str | None = None):
         wrap_text=wrap or None, vertical="top" if wrap else None, horizontal=align))
 
 
-def level_fill(level: Level):
-    return _fill(LEVEL_COLOURS[level])
-
 
 def write_table(sheet, headers: list[str], rows, *, start_row: int = 1,
                 widths: dict[str, int] | None = None,

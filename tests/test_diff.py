@@ -167,3 +167,15 @@ def test_rows_carry_full_entries_so_applying_them_gives_the_new_snapshot():
     assert rows[0].as_dict() == {"requirement": "E", "title": "e", "from": None,
                                  "to": "unknown", "change": "added"}
     assert isinstance(rows[0], DiffRow)
+
+
+@pytest.mark.parametrize("options, said", [
+    (("--from", "2021-12", "--to", "2020-12"), "--from and --to"),
+    (("--from", "2021-12-15"), "--from and the latest snapshot (the default --to)"),
+])
+def test_dates_out_of_order_are_refused_not_diffed_backwards(invoke, sagemaker, options, said):
+    result = invoke("diff", "sagemaker", *options)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {said} must be in date order: 2021-12-15 is not "
+                                    "before ")
