@@ -144,9 +144,7 @@ def vendor_diff(store: Store, vendor: Vendor, start: str | None = None,
                 end: str | None = None) -> VendorDiff:
     """The diff of one vendor's stored snapshots (default: its two latest)."""
     older, newer = pick_snapshots(store.snapshot_infos(vendor.key), vendor.key, start, end)
-    stages = store.settings().stage_matcher
-    requirements = sorted(store.requirements().values(),
-                          key=lambda r: (stages.index(r.stage), r.id))
+    requirements = store.settings().stage_matcher.in_order(store.requirements().values())
     titles = {r.id: r.title for r in requirements}
     rows = diff_snapshots(store.snapshot(older.id), store.snapshot(newer.id), titles)
     return VendorDiff(vendor, older, newer, rows)

@@ -139,7 +139,5 @@ def compare_at(store: Store, day: str, vendors: list[str] | None = None) -> Comp
 def parity_at(store: Store) -> tuple[list[dict], list[str]]:
     """Parity rows over today's active requirements, and the vendors they cover (by key)."""
     vendors = sorted({info.vendor for info in store.snapshot_infos()})
-    stages = store.settings().stage_matcher
-    requirements = sorted(active(store.requirements()),
-                          key=lambda r: (stages.index(r.stage), r.id))
+    requirements = store.settings().stage_matcher.in_order(active(store.requirements()))
     return parity_rows(requirements, first_ga_months(store), vendors), vendors

@@ -56,8 +56,7 @@ def current_snapshots(store: Store) -> list[tuple[Vendor, Snapshot]]:
 
 
 def sorted_requirements(store: Store) -> list[Requirement]:
-    stages = store.settings().stage_matcher
-    return sorted(store.requirements().values(), key=lambda r: (stages.index(r.stage), r.id))
+    return store.settings().stage_matcher.in_order(store.requirements().values())
 
 
 def write_export(store: Store, path: str) -> None:

@@ -15,10 +15,8 @@ def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None
         tier_value = Tier.parse(tier).value if tier else None
     except ValueError as exc:
         raise RoadmapError(str(exc)) from None
-    stages = settings.stage_matcher
     rows = []
-    for requirement in sorted(store.requirements().values(),
-                              key=lambda r: (stages.index(r.stage), r.id)):
+    for requirement in settings.stage_matcher.in_order(store.requirements().values()):
         row = requirement.as_dict()
         if stage_name and row["stage"] != stage_name:
             continue

@@ -181,6 +181,10 @@ class Stages:
     def index(self, name: str) -> int:
         return self.names.index(name) if name in self.names else len(self.names)
 
+    def in_order(self, requirements) -> list[Requirement]:
+        """Requirements as every listing and sheet shows them: by stage, then id."""
+        return sorted(requirements, key=lambda r: (self.index(r.stage), r.id))
+
 
 ACTIVE = "open"
 RETIRED = "retired"

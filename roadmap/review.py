@@ -370,9 +370,7 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
     settings = store.settings()
     day = parse_date(as_of).isoformat()
     month = day[:7]
-    stages = settings.stage_matcher
-    requirements = sorted(active(requirements_at(store, day)),
-                          key=lambda r: (stages.index(r.stage), r.id))
+    requirements = settings.stage_matcher.in_order(active(requirements_at(store, day)))
     if not requirements:
         raise RoadmapError(f"no requirements on {day}; import some first: "
                            "roadmap import requirements FILE")
@@ -409,7 +407,7 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
         coverage={v: coverages[v] for v in order}, changes=changes,
         gaps=find_gaps(requirements, snapshots, primary, window[0], window[-1]),
         parity=parity_rows(requirements, first_ga, order),
-        timeline=_timeline(requirements, window, stages),
+        timeline=_timeline(requirements, window, settings.stage_matcher),
         marks=_marks(settings, day, window, next_review, recorded),
         history=_history(recorded, day, {v: coverages[v] for v in order}),
         requirements_as_of=next((e.as_of for e in store.events()
