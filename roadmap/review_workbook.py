@@ -151,6 +151,19 @@ def _change_counts(sheet, review: Review, row: int) -> int:
         for action in ACTION_COLOURS], start_row=row + 1)
 
 
+def _requirements_source(review: Review) -> str:
+    """Which import the review used; a review dated before the first import says so."""
+    used = review.requirements_as_of
+    if used is None:
+        return "none imported yet."
+    if used > review.as_of:
+        return (f"the first import ({used}), which is after the review date: the roadmap "
+                "as first imported stands in for the one in force then; retired ones left "
+                "out. Import with --as-of to date a roadmap version.")
+    return (f"those in force on the review date (the last import on or before it: {used}), "
+            "retired ones left out.")
+
+
 def _history_table(sheet, review: Review, row: int) -> int | None:
     """Coverage over the recorded reviews and this one, with its line chart, once there
     are two; returns the table's header row (None when there is no table)."""
@@ -398,9 +411,7 @@ def legend_sheet(book, review: Review) -> None:
          "the mean score of a vendor's levels over the review's requirements (scores above; a "
          "requirement a snapshot leaves out is unknown); by tier and by stage the same over "
          "those requirements only."),
-        ("Requirements", None,
-         "those in force on the review date (the last import on or before it: "
-         f"{review.requirements_as_of or 'none'}), retired ones left out."),
+        ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
         ("Primary vendor", None,
          "the platform the team is on (--primary); by default the best covered vendor."),

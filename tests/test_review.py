@@ -511,3 +511,13 @@ def test_separate_processes_write_the_same_bytes(review_store, db, tmp_path):
                        capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
         outputs.append(output.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_a_review_dated_before_the_first_import_says_which_roadmap_it_used(
+        review_store, tmp_path):
+    output = tmp_path / "early.xlsx"
+    write_review(build_review(review_store, "2021-01-15"), str(output))
+    legend = load_workbook(output)["Legend"]
+    texts = [c.value for row in legend.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("the first import (2021-05-01), which is after the review date")
+               for t in texts), texts
