@@ -140,6 +140,9 @@ STAGE_SYNONYMS = {
 }
 
 PRIORITIES = ("high", "medium", "low")
+# How much a requirement weighs in weighted coverage: its priority's weight times its
+# tier's (a requirement with no priority weighs as medium). Roadmap settings override.
+DEFAULT_WEIGHTS: dict[str, float] = {"high": 3.0, "medium": 2.0, "low": 1.0, "best-in-class": 1.0}
 _PRIORITY_SYNONYMS = {
     "high": ("p0", "p1", "must", "musthave", "critical", "h", "1"),
     "medium": ("p2", "should", "shouldhave", "med", "m", "normal", "2"),

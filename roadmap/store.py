@@ -19,6 +19,7 @@ from .errors import RoadmapError
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
+    DEFAULT_WEIGHTS,
     Entry,
     Level,
     Requirement,
@@ -84,6 +85,8 @@ class Settings:
     cadence: int = 3
     stages: list[str] = field(default_factory=lambda: list(BIG_EIGHT))
     scores: dict[Level, float] = field(default_factory=lambda: dict(DEFAULT_SCORES))
+    # Not stored yet: ``roadmap settings --weights`` (issue 8) persists them.
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @property
     def stage_matcher(self) -> Stages:
