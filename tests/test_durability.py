@@ -150,6 +150,7 @@ def test_a_failure_after_half_the_rows_leaves_the_store_as_it_was(
     assert started.read_bytes() == before_bytes
 
 
+@pytest.mark.slow
 def test_an_import_killed_half_way_leaves_the_store_as_it_was(started, tmp_path):
     write_requirements(tmp_path / "big.xlsx", 20_000, title="Renamed")
     before, before_bytes = state(started), started.read_bytes()
@@ -196,6 +197,7 @@ def race(db: Path, folder: Path, *commands: list[str]) -> list[subprocess.Comple
     return results
 
 
+@pytest.mark.slow
 def test_the_same_import_twice_at_once_is_applied_once(started, tmp_path):
     write_requirements(tmp_path / "reqs.xlsx", 3000)
     first, second = race(started, tmp_path, ["import", "requirements", "reqs.xlsx"],
@@ -212,6 +214,7 @@ def test_the_same_import_twice_at_once_is_applied_once(started, tmp_path):
     assert version_count(started) == 3000
 
 
+@pytest.mark.slow
 def test_two_different_imports_at_once_end_as_if_run_one_after_the_other(started, tmp_path):
     write_requirements(tmp_path / "a.xlsx", 3000)
     write_requirements(tmp_path / "b.xlsx", 3500, title="Renamed")

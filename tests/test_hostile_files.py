@@ -417,6 +417,7 @@ def filled_db(db, invoke, make_xlsx, store):
     return db
 
 
+@pytest.mark.slow
 def test_the_corpus_holds_every_attack_once(corpus):
     assert list(corpus[1]) == NAMES
 
@@ -444,6 +445,7 @@ def test_a_hostile_file_is_refused_in_one_line_and_the_store_is_untouched(
     assert not Path(f"{filled_db}-journal").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_a_hostile_file_costs_under_5_seconds_and_300_mb_through_the_real_cli(
         name, corpus, filled_db):

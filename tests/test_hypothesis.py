@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import pytest
 import csv
 import datetime as dt
 import shutil
@@ -144,6 +145,7 @@ def assert_no_formulas(path: Path, texts: set[str]) -> list:
     return cells
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(table=st.one_of(st.tuples(requirement_rows(csv_text), st.just(True)),
                        st.tuples(requirement_rows(cell_text), st.just(False))))
@@ -222,6 +224,7 @@ def stores_with_snapshots(draw):
     return rows, vendors, snapshots
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(content=stores_with_snapshots())
 def test_export_then_import_gives_the_same_snapshots_and_vendors(content):

@@ -35,6 +35,7 @@ def test_piped_output_has_no_progress_bar(invoke, store, make_xlsx):
     assert "Reading" not in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("script") is None, reason="needs script(1) for a terminal")
 def test_a_terminal_shows_the_progress_bar(db, store, make_xlsx):
     path = long_roadmap(make_xlsx)

@@ -450,6 +450,7 @@ def test_primary_errors_come_from_the_library_too(review_store):
     assert str(error.value).startswith("unknown vendor 'delta'")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_review(reviewed, tmp_path):
     profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
