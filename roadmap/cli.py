@@ -442,18 +442,37 @@ def compare_command(ctx, vendors, as_of, fmt):
     store = open_store(ctx)
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
     keys = [vendor_named(store, v).key for v in vendors] or None
+    from .output import plural
+
     comparison = compare_at(store, day, keys)
     for key in keys or []:
         if key not in comparison.used:
             warn(f"{key} has no snapshot on or before {day}")
+    for key, notes in comparison.caveats.items():
+        for note in notes:
+            warn(f"{key}: {note}; read its coverage with care")
     stages = store.settings().stages
-    columns = ["vendor", "coverage", "table_stakes", "best_in_class", *stages]
+    columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "as_of",
+               *stages]
     if fmt in ("json", "csv"):
         show(comparison.rows, fmt, columns)
         return
-    click.echo(f"Coverage at {day} over {comparison.requirements} active requirements")
-    rows = [{**row, "as_of": comparison.used[row["vendor"]]} for row in comparison.rows]
-    show(rows, fmt, ["vendor", "as_of", *columns[1:]])
+    click.echo(f"Coverage at {day} over {plural(comparison.requirements, 'active requirement')}")
+    rows = [{**row, "vendor": row["vendor"] + _marks(comparison.caveats[row["vendor"]]),
+             "as_of": row["as_of"] + (" (stale)" if any(n.startswith("stale")
+                                                        for n in comparison.caveats[row["vendor"]])
+                                      else "")}
+            for row in comparison.rows]
+    show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
+                     "best_in_class", *stages])
+    if any(comparison.caveats.values()):
+        click.echo("* assessed on fewer than half the requirements: its coverage rests on "
+                   "cells nobody assessed.")
+
+
+def _marks(notes: list[str]) -> str:
+    """``*`` after a vendor assessed on fewer than half the requirements."""
+    return " *" if any(n.startswith("assessed") for n in notes) else ""
 
 
 @cli.command("parity")
@@ -463,6 +482,8 @@ def parity_command(ctx, fmt):
     """When each vendor first reached ga per requirement, who led, and the lag in months.
 
     Longest lags first; the lag runs from the leader to the last vendor that got there.
+    A ga in a vendor's first snapshot only says "ga by then" (shown ≤ YYYY-MM): no lag
+    is counted to it, and a lag from it is a lower bound (≥).
 
     Example: roadmap parity --format json
     """
@@ -470,13 +491,15 @@ def parity_command(ctx, fmt):
 
     rows, vendors = parity_at(open_store(ctx))
     if fmt in ("json", "csv"):
-        if fmt == "csv":
-            rows = [{**row, "first_ga": json.dumps(row["first_ga"])} for row in rows]
-        show(rows, fmt, ["requirement", "title", "first_ga", "leader", "lag_months"])
+        show([row.as_dict() for row in rows], fmt,
+             ["requirement", "title", "first_ga", "censored", "leader", "lag_months",
+              "lag_is_lower_bound"])
         return
-    flat = [{**{k: v for k, v in row.items() if k != "first_ga"}, **row["first_ga"]}
-            for row in rows]
-    show(flat, fmt, ["requirement", "title", *vendors, "leader", "lag_months"])
+    show([row.terminal_row() for row in rows], fmt,
+         ["requirement", "title", *vendors, "leader", "lag_months"])
+    if any(row.censored for row in rows):
+        click.echo("≤ 2021-06: ga in the vendor's first snapshot that assessed it (ga by "
+                   "then); ≥ 18: a lag at least that long; a=b: leaders in the same month.")
 
 
 @cli.command("export")

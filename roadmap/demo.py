@@ -58,11 +58,10 @@ def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
     from .evaluate import parity_at
 
     rows, vendors = parity_at(store)
-    flat = [{"requirement": r["requirement"], **r["first_ga"], "leader": r["leader"],
-             "lag_months": r["lag_months"]} for r in rows[:top]]
     return [f"Parity: first month at ga per vendor, longest lags first (top {top} of "
-            f"{len(rows)})",
-            render(flat, "simple", ["requirement", *vendors, "leader", "lag_months"])]
+            f"{len(rows)}; ≤ is ga in the vendor's first assessment, ≥ a lag at least that)",
+            render([r.terminal_row() for r in rows[:top]], "simple",
+                   ["requirement", *vendors, "leader", "lag_months"])]
 
 
 DEMO_REVIEWS = ("2021-06-30", "2021-12-15")

@@ -8,18 +8,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import RETIRED, Level, Requirement, Snapshot, Tier
-from .months import months_between
+from .months import add_months, months_between
 from .store import Settings, Store
+
+# A vendor assessed on fewer than this share of the requirements has a coverage that
+# rests mostly on cells nobody looked at: every place that shows it says so.
+LOW_ASSESSED = 0.5
+# A snapshot older than this many review cadences at a date is flagged stale.
+STALE_CADENCES = 2
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """Scored support as fractions 0-1; None where there is nothing to score."""
+    """Scored support as fractions 0-1; None where there is nothing to score.
+
+    ``assessed`` is the share of the requirements whose level is not ``unknown``.
+    """
 
     overall: float | None
     table_stakes: float | None
     best_in_class: float | None
     by_stage: dict[str, float | None]
+    assessed: float | None = None
+
+    @property
+    def low_assessed(self) -> bool:
+        """Assessed on fewer than half the requirements (no requirements: not low)."""
+        return self.assessed is not None and self.assessed < LOW_ASSESSED
+
+
+def is_stale(as_of: str, day: str, cadence: int) -> bool:
+    """Whether a snapshot dated ``as_of`` is older than two cadences at ``day`` (both
+    YYYY-MM-DD): its day of the month counts, so 2021-06-15 is stale on 2021-12-16."""
+    limit = add_months(day[:7], -STALE_CADENCES * cadence) + day[7:]
+    return as_of < limit
+
+
+def caveats(cover: Coverage, as_of: str, day: str, cadence: int) -> list[str]:
+    """What a reader must know before trusting a vendor's coverage, in words."""
+    notes = []
+    if cover.low_assessed:
+        notes.append(f"assessed on {_percent(cover.assessed)} of requirements only")
+    if is_stale(as_of, day, cadence):
+        notes.append(f"stale: snapshot of {as_of}, older than {STALE_CADENCES} cadences")
+    return notes
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 def _mean(values: list[float]) -> float | None:
@@ -34,12 +70,15 @@ def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
         return settings.scores[level]
 
     scored = [(r, score(r)) for r in requirements]
+    assessed = [0.0 if snapshot is None or snapshot.level(r.id) is Level.UNKNOWN else 1.0
+                for r in requirements]
     return Coverage(
         overall=_mean([s for _, s in scored]),
         table_stakes=_mean([s for r, s in scored if r.tier is Tier.TABLE_STAKES]),
         best_in_class=_mean([s for r, s in scored if r.tier is Tier.BEST_IN_CLASS]),
         by_stage={stage: _mean([s for r, s in scored if r.stage == stage])
                   for stage in settings.stages},
+        assessed=_mean(assessed),
     )
 
 
@@ -71,72 +110,156 @@ def compare_rows(requirements: list[Requirement], snapshots: dict[str, Snapshot]
     for vendor, snapshot in snapshots.items():
         result = coverage(requirements, snapshot, settings)
         row: dict = {"vendor": vendor, "coverage": result.overall,
-                     "table_stakes": result.table_stakes, "best_in_class": result.best_in_class}
+                     "table_stakes": result.table_stakes, "best_in_class": result.best_in_class,
+                     "assessed": result.assessed, "as_of": snapshot.as_of}
         row.update(result.by_stage)
         rows.append(row)
     rows.sort(key=lambda r: (-(r["coverage"] or 0), r["vendor"]))
     return rows
 
 
-def first_ga_months(store: Store, until: str | None = None) -> dict[str, dict[str, str]]:
-    """requirement -> vendor -> the month of the first current snapshot showing ``ga``.
+@dataclass(frozen=True)
+class FirstGa:
+    """When a vendor was first seen at ``ga`` for one requirement.
+
+    ``censored``: no earlier snapshot of that vendor assessed the requirement, so the
+    month only says "ga by then" (it may have been ga long before).
+    """
+
+    month: str  # YYYY-MM
+    censored: bool
+
+
+def first_ga_months(store: Store, until: str | None = None) -> dict[str, dict[str, FirstGa]]:
+    """requirement -> vendor -> the first current snapshot showing ``ga``.
 
     ``until`` (YYYY-MM-DD) leaves out snapshots after that day, as a past review saw it.
     """
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, dict[str, FirstGa]] = {}
+    assessed: set[tuple[str, str]] = set()  # (vendor, requirement) seen at a known level
     for info in store.snapshot_infos():  # vendor, then date order
         if until is not None and info.as_of > until:
             continue
         for rid, entry in store.snapshot(info.id).entries.items():
-            if entry.level is Level.GA:
-                seen.setdefault(rid, {}).setdefault(info.vendor, info.as_of[:7])
+            if entry.level is Level.GA and info.vendor not in seen.get(rid, {}):
+                seen.setdefault(rid, {})[info.vendor] = FirstGa(
+                    info.as_of[:7], (info.vendor, rid) not in assessed)
+            if entry.level is not Level.UNKNOWN:
+                assessed.add((info.vendor, rid))
     return seen
 
 
-def parity_rows(requirements: list[Requirement], first_ga: dict[str, dict[str, str]],
-                vendors: list[str]) -> list[dict]:
-    """The spec's ``parity`` rows, longest lag first.
+@dataclass(frozen=True)
+class ParityRow:
+    """One requirement's race to ``ga``: the spec's ``parity`` keys, plus the tie.
 
-    The leader is the vendor first seen at ``ga`` (ties broken by key); the lag runs
-    from the leader to the last vendor that reached ``ga``, and is None unless two did.
+    ``leaders`` are every vendor first seen at ``ga`` in the earliest month, in the
+    vendors' order (``leader`` is the first of them).
     """
-    rows: list[dict] = []
-    for requirement in requirements:
-        months = first_ga.get(requirement.id, {})
-        reached = sorted((month, vendor) for vendor, month in months.items() if vendor in vendors)
-        lag = months_between(reached[0][0], reached[-1][0]) if len(reached) >= 2 else None
-        rows.append({
-            "requirement": requirement.id,
-            "title": requirement.title,
-            "first_ga": {vendor: months.get(vendor) for vendor in vendors},
-            "leader": reached[0][1] if reached else None,
-            "lag_months": lag,
-        })
-    rows.sort(key=lambda r: (-(r["lag_months"] if r["lag_months"] is not None else -1),
-                             r["requirement"]))
+
+    requirement: str
+    title: str
+    first_ga: dict[str, str | None]
+    censored: tuple[str, ...]
+    leaders: tuple[str, ...]
+    lag_months: int | None
+    lag_is_lower_bound: bool
+
+    @property
+    def leader(self) -> str | None:
+        return self.leaders[0] if self.leaders else None
+
+    def month_text(self, vendor: str) -> str | None:
+        """``2021-06``, or ``≤ 2021-06`` when that is only "ga by then"."""
+        month = self.first_ga.get(vendor)
+        if month is None:
+            return None
+        return f"≤ {month}" if vendor in self.censored else month
+
+    def leader_text(self) -> str | None:
+        """The leader, or every tied leader joined by ``=`` (``sagemaker=vertex``)."""
+        return "=".join(self.leaders) or None
+
+    def lag_text(self) -> str | None:
+        if self.lag_months is None:
+            return None
+        return f"≥ {self.lag_months}" if self.lag_is_lower_bound else str(self.lag_months)
+
+    def terminal_row(self) -> dict:
+        """For tables: one key per vendor (``≤`` marks "ga by then"), tied leaders joined."""
+        return {"requirement": self.requirement, "title": self.title,
+                **{v: self.month_text(v) for v in self.first_ga},
+                "leader": self.leader_text(), "lag_months": self.lag_text()}
+
+    def as_dict(self) -> dict:
+        """The spec's JSON keys, exactly."""
+        return {"requirement": self.requirement, "title": self.title,
+                "first_ga": dict(self.first_ga), "censored": list(self.censored),
+                "leader": self.leader, "lag_months": self.lag_months,
+                "lag_is_lower_bound": self.lag_is_lower_bound}
+
+
+def parity_row(requirement: Requirement, first_ga: dict[str, FirstGa],
+               vendors: list[str]) -> ParityRow:
+    """Leader, lag and censoring for one requirement over ``vendors`` (in their order).
+
+    The lag runs from the earliest month to the latest; it is None unless two vendors
+    reached ``ga``, and None when every vendor at the latest month is censored (it may
+    have been ga long before). A censored leader makes the lag a lower bound.
+    """
+    reached = {v: first_ga[v] for v in vendors if v in first_ga}
+    censored = tuple(v for v, seen in reached.items() if seen.censored)
+    leaders: tuple[str, ...] = ()
+    lag = None
+    lower_bound = False
+    if reached:
+        earliest = min(seen.month for seen in reached.values())
+        latest = max(seen.month for seen in reached.values())
+        leaders = tuple(v for v, seen in reached.items() if seen.month == earliest)
+        last = [v for v, seen in reached.items() if seen.month == latest]
+        if len(reached) >= 2 and not all(v in censored for v in last):
+            lag = months_between(earliest, latest)
+            lower_bound = any(v in censored for v in leaders)
+    return ParityRow(requirement.id, requirement.title,
+                     {v: reached[v].month if v in reached else None for v in vendors},
+                     censored, leaders, lag, lower_bound)
+
+
+def parity_rows(requirements: list[Requirement], first_ga: dict[str, dict[str, FirstGa]],
+                vendors: list[str]) -> list[ParityRow]:
+    """The spec's ``parity`` rows, longest lag first (no lag last, then by id)."""
+    rows = [parity_row(r, first_ga.get(r.id, {}), vendors) for r in requirements]
+    rows.sort(key=lambda r: (-(r.lag_months if r.lag_months is not None else -1),
+                             r.requirement))
     return rows
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """``compare`` at one date: its rows and the snapshot date used per vendor."""
+    """``compare`` at one date: its rows, the snapshot date used per vendor, and what a
+    reader must know before trusting each vendor's numbers (``caveats``)."""
 
     day: str
     rows: list[dict]
     used: dict[str, str]  # vendor -> as_of of the snapshot scored
     requirements: int
+    caveats: dict[str, list[str]]
 
 
 def compare_at(store: Store, day: str, vendors: list[str] | None = None) -> Comparison:
     """Vendors side by side over the requirements active on ``day``."""
+    settings = store.settings()
     requirements = active(requirements_at(store, day))
     chosen = snapshots_at(store, day, vendors)
     snapshots = {vendor: snapshot for vendor, (_, snapshot) in chosen.items()}
-    return Comparison(day, compare_rows(requirements, snapshots, store.settings()),
-                      {vendor: s.as_of for vendor, s in snapshots.items()}, len(requirements))
+    notes = {vendor: caveats(coverage(requirements, s, settings), s.as_of, day,
+                             settings.cadence) for vendor, s in snapshots.items()}
+    return Comparison(day, compare_rows(requirements, snapshots, settings),
+                      {vendor: s.as_of for vendor, s in snapshots.items()}, len(requirements),
+                      notes)
 
 
-def parity_at(store: Store) -> tuple[list[dict], list[str]]:
+def parity_at(store: Store) -> tuple[list[ParityRow], list[str]]:
     """Parity rows over today's active requirements, and the vendors they cover (by key)."""
     vendors = sorted({info.vendor for info in store.snapshot_infos()})
     requirements = store.settings().stage_matcher.in_order(active(store.requirements()))

@@ -1,9 +1,19 @@
-"""Rendering rows for the terminal: any tabulate format, ``json`` or ``csv``."""
+"""Rendering rows for the terminal: any tabulate format, ``json`` or ``csv``.
+
+JSON and CSV carry every value in full; a table is cut to the terminal's width (long
+text ends in ``…``) when printed on a terminal, or to ``COLUMNS`` when that is set.
+"""
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import json
+import os
+import sys
+
+ELLIPSIS = "…"
+NARROWEST = 8  # a column cut to fit is never narrower than this (or its header)
 
 
 def format_names() -> list[str]:
@@ -12,8 +22,12 @@ def format_names() -> list[str]:
     return ["json", "csv", *tabulate.tabulate_formats]
 
 
-def render(rows: list[dict], fmt: str, columns: list[str] | None = None) -> str:
-    """Rows as text; ``columns`` fixes the order (and the header when there are no rows)."""
+def render(rows: list[dict], fmt: str, columns: list[str] | None = None,
+           width: int | None = None) -> str:
+    """Rows as text; ``columns`` fixes the order (and the header when there are no rows).
+
+    ``width`` bounds a table's lines (default: the terminal's, see ``terminal_width``).
+    """
     columns = columns or (list(rows[0]) if rows else [])
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
@@ -22,19 +36,87 @@ def render(rows: list[dict], fmt: str, columns: list[str] | None = None) -> str:
         writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore",
                                 lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue().rstrip("\n")
     import tabulate
 
     table = [[_plain(row.get(c)) for c in columns] for row in rows]
+    width = terminal_width() if width is None else width
+    if width:
+        table = fit_width(table, columns, width, _separator(fmt))
     return tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True)
 
 
-def _plain(value: object) -> object:
+def terminal_width() -> int | None:
+    """``COLUMNS`` when set, else the terminal's width when stdout is one, else None."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _separator(fmt: str) -> int:
+    """Roughly what a format adds per column: two spaces, or a bar and padding."""
+    return 2 if fmt in ("simple", "plain") else 3
+
+
+def fit_width(table: list[list[str]], columns: list[str], width: int,
+              separator: int) -> list[list[str]]:
+    """Cut the widest columns (with ``…``) until a line fits in ``width``."""
+    widths = [max([len(str(c))] + [len(row[i]) for row in table])
+              for i, c in enumerate(columns)]
+    floor = [max(NARROWEST, len(str(c))) for c in columns]
+    excess = sum(widths) + separator * max(len(columns) - 1, 0) + 1 - width
+    while excess > 0:
+        cuttable = [i for i, w in enumerate(widths) if w > floor[i]]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return [[_cut(cell, widths[i]) for i, cell in enumerate(row)] for row in table]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + ELLIPSIS
+
+
+def words(value: object) -> str:
+    """A value as a person writes it: no ``None``, ``True`` or ``Tier.BEST_IN_CLASS``."""
+    text = _plain(value)
+    return "(empty)" if text == "" else text
+
+
+def _plain(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     if isinstance(value, float):
         return f"{value:.0%}" if 0 <= value <= 1 else f"{value:g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items() if v is not None)
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def _csv_value(value: object) -> object:
+    """CSV keeps numbers as numbers; booleans as JSON spells them, lists and dicts as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 vendor``, ``2 vendors``."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"

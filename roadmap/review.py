@@ -7,24 +7,30 @@ review is recorded (``record_review``) so the next one can say what changed sinc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import RoadmapError
 from .evaluate import (
     Coverage,
+    ParityRow,
     active,
+    caveats,
     coverage,
     first_ga_months,
+    is_stale,
     parity_rows,
     requirements_at,
     snapshots_at,
 )
-from .model import REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Vendor
+from .model import PRIORITIES, REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Vendor
 from .months import add_months, first_day, parse_date
 from .snapshots import vendor_named
-from .store import ReviewRecord, Settings, Store
+from .store import Event, ReviewRecord, Settings, Store
 
 DONE = "done"  # a requirement status that takes it off the gap list
+# Gap actions in the order a reader meets them (gap_action says which one applies).
+ACTIONS = ("assess", "buy", "glue", "wait", "build")
+NEXT_STEPS = 8  # how many gaps the Summary's next steps list
 
 
 # -- the schedule ---------------------------------------------------------------------
@@ -111,12 +117,42 @@ class LevelMove:
     title: str
     old: Level
     new: Level
-    old_as_of: str | None  # the snapshot the previous review used; None when it had none
+    old_as_of: str  # the snapshot the previous review used
     new_as_of: str
 
     @property
     def change(self) -> str:
+        """``upgraded``/``downgraded`` only between two assessed levels; ``assessed`` when
+        the old one was ``unknown``, ``unassessed`` when the new one is."""
+        if self.old is Level.UNKNOWN:
+            return "assessed"
+        if self.new is Level.UNKNOWN:
+            return "unassessed"
         return "upgraded" if self.new.strength > self.old.strength else "downgraded"
+
+
+@dataclass(frozen=True)
+class NewVendor:
+    """A vendor the previous review did not see: its snapshot is its first assessment,
+    counted once (``levels``: how many requirements at each level), not as upgrades."""
+
+    vendor: str
+    as_of: str
+    levels: dict[Level, int]
+
+    @property
+    def assessed(self) -> int:
+        return sum(n for level, n in self.levels.items() if level is not Level.UNKNOWN)
+
+    def describe(self) -> str:
+        """``40 of 50 assessed: 12 ga, 3 preview, …, 10 unknown``."""
+        total = sum(self.levels.values())
+        counts = ", ".join(f"{n} {level.value}" for level, n in self.levels.items() if n)
+        return f"first assessment: {self.assessed} of {total} assessed ({counts})"
+
+
+CHANGE_KINDS = ("added", "changed", "retired", "new vendor", "assessed", "upgraded",
+                "downgraded", "unassessed")
 
 
 @dataclass(frozen=True)
@@ -126,11 +162,13 @@ class Changes:
     previous: ReviewRecord | None
     requirements: list[RequirementChange]
     levels: list[LevelMove]
+    new_vendors: list[NewVendor] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        kinds = [c.change for c in self.requirements] + [m.change for m in self.levels]
-        return {kind: kinds.count(kind)
-                for kind in ("added", "changed", "retired", "upgraded", "downgraded")}
+        """One count per kind in ``CHANGE_KINDS`` (a new vendor counts once)."""
+        kinds = ([c.change for c in self.requirements] + [m.change for m in self.levels]
+                 + ["new vendor"] * len(self.new_vendors))
+        return {kind: kinds.count(kind) for kind in CHANGE_KINDS}
 
 
 @dataclass(frozen=True)
@@ -138,7 +176,8 @@ class Gap:
     """A requirement due in the window that the primary vendor lacks at ``ga``.
 
     ``vendors`` are the keys behind the ``action``: who has it at ``ga`` (buy), as
-    ``partner`` (glue), in ``preview`` or ``planned`` (wait); empty for ``build``.
+    ``partner`` (glue), in ``preview`` or ``planned`` (wait), who is still ``unknown``
+    (assess); empty for ``build``.
     """
 
     requirement: Requirement
@@ -189,11 +228,13 @@ class Review:
     coverage: dict[str, Coverage]
     changes: Changes
     gaps: list[Gap]
-    parity: list[dict]
+    parity: list[ParityRow]
     timeline: list[TimelineRow]
     marks: dict[str, ReviewMark]  # month -> the review date marked in it
     history: list[HistoryPoint]
     requirements_as_of: str | None  # the requirements import in force
+    # Requirement imports dated after the review: not used by it (see requirements_note).
+    ignored_imports: list[Event] = field(default_factory=list)
 
     @property
     def window_start(self) -> str:
@@ -205,6 +246,65 @@ class Review:
 
     def vendor_name(self, key: str) -> str:
         return next((v.name for v in self.vendors if v.key == key), key)
+
+    def snapshot_date(self, key: str) -> str:
+        return self.snapshots[key][1].as_of
+
+    def is_stale(self, key: str) -> bool:
+        """The vendor's snapshot is older than two cadences at the review date."""
+        return is_stale(self.snapshot_date(key), self.as_of, self.settings.cadence)
+
+    def caveats(self, key: str) -> list[str]:
+        """Why a vendor's coverage may mislead: few cells assessed, an old snapshot."""
+        return caveats(self.coverage[key], self.snapshot_date(key), self.as_of,
+                       self.settings.cadence)
+
+    def action_counts(self) -> dict[str, int]:
+        actions = [g.action for g in self.gaps]
+        return {action: actions.count(action) for action in ACTIONS}
+
+    def overdue(self) -> int:
+        return sum(g.overdue for g in self.gaps)
+
+    def next_steps(self, limit: int = NEXT_STEPS) -> list[Gap]:
+        """The most important gaps: by priority (high first, none last), then target."""
+        rank = {p: i for i, p in enumerate(PRIORITIES)}
+        return sorted(self.gaps, key=lambda g: (
+            rank.get(g.requirement.priority or "", len(rank)), g.requirement.target or "",
+            g.requirement.id))[:limit]
+
+    def headline(self) -> str:
+        """One sentence for the top of the Summary: the primary's coverage, gaps by
+        action, overdue."""
+        counts = self.action_counts()
+        actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS if counts[a]) or "none"
+        gaps = (f"{_plural(len(self.gaps), 'gap')} due by {self.window_end} "
+                f"({actions}), {self.overdue()} overdue")
+        if self.primary is None:
+            return (f"No vendor is assessed yet: {_plural(len(self.requirements), 'requirement')}"
+                    f", {gaps}.")
+        cover = self.coverage[self.primary]
+        assessed = ("" if cover.assessed is None or cover.assessed >= 1
+                    else f", assessed on {cover.assessed:.0%}")
+        return (f"{self.vendor_name(self.primary)} covers {_percent(cover.overall)} of "
+                f"{_plural(len(self.requirements), 'requirement')}{assessed}; {gaps}.")
+
+    def requirements_note(self) -> str | None:
+        """When imports dated after the review are left out: which, and how to date them."""
+        if not self.ignored_imports:
+            return None
+        files = "; ".join(f"{e.file or 'an import'} (dated {e.as_of})"
+                          for e in self.ignored_imports)
+        used = self.requirements_as_of
+        said = (f"this review uses the requirements imported as of {used}" if used
+                and used <= self.as_of else
+                f"no import is dated on or before {self.as_of}, so this review uses the "
+                f"first import (dated {used})")
+        return (f"{_plural(len(self.ignored_imports), 'requirements import')} dated after "
+                f"{self.as_of} not used: {files}; {said}. If one of them describes the "
+                "roadmap as it stood earlier, date it: re-import it with "
+                "'roadmap import requirements FILE --as-of YYYY-MM-DD', or put the date in "
+                "the file name (requirements_2021-11.xlsx) or an 'As of:' cell.")
 
     def recorded_requirements(self) -> dict[str, dict]:
         return {r.id: r.as_dict() for r in self.requirements}
@@ -224,15 +324,29 @@ def best_covered(coverages: dict[str, Coverage]) -> str | None:
     return ranked[0] if ranked else None
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
 def gap_action(levels: dict[str, Level], primary: str | None) -> tuple[str, tuple[str, ...]]:
-    """``buy`` > ``glue`` > ``wait`` > ``build``, with the vendors behind the action."""
+    """The spec's precedence, with the vendors behind the action: ``assess`` when the
+    primary's level is unknown; else ``buy`` (another vendor at ga), ``glue`` (partner),
+    ``wait`` (preview or planned); else ``assess`` while any vendor is unknown; else
+    ``build`` (every vendor assessed, none offers it)."""
     def having(*wanted: Level, others_only: bool = False) -> tuple[str, ...]:
         return tuple(sorted(v for v, level in levels.items()
                             if level in wanted and not (others_only and v == primary)))
 
+    if primary is None or levels.get(primary, Level.UNKNOWN) is Level.UNKNOWN:
+        return "assess", (primary,) if primary else ()
     for action, wanted, others_only in (("buy", (Level.GA,), True),
                                         ("glue", (Level.PARTNER,), False),
-                                        ("wait", (Level.PREVIEW, Level.PLANNED), False)):
+                                        ("wait", (Level.PREVIEW, Level.PLANNED), False),
+                                        ("assess", (Level.UNKNOWN,), False)):
         vendors = having(*wanted, others_only=others_only)
         if vendors:
             return action, vendors
@@ -284,12 +398,25 @@ def requirement_changes(previous: dict[str, dict], now: list[Requirement]
     return sorted(changes, key=lambda c: (order[c.change], c.requirement))
 
 
+def new_vendors(previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot]],
+                requirements: list[Requirement]) -> list[NewVendor]:
+    """Vendors the previous review did not see, with their levels counted once."""
+    found = []
+    for vendor, (_, snapshot) in snapshots.items():
+        if vendor in previous.snapshots:
+            continue
+        levels = [snapshot.level(r.id) for r in requirements]
+        found.append(NewVendor(vendor, snapshot.as_of,
+                               {level: levels.count(level) for level in Level}))
+    return found
+
+
 def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot]],
                 requirements: list[Requirement]) -> list[LevelMove]:
     """Every level that differs between the snapshot the previous review used and this one's.
 
     A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
-    did not see is compared with an empty snapshot.
+    did not see is left to ``new_vendors`` (a first assessment is no list of upgrades).
     """
     from .diff import diff_snapshots
 
@@ -297,16 +424,15 @@ def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple
     moves = []
     for vendor, (sid, snapshot) in snapshots.items():
         old_id = previous.snapshots.get(vendor)
-        if old_id == sid:
+        if old_id is None or old_id == sid:
             continue
-        old = (store.snapshot(int(old_id)) if old_id is not None
-               else Snapshot(vendor, "", None, {}))
+        old = store.snapshot(int(old_id))
         for row in diff_snapshots(old, snapshot, titles):
             before = row.old.level if row.old else Level.UNKNOWN
             after = row.new.level if row.new else Level.UNKNOWN
             if row.requirement in titles and before is not after:
                 moves.append(LevelMove(vendor, row.requirement, titles[row.requirement],
-                                       before, after, old.as_of or None, snapshot.as_of))
+                                       before, after, old.as_of, snapshot.as_of))
     return moves
 
 
@@ -394,11 +520,13 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
     changes = Changes(previous, [], [])
     if previous is not None:
         changes = Changes(previous, requirement_changes(previous.requirements, requirements),
-                          level_moves(store, previous, chosen, requirements))
+                          level_moves(store, previous, chosen, requirements),
+                          new_vendors(previous, chosen, requirements))
     snapshots = {v: s for v, (_, s) in chosen.items()}
     first_ga = first_ga_months(store, until=day)
     next_review = next_review_date(settings, day)
     requirements_event = store.requirements_event_as_of(day)
+    events = store.events()
     return Review(
         settings=settings, as_of=day, window=window, next_review=next_review,
         requirements=requirements,
@@ -410,8 +538,9 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
         timeline=_timeline(requirements, window, settings.stage_matcher),
         marks=_marks(settings, day, window, next_review, recorded),
         history=_history(recorded, day, {v: coverages[v] for v in order}),
-        requirements_as_of=next((e.as_of for e in store.events()
-                                 if e.id == requirements_event), None),
+        requirements_as_of=next((e.as_of for e in events if e.id == requirements_event), None),
+        ignored_imports=[e for e in events if e.action == "import requirements"
+                         and (e.as_of or "") > day],
     )
 
 
@@ -441,30 +570,39 @@ def record_review(store: Store, review: Review, output: str | None = None) -> bo
 
 
 def coverage_rows(review: Review) -> list[dict]:
-    """One row per vendor of the review, in its column order: coverage as fractions 0-1."""
-    return [{"vendor": v.key, "name": v.name, "snapshot": review.snapshots[v.key][1].as_of,
+    """One row per vendor of the review, in its column order: coverage as fractions 0-1,
+    and what to know before trusting it (``caveats``)."""
+    return [{"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
              "coverage": review.coverage[v.key].overall,
              "table_stakes": review.coverage[v.key].table_stakes,
              "best_in_class": review.coverage[v.key].best_in_class,
-             "primary": "yes" if v.key == review.primary else ""}
+             "assessed": review.coverage[v.key].assessed,
+             "primary": "yes" if v.key == review.primary else "",
+             "caveats": "; ".join(review.caveats(v.key))}
             for v in review.vendors]
 
 
 def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
     """What ``roadmap review`` and the demo print: where, coverage, gaps, recording."""
-    from .output import render
+    from .output import plural, render
 
-    actions = [g.action for g in review.gaps]
     lines = [f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
-             f"{review.window_end}, {len(review.requirements)} requirements, "
-             f"{len(review.vendors)} vendors."]
+             f"{review.window_end}, {plural(len(review.requirements), 'requirement')}, "
+             f"{plural(len(review.vendors), 'vendor')}."]
     if review.vendors:
-        lines.append(render(coverage_rows(review), "simple",
-                            ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
-                             "primary"]))
-    counts = ", ".join(f"{actions.count(a)} {a}" for a in ("buy", "glue", "wait", "build"))
-    lines.append(f"Gaps at {review.primary or 'no vendor'}: {len(review.gaps)} ({counts}; "
-                 f"{sum(g.overdue for g in review.gaps)} overdue).")
+        columns = ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
+                   "assessed", "primary"]
+        rows = coverage_rows(review)
+        if any(row["caveats"] for row in rows):
+            columns.append("caveats")
+        lines.append(render(rows, "simple", columns))
+    counts = review.action_counts()
+    actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS)
+    lines.append(f"Gaps at {review.primary or 'no vendor'}: {len(review.gaps)} ({actions}; "
+                 f"{review.overdue()} overdue).")
+    note = review.requirements_note()
+    if note:
+        lines.append(f"Note: {note}")
     if not record:
         lines.append("Not recorded (--no-record).")
     elif recorded:

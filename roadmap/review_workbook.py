@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from . import __version__
 from .model import LEVEL_ORDER, LEVEL_SYNONYMS, Level, Tier
-from .review import DONE, Review, build_review, record_review
+from .review import ACTIONS, DONE, Review, build_review, record_review
 from .store import Store
 from .xlsx import (
     DATE_FORMAT,
@@ -40,16 +40,24 @@ LEVEL_MEANINGS = {
     Level.NONE: "not offered",
     Level.UNKNOWN: "not assessed",
 }
-ACTION_COLOURS = {"buy": "63BE7B", "glue": "9DC3E6", "wait": "FFE699", "build": "F4B183"}
-ACTION_MEANINGS = {
-    "buy": "another vendor has it at ga (the Vendors column says which)",
+ACTION_COLOURS = {"assess": "D9D2E9", "buy": "63BE7B", "glue": "9DC3E6", "wait": "FFE699",
+                  "build": "F4B183"}
+ACTION_MEANINGS = {  # in the order gap_action tries them
+    "assess": "first: the primary vendor's level is unknown; find out before deciding "
+              "(the Vendors column names it). Later, after buy, glue and wait: some vendor "
+              "is still unknown (the Vendors column says which); assess them before "
+              "deciding to build",
+    "buy": "else: another vendor has it at ga (the Vendors column says which)",
     "glue": "else: some vendor has it as partner (open-source or marketplace integration)",
     "wait": "else: some vendor has it in preview or planned",
-    "build": "else: nobody offers it; build it in-house",
+    "build": "else: every vendor is assessed and none offers it; build it in-house",
 }
 OVERDUE_FILL = "F08080"
+CAVEAT_FILL = "F8CBAD"  # a number to read with care: few cells assessed, an old snapshot
 DONE_FILL = "D9D9D9"
 TARGET_FILL = "5B9BD5"
+BAND_FILL = "D6DCE4"
+TITLE_SIZE = 16
 MARK_FILLS = {"this review": "FFC000", "reviewed": "C9C9C9", "next": "FFE699",
               "planned": "FFF2CC"}
 MARK_MEANINGS = {
@@ -58,78 +66,185 @@ MARK_MEANINGS = {
     "next": "the next review the cadence asks for",
     "planned": "a later review the cadence asks for",
 }
+# The heat map's scale: 0% red, 50% yellow, 100% green (Excel's own 3-colour scale).
+HEAT_STOPS = ((0.0, (0xF8, 0x69, 0x6B)), (0.5, (0xFF, 0xEB, 0x84)), (1.0, (0x63, 0xBE, 0x7B)))
+
+
+def heat_colour(value: float) -> str:
+    """The heat-map fill for a coverage 0-1, interpolated between ``HEAT_STOPS``."""
+    value = min(max(value, 0.0), 1.0)
+    for (low, start), (high, end) in zip(HEAT_STOPS, HEAT_STOPS[1:]):
+        if value <= high:
+            share = (value - low) / (high - low)
+            return "".join(f"{round(a + (b - a) * share):02X}" for a, b in zip(start, end))
+    return "63BE7B"
+
+
+def vendor_label(review: Review, key: str) -> str:
+    """A vendor's name, with what to know before reading its numbers:
+    ``Azure ML (21% assessed, stale)``."""
+    notes = []
+    cover = review.coverage[key]
+    if cover.low_assessed and cover.assessed is not None:
+        notes.append(f"{cover.assessed:.0%} assessed")
+    if review.is_stale(key):
+        notes.append("stale")
+    name = review.vendor_name(key)
+    return f"{name} ({', '.join(notes)})" if notes else name
+
+
+def _title(sheet, text: str) -> None:
+    from openpyxl.styles import Font
+
+    cell = put(sheet, 1, 1, text)
+    cell.font = Font(name="Calibri", size=TITLE_SIZE, bold=True, color="1F3864")
+    sheet.row_dimensions[1].height = 24
 
 
 def summary_sheet(book, review: Review) -> None:
-    """Roadmap, dates, coverage per vendor and stage, change counts, and the charts."""
+    """Headline, facts, coverage per vendor, the stage heat map, changes, next steps,
+    and the charts."""
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet("Summary")
-    put(sheet, 1, 1, f"{review.settings.name}: review of {review.as_of}", bold=True)
-    row = _summary_facts(sheet, review, 3) + 2
+    _title(sheet, f"{review.settings.name}: review of {review.as_of}")
+    headline = put(sheet, 2, 1, review.headline(), wrap=True)
+    headline.font = Font(name="Calibri", size=12, bold=True)
+    last_column = max(len(review.vendors) + 2, 8)
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
+    row = _summary_facts(sheet, review, 4) + 2
     row = _vendor_coverage(sheet, review, row) + 2
     stage_header = row + 1
     row = _stage_coverage(sheet, review, row) + 2
     row = _change_counts(sheet, review, row) + 2
+    row = _next_steps(sheet, review, row) + 2
     history_header = _history_table(sheet, review, row)
-    _widths(sheet, {"A": 30}, 1, max(len(review.vendors) + 2, 6), 14)
+    _widths(sheet, {"A": 30}, 1, max(len(review.vendors) + 2, 7), 15)
+    sheet.row_dimensions[2].height = 18 * max(1, -(-len(review.headline()) // (
+        30 + 15 * (last_column - 1))))
     for header in (stage_header, history_header):
         if header:
             fit_row_height(sheet, header, range(1, len(review.vendors) + 3))
     print_landscape(sheet)
 
 
+def window_text(review: Review) -> str:
+    """``Dec 2021 – May 2023 (18 months)``: the window as one readable range."""
+    def name(month: str) -> str:
+        return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+
+    return (f"{name(review.window_start)} – {name(review.window_end)} "
+            f"({review.settings.horizon} months)")
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+               "Dec")
+
+
 def _summary_facts(sheet, review: Review, row: int) -> int:
     """Label / value rows, dates as date cells; returns the last row."""
     settings, previous = review.settings, review.changes.previous
     tiers = [r.tier for r in review.requirements]
-    facts: list[tuple] = [  # (label, (value, number format), ...)
-        ("Roadmap", (settings.name, None)),
-        ("Review date", (day_date(review.as_of), DATE_FORMAT)),
-        ("Horizon window", (month_date(review.window_start), MONTH_FORMAT),
-         (month_date(review.window_end), MONTH_FORMAT), (f"{settings.horizon} months", None)),
-        ("Cadence", (f"every {settings.cadence} months", None)),
-        ("Next review", (day_date(review.next_review), DATE_FORMAT)),
-        ("Primary vendor",
-         (review.vendor_name(review.primary) if review.primary else "none", None)),
-        ("Previous review", (day_date(previous.as_of), DATE_FORMAT) if previous
-         else ("none recorded", None)),
-        ("Requirements", (len(tiers), None)),
-        ("of which table stakes", (tiers.count(Tier.TABLE_STAKES), None)),
-        ("of which best-in-class", (tiers.count(Tier.BEST_IN_CLASS), None)),
+    facts: list[tuple] = [  # (label, value, number format)
+        ("Roadmap", settings.name, None),
+        ("Review date", day_date(review.as_of), DATE_FORMAT),
+        ("Horizon window", window_text(review), None),
+        ("Cadence", f"every {settings.cadence} months", None),
+        ("Next review", day_date(review.next_review), DATE_FORMAT),
+        ("Primary vendor", review.vendor_name(review.primary) if review.primary else "none",
+         None),
+        ("Previous review", *((day_date(previous.as_of), DATE_FORMAT) if previous
+                              else ("none recorded", None))),
+        ("Requirements", len(tiers), None),
+        ("of which table stakes", tiers.count(Tier.TABLE_STAKES), None),
+        ("of which best-in-class", tiers.count(Tier.BEST_IN_CLASS), None),
     ]
-    for number, (label, *values) in enumerate(facts, start=row):
+    note = review.requirements_note()
+    if note:
+        facts.append(("Requirements used", note, None))
+    for number, (label, value, number_format) in enumerate(facts, start=row):
         put(sheet, number, 1, label, bold=True)
-        for column, (value, number_format) in enumerate(values, start=2):
-            put(sheet, number, column, value, number_format=number_format, align="left")
+        put(sheet, number, 2, value, number_format=number_format, align="left")
+    if note:
+        last = row + len(facts) - 1
+        sheet.merge_cells(start_row=last, start_column=2, end_row=last, end_column=8)
+        put(sheet, last, 2, note, wrap=True, fill=CAVEAT_FILL)
+        sheet.row_dimensions[last].height = 15 * (1 + len(note) // 100)
     return row + len(facts) - 1
 
 
 def _vendor_coverage(sheet, review: Review, row: int) -> int:
+    """Coverage per vendor; a low assessed share or a stale snapshot is filled and said."""
     put(sheet, row, 1, "Coverage by vendor", bold=True)
-    return write_block(
-        sheet, ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class"],
-        [(v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
+    headers = ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class",
+               "Assessed", "Read with care"]
+    last = write_block(
+        sheet, headers,
+        [(v.name, v.kind, day_date(review.snapshot_date(v.key)),
           review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
-          review.coverage[v.key].best_in_class) for v in review.vendors],
+          review.coverage[v.key].best_in_class, review.coverage[v.key].assessed,
+          "; ".join(review.caveats(v.key)) or None) for v in review.vendors],
         start_row=row + 1,
-        formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT})
+        formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT,
+                 7: PERCENT_FORMAT})
+    for number, vendor in enumerate(review.vendors, start=row + 2):
+        if review.coverage[vendor.key].low_assessed:
+            sheet.cell(number, 7).fill = _fill(CAVEAT_FILL)
+        if review.is_stale(vendor.key):
+            sheet.cell(number, 3).fill = _fill(CAVEAT_FILL)
+    return last
+
+
+def _fill(colour: str):
+    from openpyxl.styles import PatternFill
+
+    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
 
 
 def _stage_coverage(sheet, review: Review, row: int) -> int:
-    """The stage × vendor table, and the bar chart drawn from it."""
-    vendors, stages = review.vendors, review.settings.stages
+    """The stage × vendor heat map, and the bar chart drawn from it."""
+    vendors, stages = review.vendors, _stages(review)
     put(sheet, row, 1, "Coverage by stage", bold=True)
-    last = write_block(sheet, ["Stage", "Requirements", *[v.name for v in vendors]],
-                       [(stage, sum(r.stage == stage for r in review.requirements),
-                         *[review.coverage[v.key].by_stage.get(stage) for v in vendors])
-                        for stage in stages],
-                       start_row=row + 1, wrap_header=True,
+    table = [(stage, sum(_stage_of(r) == stage for r in review.requirements),
+              *[review.coverage[v.key].by_stage.get(stage) for v in vendors])
+             for stage in stages]
+    last = write_block(sheet, ["Stage", "Requirements", *[vendor_label(review, v.key)
+                                                         for v in vendors]],
+                       table, start_row=row + 1, wrap_header=True,
                        formats={c: PERCENT_FORMAT for c in range(3, 3 + len(vendors))})
+    for number, values in enumerate(table, start=row + 2):
+        for column, value in enumerate(values[2:], start=3):
+            cell = sheet.cell(number, column)
+            cell.alignment = _center()
+            if value is not None:
+                cell.fill = _fill(heat_colour(value))
     _bar_chart(sheet, row + 1, last, len(vendors), len(stages), _chart_column(review))
     return last
 
 
+def _center():
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="center")
+
+
+UNASSIGNED = "Unassigned"
+
+
+def _stage_of(requirement) -> str:
+    return requirement.stage or UNASSIGNED
+
+
+def _stages(review: Review) -> list[str]:
+    """The roadmap's stages, then Unassigned when a requirement has no stage."""
+    stages = list(review.settings.stages)
+    if any(r.stage is None for r in review.requirements):
+        stages.append(UNASSIGNED)
+    return stages
+
+
 def _chart_column(review: Review) -> int:
-    return len(review.vendors) + 4
+    return max(len(review.vendors) + 2, 8) + 2
 
 
 def _change_counts(sheet, review: Review, row: int) -> int:
@@ -139,16 +254,42 @@ def _change_counts(sheet, review: Review, row: int) -> int:
         ("requirements added", counts["added"]),
         ("requirements changed", counts["changed"]),
         ("requirements retired", counts["retired"]),
+        ("new vendors (first assessment)", counts["new vendor"]),
+        ("vendor levels assessed (were unknown)", counts["assessed"]),
         ("vendor levels upgraded", counts["upgraded"]),
         ("vendor levels downgraded", counts["downgraded"]),
+        ("vendor levels no longer assessed", counts["unassessed"]),
     ], start_row=row + 1)
     row = last + 2
     put(sheet, row, 1, "Gaps by action", bold=True)
-    actions = [g.action for g in review.gaps]
-    return write_block(sheet, ["Action", "Gaps", "Overdue"], [
-        (action, actions.count(action),
-         sum(g.overdue for g in review.gaps if g.action == action))
-        for action in ACTION_COLOURS], start_row=row + 1)
+    counts = review.action_counts()
+    last = write_block(sheet, ["Action", "Gaps", "Overdue"], [
+        (action, counts[action], sum(g.overdue for g in review.gaps if g.action == action))
+        for action in ACTIONS], start_row=row + 1)
+    for number, action in enumerate(ACTIONS, start=row + 2):
+        sheet.cell(number, 1).fill = _fill(ACTION_COLOURS[action])
+    return last
+
+
+def _next_steps(sheet, review: Review, row: int) -> int:
+    """The most important gaps (priority, then target) with what to do about each."""
+    steps = review.next_steps()
+    put(sheet, row, 1, f"Next steps: the {len(steps)} most important gaps "
+                       "(by priority, then target)", bold=True)
+    last = write_block(sheet, ["Requirement", "ID", "Priority", "Target", "Action",
+                               "Vendors", "Overdue"],
+                       [(g.requirement.title, g.requirement.id, g.requirement.priority,
+                         month_date(g.requirement.target), g.action,
+                         ", ".join(review.vendor_name(v) for v in g.vendors) or None,
+                         "overdue" if g.overdue else None) for g in steps],
+                       start_row=row + 1, formats={4: MONTH_FORMAT})
+    for number, gap in enumerate(steps, start=row + 2):
+        put(sheet, number, 1, gap.requirement.title, wrap=True,
+            bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
+        sheet.cell(number, 5).fill = _fill(ACTION_COLOURS[gap.action])
+        if gap.overdue:
+            sheet.cell(number, 7).fill = _fill(OVERDUE_FILL)
+    return last
 
 
 def _requirements_source(review: Review) -> str:
@@ -157,11 +298,14 @@ def _requirements_source(review: Review) -> str:
     if used is None:
         return "none imported yet."
     if used > review.as_of:
-        return (f"the first import ({used}), which is after the review date: the roadmap "
+        text = (f"the first import ({used}), which is after the review date: the roadmap "
                 "as first imported stands in for the one in force then; retired ones left "
                 "out. Import with --as-of to date a roadmap version.")
-    return (f"those in force on the review date (the last import on or before it: {used}), "
-            "retired ones left out.")
+    else:
+        text = (f"those in force on the review date (the last import on or before it: "
+                f"{used}), retired ones left out.")
+    note = review.requirements_note()
+    return f"{text} {note}" if note else text
 
 
 def _history_table(sheet, review: Review, row: int) -> int | None:
@@ -172,7 +316,8 @@ def _history_table(sheet, review: Review, row: int) -> int | None:
     if len(review.history) < 2 or not keys:
         return None
     put(sheet, row, 1, "Coverage over time", bold=True)
-    last = write_block(sheet, ["Review", *[review.vendor_name(k) for k in keys]],
+    last = write_block(sheet, ["Review", *[vendor_label(review, k) if k in shown
+                                           else review.vendor_name(k) for k in keys]],
                        [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
                         for p in review.history],
                        start_row=row + 1, wrap_header=True,
@@ -222,6 +367,9 @@ def _line_chart(sheet, header_row: int, last_row: int, vendors: int, column: int
     chart.x_axis.number_format = "yyyy-mm-dd"
     data = Reference(sheet, min_col=2, max_col=1 + vendors, min_row=header_row, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
+    for series in chart.series:  # straight lines with markers: a curve through two
+        series.smooth = False     # points invents a path the reviews never showed
+        series.marker.symbol = "circle"
     chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
     chart.width, chart.height = 18, 9
     sheet.add_chart(chart, f"{get_column_letter(column)}{header_row}")
@@ -236,30 +384,48 @@ def _entry_note(entry) -> str | None:
     return "\n".join(line for line in lines if line) or None
 
 
+def matrix_header(review: Review, key: str) -> str:
+    """A vendor's Matrix column header: its name and snapshot date (``stale`` when old)."""
+    stale = ", stale" if review.is_stale(key) else ""
+    return f"{review.vendor_name(key)}\n{review.snapshot_date(key)}{stale}"
+
+
 def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
-    """Requirements by stage × vendors; each cell a coloured level with its evidence."""
+    """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
+    with its evidence; each vendor's header says which snapshot it shows."""
     sheet = book.create_sheet("Matrix")
-    fixed = ["Stage", "ID", "Requirement", "Tier", "Priority", "Target"]
-    headers = fixed + [v.name for v in review.vendors]
+    fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
+    headers = fixed + [matrix_header(review, v.key) for v in review.vendors]
     for column, name in enumerate(headers, start=1):
         put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
+    for column, vendor in enumerate(review.vendors, start=len(fixed) + 1):
+        if review.is_stale(vendor.key):
+            put(sheet, 1, column, headers[column - 1], bold=True, fill=CAVEAT_FILL, wrap=True)
     snapshots = [review.snapshots[v.key][1] for v in review.vendors]
-    for row, requirement in enumerate(review.requirements, start=2):
-        put(sheet, row, 1, requirement.stage)
-        put(sheet, row, 2, requirement.id)
-        put(sheet, row, 3, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
-        put(sheet, row, 4, requirement.tier.value)
-        put(sheet, row, 5, requirement.priority)
-        put(sheet, row, 6, month_date(requirement.target), number_format=MONTH_FORMAT)
+    row = 1
+    stage = object()  # no band yet
+    for index, requirement in enumerate(review.requirements, start=1):
+        row += 1
+        if _stage_of(requirement) != stage:
+            stage = _stage_of(requirement)
+            for column in range(1, len(headers) + 1):
+                put(sheet, row, column, None, fill=BAND_FILL)
+            put(sheet, row, 1, stage, bold=True, fill=BAND_FILL)
+            row += 1
+        put(sheet, row, 1, requirement.id)
+        put(sheet, row, 2, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
+        put(sheet, row, 3, requirement.tier.value)
+        put(sheet, row, 4, requirement.priority)
+        put(sheet, row, 5, month_date(requirement.target), number_format=MONTH_FORMAT)
         for column, snapshot in enumerate(snapshots, start=len(fixed) + 1):
             entry = snapshot.entries.get(requirement.id)
             level_cell(sheet, row, column, entry.level if entry else Level.UNKNOWN,
                        note=_entry_note(entry), link=entry.evidence if entry else None)
-        if (row - 1) % 250 == 0:
+        if index % 250 == 0:
             progress()
-    finish_table(sheet, 1, len(review.requirements) + 1, len(headers), frozen_columns=3)
-    _widths(sheet, {"A": 28, "B": 9, "C": 48, "D": 14, "E": 9, "F": 10},
-            len(fixed), len(review.vendors), 14)
+    finish_table(sheet, 1, row, len(headers), frozen_columns=2)
+    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
+            len(fixed), len(review.vendors), 15)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
     print_landscape(sheet)
 
@@ -291,16 +457,19 @@ def changes_sheet(book, review: Review) -> None:
         else:
             rows.append((change.change, None, change.requirement, change.title, None, None,
                          None, None))
+    for new in review.changes.new_vendors:
+        rows.append(("new vendor", review.vendor_name(new.vendor), None, None, "levels", None,
+                     new.describe(), f"first snapshot used: {new.as_of}"))
     for move in review.changes.levels:
         rows.append((move.change, review.vendor_name(move.vendor), move.requirement,
                      move.title, "level", move.old, move.new,
-                     f"{move.old_as_of or 'no snapshot'} → {move.new_as_of}"))
+                     f"{move.old_as_of} → {move.new_as_of}"))
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
     last = write_block(sheet, headers, rows, start_row=3)
     finish_table(sheet, 3, last, len(headers))
     fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
     for row, values in enumerate(rows, start=4):
-        if values[0] == "changed":  # old and new text may be long: wrap, all top-aligned
+        if values[0] in ("changed", "new vendor"):  # long text: wrap, all top-aligned
             for column, value in enumerate(values, start=1):
                 put(sheet, row, column, value, wrap=True)
             fit_row_height(sheet, row, range(1, len(headers) + 1))
@@ -312,10 +481,11 @@ def gaps_sheet(book, review: Review) -> None:
     sheet = book.create_sheet("Gaps")
     primary = review.vendor_name(review.primary) if review.primary else "no vendor"
     put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
-                     f"ga at {primary}. Action: buy, else glue, else wait, else build (Legend).")
+                     f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
+                     "wait, assess (unknown elsewhere), build, in that order (Legend).")
     headers = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Due", "Status", "Owner",
                f"{primary} level", "Action", "Vendors"]
-    rows = [(g.requirement.id, g.requirement.title, g.requirement.stage,
+    rows = [(g.requirement.id, g.requirement.title, _stage_of(g.requirement),
              g.requirement.tier.value, g.requirement.priority, month_date(g.requirement.target),
              "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
              g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
@@ -329,7 +499,8 @@ def gaps_sheet(book, review: Review) -> None:
         put(sheet, row, 2, gap.requirement.title,
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
     finish_table(sheet, 3, last, len(headers), frozen_columns=2)
-    fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "F": 10, "J": 16, "L": 40})
+    fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "E": 10, "F": 11, "G": 12, "J": 16, "K": 10,
+                        "L": 40})
     fit_row_height(sheet, 3, range(1, len(headers) + 1))
     print_landscape(sheet)
 
@@ -378,22 +549,44 @@ def timeline_sheet(book, review: Review) -> None:
 
 
 def parity_sheet(book, review: Review) -> None:
-    """First ga month per vendor per requirement, the leader, and the lag in months."""
+    """First ga month per vendor per requirement (``≤`` where that is only "ga by then"),
+    the leader (tied leaders joined by ``=``), and the lag in months."""
     sheet = book.create_sheet("Parity")
     keys = [v.key for v in review.vendors]
     headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
-               "Lag (months)"]
-    rows = [(row["requirement"], row["title"],
-             *[month_date(row["first_ga"].get(k)) for k in keys],
-             review.vendor_name(row["leader"]) if row["leader"] else None, row["lag_months"])
-            for row in review.parity]
+               "Lag (months)", "Note"]
+
+    def month(row, key):
+        text = row.month_text(key)
+        return text if text and text.startswith("≤") else month_date(row.first_ga.get(key))
+
+    rows = [(row.requirement, row.title, *[month(row, k) for k in keys],
+             " = ".join(review.vendor_name(k) for k in row.leaders) or None, row.lag_months,
+             _parity_note(row)) for row in review.parity]
     last = write_block(sheet, headers, rows, wrap_header=True,
                        formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
+    for number in range(2, last + 1):
+        for column in range(3, 3 + len(keys)):
+            sheet.cell(number, column).alignment = _right()
     finish_table(sheet, 1, last, len(headers), frozen_columns=2)
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
     print_landscape(sheet)
+
+
+def _right():
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="right")
+
+
+def _parity_note(row) -> str | None:
+    if row.lag_is_lower_bound:
+        return "at least: the leader's ga is from its first assessment (≤)"
+    if row.lag_months is None and len([m for m in row.first_ga.values() if m]) >= 2:
+        return "no lag: the last vendor's ga is from its first assessment (≤)"
+    return None
 
 
 def legend_sheet(book, review: Review) -> None:
@@ -411,6 +604,16 @@ def legend_sheet(book, review: Review) -> None:
          "the mean score of a vendor's levels over the review's requirements (scores above; a "
          "requirement a snapshot leaves out is unknown); by tier and by stage the same over "
          "those requirements only."),
+        ("Assessed", CAVEAT_FILL,
+         "the share of requirements whose level is not unknown. Unknown is not none: "
+         "nobody has looked. A vendor assessed on fewer than half the requirements is "
+         "marked wherever its coverage is shown (its coverage rests on cells nobody "
+         "assessed)."),
+        ("Stale", CAVEAT_FILL,
+         f"a snapshot older than two cadences ({2 * settings.cadence} months) at the "
+         "review date; marked in the Summary and the Matrix header."),
+        ("Heat map", None, "coverage by stage: red 0%, yellow 50%, green 100%; blank where "
+         "a stage has no requirements."),
         ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
         ("Primary vendor", None,
@@ -426,7 +629,17 @@ def legend_sheet(book, review: Review) -> None:
           for action, text in ACTION_MEANINGS.items()],
         ("Changes", None,
          "against the latest review recorded before this one: requirement fields old → new, "
-         "and every level that differs between the snapshots each review used."),
+         "and every level that differs between the snapshots each review used. A vendor the "
+         "previous review did not have is listed once as a new vendor (its first "
+         "assessment, with its counts), not as upgrades. upgraded and downgraded are moves "
+         "between two assessed levels; assessed: unknown before; no longer assessed: "
+         "unknown now."),
+        ("Parity", None,
+         "the month of each vendor's first snapshot at ga. ≤ 2021-06: ga in the vendor's "
+         "first snapshot that assessed it, so only 'ga by then'. The lag runs from the "
+         "leader to the last vendor at ga; there is none when that last vendor's month is "
+         "≤, and it is a lower bound when the leader's is. Leaders in the same month are "
+         "all named (A = B)."),
         ("Coverage over time", None,
          "the latest recorded review of each earlier date, then this review."),
         *[(f"Timeline: {kind}", MARK_FILLS[kind], text) for kind, text in MARK_MEANINGS.items()],
