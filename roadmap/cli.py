@@ -176,6 +176,7 @@ def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
 
     Example: roadmap import requirements roadmap.xlsx --map 'Epic=title'
     """
+    from .output import words
     from .requirements import import_requirements
 
     with progress_bar(f"Reading {file}") as progress:
@@ -187,7 +188,8 @@ def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
     plan = result.plan
     lines = [f"added    {r.id}: {r.title}" for r in plan.added]
     for old, new, names in plan.changed:
-        changes = "; ".join(f"{n}: {getattr(old, n)!s} -> {getattr(new, n)!s}" for n in names)
+        changes = "; ".join(f"{n}: {words(getattr(old, n))} -> {words(getattr(new, n))}"
+                            for n in names)
         lines.append(f"changed  {new.id}: {changes}")
     lines += [f"retired  {r.id}: {r.title}" for r in plan.retired]
     if lines:
@@ -213,9 +215,12 @@ def requirements_command(ctx, stage, tier, status, fmt):
 
     Example: roadmap requirements --tier best-in-class --format json
     """
-    from .listing import requirement_rows
+    from .listing import no_requirements_reason, requirement_rows
 
-    rows = requirement_rows(open_store(ctx), stage=stage, tier=tier, status=status)
+    store = open_store(ctx)
+    rows = requirement_rows(store, stage=stage, tier=tier, status=status)
+    if not rows:
+        warn(no_requirements_reason(store, stage=stage, tier=tier, status=status))
     from .model import REQUIREMENT_FIELDS
 
     show(rows, fmt, list(REQUIREMENT_FIELDS) if fmt in ("json", "csv") else
@@ -350,17 +355,70 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
         click.echo(f"Imported {file}: {counts}.")
 
 
-@cli.command("vendors")
+@cli.group("vendors", invoke_without_command=True)
 @format_option
 @click.pass_context
 def vendors_command(ctx, fmt):
-    """List the vendors, with how many snapshots each has and the latest date.
+    """List the vendors, with how many snapshots each has and the latest date; or join
+    two that are one (merge), or rename one.
 
     Example: roadmap vendors --format json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .listing import vendor_rows
 
-    show(vendor_rows(open_store(ctx)), fmt, ["key", "name", "kind", "snapshots", "latest"])
+    store = open_store(ctx)
+    rows = vendor_rows(store)
+    if not rows:
+        warn("no vendors yet; import a snapshot: roadmap import snapshot FILE")
+    columns = ["key", "name", "kind", "snapshots", "latest"]
+    aliases = store.vendor_aliases()
+    if aliases and fmt not in ("json", "csv"):
+        for row in rows:
+            row["aliases"] = ", ".join(a for a, key in aliases.items() if key == row["key"])
+        columns.append("aliases")
+    show(rows, fmt, columns)
+
+
+@vendors_command.command("merge")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="INTO")
+@click.option("--keep", type=click.Choice(["from", "into"]),
+              help="Where both have a different snapshot at the same date: whose stays "
+                   "current (the other stays in history).")
+@click.pass_context
+def vendors_merge_command(ctx, source, target, keep):
+    """One vendor stored under two names becomes one: FROM's snapshots and history move
+    to INTO, and FROM's key and name become aliases that later imports resolve.
+
+    Example: roadmap vendors merge google-vertex-ai vertex
+    """
+    from .output import plural
+    from .snapshots import merge_vendors
+
+    merged = merge_vendors(open_store(ctx), source, target, keep)
+    line = (f"Merged {merged.source.key} into {merged.target.key}: "
+            f"{plural(merged.moved, 'snapshot')} moved; {merged.source.key} and "
+            f"'{merged.source.name}' now mean {merged.target.key}.")
+    if merged.replaced:
+        line += f" Same date in both ({', '.join(merged.replaced)}): one stays in history."
+    click.echo(line)
+
+
+@vendors_command.command("rename")
+@click.argument("key")
+@click.option("--name", required=True, help="The vendor's new display name.")
+@click.pass_context
+def vendors_rename_command(ctx, key, name):
+    """Change a vendor's display name; the old name stays an alias.
+
+    Example: roadmap vendors rename vertex --name "Google Vertex AI"
+    """
+    from .snapshots import rename_vendor
+
+    old, new = rename_vendor(open_store(ctx), key, name)
+    click.echo(f"Renamed {new.key}: {old.name} → {new.name}.")
 
 
 @cli.command("snapshots")
@@ -380,7 +438,11 @@ def snapshots_command(ctx, vendor, history, fmt):
     store = open_store(ctx)
     key = vendor_named(store, vendor).key if vendor else None
     columns = ["vendor", "as_of", "source", "entries", "ga"] + (["current"] if history else [])
-    show(snapshot_rows(store, key, history=history), fmt, columns)
+    rows = snapshot_rows(store, key, history=history)
+    if not rows:
+        warn(f"{key} has no snapshots" if key else "no snapshots yet; import one: "
+             "roadmap import snapshot FILE")
+    show(rows, fmt, columns)
 
 
 @cli.command("diff")
@@ -389,35 +451,41 @@ def snapshots_command(ctx, vendor, history, fmt):
               help="The earlier snapshot's date (a month picks that month's snapshot).")
 @click.option("--to", "end", metavar="DATE", help="The later snapshot's date (default: latest).")
 @click.option("--output", metavar="FILE.xlsx", help="Write a highlighted diff workbook instead.")
+@click.option("--levels", "levels_only", is_flag=True,
+              help="Only rows whose level moved (no product, evidence or notes changes).")
 @format_option
 @click.pass_context
-def diff_command(ctx, vendor, start, end, output, fmt):
+def diff_command(ctx, vendor, start, end, output, levels_only, fmt):
     """What changed in one vendor's capabilities between two snapshots.
 
     Default: its two latest. Rows are added, removed, upgraded, downgraded or changed
-    (same level, other product, evidence or notes); unchanged ones are left out.
+    (same level, other product, evidence or notes); unchanged ones are left out. A
+    field only one snapshot states (a comparison table has no product or evidence)
+    is not a change.
 
     Example: roadmap diff sagemaker --from 2020-12 --to 2021-12 --output diff.xlsx
     """
     from .diff import terminal_row, vendor_diff
+    from .output import plural
     from .snapshots import vendor_named
 
     for value, name in ((start, "--from"), (end, "--to")):
         date_option(value, name)  # a wrong date is a wrong command line (exit 2)
     store = open_store(ctx)
-    diff = vendor_diff(store, vendor_named(store, vendor), start, end)
+    diff = vendor_diff(store, vendor_named(store, vendor), start, end,
+                       levels_only=levels_only)
     span = f"{diff.vendor.key}: {diff.old.as_of} → {diff.new.as_of}"
     if output:
         from .diff_workbook import write_diff_workbook
 
         write_diff_workbook(diff, output)
-        click.echo(f"Wrote {output} ({span}, {len(diff.rows)} changes).")
+        click.echo(f"Wrote {output} ({span}, {plural(len(diff.rows), 'change')}).")
         return
     if fmt in ("json", "csv"):
         show([row.as_dict() for row in diff.rows], fmt,
              ["requirement", "title", "from", "to", "change"])
         return
-    click.echo(f"{span}, {len(diff.rows)} changes")
+    click.echo(f"{span}, {plural(len(diff.rows), 'change')}")
     if diff.rows:
         show([terminal_row(row) for row in diff.rows], fmt,
              ["requirement", "title", "from", "to", "change", "details"])
@@ -518,8 +586,11 @@ def export_command(ctx, file):
     store = open_store(ctx)
     write_export(store, file)
     snapshots = store.snapshot_infos()
-    click.echo(f"Wrote {file}: {len(store.requirements())} requirements, "
-               f"{len(snapshots)} snapshots of {len({s.vendor for s in snapshots})} vendors.")
+    from .output import plural
+
+    click.echo(f"Wrote {file}: {plural(len(store.requirements()), 'requirement')}, "
+               f"{plural(len(snapshots), 'snapshot')} of "
+               f"{plural(len({s.vendor for s in snapshots}), 'vendor')}.")
 
 
 @template_group.command("snapshot")

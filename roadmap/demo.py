@@ -5,7 +5,7 @@ import os
 import tempfile
 from importlib import resources
 
-from .output import render
+from .output import plural, render
 from .requirements import import_requirements
 from .store import Settings, Store
 
@@ -48,7 +48,7 @@ def diff_lines(store: Store, vendor: str = DEMO_DIFF_VENDOR) -> list[str]:
 
     diff = vendor_diff(store, vendor_named(store, vendor))
     return [f"What changed at {diff.vendor.name}: {diff.old.as_of} → {diff.new.as_of}, "
-            f"{len(diff.rows)} changes",
+            f"{plural(len(diff.rows), 'change')}",
             render([terminal_row(row) for row in diff.rows], "simple",
                    ["requirement", "title", "from", "to", "change"])]
 

@@ -38,39 +38,60 @@ class DiffRow:
             "change": self.change,
         }
 
+    compared: tuple[str, ...] = DETAIL_FIELDS  # detail fields both snapshots state
+
     def moved(self) -> list[str]:
-        """Product, evidence or notes that differ, when both snapshots have an entry."""
+        """Product, evidence or notes that differ, when both snapshots have an entry and
+        both state that field."""
         if self.old is None or self.new is None:
             return []
-        return [name for name in DETAIL_FIELDS
+        return [name for name in self.compared
                 if getattr(self.old, name) != getattr(self.new, name)]
 
 
-def change_kind(old: Entry | None, new: Entry | None) -> str | None:
-    """``added``/``removed``/``upgraded``/``downgraded``/``changed``, None when equal."""
+LEVEL_CHANGES = ("added", "removed", "upgraded", "downgraded")
+
+
+def stated_fields(snapshot: Snapshot) -> set[str]:
+    """The detail fields a snapshot states at all: a comparison table (wide form) has no
+    product, evidence or notes cells, so its silence on them says nothing."""
+    return {name for name in DETAIL_FIELDS
+            if any(getattr(e, name) is not None for e in snapshot.entries.values())}
+
+
+def change_kind(old: Entry | None, new: Entry | None,
+                compared: tuple[str, ...] = DETAIL_FIELDS) -> str | None:
+    """``added``/``removed``/``upgraded``/``downgraded``/``changed``, None when equal
+    (``changed`` only for a difference in a ``compared`` field)."""
     if old is None:
         return None if new is None else "added"
     if new is None:
         return "removed"
     if old.level is not new.level:
         return "upgraded" if new.level.strength > old.level.strength else "downgraded"
-    return "changed" if old != new else None
+    differs = any(getattr(old, name) != getattr(new, name) for name in compared)
+    return "changed" if differs else None
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str]) -> list[DiffRow]:
+def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str], *,
+                   levels_only: bool = False) -> list[DiffRow]:
     """Rows for every requirement whose entry differs; unchanged ones left out.
 
-    Rows follow the order of ``titles`` (the roadmap's order); ids it lacks come last.
+    Product, evidence and notes are compared only where both snapshots state them (see
+    ``stated_fields``); ``levels_only`` keeps the rows whose level moved. Rows follow the
+    order of ``titles`` (the roadmap's order); ids it lacks come last.
     """
     order = {rid: index for index, rid in enumerate(titles)}
     ids = sorted(set(old.entries) | set(new.entries),
                  key=lambda rid: (order.get(rid, len(order)), rid))
+    both = stated_fields(old) & stated_fields(new)
+    compared = tuple(name for name in DETAIL_FIELDS if name in both)
     rows = []
     for rid in ids:
         before, after = old.entries.get(rid), new.entries.get(rid)
-        change = change_kind(before, after)
-        if change:
-            rows.append(DiffRow(rid, titles.get(rid), before, after, change))
+        change = change_kind(before, after, compared)
+        if change and not (levels_only and change not in LEVEL_CHANGES):
+            rows.append(DiffRow(rid, titles.get(rid), before, after, change, compared))
     return rows
 
 
@@ -141,10 +162,11 @@ def _match(infos: list[SnapshotInfo], vendor: str, text: str, option: str) -> Sn
 
 
 def vendor_diff(store: Store, vendor: Vendor, start: str | None = None,
-                end: str | None = None) -> VendorDiff:
+                end: str | None = None, *, levels_only: bool = False) -> VendorDiff:
     """The diff of one vendor's stored snapshots (default: its two latest)."""
     older, newer = pick_snapshots(store.snapshot_infos(vendor.key), vendor.key, start, end)
     requirements = store.settings().stage_matcher.in_order(store.requirements().values())
     titles = {r.id: r.title for r in requirements}
-    rows = diff_snapshots(store.snapshot(older.id), store.snapshot(newer.id), titles)
+    rows = diff_snapshots(store.snapshot(older.id), store.snapshot(newer.id), titles,
+                          levels_only=levels_only)
     return VendorDiff(vendor, older, newer, rows)

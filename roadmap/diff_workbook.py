@@ -20,14 +20,18 @@ HEADERS = ["Change", "Requirement", "Title", "Level", "Product", "Evidence", "No
 ARROW = " → "
 
 
-def _cell(old: Entry | None, new: Entry | None, name: str) -> tuple[str | None, bool]:
-    """The cell's text and whether it changed."""
+def _cell(old: Entry | None, new: Entry | None, name: str,
+          compared: tuple[str, ...]) -> tuple[str | None, bool]:
+    """The cell's text and whether it changed; a field one side does not state shows what
+    the other says, unchanged."""
     def value(entry: Entry | None) -> str | None:
         if entry is None:
             return None
         return entry.level.value if name == "level" else getattr(entry, name)
 
     before, after = value(old), value(new)
+    if name != "level" and name not in compared:
+        return (after if after is not None else before), False
     if old is None or new is None:
         return (after if new is not None else before), False
     if before == after:
@@ -48,7 +52,8 @@ def write_diff_workbook(diff: VendorDiff, path: str) -> None:
     rows = []
     changed_cells = []
     for row in diff.rows:
-        cells = [_cell(row.old, row.new, name) for name in ("level", *DETAIL_FIELDS)]
+        cells = [_cell(row.old, row.new, name, row.compared)
+                 for name in ("level", *DETAIL_FIELDS)]
         rows.append([row.change, row.requirement, row.title, *(text for text, _ in cells)])
         changed_cells.append([moved for _, moved in cells])
     write_table(sheet, HEADERS, rows, start_row=4,

@@ -28,6 +28,21 @@ def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None
     return rows
 
 
+def no_requirements_reason(store: Store, *, stage: str | None = None,
+                           tier: str | None = None, status: str | None = None) -> str:
+    """Why ``requirement_rows`` found nothing, in words that say what to type instead."""
+    stored = store.requirements()
+    if not stored:
+        return "no requirements yet; import some: roadmap import requirements FILE"
+    said = " ".join(f"--{name} {value!r}" for name, value in
+                    (("stage", stage), ("tier", tier), ("status", status)) if value)
+    reason = f"no requirements match {said}"
+    if status:
+        statuses = sorted({r.status for r in stored.values() if r.status})
+        reason += f" (statuses in the store: {', '.join(statuses)})"
+    return reason
+
+
 def log_rows(store: Store) -> list[dict]:
     rows = []
     for event in store.events():

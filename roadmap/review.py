@@ -427,7 +427,7 @@ def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple
         if old_id is None or old_id == sid:
             continue
         old = store.snapshot(int(old_id))
-        for row in diff_snapshots(old, snapshot, titles):
+        for row in diff_snapshots(old, snapshot, titles, levels_only=True):
             before = row.old.level if row.old else Level.UNKNOWN
             after = row.new.level if row.new else Level.UNKNOWN
             if row.requirement in titles and before is not after:

@@ -84,25 +84,122 @@ def fold_title(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def find_vendor(vendors: dict[str, Vendor], text: str) -> Vendor | None:
-    """The stored vendor a user means by key or name (case and punctuation aside)."""
+def find_vendor(vendors: dict[str, Vendor], text: str,
+                aliases: dict[str, str] | None = None) -> Vendor | None:
+    """The stored vendor a user means by key, name or alias (case and punctuation aside)."""
     wanted = text.strip()
     if wanted in vendors:
         return vendors[wanted]
     for vendor in vendors.values():
         if vendor.key == slug(wanted) or fold_title(vendor.name) == fold_title(wanted):
             return vendor
+    for alias, key in (aliases or {}).items():
+        if key in vendors and (slug(alias) == slug(wanted) or
+                               fold_title(alias) == fold_title(wanted)):
+            return vendors[key]
     return None
 
 
 def vendor_named(store: Store, text: str) -> Vendor:
     """``find_vendor`` over the store, or a RoadmapError listing the stored keys."""
     vendors = store.vendors()
-    found = find_vendor(vendors, text)
+    found = find_vendor(vendors, text, store.vendor_aliases())
     if found is None:
         known = ", ".join(vendors) or "none yet; run 'roadmap import snapshot FILE'"
         raise RoadmapError(f"unknown vendor {text!r} (stored vendors: {known})")
     return found
+
+
+CLOSE_NAMES = 0.75  # difflib ratio from which a new vendor's key looks like a stored one
+
+
+def close_vendor(vendors: dict[str, Vendor], aliases: dict[str, str], text: str
+                 ) -> Vendor | None:
+    """A stored vendor whose key, name or alias is close to ``text`` (``vertex-ai`` and
+    ``vertex``, ``google-vertex`` and ``Vertex AI``): probably the same one."""
+    import difflib
+
+    wanted = slug(text)
+    names = [(vendor.key, vendor.key) for vendor in vendors.values()]
+    names += [(slug(vendor.name), vendor.key) for vendor in vendors.values()]
+    names += [(slug(alias), key) for alias, key in aliases.items() if key in vendors]
+    best: tuple[float, str] | None = None
+    for name, key in names:
+        words, other = set(wanted.split("-")), set(name.split("-"))
+        ratio = difflib.SequenceMatcher(None, wanted, name).ratio()
+        if words <= other or other <= words:  # one name is the other's words plus some
+            ratio = max(ratio, CLOSE_NAMES)
+        if ratio >= CLOSE_NAMES and (best is None or ratio > best[0]):
+            best = (ratio, key)
+    return vendors[best[1]] if best else None
+
+
+@dataclass(frozen=True)
+class VendorMerge:
+    """What ``merge_vendors`` did: snapshots moved, and clashing ones made history."""
+
+    source: Vendor
+    target: Vendor
+    moved: int
+    replaced: list[str]  # dates where one of two snapshots became history
+
+
+def merge_vendors(store: Store, source: str, target: str, keep: str | None = None
+                  ) -> VendorMerge:
+    """Make ``source`` part of ``target`` in one transaction: its snapshots (history
+    included) and review records move, and its key and name become aliases.
+
+    Where both have a current snapshot at the same date, identical ones merge (the
+    source's becomes history); different ones need ``keep`` (``"from"`` or ``"into"``:
+    whose snapshot stays current; the other stays in history).
+    """
+    moving, into = vendor_named(store, source), vendor_named(store, target)
+    if moving.key == into.key:
+        raise RoadmapError(f"{source!r} and {target!r} are the same vendor ({into.key})")
+    with store.transaction():
+        theirs = {i.as_of: i.id for i in store.snapshot_infos(moving.key)}
+        ours = {i.as_of: i.id for i in store.snapshot_infos(into.key)}
+        replaced: dict[int, int] = {}
+        clashes = []
+        for day in sorted(set(theirs) & set(ours)):
+            if store.snapshot(theirs[day]).entries == store.snapshot(ours[day]).entries:
+                replaced[theirs[day]] = ours[day]
+            elif keep == "from":
+                replaced[ours[day]] = theirs[day]
+            elif keep == "into":
+                replaced[theirs[day]] = ours[day]
+            else:
+                clashes.append(day)
+        if clashes:
+            raise RoadmapError(
+                f"{moving.key} and {into.key} both have a different snapshot at "
+                f"{', '.join(clashes)}; pass --keep into to keep {into.key}'s or --keep from "
+                f"to keep {moving.key}'s (the other stays in history), then merge again")
+        moved = len(store.snapshot_infos(moving.key, include_replaced=True))
+        store.merge_vendor(moving.key, into.key, replaced)
+        store.add_event("vendors merge", {
+            "text": f"merged {moving.key} ({moving.name}) into {into.key} ({into.name}): "
+                    f"{moved} snapshots moved",
+            "from": moving.key, "into": into.key, "snapshots": moved})
+    days = sorted(day for day in set(theirs) & set(ours))
+    return VendorMerge(moving, into, moved, days)
+
+
+def rename_vendor(store: Store, key: str, name: str) -> tuple[Vendor, Vendor]:
+    """Change a vendor's display name (the old one stays an alias); (old, new)."""
+    vendor = vendor_named(store, key)
+    name = " ".join(name.split())
+    if not name:
+        raise RoadmapError("--name: a vendor's name cannot be empty")
+    other = find_vendor(store.vendors(), name)
+    if other is not None and other.key != vendor.key:
+        raise RoadmapError(f"--name: {name!r} is already vendor {other.key}; to make them one, "
+                           f"run 'roadmap vendors merge {vendor.key} {other.key}'")
+    with store.transaction():
+        store.rename_vendor(vendor.key, name)
+        store.add_event("vendors rename", {
+            "text": f"renamed {vendor.key}: {vendor.name} -> {name}", "vendor": vendor.key})
+    return vendor, Vendor(vendor.key, name, vendor.kind)
 
 
 class _Requirements:
@@ -185,16 +282,22 @@ def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | Non
 
 
 class _Vendors:
-    """Stored vendors plus those this file introduces; a name or key already stored is
-    reused, otherwise the key is the slug of the name."""
+    """Stored vendors plus those this file introduces; a name, key or alias already stored
+    is reused, otherwise the key is the slug of the name. A new vendor close to a stored
+    one is remembered in ``close`` (new key -> stored vendor) for a "did you mean"."""
 
-    def __init__(self, stored: dict[str, Vendor]) -> None:
+    def __init__(self, stored: dict[str, Vendor], aliases: dict[str, str] | None = None
+                 ) -> None:
+        self.stored = dict(stored)
+        self.aliases = dict(aliases or {})
         self.known = dict(stored)
         self.new: set[str] = set()
+        self.close: dict[str, Vendor] = {}
 
     def resolve(self, text: str, *, key: str | None = None, name: str | None = None,
                 kind: str | None = None) -> Vendor | None:
-        found = find_vendor(self.known, text) or (self.known.get(key) if key else None)
+        found = (find_vendor(self.known, text, self.aliases)
+                 or (find_vendor(self.known, key, self.aliases) if key else None))
         if found is not None:
             return found
         key = key or slug(text)
@@ -203,7 +306,17 @@ class _Vendors:
         vendor = Vendor(key, name or text.strip(), kind or DEFAULT_KIND)
         self.known[key] = vendor
         self.new.add(key)
+        near = close_vendor(self.stored, self.aliases, name or text) or close_vendor(
+            self.stored, self.aliases, key)
+        if near is not None:
+            self.close[key] = near
         return vendor
+
+    def warnings(self) -> list[str]:
+        return [f"new vendor {key} ({self.known[key].name}) is close to the stored "
+                f"{near.key} ({near.name}); if they are one, run "
+                f"'roadmap vendors merge {key} {near.key}' after this import"
+                for key, near in sorted(self.close.items())]
 
 
 @dataclass
@@ -247,7 +360,8 @@ def _classify(table: Table, problems: list[Problem]) -> tuple[dict[str, int], li
 def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
                         vendors: dict[str, Vendor], *, vendor: str | None = None,
                         as_of: str | None = None, source: str | None = None,
-                        file_name: str | None = None) -> Interpreted:
+                        file_name: str | None = None,
+                        aliases: dict[str, str] | None = None) -> Interpreted:
     """Validate every row into snapshots; RoadmapError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
@@ -266,7 +380,7 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
         problems.append(Problem("", "the store has no requirements yet; run "
                                     "'roadmap import requirements FILE' first"))
         raise RoadmapError(problems)
-    known = _Vendors(vendors)
+    known = _Vendors(vendors, aliases)
     matcher = _Requirements(requirements)
     if "level" in fields:
         groups = _long_form(table, fields, others, defaults, known, matcher, problems, warnings)
@@ -277,6 +391,7 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
                                 "no snapshot rows below the header row"))
     if problems:
         raise RoadmapError(problems)
+    warnings.extend(known.warnings())
     snapshots = []
     announced: set[str] = set()  # a new vendor is new on its first snapshot only
     for group in groups:
@@ -498,7 +613,7 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
     for column in columns:
         name = header_text(table.header[column])
         place = table.where(table.header_row, column)
-        if wanted is not None and not _same_vendor(known.known, name, wanted):
+        if wanted is not None and not _same_vendor(known.known, name, wanted, known.aliases):
             continue
         vendor = known.resolve(name, kind=defaults.kind[0] if defaults.kind else None)
         if vendor is None:
@@ -534,11 +649,12 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
     return list(groups.values())
 
 
-def _same_vendor(known: dict[str, Vendor], header: str, wanted: str) -> bool:
+def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
+                 aliases: dict[str, str] | None = None) -> bool:
     """Whether a wide sheet's column header names the vendor --vendor asks for."""
     if slug(header) == slug(wanted) or fold_title(header) == fold_title(wanted):
         return True
-    column, asked = find_vendor(known, header), find_vendor(known, wanted)
+    column, asked = find_vendor(known, header, aliases), find_vendor(known, wanted, aliases)
     return column is not None and asked is not None and column.key == asked.key
 
 
@@ -557,7 +673,7 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
                        progress=progress)
     interpreted = interpret_snapshots(
         table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
-        source=source, file_name=os.path.basename(str(path)))
+        source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases())
     sha = file_sha256(path)
     written = False
     if dry_run:

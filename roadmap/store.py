@@ -71,6 +71,10 @@ MIGRATIONS = [
         as_of TEXT NOT NULL, primary_vendor TEXT, requirements TEXT NOT NULL,
         snapshots TEXT NOT NULL, scores TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE vendor_aliases (
+        alias TEXT PRIMARY KEY, vendor TEXT NOT NULL REFERENCES vendors(key));
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -330,6 +334,51 @@ class Store:
     def add_vendor(self, vendor: Vendor) -> None:
         self.db.execute("INSERT OR IGNORE INTO vendors VALUES (?, ?, ?)",
                         (vendor.key, vendor.name, vendor.kind))
+
+    def vendor_aliases(self) -> dict[str, str]:
+        """Other names and keys vendors are known by: alias -> vendor key."""
+        return dict(self.db.execute("SELECT alias, vendor FROM vendor_aliases ORDER BY alias"))
+
+    def add_vendor_alias(self, alias: str, vendor: str) -> None:
+        """Point ``alias`` at ``vendor`` (an alias already taken moves to it)."""
+        self.db.execute("INSERT OR REPLACE INTO vendor_aliases VALUES (?, ?)", (alias, vendor))
+
+    def rename_vendor(self, key: str, name: str) -> None:
+        """A new display name; the old one stays an alias. Call inside a transaction."""
+        old = self.db.execute("SELECT name FROM vendors WHERE key = ?", (key,)).fetchone()
+        self.db.execute("UPDATE vendors SET name = ? WHERE key = ?", (name, key))
+        if old and old[0] != name:
+            self.add_vendor_alias(old[0], key)
+        self.db.execute("DELETE FROM vendor_aliases WHERE alias = ?", (name,))
+
+    def merge_vendor(self, source: str, target: str, replaced: dict[int, int]) -> None:
+        """Move every snapshot (history included) and review record of ``source`` to
+        ``target``, then keep ``source``'s key and name as aliases of ``target``.
+
+        ``replaced`` maps a current snapshot that would clash (same date) to the one that
+        replaces it. Call inside a transaction.
+        """
+        for loser, winner in replaced.items():
+            self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?", (winner, loser))
+        self.db.execute("UPDATE snapshots SET vendor = ? WHERE vendor = ?", (target, source))
+        for review_id, primary, snapshots, scores in self.db.execute(
+                "SELECT id, primary_vendor, snapshots, scores FROM reviews").fetchall():
+            moved_snapshots, moved_scores = json.loads(snapshots), json.loads(scores)
+            for record in (moved_snapshots, moved_scores):
+                if source in record:
+                    value = record.pop(source)
+                    record.setdefault(target, value)
+            self.db.execute(
+                "UPDATE reviews SET primary_vendor = ?, snapshots = ?, scores = ? WHERE id = ?",
+                (target if primary == source else primary,
+                 json.dumps(moved_snapshots, sort_keys=True),
+                 json.dumps(moved_scores, sort_keys=True), review_id))
+        name = self.db.execute("SELECT name FROM vendors WHERE key = ?", (source,)).fetchone()
+        self.db.execute("UPDATE vendor_aliases SET vendor = ? WHERE vendor = ?", (target, source))
+        self.db.execute("DELETE FROM vendors WHERE key = ?", (source,))
+        self.add_vendor_alias(source, target)
+        if name:
+            self.add_vendor_alias(name[0], target)
 
     def snapshot_infos(self, vendor: str | None = None,
                        include_replaced: bool = False) -> list[SnapshotInfo]:
