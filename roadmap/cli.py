@@ -219,7 +219,7 @@ def requirements_command(ctx, stage, tier, status, fmt):
 
     store = open_store(ctx)
     rows = requirement_rows(store, stage=stage, tier=tier, status=status)
-    if not rows:
+    if not rows and fmt not in ("json", "csv"):
         warn(no_requirements_reason(store, stage=stage, tier=tier, status=status))
     from .model import REQUIREMENT_FIELDS
 
@@ -330,6 +330,7 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
 
     Example: roadmap import snapshot sagemaker_2021-12-15.xlsx --source "re:Invent 2021"
     """
+    from .output import plural
     from .snapshots import import_snapshots
 
     with progress_bar(f"Reading {file}") as progress:
@@ -341,7 +342,7 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
         warn(message)
     for found in result.snapshots:
         line = f"{found.status:<10}{found.vendor.key} {found.snapshot.as_of}: " \
-               f"{len(found.snapshot.entries)} entries, {found.ga} ga"
+               f"{plural(len(found.snapshot.entries), 'entry', 'entries')}, {found.ga} ga"
         if found.new_vendor:
             line += f" (new vendor: {found.vendor.name}, {found.vendor.kind})"
         click.echo(line)
@@ -370,7 +371,7 @@ def vendors_command(ctx, fmt):
 
     store = open_store(ctx)
     rows = vendor_rows(store)
-    if not rows:
+    if not rows and fmt not in ("json", "csv"):
         warn("no vendors yet; import a snapshot: roadmap import snapshot FILE")
     columns = ["key", "name", "kind", "snapshots", "latest"]
     aliases = store.vendor_aliases()
@@ -439,7 +440,7 @@ def snapshots_command(ctx, vendor, history, fmt):
     key = vendor_named(store, vendor).key if vendor else None
     columns = ["vendor", "as_of", "source", "entries", "ga"] + (["current"] if history else [])
     rows = snapshot_rows(store, key, history=history)
-    if not rows:
+    if not rows and fmt not in ("json", "csv"):
         warn(f"{key} has no snapshots" if key else "no snapshots yet; import one: "
              "roadmap import snapshot FILE")
     show(rows, fmt, columns)
@@ -516,9 +517,6 @@ def compare_command(ctx, vendors, as_of, fmt):
     for key in keys or []:
         if key not in comparison.used:
             warn(f"{key} has no snapshot on or before {day}")
-    for key, notes in comparison.caveats.items():
-        for note in notes:
-            warn(f"{key}: {note}; read its coverage with care")
     stages = store.settings().stages
     columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "as_of",
                *stages]
@@ -533,9 +531,9 @@ def compare_command(ctx, vendors, as_of, fmt):
             for row in comparison.rows]
     show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
                      "best_in_class", *stages])
-    if any(comparison.caveats.values()):
-        click.echo("* assessed on fewer than half the requirements: its coverage rests on "
-                   "cells nobody assessed.")
+    for key, notes in comparison.caveats.items():
+        for note in notes:
+            click.echo(f"{key}: {note}; read its coverage with care.")
 
 
 def _marks(notes: list[str]) -> str:

@@ -66,7 +66,8 @@ def _snapshot_changes(summary: dict) -> str:
     replaced = set(summary.get("replaced", []))
     stored = [f"{name} (replaced)" if name in replaced else name
               for name in summary.get("snapshots", [])]
-    text = ", ".join(stored) + f"; {summary.get('entries', 0)} entries"
+    count = summary.get("entries", 0)
+    text = ", ".join(stored) + f"; {count} {'entry' if count == 1 else 'entries'}"
     if summary.get("unchanged"):
         text += f", {summary['unchanged']} unchanged"
     return text
