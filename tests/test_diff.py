@@ -12,7 +12,7 @@ SNAPSHOTS = {
     "sagemaker_2019-12-15.csv": [
         ["FE-01", "none", None, None, "launched 2020-12"],
         ["FE-02", "none", None, None, None],
-        ["MT-01", "ga", "SageMaker Training", None, None],
+        ["MT-01", "ga", "SageMaker Training", "launch blog", None],
         ["DM-02", "ga", "Multi-model endpoints", None, None],
     ],
     "sagemaker_2020-12-15.csv": [
@@ -72,7 +72,7 @@ def test_terminal_table_says_which_snapshots_and_what_moved(invoke, sagemaker):
     lines = result.stdout.splitlines()
     assert lines[0] == "sagemaker: 2019-12-15 → 2020-12-15, 5 changes"
     assert lines[1].split() == ["requirement", "title", "from", "to", "change", "details"]
-    assert any(line.startswith("MT-01") and line.endswith("evidence: (empty) → docs")
+    assert any(line.startswith("MT-01") and line.endswith("evidence: launch blog → docs")
                for line in lines)
 
 
@@ -112,7 +112,7 @@ def test_highlighted_workbook(invoke, sagemaker):
         ["upgraded", "FE-02", "Feature store with an entity model", "none → partial",
          "(empty) → SageMaker Feature Store", None, "(empty) → no entity model"],
         ["changed", "MT-01", "Managed training jobs", "ga", "SageMaker Training",
-         "(empty) → docs", None],
+         "launch blog → docs", None],
         ["added", "DM-01", "Real-time endpoints", "preview", "Serverless Inference", None, None],
         ["removed", "DM-02", "Inference graphs", "ga", "Multi-model endpoints", None, None],
     ]
@@ -179,3 +179,28 @@ def test_dates_out_of_order_are_refused_not_diffed_backwards(invoke, sagemaker, 
     assert result.stdout == ""
     assert result.stderr.startswith(f"error: {said} must be in date order: 2021-12-15 is not "
                                     "before ")
+
+
+def test_a_comparison_table_does_not_blank_what_a_long_snapshot_said(invoke, sagemaker,
+                                                                     make_csv):
+    # A wide comparison table at 2022-06 has levels only: no product, evidence or notes.
+    make_csv([["Requirement ID", "Amazon SageMaker"], ["FE-01", "ga"], ["FE-02", "ga"],
+              ["MT-01", "preview"], ["DM-01", "ga"]], "comparison_2022-06-15.csv")
+    assert invoke("import", "snapshot", "comparison_2022-06-15.csv").exit_code == 0
+    assert diff_json(invoke, "sagemaker") == [
+        {"requirement": "FE-02", "title": "Feature store with an entity model",
+         "from": "partial", "to": "ga", "change": "upgraded"}]
+    lines = invoke("diff", "sagemaker").stdout.splitlines()
+    assert lines[0] == "sagemaker: 2021-12-15 → 2022-06-15, 1 change"
+    assert lines[3].split()[-3:] == ["partial", "ga", "upgraded"]  # no details: none stated
+    invoke("diff", "sagemaker", "--output", "diff.xlsx")
+    sheet = openpyxl.load_workbook("diff.xlsx")["Diff"]
+    assert [c.value for c in sheet[5]] == [
+        "upgraded", "FE-02", "Feature store with an entity model", "partial → ga",
+        "SageMaker Feature Store", None, "no entity model"]  # what the long one said
+
+
+def test_levels_shows_level_moves_only(invoke, sagemaker):
+    rows = diff_json(invoke, "sagemaker", "--from", "2019-12", "--to", "2020-12", "--levels")
+    assert [(r["requirement"], r["change"]) for r in rows] == [
+        ("FE-01", "upgraded"), ("FE-02", "upgraded"), ("DM-01", "added"), ("DM-02", "removed")]
