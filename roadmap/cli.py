@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import sqlite3
 import sys
 

@@ -113,19 +113,40 @@ def summary_sheet(book, review: Review) -> None:
     last_column = max(len(review.vendors) + 2, 8)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
     row = _summary_facts(sheet, review, 4) + 2
+    vendor_rows = row + 2
     row = _vendor_coverage(sheet, review, row) + 2
     stage_header = row + 1
     row = _stage_coverage(sheet, review, row) + 2
     row = _change_counts(sheet, review, row) + 2
+    steps = row + 2
     row = _next_steps(sheet, review, row) + 2
     history_header = _history_table(sheet, review, row)
-    _widths(sheet, {"A": 30}, 1, max(len(review.vendors) + 2, 7), 15)
-    sheet.row_dimensions[2].height = 18 * max(1, -(-len(review.headline()) // (
-        30 + 15 * (last_column - 1))))
+    # The charts go below the tables, so a printed page stays as wide as the tables.
+    charts = (history_header + len(review.history) + 2) if history_header else row
+    vendors = len(review.vendors)
+    from openpyxl.worksheet.pagebreak import Break
+
+    sheet.row_breaks.append(Break(id=charts - 1))  # the charts print together, on a page
+    _bar_chart(sheet, stage_header, stage_header + len(_stages(review)), vendors,
+               len(_stages(review)), f"A{charts}")
+    if history_header:
+        _line_chart(sheet, history_header, history_header + len(review.history),
+                    len(_history_keys(review)), f"A{charts + CHART_ROWS}")
+    _widths(sheet, {"A": SUMMARY_LABELS}, 1, last_column - 1, 15)
+    # A bold 12-point line holds about 0.8 characters per unit of column width.
+    per_line = int(0.8 * (SUMMARY_LABELS + 15 * (last_column - 1)))
+    sheet.row_dimensions[2].height = 17 * max(1, -(-len(review.headline()) // per_line))
     for header in (stage_header, history_header):
         if header:
             fit_row_height(sheet, header, range(1, len(review.vendors) + 3))
+    for number in range(steps, steps + len(review.next_steps())):
+        fit_row_height(sheet, number, (1,))
+    for number in range(vendor_rows, vendor_rows + len(review.vendors)):
+        fit_row_height(sheet, number, (8,))
     print_landscape(sheet)
+
+
+SUMMARY_LABELS = 40  # column A: labels, stages and next steps' titles
 
 
 def window_text(review: Review) -> str:
@@ -188,11 +209,18 @@ def _vendor_coverage(sheet, review: Review, row: int) -> int:
         formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT,
                  7: PERCENT_FORMAT})
     for number, vendor in enumerate(review.vendors, start=row + 2):
+        sheet.cell(number, 8).alignment = _wrap_top()
         if review.coverage[vendor.key].low_assessed:
             sheet.cell(number, 7).fill = _fill(CAVEAT_FILL)
         if review.is_stale(vendor.key):
             sheet.cell(number, 3).fill = _fill(CAVEAT_FILL)
     return last
+
+
+def _wrap_top():
+    from openpyxl.styles import Alignment
+
+    return Alignment(wrap_text=True, vertical="top")
 
 
 def _fill(colour: str):
@@ -218,7 +246,6 @@ def _stage_coverage(sheet, review: Review, row: int) -> int:
             cell.alignment = _center()
             if value is not None:
                 cell.fill = _fill(heat_colour(value))
-    _bar_chart(sheet, row + 1, last, len(vendors), len(stages), _chart_column(review))
     return last
 
 
@@ -241,10 +268,6 @@ def _stages(review: Review) -> list[str]:
     if any(r.stage is None for r in review.requirements):
         stages.append(UNASSIGNED)
     return stages
-
-
-def _chart_column(review: Review) -> int:
-    return max(len(review.vendors) + 2, 8) + 2
 
 
 def _change_counts(sheet, review: Review, row: int) -> int:
@@ -276,19 +299,21 @@ def _next_steps(sheet, review: Review, row: int) -> int:
     steps = review.next_steps()
     put(sheet, row, 1, f"Next steps: the {len(steps)} most important gaps "
                        "(by priority, then target)", bold=True)
-    last = write_block(sheet, ["Requirement", "ID", "Priority", "Target", "Action",
-                               "Vendors", "Overdue"],
+    last = write_block(sheet, ["Requirement", "ID", "Priority", "Target", "Due", "Action",
+                               "Vendors"],
                        [(g.requirement.title, g.requirement.id, g.requirement.priority,
-                         month_date(g.requirement.target), g.action,
-                         ", ".join(review.vendor_name(v) for v in g.vendors) or None,
-                         "overdue" if g.overdue else None) for g in steps],
+                         month_date(g.requirement.target),
+                         "overdue" if g.overdue else "in window", g.action,
+                         ", ".join(review.vendor_name(v) for v in g.vendors) or None)
+                        for g in steps],
                        start_row=row + 1, formats={4: MONTH_FORMAT})
     for number, gap in enumerate(steps, start=row + 2):
         put(sheet, number, 1, gap.requirement.title, wrap=True,
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
-        sheet.cell(number, 5).fill = _fill(ACTION_COLOURS[gap.action])
+        sheet.cell(number, 4).alignment = _center()
+        sheet.cell(number, 6).fill = _fill(ACTION_COLOURS[gap.action])
         if gap.overdue:
-            sheet.cell(number, 7).fill = _fill(OVERDUE_FILL)
+            sheet.cell(number, 5).fill = _fill(OVERDUE_FILL)
     return last
 
 
@@ -308,43 +333,51 @@ def _requirements_source(review: Review) -> str:
     return f"{text} {note}" if note else text
 
 
-def _history_table(sheet, review: Review, row: int) -> int | None:
-    """Coverage over the recorded reviews and this one, with its line chart, once there
-    are two; returns the table's header row (None when there is no table)."""
+CHART_HEIGHT = 7.5  # cm: two charts, one above the other, fill one landscape page
+CHART_ROWS = 16  # rows a chart covers (15-point rows are 0.53 cm), and a blank one
+
+
+def _history_keys(review: Review) -> list[str]:
+    """This review's vendors, then any that only earlier reviews had."""
     shown = [v.key for v in review.vendors]
-    keys = shown + sorted({k for p in review.history for k in p.coverage} - set(shown))
+    return shown + sorted({k for p in review.history for k in p.coverage} - set(shown))
+
+
+def _history_table(sheet, review: Review, row: int) -> int | None:
+    """Coverage over the recorded reviews and this one, once there are two (the line
+    chart is drawn from it); returns the table's header row (None when there is none)."""
+    shown = [v.key for v in review.vendors]
+    keys = _history_keys(review)
     if len(review.history) < 2 or not keys:
         return None
     put(sheet, row, 1, "Coverage over time", bold=True)
-    last = write_block(sheet, ["Review", *[vendor_label(review, k) if k in shown
+    write_block(sheet, ["Review", *[vendor_label(review, k) if k in shown
                                            else review.vendor_name(k) for k in keys]],
                        [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
                         for p in review.history],
                        start_row=row + 1, wrap_header=True,
                        formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))})
-    _line_chart(sheet, row + 1, last, len(keys), _chart_column(review))
     return row + 1
 
 
 def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
-               column: int) -> None:
+               anchor: str) -> None:
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.utils import get_column_letter
 
     if not vendors:
         return
     chart = BarChart()
-    chart.type = "bar"
+    # Columns, not horizontal bars: a horizontal bar chart lists its legend bottom-up,
+    # the reverse of the table and of the bars; columns read left to right like both.
+    chart.type = "col"
     chart.title = "Coverage by stage"
     _percent_chart(chart)
-    chart.x_axis.scaling.orientation = "maxMin"  # stages top to bottom, as in the table
-    chart.y_axis.crosses = "max"  # and the percentages below the bars, not above
     data = Reference(sheet, min_col=3, max_col=2 + vendors, min_row=header_row, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.gapWidth = 60
-    chart.width, chart.height = 18, max(9, 0.3 * stages * (vendors + 1))
-    sheet.add_chart(chart, f"{get_column_letter(column)}3")
+    chart.gapWidth = 80
+    chart.width, chart.height = 24, CHART_HEIGHT
+    sheet.add_chart(chart, anchor)
 
 
 def _percent_chart(chart) -> None:
@@ -357,9 +390,8 @@ def _percent_chart(chart) -> None:
     chart.legend.position = "b"
 
 
-def _line_chart(sheet, header_row: int, last_row: int, vendors: int, column: int) -> None:
+def _line_chart(sheet, header_row: int, last_row: int, vendors: int, anchor: str) -> None:
     from openpyxl.chart import LineChart, Reference
-    from openpyxl.utils import get_column_letter
 
     chart = LineChart()
     chart.title = "Coverage over recorded reviews"
@@ -371,8 +403,8 @@ def _line_chart(sheet, header_row: int, last_row: int, vendors: int, column: int
         series.smooth = False     # points invents a path the reviews never showed
         series.marker.symbol = "circle"
     chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.width, chart.height = 18, 9
-    sheet.add_chart(chart, f"{get_column_letter(column)}{header_row}")
+    chart.width, chart.height = 24, CHART_HEIGHT
+    sheet.add_chart(chart, anchor)
 
 
 def _entry_note(entry) -> str | None:
@@ -493,8 +525,10 @@ def gaps_sheet(book, review: Review) -> None:
     last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT},
                        wrap_header=True)
     for row, gap in enumerate(review.gaps, start=4):
+        sheet.cell(row, 6).alignment = _center()  # Target and Due side by side: centred,
+        sheet.cell(row, 7).alignment = _center()  # so the month and the word do not touch
         if gap.overdue:
-            put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True)
+            put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True, align="center")
         put(sheet, row, 11, gap.action, fill=ACTION_COLOURS[gap.action])
         put(sheet, row, 2, gap.requirement.title,
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
