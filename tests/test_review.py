@@ -75,19 +75,31 @@ def test_review_prints_where_it_wrote_coverage_and_gaps(review_store, invoke):
     lines = result.stdout.splitlines()
     assert lines[0] == ("Wrote review.xlsx: review of 2021-12-15, window 2021-12 to 2023-05, "
                         "9 requirements, 3 vendors.")
-    assert lines[3].split() == ["alpha", "2021-12-01", "17%", "25%", "0%", "yes"]
-    assert lines[-2] == "Gaps at alpha: 5 (1 buy, 1 glue, 2 wait, 1 build; 1 overdue)."
+    assert lines[1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
+                                "best_in_class", "assessed", "primary", "caveats"]
+    # Each vendor's snapshot says something of 3 of the 9 requirements: a third assessed.
+    assert lines[3].split()[:7] == ["alpha", "2021-12-01", "17%", "25%", "0%", "33%", "yes"]
+    assert lines[3].endswith("assessed on 33% of requirements only")
+    assert lines[5].endswith("assessed on 33% of requirements only; stale: snapshot of "
+                             "2021-06-01, older than 2 cadences")  # gamma, 6½ months old
+    assert lines[-2] == ("Gaps at alpha: 5 (3 assess, 1 buy, 0 glue, 1 wait, 0 build; "
+                         "1 overdue).")
     assert lines[-1] == "Recorded the review; the next is due 2022-02-01."
     assert result.stderr == ""  # no progress bar when not on a terminal
 
 
 def test_summary_states_the_review_and_scores_every_vendor(reviewed):
     sheet = reviewed["Summary"]
+    assert sheet["A1"].value == "ML platform roadmap: review of 2021-12-15"
+    assert sheet["A1"].font.sz == 16 and sheet["A1"].font.b
+    assert sheet["A2"].value == (
+        "Alpha ML covers 17% of 9 requirements, assessed on 33%; 5 gaps due by 2023-05 "
+        "(3 assess, 1 buy, 1 wait), 1 overdue.")
     facts = {row[0]: row[1:] for row in values(sheet) if row[0]}
     assert facts["Roadmap"][0] == "ML platform roadmap"
     assert facts["Review date"][0] == D(2021, 12, 15)
-    assert sheet["B4"].number_format == "yyyy-mm-dd"
-    assert facts["Horizon window"][:3] == (D(2021, 12, 1), D(2023, 5, 1), "18 months")
+    assert sheet["B5"].number_format == "yyyy-mm-dd"
+    assert facts["Horizon window"][0] == "Dec 2021 – May 2023 (18 months)"
     assert facts["Cadence"][0] == "every 3 months"
     assert facts["Next review"][0] == D(2022, 2, 1)
     assert facts["Primary vendor"][0] == "Alpha ML"
@@ -96,6 +108,10 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
 
     vendors = block(sheet, "Coverage by vendor")
     assert [v["Vendor"] for v in vendors] == ["Alpha ML", "Beta AI", "Gamma OSS"]
+    assert [v["Assessed"] for v in vendors] == [pytest.approx(1 / 3)] * 3
+    assert vendors[2]["Read with care"] == (
+        "assessed on 33% of requirements only; stale: snapshot of 2021-06-01, older than "
+        "2 cadences")
     alpha = vendors[0]
     assert alpha["Snapshot"] == D(2021, 12, 1)
     assert alpha["Coverage"] == pytest.approx(1.5 / 9)  # partial ½ + ga 1 over 9
@@ -104,18 +120,33 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
     assert vendors[2]["Snapshot"] == D(2021, 6, 1)  # Gamma's latest on or before the date
 
     stages = {row["Stage"]: row for row in block(sheet, "Coverage by stage")}
-    assert stages["feature engineering"]["Beta AI"] == pytest.approx(0.75)
-    assert stages["model deployment & monitoring"]["Alpha ML"] == pytest.approx(1 / 3)
-    assert stages["model design"]["Alpha ML"] is None  # nothing to score
+    # A vendor assessed on fewer than half is marked in the heat map's header too.
+    assert stages["feature engineering"]["Beta AI (33% assessed)"] == pytest.approx(0.75)
+    assert stages["model deployment & monitoring"]["Alpha ML (33% assessed)"] == (
+        pytest.approx(1 / 3))
+    assert stages["model design"]["Alpha ML (33% assessed)"] is None  # nothing to score
+    assert "Gamma OSS (33% assessed, stale)" in stages["model design"]
+    heat = next(c for c in sheet["D"] if c.value == pytest.approx(0.75))  # Beta, features
+    assert fill(heat) == "B1D480"  # 75%: half-way from yellow FFEB84 to green 63BE7B
+    assert sheet.cell(heat.row + 1, 1).value == "data labeling"
+    assert fill(sheet.cell(heat.row + 1, 4)) == "F8696B"  # Beta's 0% there: red
 
     changes = block(sheet, "Changes since the previous review")
     counts = {row["Change"]: row["Count"] for row in changes}
     assert counts == {"requirements added": 1, "requirements changed": 1,
-                      "requirements retired": 1, "vendor levels upgraded": 3,
-                      "vendor levels downgraded": 1}
+                      "requirements retired": 1, "new vendors (first assessment)": 0,
+                      "vendor levels assessed (were unknown)": 0,
+                      "vendor levels upgraded": 3, "vendor levels downgraded": 1,
+                      "vendor levels no longer assessed": 0}
+    steps = block(sheet, "Next steps: the 5 most important gaps (by priority, then target)")
+    # No priorities in this roadmap: by target, then id.
+    assert [(s["ID"], s["Action"], s["Vendors"]) for s in steps] == [
+        ("FE-01", "buy", "Beta AI"), ("DP-01", "assess", "Alpha ML"),
+        ("DL-01", "assess", "Alpha ML"), ("FE-02", "assess", "Alpha ML"),
+        ("DM-02", "wait", "Alpha ML")]
     history = block(sheet, "Coverage over time")
     assert [row["Review"] for row in history] == [D(2021, 6, 30), D(2021, 12, 15)]
-    assert history[1]["Alpha ML"] == pytest.approx(1.5 / 9)
+    assert history[1]["Alpha ML (33% assessed)"] == pytest.approx(1.5 / 9)
 
 
 def charts(path) -> list[str]:
@@ -137,28 +168,36 @@ def test_summary_charts_coverage_by_stage_and_over_time_once_two_reviews(
 def test_matrix_groups_by_stage_with_coloured_levels_and_evidence(reviewed):
     sheet = reviewed["Matrix"]
     rows = table(sheet, 1)
-    assert list(rows[0])[:9] == ["Stage", "ID", "Requirement", "Tier", "Priority", "Target",
-                                 "Alpha ML", "Beta AI", "Gamma OSS"]
-    assert [r["ID"] for r in rows] == ["DC-01", "DP-01", "FE-01", "FE-02", "DL-01", "MT-01",
-                                       "DM-01", "DM-02", "DM-03"]  # stage order, then id
+    # Each vendor's header says which snapshot it shows; Gamma's is stale on 2021-12-15.
+    alpha_h, beta_h, gamma_h = "Alpha ML\n2021-12-01", "Beta AI\n2021-12-01", (
+        "Gamma OSS\n2021-06-01, stale")
+    assert list(rows[0]) == ["ID", "Requirement", "Tier", "Priority", "Target", alpha_h,
+                             beta_h, gamma_h]
+    assert fill(sheet["H1"]) == "F8CBAD" and fill(sheet["G1"]) == "DDE4EE"
+    # One band row per stage (stage order), then its requirements by id.
+    assert [r["ID"] for r in rows] == [
+        "data collection", "DC-01", "data processing", "DP-01", "feature engineering",
+        "FE-01", "FE-02", "data labeling", "DL-01", "model training", "MT-01",
+        "model deployment & monitoring", "DM-01", "DM-02", "DM-03"]
+    assert rows[0]["Requirement"] is None and sheet["A2"].font.b
     by_id = {r["ID"]: (number, r) for number, r in enumerate(rows, start=2)}
     number, fe01 = by_id["FE-01"]
-    assert (fe01["Alpha ML"], fe01["Beta AI"], fe01["Gamma OSS"]) == ("partial", "ga", "partner")
+    assert (fe01[alpha_h], fe01[beta_h], fe01[gamma_h]) == ("partial", "ga", "partner")
     assert fe01["Target"] == D(2021, 9, 1)
-    assert fill(sheet.cell(number, 7)) == LEVEL_COLOURS[Level.PARTIAL]
-    assert fill(sheet.cell(number, 8)) == LEVEL_COLOURS[Level.GA]
-    alpha = sheet.cell(number, 7)
+    assert fill(sheet.cell(number, 6)) == LEVEL_COLOURS[Level.PARTIAL]
+    assert fill(sheet.cell(number, 7)) == LEVEL_COLOURS[Level.GA]
+    alpha = sheet.cell(number, 6)
     assert alpha.comment.text == ('Product: Alpha Features\n'
                                   'Evidence: =HYPERLINK("http://evil.example")\n'
                                   'Notes: no entity model')
     assert alpha.hyperlink is None  # evidence that is not an http(s) address is never a link
-    beta = sheet.cell(number, 8)
+    beta = sheet.cell(number, 7)
     assert beta.hyperlink.target == "https://beta.example/fs"
-    assert by_id["DC-01"][1]["Alpha ML"] == "unknown"  # left out of the snapshot
-    assert sheet.cell(by_id["FE-02"][0], 3).font.b  # best-in-class titles in bold
-    assert not sheet.cell(number, 3).font.b
-    assert sheet.freeze_panes == "D2"
-    assert sheet.auto_filter.ref == "A1:I10"
+    assert by_id["DC-01"][1][alpha_h] == "unknown"  # left out of the snapshot
+    assert sheet.cell(by_id["FE-02"][0], 2).font.b  # best-in-class titles in bold
+    assert not sheet.cell(number, 2).font.b
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref == "A1:H16"
 
 
 def test_changes_lists_requirement_changes_and_level_moves_old_to_new(reviewed):
@@ -193,13 +232,14 @@ def test_gaps_are_due_in_the_window_not_ga_at_the_primary_with_an_action(reviewe
     sheet = reviewed["Gaps"]
     assert sheet["A1"].value == (
         "Due by the end of the window (2023-05), not done, and not ga at Alpha ML. "
-        "Action: buy, else glue, else wait, else build (Legend).")
+        "Action: assess (unknown at Alpha ML), else buy, glue, wait, assess (unknown "
+        "elsewhere), build, in that order (Legend).")
     rows = table(sheet, 3)
     assert [(r["ID"], r["Due"], r["Alpha ML level"], r["Action"], r["Vendors"]) for r in rows] == [
         ("FE-01", "overdue", "partial", "buy", "Beta AI"),  # Gamma's partner loses to ga
-        ("DP-01", "in window", "unknown", "wait", "Beta AI"),
-        ("DL-01", "in window", "unknown", "build", None),
-        ("FE-02", "in window", "unknown", "glue", "Beta AI"),  # partner beats preview
+        ("DP-01", "in window", "unknown", "assess", "Alpha ML"),  # Beta's preview: ask Alpha
+        ("DL-01", "in window", "unknown", "assess", "Alpha ML"),  # nobody looked: not build
+        ("FE-02", "in window", "unknown", "assess", "Alpha ML"),
         ("DM-02", "in window", "planned", "wait", "Alpha ML"),
     ]
     # Not gaps: DM-01 (ga at Alpha), MT-01 (done), DM-03 (due after 2023-05), DC-01 (no target).
@@ -214,11 +254,19 @@ def test_gaps_are_due_in_the_window_not_ga_at_the_primary_with_an_action(reviewe
     ({"us": Level.PREVIEW, "a": Level.PARTNER, "b": Level.PREVIEW}, "glue", ("a",)),
     ({"us": Level.PARTNER, "a": Level.NONE}, "glue", ("us",)),
     ({"us": Level.PARTIAL, "a": Level.PLANNED, "b": Level.PREVIEW}, "wait", ("a", "b")),
-    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.UNKNOWN}, "build", ()),
+    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.UNKNOWN}, "assess", ("b",)),
+    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.NONE}, "build", ()),
     ({"us": Level.GA, "a": Level.NONE}, "build", ()),  # the primary's own ga never buys
+    ({"us": Level.UNKNOWN, "a": Level.GA}, "assess", ("us",)),  # find out first
+    ({"a": Level.GA}, "assess", ("us",)),  # no entry at the primary is unknown too
+    ({"us": Level.NONE, "a": Level.UNKNOWN, "b": Level.PREVIEW}, "wait", ("b",)),
 ])
-def test_gap_action_precedence_is_buy_glue_wait_build(levels, action, vendors):
+def test_gap_action_precedence_is_assess_buy_glue_wait_assess_build(levels, action, vendors):
     assert gap_action(levels, "us") == (action, vendors)
+
+
+def test_gap_action_without_a_primary_is_assess():
+    assert gap_action({}, None) == ("assess", ())
 
 
 def test_timeline_marks_targets_in_the_window_and_review_dates(reviewed):
@@ -247,12 +295,15 @@ def test_parity_gives_first_ga_per_vendor_leader_and_lag(reviewed):
     rows = table(reviewed["Parity"], 1)
     dm01 = rows[0]
     assert list(dm01) == ["ID", "Title", "Alpha ML first ga", "Beta AI first ga",
-                          "Gamma OSS first ga", "Leader", "Lag (months)"]
+                          "Gamma OSS first ga", "Leader", "Lag (months)", "Note"]
+    # Gamma's only snapshot shows DM-01 at ga: "ga by then", so Alpha's real 2021-12
+    # (it said preview in June) is at least 6 months behind.
     assert list(dm01.values()) == ["DM-01", "Real-time endpoints", D(2021, 12, 1), None,
-                                   D(2021, 6, 1), "Gamma OSS", 6]
+                                   "≤ 2021-06", "Gamma OSS", 6,
+                                   "at least: the leader's ga is from its first assessment (≤)"]
     dp01 = next(r for r in rows if r["ID"] == "DP-01")
     assert (dp01["Beta AI first ga"], dp01["Leader"], dp01["Lag (months)"]) == (
-        D(2021, 6, 1), "Beta AI", None)
+        "≤ 2021-06", "Beta AI", None)
 
 
 def test_parity_of_a_past_review_ignores_later_snapshots(review_store, invoke, tmp_path):
@@ -420,8 +471,9 @@ def test_a_review_before_any_snapshot_still_lists_the_requirements(review_store,
     assert review.vendors == [] and review.primary is None
     write_review(review, str(tmp_path / "early.xlsx"))
     book = load_workbook(tmp_path / "early.xlsx")
-    assert len(table(book["Matrix"], 1)) == 9  # the May roadmap, MO-01 still open
-    assert {r["Action"] for r in table(book["Gaps"], 3)} == {"build"}
+    matrix = [r["ID"] for r in table(book["Matrix"], 1)]
+    assert len([i for i in matrix if "-" in i]) == 9  # the May roadmap, MO-01 still open
+    assert {r["Action"] for r in table(book["Gaps"], 3)} == {"assess"}  # nobody looked
 
 
 def test_progress_is_reported_up_to_the_total(review_store, tmp_path):
@@ -460,7 +512,8 @@ def test_libreoffice_opens_the_review(reviewed, tmp_path):
                        check=True, capture_output=True, timeout=240)
     pdf = (tmp_path / "converted" / "review.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
-    summary = (tmp_path / "converted" / "review.csv").read_text()  # the first sheet
+    # the first sheet; LibreOffice writes it in the system's 8-bit code page
+    summary = (tmp_path / "converted" / "review.csv").read_bytes().decode("cp1252")
     assert "Review date,2021-12-15" in summary
     assert "Alpha ML,end-to-end,2021-12-01," in summary
 
@@ -476,7 +529,7 @@ def test_demo_writes_the_full_review_of_the_samples(runner, tmp_path, monkeypatc
     assert lines[wrote] == (f"Wrote {tmp_path / 'demo.xlsx'}: review of 2021-12-15, window "
                             "2021-12 to 2023-05, 50 requirements, 5 vendors.")
     assert lines[wrote + 1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
-                                        "best_in_class", "primary"]
+                                        "best_in_class", "assessed", "primary", "caveats"]
     assert lines[wrote + 3].split()[:2] == ["sagemaker", "2021-12-15"]
     book = load_workbook(tmp_path / "demo.xlsx")
     assert book.sheetnames == list(SHEETS)
