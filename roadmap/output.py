@@ -66,9 +66,10 @@ def _separator(fmt: str) -> int:
 def fit_width(table: list[list[str]], columns: list[str], width: int,
               separator: int) -> list[list[str]]:
     """Cut the widest columns (with ``…``) until a line fits in ``width``."""
-    widths = [max([len(str(c))] + [len(row[i]) for row in table])
-              for i, c in enumerate(columns)]
-    floor = [max(NARROWEST, len(str(c))) for c in columns]
+    # tabulate makes a column at least its header plus two (its MIN_PADDING).
+    header = [len(str(c)) + 2 for c in columns]
+    widths = [max([header[i]] + [len(row[i]) for row in table]) for i in range(len(columns))]
+    floor = [max(NARROWEST, h) for h in header]
     excess = sum(widths) + separator * max(len(columns) - 1, 0) + 1 - width
     while excess > 0:
         cuttable = [i for i, w in enumerate(widths) if w > floor[i]]

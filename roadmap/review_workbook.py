@@ -240,10 +240,11 @@ def _stage_coverage(sheet, review: Review, row: int) -> int:
                                                          for v in vendors]],
                        table, start_row=row + 1, wrap_header=True,
                        formats={c: PERCENT_FORMAT for c in range(3, 3 + len(vendors))})
-    for number, values in enumerate(table, start=row + 2):
-        for column, value in enumerate(values[2:], start=3):
+    for number, stage in enumerate(stages, start=row + 2):
+        for column, vendor in enumerate(vendors, start=3):
             cell = sheet.cell(number, column)
             cell.alignment = _center()
+            value = review.coverage[vendor.key].by_stage.get(stage)
             if value is not None:
                 cell.fill = _fill(heat_colour(value))
     return last

@@ -128,3 +128,22 @@ def test_log_table_names_the_file_and_its_sha256(invoke, roadmap, tmp_path):
     line = result.stdout.splitlines()[-1]
     assert "second.csv" in line
     assert digest in line
+
+
+def test_an_empty_listing_says_why(invoke, roadmap_store):
+    result = invoke("requirements", "--status", "opn")
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: no requirements match --status 'opn' (statuses in the "
+                             "store: open, retired)\n")
+    assert invoke("requirements", "--status", "opn", "--format", "json").stdout == "[]\n"
+
+
+def test_tables_fit_the_terminal_and_json_keeps_the_full_title(invoke, roadmap_store,
+                                                               monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = invoke("requirements").stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("…" in line for line in lines)
+    rows = json.loads(invoke("requirements", "--format", "json").stdout)
+    assert "Feature store with an entity model" in [r["title"] for r in rows]
+    assert "None" not in "\n".join(lines)

@@ -575,3 +575,51 @@ def test_a_review_dated_before_the_first_import_says_which_roadmap_it_used(
     texts = [c.value for row in legend.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("the first import (2021-05-01), which is after the review date")
                for t in texts), texts
+
+
+def test_a_new_vendors_first_snapshot_is_one_first_assessment(review_store, invoke, tmp_path,
+                                                               make_csv):
+    invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30", "--primary", "alpha")
+    make_csv([["Vendor:", "Delta"], ["As of:", "2021-09-01"], [], ["Requirement ID", "Level"],
+              ["FE-01", "ga"], ["DM-01", "none"]], "delta.csv")
+    assert invoke("import", "snapshot", "delta.csv").exit_code == 0
+    invoke("review", "--output", "december.xlsx", "--as-of", "2021-12-15", "--primary", "alpha")
+    book = load_workbook(tmp_path / "december.xlsx")
+    rows = [tuple(r.values()) for r in table(book["Changes"], 3)]
+    assert ("new vendor", "Delta", None, None, "levels", None,
+            "first assessment: 2 of 9 assessed (1 ga, 1 none, 7 unknown)",
+            "first snapshot used: 2021-09-01") in rows
+    assert not [r for r in rows if r[1] == "Delta" and r[0] != "new vendor"]  # no upgrades
+    counts = {r["Change"]: r["Count"] for r in block(book["Summary"],
+                                                     "Changes since the previous review")}
+    assert counts["new vendors (first assessment)"] == 1
+    assert counts["vendor levels upgraded"] == 3  # Alpha's three, nothing of Delta's
+
+
+def test_level_moves_from_or_to_unknown_are_not_upgrades():
+    from roadmap.review import LevelMove
+
+    def kind(old, new):
+        return LevelMove("v", "R", "r", old, new, "2021-01-01", "2021-06-01").change
+
+    assert kind(Level.UNKNOWN, Level.NONE) == "assessed"
+    assert kind(Level.UNKNOWN, Level.GA) == "assessed"
+    assert kind(Level.GA, Level.UNKNOWN) == "unassessed"
+    assert kind(Level.NONE, Level.PREVIEW) == "upgraded"
+    assert kind(Level.GA, Level.PARTIAL) == "downgraded"
+
+
+def test_a_back_dated_review_says_which_imports_it_left_out(review_store, invoke, tmp_path):
+    result = invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30", "--no-record")
+    assert result.exit_code == 0, result.output
+    [note] = [line for line in result.stdout.splitlines() if line.startswith("Note: ")]
+    assert note.startswith("Note: 1 requirements import dated after 2021-06-30 not used: ")
+    assert "roadmap_2021-11.csv (dated 2021-11-01); this review uses the requirements " \
+           "imported as of 2021-05-01." in note
+    assert note.endswith("date it: re-import it with 'roadmap import requirements FILE "
+                         "--as-of YYYY-MM-DD', or put the date in the file name "
+                         "(requirements_2021-11.xlsx) or an 'As of:' cell.")
+    summary = {row[0]: row[1] for row in values(load_workbook(tmp_path / "june.xlsx")["Summary"])}
+    assert summary["Requirements used"] == note[len("Note: "):]
+    result = invoke("review", "--output", "dec.xlsx", "--as-of", "2021-12-15", "--no-record")
+    assert not [line for line in result.stdout.splitlines() if line.startswith("Note: ")]
