@@ -447,8 +447,8 @@ def test_a_new_vendor_is_announced_once_for_all_its_snapshots(invoke, roadmap_st
     result = invoke("import", "snapshot", "acme.csv")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "added     acme 2021-06-01: 1 entries, 1 ga (new vendor: Acme, end-to-end)",
-        "added     acme 2021-12-01: 1 entries, 1 ga",
+        "added     acme 2021-06-01: 1 entry, 1 ga (new vendor: Acme, end-to-end)",
+        "added     acme 2021-12-01: 1 entry, 1 ga",
         "Imported acme.csv: 2 added, 0 replaced, 0 unchanged.",
     ]
     assert [v["snapshots"] for v in listing(invoke, "vendors")] == [2]
