@@ -149,7 +149,8 @@ def init(ctx, name, start, horizon, cadence, stages):
                         stages=stage_list)
     Store.create(ctx.obj["db"], settings).close()
     click.echo(f"Created {ctx.obj['db']}: {name}, from {start_month}, {horizon}-month horizon, "
-               f"reviews every {cadence} months, {len(stage_list)} stages.")
+               f"reviews every {'month' if cadence == 1 else f'{cadence} months'}, "
+               f"{len(stage_list)} stages.")
 
 
 @cli.group("import")
@@ -513,6 +514,9 @@ def compare_command(ctx, vendors, as_of, fmt):
     from .output import plural
 
     comparison = compare_at(store, day, keys)
+    if not comparison.rows and fmt not in ("json", "csv"):
+        warn(f"no vendor has a snapshot on or before {day}; import one: "
+             "roadmap import snapshot FILE, or pass --as-of DATE")
     for key in keys or []:
         if key not in comparison.used:
             warn(f"{key} has no snapshot on or before {day}")
@@ -531,8 +535,8 @@ def compare_command(ctx, vendors, as_of, fmt):
     show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
                      "best_in_class", *stages])
     for key, notes in comparison.caveats.items():
-        for note in notes:
-            click.echo(f"{key}: {note}; read its coverage with care.")
+        if notes:
+            click.echo(f"{key}: {'; '.join(notes)}; read its coverage with care.")
 
 
 def _marks(notes: list[str]) -> str:

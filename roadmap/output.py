@@ -42,9 +42,11 @@ def render(rows: list[dict], fmt: str, columns: list[str] | None = None,
 
     table = [[_plain(row.get(c)) for c in columns] for row in rows]
     width = terminal_width() if width is None else width
+    headers: list[int | None] | None = None
     if width:
-        table = fit_width(table, columns, width, _separator(fmt))
-    return tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True)
+        table, headers = fit_width(table, columns, width, _separator(fmt))
+    return tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True,
+                             maxheadercolwidths=headers)
 
 
 def terminal_width() -> int | None:
@@ -63,22 +65,40 @@ def _separator(fmt: str) -> int:
     return 2 if fmt in ("simple", "plain") else 3
 
 
-def fit_width(table: list[list[str]], columns: list[str], width: int,
-              separator: int) -> list[list[str]]:
-    """Cut the widest columns (with ``…``) until a line fits in ``width``."""
+# Free text a table may cut (keys, dates, levels and numbers are never cut).
+TEXT_COLUMNS = {"title", "name", "stage", "source", "details", "caveats", "changes", "file",
+                "owner", "description", "notes", "requested_by", "sha256", "aliases"}
+
+
+def fit_width(table: list[list[str]], columns: list[str], width: int, separator: int
+              ) -> tuple[list[list[str]], list[int | None]]:
+    """Fit a table's lines in ``width``: first wrap headers longer than their column's
+    values (``coverage by stage`` over ``25%``), then cut free-text columns (the widest
+    first, with ``…``). Returns the rows and tabulate's ``maxheadercolwidths``."""
+    values = [max([0] + [len(row[i]) for row in table]) for i in range(len(columns))]
     # tabulate makes a column at least its header plus two (its MIN_PADDING).
     header = [len(str(c)) + 2 for c in columns]
-    widths = [max([header[i]] + [len(row[i]) for row in table]) for i in range(len(columns))]
-    floor = [max(NARROWEST, h) for h in header]
-    excess = sum(widths) + separator * max(len(columns) - 1, 0) + 1 - width
-    while excess > 0:
-        cuttable = [i for i, w in enumerate(widths) if w > floor[i]]
+
+    def total() -> int:
+        return sum(max(v, h) for v, h in zip(values, header)) + separator * (len(columns) - 1)
+
+    wrapped: list[int | None] = [None] * len(columns)
+    for i, name in enumerate(columns):
+        if total() <= width:
+            break
+        narrowest = max([NARROWEST, values[i]] + [len(w) for w in str(name).split()])
+        if len(str(name)) > narrowest:
+            wrapped[i] = narrowest
+            header[i] = narrowest + 2
+    text = [i for i, name in enumerate(columns) if name in TEXT_COLUMNS]
+    while total() > width:
+        cuttable = [i for i in text if values[i] > max(NARROWEST, header[i])]
         if not cuttable:
             break
-        widest = max(cuttable, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
-    return [[_cut(cell, widths[i]) for i, cell in enumerate(row)] for row in table]
+        widest = max(cuttable, key=lambda i: values[i])
+        values[widest] -= 1
+    return [[_cut(cell, values[i]) if i in text else cell for i, cell in enumerate(row)]
+            for row in table], wrapped
 
 
 def _cut(text: str, width: int) -> str:

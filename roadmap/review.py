@@ -555,8 +555,8 @@ def record_review(store: Store, review: Review, output: str | None = None) -> bo
             return False
     counts = review.changes.counts()
     text = (f"review of {review.as_of} (primary {review.primary or 'none'}): "
-            f"{len(requirements)} requirements, {len(snapshots)} vendors, "
-            f"{len(review.gaps)} gaps")
+            f"{_plural(len(requirements), 'requirement')}, "
+            f"{_plural(len(snapshots), 'vendor')}, {_plural(len(review.gaps), 'gap')}")
     if review.changes.previous is not None:
         text += f"; since {review.changes.previous.as_of}: " + ", ".join(
             f"{n} {kind}" for kind, n in counts.items())

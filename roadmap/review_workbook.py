@@ -170,7 +170,8 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
         ("Roadmap", settings.name, None),
         ("Review date", day_date(review.as_of), DATE_FORMAT),
         ("Horizon window", window_text(review), None),
-        ("Cadence", f"every {settings.cadence} months", None),
+        ("Cadence", "every month" if settings.cadence == 1
+         else f"every {settings.cadence} months", None),
         ("Next review", day_date(review.next_review), DATE_FORMAT),
         ("Primary vendor", review.vendor_name(review.primary) if review.primary else "none",
          None),

@@ -140,9 +140,9 @@ def test_an_empty_listing_says_why(invoke, roadmap_store):
 
 def test_tables_fit_the_terminal_and_json_keeps_the_full_title(invoke, roadmap_store,
                                                                monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("COLUMNS", "90")
     lines = invoke("requirements").stdout.splitlines()
-    assert max(len(line) for line in lines) <= 80
+    assert max(len(line) for line in lines) <= 90
     assert any("…" in line for line in lines)
     rows = json.loads(invoke("requirements", "--format", "json").stdout)
     assert "Feature store with an entity model" in [r["title"] for r in rows]
