@@ -93,6 +93,17 @@ def vendor_label(review: Review, key: str) -> str:
     return f"{name} ({', '.join(notes)})" if notes else name
 
 
+def caveat_words(review: Review, key: str) -> str | None:
+    """The Summary's short "read with care": ``31% assessed; stale (2020-12-15)``."""
+    notes = []
+    cover = review.coverage[key]
+    if cover.low_assessed and cover.assessed is not None:
+        notes.append(f"only {cover.assessed:.0%} assessed")
+    if review.is_stale(key):
+        notes.append(f"stale ({review.snapshot_date(key)})")
+    return "; ".join(notes) or None
+
+
 def _title(sheet, text: str) -> None:
     from openpyxl.styles import Font
 
@@ -141,8 +152,8 @@ def summary_sheet(book, review: Review) -> None:
             fit_row_height(sheet, header, range(1, len(review.vendors) + 3))
     for number in range(steps, steps + len(review.next_steps())):
         fit_row_height(sheet, number, (1,))
-    for number in range(vendor_rows, vendor_rows + len(review.vendors)):
-        fit_row_height(sheet, number, (8,))
+    if len(review.vendors) + 2 < 8:  # column H holds only the vendors' caveats
+        sheet.column_dimensions["H"].width = 34
     print_landscape(sheet)
 
 
@@ -185,7 +196,7 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
     if note:
         facts.append(("Requirements used", note, None))
     for number, (label, value, number_format) in enumerate(facts, start=row):
-        put(sheet, number, 1, label, bold=True)
+        put(sheet, number, 1, label, bold=True, wrap=label == "Requirements used")
         put(sheet, number, 2, value, number_format=number_format, align="left")
     if note:
         last = row + len(facts) - 1
@@ -205,23 +216,16 @@ def _vendor_coverage(sheet, review: Review, row: int) -> int:
         [(v.name, v.kind, day_date(review.snapshot_date(v.key)),
           review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
           review.coverage[v.key].best_in_class, review.coverage[v.key].assessed,
-          "; ".join(review.caveats(v.key)) or None) for v in review.vendors],
+          caveat_words(review, v.key)) for v in review.vendors],
         start_row=row + 1,
         formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT,
                  7: PERCENT_FORMAT})
     for number, vendor in enumerate(review.vendors, start=row + 2):
-        sheet.cell(number, 8).alignment = _wrap_top()
         if review.coverage[vendor.key].low_assessed:
             sheet.cell(number, 7).fill = _fill(CAVEAT_FILL)
         if review.is_stale(vendor.key):
             sheet.cell(number, 3).fill = _fill(CAVEAT_FILL)
     return last
-
-
-def _wrap_top():
-    from openpyxl.styles import Alignment
-
-    return Alignment(wrap_text=True, vertical="top")
 
 
 def _fill(colour: str):
