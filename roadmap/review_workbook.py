@@ -124,7 +124,6 @@ def summary_sheet(book, review: Review) -> None:
     last_column = max(len(review.vendors) + 2, 8)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
     row = _summary_facts(sheet, review, 4) + 2
-    vendor_rows = row + 2
     row = _vendor_coverage(sheet, review, row) + 2
     stage_header = row + 1
     row = _stage_coverage(sheet, review, row) + 2
