@@ -179,8 +179,8 @@ def merge_vendors(store: Store, source: str, target: str, keep: str | None = Non
         store.merge_vendor(moving.key, into.key, replaced)
         store.add_event("vendors merge", {
             "text": f"merged {moving.key} ({moving.name}) into {into.key} ({into.name}): "
-                    f"{moved} snapshots moved",
-            "from": moving.key, "into": into.key, "snapshots": moved})
+                    f"{moved} snapshot{'' if moved == 1 else 's'} moved",
+            "from": moving.key, "into": into.key, "moved": moved})
     days = sorted(day for day in set(theirs) & set(ours))
     return VendorMerge(moving, into, moved, days)
 

@@ -341,7 +341,8 @@ class Store:
 
     def add_vendor_alias(self, alias: str, vendor: str) -> None:
         """Point ``alias`` at ``vendor`` (an alias already taken moves to it)."""
-        self.db.execute("INSERT OR REPLACE INTO vendor_aliases VALUES (?, ?)", (alias, vendor))
+        self.db.execute("DELETE FROM vendor_aliases WHERE alias = ?", (alias,))
+        self.db.execute("INSERT INTO vendor_aliases VALUES (?, ?)", (alias, vendor))
 
     def rename_vendor(self, key: str, name: str) -> None:
         """A new display name; the old one stays an alias. Call inside a transaction."""

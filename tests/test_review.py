@@ -472,6 +472,8 @@ def test_a_review_before_any_snapshot_still_lists_the_requirements(review_store,
     matrix = [r["ID"] for r in table(book["Matrix"], 1)]
     assert len([i for i in matrix if "-" in i]) == 9  # the May roadmap, MO-01 still open
     assert {r["Action"] for r in table(book["Gaps"], 3)} == {"assess"}  # nobody looked
+    assert book["Summary"]["A2"].value == ("No vendor is assessed yet: 9 requirements, 4 gaps "
+                                           "due by 2022-10 (4 assess), 0 overdue.")
 
 
 def test_progress_is_reported_up_to_the_total(review_store, tmp_path):
