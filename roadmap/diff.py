@@ -1,7 +1,8 @@
 """What changed in one vendor's capabilities between two snapshots: rows first.
 
 A diff is a list of ``DiffRow``s, each carrying the full old and new entries, so
-applying the rows to the old snapshot gives the new one. The terminal table, JSON,
+applying the rows to the old snapshot gives the new one (in levels, and in every
+detail field both snapshots state: see ``stated_fields``). The terminal table, JSON,
 CSV and the highlighted workbook (``diff_workbook.py``) only format these rows.
 """
 from __future__ import annotations
