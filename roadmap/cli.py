@@ -492,37 +492,53 @@ def diff_command(ctx, vendor, start, end, output, levels_only, fmt):
              ["requirement", "title", "from", "to", "change", "details"])
 
 
+def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Stacks written wrong (``sagemaker+``) are a wrong command line, not a wrong store."""
+    from .stacks import stack_members
+
+    for value in values:
+        try:
+            stack_members(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="VENDOR or STACK") from None
+    return values
+
+
 @cli.command("compare")
-@click.argument("vendors", nargs=-1)
+@click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", callback=stack_arguments)
 @click.option("--as-of", metavar="DATE", help="The date to compare at (default: today).")
 @format_option
 @click.pass_context
 def compare_command(ctx, vendors, as_of, fmt):
-    """Vendors side by side: coverage overall, by tier and by stage.
+    """Vendors or stacks side by side: coverage overall, by tier and by stage, weighted.
 
     Each vendor's latest snapshot on or before the date, scored over the requirements
-    active then (ga 1, preview/partial/partner ½, unless the roadmap says otherwise).
+    active then (ga 1, preview/partial/partner ½, unless the roadmap says otherwise). A
+    stack such as sagemaker+seldon takes the strongest level among its members; its
+    as_of is its oldest member's. Weighted coverage weighs each requirement by its
+    priority and tier (roadmap settings).
 
-    Example: roadmap compare --as-of 2021-12-31 sagemaker vertex
+    Example: roadmap compare --as-of 2021-12-31 sagemaker+seldon vertex
     """
-    from .evaluate import compare_at
-    from .snapshots import vendor_named
+    from .evaluate import compare_at, stack_named
 
     store = open_store(ctx)
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
-    keys = [vendor_named(store, v).key for v in vendors] or None
+    keys = [stack_named(store, v) for v in vendors] or None
     from .output import plural
 
     comparison = compare_at(store, day, keys)
     if not comparison.rows and fmt not in ("json", "csv"):
         warn(f"no vendor has a snapshot on or before {day}; import one: "
              "roadmap import snapshot FILE, or pass --as-of DATE")
-    for key in keys or []:
-        if key not in comparison.used:
+    for key, lacking in comparison.missing.items():
+        if lacking == (key,):
             warn(f"{key} has no snapshot on or before {day}")
+        else:
+            warn(f"{key} left out: {', '.join(lacking)} has no snapshot on or before {day}")
     stages = store.settings().stages
-    columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "as_of",
-               *stages]
+    columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "weighted",
+               "as_of", *stages]
     if fmt in ("json", "csv"):
         show(comparison.rows, fmt, columns)
         return
@@ -533,7 +549,7 @@ def compare_command(ctx, vendors, as_of, fmt):
                                       else "")}
             for row in comparison.rows]
     show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
-                     "best_in_class", *stages])
+                     "best_in_class", "weighted", *stages])
     for key, notes in comparison.caveats.items():
         if notes:
             click.echo(f"{key}: {'; '.join(notes)}; read its coverage with care.")
@@ -542,6 +558,51 @@ def compare_command(ctx, vendors, as_of, fmt):
 def _marks(notes: list[str]) -> str:
     """``*`` after a vendor assessed on fewer than half the requirements."""
     return " *" if any(n.startswith("assessed") for n in notes) else ""
+
+
+@cli.command("recommend")
+@click.option("--as-of", metavar="DATE", help="The date to recommend at (default: today).")
+@click.option("--primary", metavar="VENDOR",
+              help="The platform the team is on, key or name, or a stack it already runs "
+                   "(default: the best covered vendor).")
+@click.option("--max", "max_steps", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="At most this many vendors to add.")
+@format_option
+@click.pass_context
+def recommend_command(ctx, as_of, primary, max_steps, fmt):
+    """Which vendors to add to the primary platform, one at a time: build or glue.
+
+    Each step adds the vendor that most raises the stack's weighted coverage: the
+    requirements it closes to ga, or to partner (glue) where the stack had nothing
+    usable; ties go to the one closing more to ga, then by key. Stops at --max or when
+    no vendor closes anything more. Only vendors with a snapshot on or before the date
+    count; unassessed cells close nothing. What stays open is yours to build.
+
+    Example: roadmap recommend --as-of 2021-12-15 --primary sagemaker --max 2
+    """
+    from .evaluate import recommend_at
+
+    day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
+    result = recommend_at(open_store(ctx), day, primary, max_steps)
+    rows = [step.as_dict() for step in result.steps]
+    columns = ["step", "add", "closes", "glue", "weighted_gain", "coverage", "weighted",
+               "stack"]
+    if fmt == "json":
+        show(rows, fmt, columns)
+        return
+    if fmt == "csv":
+        show([{**row, "closes": " ".join(row["closes"]), "glue": " ".join(row["glue"])}
+              for row in rows], fmt, columns)
+        return
+    flat = [{**row, "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
+            for row, step in zip(rows, result.steps)]
+    click.echo(f"{result.primary} alone at {day}: coverage {result.coverage or 0:.0%}, "
+               f"weighted {result.weighted or 0:.0%}")
+    if flat:
+        show(flat, fmt, ["step", "add", "to ga", *columns[3:]])
+    if result.stopped == "nothing closes":
+        click.echo("No other vendor closes anything more: what is still open is to build, "
+                   "wait for, or assess.")
 
 
 @cli.command("parity")

@@ -5,10 +5,19 @@ renderers (terminal, JSON, workbooks) only format what these return.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import RETIRED, Level, Requirement, Snapshot, Tier
 from .months import add_months, months_between
+from .stacks import (
+    DEFAULT_MAX_STEPS,
+    Recommendation,
+    combine,
+    recommend,
+    stack_key,
+    stack_members,
+    weighted_coverage,
+)
 from .store import Settings, Store
 
 # A vendor assessed on fewer than this share of the requirements has a coverage that
@@ -30,6 +39,7 @@ class Coverage:
     best_in_class: float | None
     by_stage: dict[str, float | None]
     assessed: float | None = None
+    weighted: float | None = None  # each requirement weighing its priority × tier weight
 
     @property
     def low_assessed(self) -> bool:
@@ -79,6 +89,7 @@ def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
         by_stage={stage: _mean([s for r, s in scored if r.stage == stage])
                   for stage in settings.stages},
         assessed=_mean(assessed),
+        weighted=weighted_coverage(requirements, snapshot, settings.scores, settings.weights),
     )
 
 
@@ -111,7 +122,8 @@ def compare_rows(requirements: list[Requirement], snapshots: dict[str, Snapshot]
         result = coverage(requirements, snapshot, settings)
         row: dict = {"vendor": vendor, "coverage": result.overall,
                      "table_stakes": result.table_stakes, "best_in_class": result.best_in_class,
-                     "assessed": result.assessed, "as_of": snapshot.as_of}
+                     "assessed": result.assessed, "weighted": result.weighted,
+                     "as_of": snapshot.as_of}
         row.update(result.by_stage)
         rows.append(row)
     rows.sort(key=lambda r: (-(r["coverage"] or 0), r["vendor"]))
@@ -241,22 +253,47 @@ class Comparison:
 
     day: str
     rows: list[dict]
-    used: dict[str, str]  # vendor -> as_of of the snapshot scored
+    used: dict[str, str]  # vendor or stack -> as_of of the snapshot scored (a stack's oldest)
     requirements: int
     caveats: dict[str, list[str]]
+    # vendor or stack asked for -> its members with no snapshot at the date (left out)
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def compare_at(store: Store, day: str, vendors: list[str] | None = None) -> Comparison:
-    """Vendors side by side over the requirements active on ``day``."""
+    """Vendors (keys) and stacks (``a+b`` of keys) side by side over the requirements
+    active on ``day``; default every vendor with a snapshot then."""
     settings = store.settings()
     requirements = active(requirements_at(store, day))
-    chosen = snapshots_at(store, day, vendors)
-    snapshots = {vendor: snapshot for vendor, (_, snapshot) in chosen.items()}
+    members = sorted({m for v in vendors for m in stack_members(v)}) if vendors else None
+    chosen = {vendor: s for vendor, (_, s) in snapshots_at(store, day, members).items()}
+    snapshots, missing = {}, {}
+    for name in vendors or list(chosen):
+        parts = stack_members(name)
+        missing[name] = tuple(p for p in parts if p not in chosen)
+        if not missing[name]:
+            snapshots[name] = chosen.get(name) or combine({p: chosen[p] for p in parts}).snapshot
     notes = {vendor: caveats(coverage(requirements, s, settings), s.as_of, day,
                              settings.cadence) for vendor, s in snapshots.items()}
     return Comparison(day, compare_rows(requirements, snapshots, settings),
                       {vendor: s.as_of for vendor, s in snapshots.items()}, len(requirements),
-                      notes)
+                      notes, {name: left for name, left in missing.items() if left})
+
+
+def stack_named(store: Store, text: str) -> str:
+    """A vendor's key, or a stack's ``a+b`` of keys, from keys or names as typed."""
+    from .errors import RoadmapError
+    from .snapshots import vendor_named
+
+    try:
+        names = stack_members(text)
+    except ValueError as error:
+        raise RoadmapError(str(error)) from None
+    keys = [vendor_named(store, name).key for name in names]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise RoadmapError(f"the stack {text!r} names {', '.join(twice)} twice")
+    return stack_key(keys)
 
 
 def parity_at(store: Store) -> tuple[list[ParityRow], list[str]]:
@@ -264,3 +301,36 @@ def parity_at(store: Store) -> tuple[list[ParityRow], list[str]]:
     vendors = sorted({info.vendor for info in store.snapshot_infos()})
     requirements = store.settings().stage_matcher.in_order(active(store.requirements()))
     return parity_rows(requirements, first_ga_months(store), vendors), vendors
+
+
+def recommend_at(store: Store, day: str, primary: str | None = None,
+                 max_steps: int = DEFAULT_MAX_STEPS) -> Recommendation:
+    """``recommend`` over the requirements active on ``day`` and the vendors with a
+    snapshot then, from ``primary`` (a vendor or stack, keys or names; default the best
+    covered vendor, as the review picks it)."""
+    from .errors import RoadmapError
+    from .review import best_covered
+
+    settings = store.settings()
+    requirements = settings.stage_matcher.in_order(active(requirements_at(store, day)))
+    if not requirements:
+        raise RoadmapError(f"no requirements on {day}; import some first: "
+                           "roadmap import requirements FILE")
+    snapshots = {vendor: s for vendor, (_, s) in snapshots_at(store, day).items()}
+    if primary is None:
+        start = best_covered({v: coverage(requirements, s, settings)
+                              for v, s in snapshots.items()})
+        if start is None:
+            raise RoadmapError(f"no vendor has a snapshot on or before {day}; import one "
+                               "first: roadmap import snapshot FILE")
+        members = [start]
+    else:
+        members = stack_members(stack_named(store, primary))
+        lacking = [m for m in members if m not in snapshots]
+        if lacking:
+            with_one = ", ".join(snapshots) or "none"
+            raise RoadmapError(
+                f"--primary: {', '.join(lacking)} has no snapshot on or before {day} "
+                f"(vendors with one: {with_one}); import one or pick another vendor")
+    return recommend(requirements, snapshots, members, settings.scores, settings.weights,
+                     max_steps)

@@ -44,14 +44,17 @@ def test_compare_scores_the_requirements_active_at_the_date(invoke, vendors):
     rows = as_json(invoke, "compare", "--as-of", "2021-06-30")
     assert rows == [
         {"vendor": "alpha", "coverage": pytest.approx(2.5 / 6), "table_stakes": 1 / 3,
-         "best_in_class": 0.5, "assessed": pytest.approx(4 / 6), "as_of": "2021-01-15",
+         "best_in_class": 0.5, "assessed": pytest.approx(4 / 6),
+         "weighted": pytest.approx(2.5 / 6), "as_of": "2021-01-15",
          **stage_scores(engineering=0.75, training=0.0, optimization=1.0, monitoring=0.0)},
         {"vendor": "beta", "coverage": pytest.approx(2 / 6), "table_stakes": 2 / 3,
-         "best_in_class": 0.0, "assessed": 0.5, "as_of": "2021-06-15",
+         "best_in_class": 0.0, "assessed": 0.5, "weighted": pytest.approx(2 / 6),
+         "as_of": "2021-06-15",
          **stage_scores(engineering=0.5, training=0.0, optimization=0.0, monitoring=0.5)},
     ]
+    # No priorities: every requirement weighs as medium, so weighted is plain coverage.
     assert list(rows[0]) == ["vendor", "coverage", "table_stakes", "best_in_class", "assessed",
-                             "as_of", *STAGES]
+                             "weighted", "as_of", *STAGES]
 
 
 def test_compare_uses_each_vendors_latest_snapshot_on_or_before_the_date(invoke, vendors):
