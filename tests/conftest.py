@@ -245,3 +245,42 @@ def review_store(store, make_csv):
                              *rows], f"{key}_{day}.csv")
             import_snapshots(store, str(path))
     return store
+
+
+# Weights (defaults): high 3, medium 2 (also no priority), low 1; both tiers ×1. Total 11.
+STACK_ROADMAP = [
+    ["ID", "Title", "Stage", "Tier", "Priority"],
+    ["R1", "Managed feature store", "feature engineering", "table-stakes", "high"],
+    ["R2", "Feature store with an entity model", "feature engineering", "best-in-class",
+     "medium"],
+    ["R3", "Managed training jobs", "model training", "table-stakes", "low"],
+    ["R4", "Real-time endpoints", "model deployment & monitoring", "table-stakes", ""],
+    ["R5", "Inference graphs", "model deployment & monitoring", "best-in-class", "high"],
+]
+# key -> (name, kind, as_of, {requirement: level})
+STACK_VENDORS = {
+    "plat": ("Plat ML", "end-to-end", "2021-01-15",
+             {"R1": "ga", "R2": "partial", "R3": "ga", "R4": "preview", "R5": "none"}),
+    "blank": ("Blank Tools", "best-of-breed", "2021-02-01",
+              {"R1": "?", "R2": "?", "R3": "tbd", "R4": "?", "R5": "?"}),
+    "serve": ("Serve OSS", "open-source", "2021-05-15", {"R4": "ga", "R5": "ga"}),
+    "glueco": ("Glue Co", "best-of-breed", "2021-04-01", {"R4": "partner", "R5": "partner"}),
+    "feast": ("Feast", "open-source", "2021-05-01", {"R2": "ga", "R5": "partner"}),
+}
+
+
+@pytest.fixture
+def stack_store(store, make_csv):
+    """The ``store`` with five weighted requirements (2021-01-01) and five vendors' snapshots
+    (STACK_VENDORS), one of them (blank) unassessed everywhere. For stacks and recommend."""
+    from roadmap.requirements import import_requirements
+    from roadmap.snapshots import import_snapshots
+
+    import_requirements(store, str(make_csv(STACK_ROADMAP, "roadmap.csv")), as_of="2021-01-01")
+    for key, (name, kind, day, levels) in STACK_VENDORS.items():
+        path = make_csv([["Vendor:", name], ["Kind:", kind], ["As of:", day], [],
+                         ["Requirement ID", "Level", "Product"],
+                         *[[rid, level, f"{name} {rid}"] for rid, level in levels.items()]],
+                        f"{key}_{day}.csv")
+        import_snapshots(store, str(path))
+    return store
