@@ -64,6 +64,27 @@ def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
                    ["requirement", *vendors, "leader", "lag_months"])]
 
 
+DEMO_STACKS = ("sagemaker", "sagemaker+seldon", "sagemaker+databricks")
+
+
+def recommend_lines(store: Store, day: str, max_steps: int = 2) -> list[str]:
+    """SageMaker with Seldon Core or Databricks beside it (``roadmap compare`` of stacks),
+    then what ``roadmap recommend`` would add to the best-covered platform."""
+    from .evaluate import compare_at, recommend_at
+
+    stacks = compare_at(store, day, list(DEMO_STACKS)).rows
+    result = recommend_at(store, day, None, max_steps)
+    steps = [{**step.as_dict(), "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
+             for step in result.steps]
+    return [f"Stacks at {day} (roadmap compare {' '.join(DEMO_STACKS)})",
+            render(stacks, "simple", ["vendor", "as_of", "coverage", "table_stakes",
+                                      "best_in_class", "weighted"]),
+            f"What adding tools to {result.primary} would close (roadmap recommend --as-of "
+            f"{day} --max {max_steps})",
+            render(steps, "simple", ["step", "add", "to ga", "glue", "weighted_gain",
+                                     "coverage", "weighted", "stack"])]
+
+
 DEMO_REVIEWS = ("2021-06-30", "2021-12-15")
 
 
@@ -108,6 +129,7 @@ def run_demo(output: str) -> list[str]:
             lines.append(render(list(counts.values()), "simple"))
             lines.extend(diff_lines(store))
             lines.extend(parity_lines(store))
+            lines.extend(recommend_lines(store, DEMO_REVIEWS[-1]))
             lines.extend(review_lines(store, output, folder))
             lines.append(NEXT_STEPS)
         finally:

@@ -175,3 +175,27 @@ def test_a_vendor_that_assessed_nothing_is_never_recommended():
     snapshots = {"base": offer("base", A="none"), "blank": offer("blank", A="unknown")}
     result = recommend(requirements, snapshots, "base", DEFAULT_SCORES, DEFAULT_WEIGHTS)
     assert (result.steps, result.stopped) == ([], "nothing closes")
+
+
+def test_the_demo_shows_stacks_and_what_adding_tools_to_sagemaker_would_close(
+        runner, tmp_path, monkeypatch):
+    from roadmap.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["demo", "--output", "demo.xlsx"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("Stacks at 2021-12-15 (roadmap compare sagemaker sagemaker+seldon "
+                        "sagemaker+databricks)")
+    # Databricks and Seldon were assessed on 2021-06-15: their stacks carry that date.
+    assert {line.split()[0]: line.split()[1] for line in lines[start + 3:start + 6]} == {
+        "sagemaker": "2021-12-15", "sagemaker+seldon": "2021-06-15",
+        "sagemaker+databricks": "2021-06-15"}
+    start = lines.index("What adding tools to sagemaker would close (roadmap recommend "
+                        "--as-of 2021-12-15 --max 2)")
+    # The samples: SageMaker (2021-12-15) lacks ga on DC-01, FE-02 (partial), MT-07, MO-02
+    # and DM-14; Vertex AI (2021-12-15) has all five at ga.
+    assert lines[start + 3].split()[:7] == ["1", "vertex", "DC-01", "FE-02", "MT-07", "MO-02",
+                                            "DM-14"]
+    assert lines[start + 3].split()[-1] == "sagemaker+vertex"
+    assert lines[start + 4].split()[:2] == ["2", "databricks"]
