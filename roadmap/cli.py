@@ -677,8 +677,11 @@ def template_snapshot(file):
               help="The platform the team is on, key or name (default: the best covered).")
 @click.option("--no-record", is_flag=True,
               help="Only write the workbook; do not record the review.")
+@click.option("--stack", metavar="A+B",
+              help="The primary and the tools run beside it (e.g. sagemaker+seldon): scored "
+                   "beside the vendors, and the gaps are the stack's.")
 @click.pass_context
-def review_command(ctx, output, as_of, primary, no_record):
+def review_command(ctx, output, as_of, primary, no_record, stack):
     """Write the periodic review workbook and record the review.
 
     Each vendor's latest snapshot on or before the date, against the requirements in
@@ -694,7 +697,8 @@ def review_command(ctx, output, as_of, primary, no_record):
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
     with progress_bar("Writing the review") as progress:
         review, recorded = write_and_record(store, output, day, primary,
-                                            record=not no_record, progress=progress)
+                                            record=not no_record, progress=progress,
+                                            stack=stack)
     from .review import report_lines
 
     for line in report_lines(review, output, recorded=recorded, record=not no_record):

@@ -7,7 +7,7 @@ review is recorded (``record_review``) so the next one can say what changed sinc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import RoadmapError
 from .evaluate import (
@@ -21,10 +21,12 @@ from .evaluate import (
     parity_rows,
     requirements_at,
     snapshots_at,
+    stack_named,
 )
 from .model import PRIORITIES, REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Vendor
 from .months import add_months, first_day, parse_date
 from .snapshots import vendor_named
+from .stacks import Recommendation, Stack, combine, recommend, stack_key, stack_members
 from .store import Event, ReviewRecord, Settings, Store
 
 DONE = "done"  # a requirement status that takes it off the gap list
@@ -235,6 +237,12 @@ class Review:
     requirements_as_of: str | None  # the requirements import in force
     # Requirement imports dated after the review: not used by it (see requirements_note).
     ignored_imports: list[Event] = field(default_factory=list)
+    # ``--stack``: the primary and the tools beside it, scored beside the vendors; the
+    # gaps are the stack's. ``recommendation``: recommend's first step from the primary
+    # (or the stack), for the Summary's next steps.
+    stack: Stack | None = None
+    stack_coverage: Coverage | None = None
+    recommendation: Recommendation | None = None
 
     @property
     def window_start(self) -> str:
@@ -245,6 +253,8 @@ class Review:
         return self.window[-1]
 
     def vendor_name(self, key: str) -> str:
+        if self.stack is not None and key == self.stack.key:
+            return " + ".join(self.vendor_name(m) for m in self.stack.members)
         return next((v.name for v in self.vendors if v.key == key), key)
 
     def snapshot_date(self, key: str) -> str:
@@ -283,10 +293,11 @@ class Review:
         if self.primary is None:
             return (f"No vendor is assessed yet: {_plural(len(self.requirements), 'requirement')}"
                     f", {gaps}.")
-        cover = self.coverage[self.primary]
+        cover = self.stack_coverage or self.coverage[self.primary]  # the gaps' owner
         assessed = ("" if cover.assessed is None or cover.assessed >= 1
                     else f", assessed on {cover.assessed:.0%}")
-        return (f"{self.vendor_name(self.primary)} covers {_percent(cover.overall)} of "
+        return (f"{self.vendor_name(self.gaps_at or self.primary)} covers "
+                f"{_percent(cover.overall)} of "
                 f"{_plural(len(self.requirements), 'requirement')}{assessed}; {gaps}.")
 
     def requirements_note(self) -> str | None:
@@ -305,6 +316,10 @@ class Review:
                 "roadmap as it stood earlier, date it: re-import it with "
                 "'roadmap import requirements FILE --as-of YYYY-MM-DD', or put the date in "
                 "the file name (requirements_2021-11.xlsx) or an 'As of:' cell.")
+    @property
+    def gaps_at(self) -> str | None:
+        """Whose gaps the review lists: the stack's when there is one, else the primary's."""
+        return self.stack.key if self.stack is not None else self.primary
 
     def recorded_requirements(self) -> dict[str, dict]:
         return {r.id: r.as_dict() for r in self.requirements}
@@ -487,11 +502,13 @@ def _history(recorded: list[ReviewRecord], as_of: str,
     return points
 
 
-def build_review(store: Store, as_of: str | dt.date, primary: str | None = None) -> Review:
+def build_review(store: Store, as_of: str | dt.date, primary: str | None = None,
+                 stack: str | None = None) -> Review:
     """The roadmap at ``as_of`` against each vendor's latest snapshot on or before it.
 
-    ``primary`` is a vendor key or name (default: the best-covered vendor). Pure reads:
-    nothing is written; ``record_review`` records the result.
+    ``primary`` is a vendor key or name (default: the stack's first member, else the
+    best-covered vendor); ``stack`` (``a+b``, keys or names) the primary and the tools
+    run beside it. Pure reads: nothing is written; ``record_review`` records the result.
     """
     settings = store.settings()
     day = parse_date(as_of).isoformat()
@@ -503,6 +520,14 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
     vendors = store.vendors()
     chosen = snapshots_at(store, day)
     coverages = {v: coverage(requirements, s, settings) for v, (_, s) in chosen.items()}
+    members = stack_members(stack_named(store, stack)) if stack is not None else None
+    if members:
+        lacking = [m for m in members if m not in chosen]
+        if lacking:
+            raise RoadmapError(
+                f"--stack: {', '.join(lacking)} has no snapshot on or before {day} (vendors "
+                f"with one: {', '.join(chosen) or 'none'}); import one or leave it out")
+        primary = primary or members[0]
     if primary is not None:
         key = vendor_named(store, primary).key
         if key not in chosen:
@@ -523,6 +548,7 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
                           level_moves(store, previous, chosen, requirements),
                           new_vendors(previous, chosen, requirements))
     snapshots = {v: s for v, (_, s) in chosen.items()}
+    team = review_stack(members, primary, snapshots) if members else None
     first_ga = first_ga_months(store, until=day)
     next_review = next_review_date(settings, day)
     requirements_event = store.requirements_event_as_of(day)
@@ -533,7 +559,8 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
         vendors=[vendors.get(v, Vendor(v, v)) for v in order],
         snapshots={v: chosen[v] for v in order}, primary=primary,
         coverage={v: coverages[v] for v in order}, changes=changes,
-        gaps=find_gaps(requirements, snapshots, primary, window[0], window[-1]),
+        gaps=stack_gaps(requirements, snapshots, team, window[0], window[-1]) if team
+        else find_gaps(requirements, snapshots, primary, window[0], window[-1]),
         parity=parity_rows(requirements, first_ga, order),
         timeline=_timeline(requirements, window, settings.stage_matcher),
         marks=_marks(settings, day, window, next_review, recorded),
@@ -541,7 +568,44 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None)
         requirements_as_of=next((e.as_of for e in events if e.id == requirements_event), None),
         ignored_imports=[e for e in events if e.action == "import requirements"
                          and (e.as_of or "") > day],
+        stack=team, stack_coverage=coverage(requirements, team.snapshot, settings) if team
+        else None,
+        recommendation=recommend(requirements, snapshots, list(team.members) if team
+                                 else primary, settings.scores, settings.weights, 1)
+        if primary else None,
     )
+
+
+def review_stack(members: list[str], primary: str | None, snapshots: dict[str, Snapshot]
+                 ) -> Stack:
+    """``--stack`` at the review date (every member has a snapshot then): the primary
+    among them, at least two of them (a stack of one is ``--primary``)."""
+    text = stack_key(members)
+    if len(members) < 2:
+        raise RoadmapError(f"--stack {text}: a stack is the primary and the tools beside "
+                           f"it, e.g. {text}+TOOL; for one vendor use --primary {text}")
+    if primary not in members:
+        raise RoadmapError(f"--primary {primary} is not in --stack {text}; put it first in "
+                           f"the stack ({primary}+{text}) or leave --primary out")
+    return combine({m: snapshots[m] for m in members})
+
+
+def stack_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot], team: Stack,
+               window_start: str, window_end: str) -> list[Gap]:
+    """``find_gaps`` against the stack: what it lacks at ``ga``, with buy naming vendors
+    outside it; where the stack's own level decides the action (its partner: glue, its
+    preview: wait, unknown: assess), the member that gives that level is named instead."""
+    outside = {v: s for v, s in snapshots.items() if v not in team.members}
+    gaps = find_gaps(requirements, {**outside, team.key: team.snapshot}, team.key,
+                     window_start, window_end)
+
+    def named(gap: Gap) -> tuple[str, ...]:
+        given = team.given_by.get(gap.requirement.id)
+        members = (given,) if given else team.members
+        return tuple(dict.fromkeys(m for v in gap.vendors
+                                   for m in (members if v == team.key else (v,))))
+
+    return [replace(gap, vendors=named(gap)) for gap in gaps]
 
 
 def record_review(store: Store, review: Review, output: str | None = None) -> bool:
@@ -570,16 +634,39 @@ def record_review(store: Store, review: Review, output: str | None = None) -> bo
 
 
 def coverage_rows(review: Review) -> list[dict]:
-    """One row per vendor of the review, in its column order: coverage as fractions 0-1,
-    and what to know before trusting it (``caveats``)."""
-    return [{"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
+    """One row per vendor of the review, in its column order, then the ``--stack``:
+    coverage as fractions 0-1, and what to know before trusting it (``caveats``)."""
+    rows = [{"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
              "coverage": review.coverage[v.key].overall,
              "table_stakes": review.coverage[v.key].table_stakes,
              "best_in_class": review.coverage[v.key].best_in_class,
              "assessed": review.coverage[v.key].assessed,
+             "weighted": review.coverage[v.key].weighted,
              "primary": "yes" if v.key == review.primary else "",
              "caveats": "; ".join(review.caveats(v.key))}
             for v in review.vendors]
+    if review.stack is not None and review.stack_coverage is not None:
+        cover = review.stack_coverage
+        as_of = review.stack.snapshot.as_of
+        rows.append({"vendor": review.stack.key, "name": review.vendor_name(review.stack.key),
+                     "snapshot": as_of, "coverage": cover.overall,
+                     "table_stakes": cover.table_stakes, "best_in_class": cover.best_in_class,
+                     "assessed": cover.assessed, "weighted": cover.weighted, "primary": "stack",
+                     "caveats": "; ".join(caveats(cover, as_of, review.as_of,
+                                                  review.settings.cadence))})
+    return rows
+
+
+def adding_one_tool_lines(review: Review) -> list[str]:
+    """``roadmap recommend``'s first step, in one line (none when nothing closes)."""
+    result = review.recommendation
+    if result is None or not result.steps:
+        return []
+    step = result.steps[0]
+    glue = f" (as glue: {' '.join(step.glue)})" if step.glue else ""
+    return [f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
+            f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
+            f"{step.coverage or 0:.0%} (roadmap recommend)."]
 
 
 def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
@@ -591,15 +678,16 @@ def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -
              f"{plural(len(review.vendors), 'vendor')}."]
     if review.vendors:
         columns = ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
-                   "assessed", "primary"]
+                   "assessed", "weighted", "primary"]
         rows = coverage_rows(review)
         if any(row["caveats"] for row in rows):
             columns.append("caveats")
         lines.append(render(rows, "simple", columns))
     counts = review.action_counts()
     actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS)
-    lines.append(f"Gaps at {review.primary or 'no vendor'}: {len(review.gaps)} ({actions}; "
+    lines.append(f"Gaps at {review.gaps_at or 'no vendor'}: {len(review.gaps)} ({actions}; "
                  f"{review.overdue()} overdue).")
+    lines += adding_one_tool_lines(review)
     note = review.requirements_note()
     if note:
         lines.append(f"Note: {note}")

@@ -6,9 +6,11 @@ only lays out what ``roadmap.review.build_review`` computed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import __version__
-from .model import LEVEL_ORDER, LEVEL_SYNONYMS, Level, Tier
+from .evaluate import Coverage, is_stale
+from .model import LEVEL_ORDER, LEVEL_SYNONYMS, PRIORITIES, Level, Tier
 from .review import ACTIONS, DONE, Review, build_review, record_review
 from .store import Store
 from .xlsx import (
@@ -95,12 +97,16 @@ def vendor_label(review: Review, key: str) -> str:
 
 def caveat_words(review: Review, key: str) -> str | None:
     """The Summary's short "read with care": ``31% assessed; stale (2020-12-15)``."""
+    return _caveat_words(review, review.coverage[key], review.snapshot_date(key))
+
+
+def _caveat_words(review: Review, cover: Coverage, as_of: str) -> str | None:
+    """``caveat_words`` for any coverage and snapshot date (a vendor's or a stack's)."""
     notes = []
-    cover = review.coverage[key]
     if cover.low_assessed and cover.assessed is not None:
         notes.append(f"only {cover.assessed:.0%} assessed")
-    if review.is_stale(key):
-        notes.append(f"stale ({review.snapshot_date(key)})")
+    if is_stale(as_of, review.as_of, review.settings.cadence):
+        notes.append(f"stale ({as_of})")
     return "; ".join(notes) or None
 
 
@@ -121,7 +127,8 @@ def summary_sheet(book, review: Review) -> None:
     _title(sheet, f"{review.settings.name}: review of {review.as_of}")
     headline = put(sheet, 2, 1, review.headline(), wrap=True)
     headline.font = Font(name="Calibri", size=12, bold=True)
-    last_column = max(len(review.vendors) + 2, 8)
+    columns = len(_scored(review))  # the vendors, then the --stack
+    last_column = max(columns + 2, 9)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
     row = _summary_facts(sheet, review, 4) + 2
     row = _vendor_coverage(sheet, review, row) + 2
@@ -130,15 +137,15 @@ def summary_sheet(book, review: Review) -> None:
     row = _change_counts(sheet, review, row) + 2
     steps = row + 2
     row = _next_steps(sheet, review, row) + 2
+    row = _adding_one_tool(sheet, review, row) + 2
     history_header = _history_table(sheet, review, row)
     # The charts go below the tables, so a printed page stays as wide as the tables.
     charts = (history_header + len(review.history) + 2) if history_header else row
-    vendors = len(review.vendors)
     from openpyxl.worksheet.pagebreak import Break
 
     sheet.row_breaks.append(Break(id=charts - 1))  # the charts print together, on a page
-    _bar_chart(sheet, stage_header, stage_header + len(_stages(review)), vendors,
-               len(_stages(review)), f"A{charts}")
+    _bar_chart(sheet, stage_header, stage_header + _stage_rows(review), columns,
+               _stage_rows(review), f"A{charts}")
     if history_header:
         _line_chart(sheet, history_header, history_header + len(review.history),
                     len(_history_keys(review)), f"A{charts + CHART_ROWS}")
@@ -148,11 +155,11 @@ def summary_sheet(book, review: Review) -> None:
     sheet.row_dimensions[2].height = 17 * max(1, -(-len(review.headline()) // per_line))
     for header in (stage_header, history_header):
         if header:
-            fit_row_height(sheet, header, range(1, len(review.vendors) + 3))
+            fit_row_height(sheet, header, range(1, columns + 3))
     for number in range(steps, steps + len(review.next_steps())):
         fit_row_height(sheet, number, (1,))
-    if len(review.vendors) + 2 < 8:  # column H holds only the vendors' caveats
-        sheet.column_dimensions["H"].width = 34
+    if columns + 2 < 9:  # column I holds only the caveats of the coverage table
+        sheet.column_dimensions["I"].width = 34
     print_landscape(sheet)
 
 
@@ -185,6 +192,8 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
         ("Next review", day_date(review.next_review), DATE_FORMAT),
         ("Primary vendor", review.vendor_name(review.primary) if review.primary else "none",
          None),
+        *([("Stack (gaps are its)", review.vendor_name(review.stack.key), None)]
+          if review.stack else []),
         ("Previous review", *((day_date(previous.as_of), DATE_FORMAT) if previous
                               else ("none recorded", None))),
         ("Requirements", len(tiers), None),
@@ -205,24 +214,48 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
     return row + len(facts) - 1
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """One column of the coverage tables: a vendor, or the ``--stack``."""
+
+    name: str
+    label: str  # the name with what to know before reading its numbers
+    kind: str
+    as_of: str
+    cover: Coverage
+    caveats: str | None  # the short "read with care"
+
+
+def _scored(review: Review) -> list[_Scored]:
+    """Every vendor of the review, then the ``--stack``."""
+    scored = [_Scored(v.name, vendor_label(review, v.key), v.kind, review.snapshot_date(v.key),
+                      review.coverage[v.key], caveat_words(review, v.key))
+              for v in review.vendors]
+    if review.stack is not None and review.stack_coverage is not None:
+        name, as_of = review.vendor_name(review.stack.key), review.stack.snapshot.as_of
+        scored.append(_Scored(name, name, "stack", as_of, review.stack_coverage,
+                              _caveat_words(review, review.stack_coverage, as_of)))
+    return scored
+
+
 def _vendor_coverage(sheet, review: Review, row: int) -> int:
     """Coverage per vendor; a low assessed share or a stale snapshot is filled and said."""
     put(sheet, row, 1, "Coverage by vendor", bold=True)
     headers = ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class",
-               "Assessed", "Read with care"]
+               "Assessed", "Weighted", "Read with care"]
+    scored = _scored(review)
     last = write_block(
         sheet, headers,
-        [(v.name, v.kind, day_date(review.snapshot_date(v.key)),
-          review.coverage[v.key].overall, review.coverage[v.key].table_stakes,
-          review.coverage[v.key].best_in_class, review.coverage[v.key].assessed,
-          caveat_words(review, v.key)) for v in review.vendors],
+        [(s.name, s.kind, day_date(s.as_of), s.cover.overall, s.cover.table_stakes,
+          s.cover.best_in_class, s.cover.assessed, s.cover.weighted, s.caveats)
+         for s in scored],
         start_row=row + 1,
         formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT,
-                 7: PERCENT_FORMAT})
-    for number, vendor in enumerate(review.vendors, start=row + 2):
-        if review.coverage[vendor.key].low_assessed:
+                 7: PERCENT_FORMAT, 8: PERCENT_FORMAT})
+    for number, one in enumerate(scored, start=row + 2):
+        if one.cover.low_assessed:
             sheet.cell(number, 7).fill = _fill(CAVEAT_FILL)
-        if review.is_stale(vendor.key):
+        if is_stale(one.as_of, review.as_of, review.settings.cadence):
             sheet.cell(number, 3).fill = _fill(CAVEAT_FILL)
     return last
 
@@ -234,24 +267,30 @@ def _fill(colour: str):
 
 
 def _stage_coverage(sheet, review: Review, row: int) -> int:
-    """The stage × vendor heat map, and the bar chart drawn from it."""
-    vendors, stages = review.vendors, _stages(review)
+    """The stage × vendor heat map (the ``--stack`` last; then all stages, plain and
+    weighted), which the bar chart draws."""
+    scored, stages = _scored(review), _stages(review)
     put(sheet, row, 1, "Coverage by stage", bold=True)
-    table = [(stage, sum(_stage_of(r) == stage for r in review.requirements),
-              *[review.coverage[v.key].by_stage.get(stage) for v in vendors])
-             for stage in stages]
-    last = write_block(sheet, ["Stage", "Requirements", *[vendor_label(review, v.key)
-                                                         for v in vendors]],
+    table: list[tuple] = [(stage, sum(_stage_of(r) == stage for r in review.requirements),
+                           *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
+    table += [("All stages", len(review.requirements), *[s.cover.overall for s in scored]),
+              ("All stages, weighted", len(review.requirements),
+               *[s.cover.weighted for s in scored])]
+    last = write_block(sheet, ["Stage", "Requirements", *[s.label for s in scored]],
                        table, start_row=row + 1, wrap_header=True,
-                       formats={c: PERCENT_FORMAT for c in range(3, 3 + len(vendors))})
-    for number, stage in enumerate(stages, start=row + 2):
-        for column, vendor in enumerate(vendors, start=3):
+                       formats={c: PERCENT_FORMAT for c in range(3, 3 + len(scored))})
+    for number, values in enumerate(table, start=row + 2):
+        for column, value in enumerate(values[2:], start=3):
             cell = sheet.cell(number, column)
             cell.alignment = _center()
-            value = review.coverage[vendor.key].by_stage.get(stage)
-            if value is not None:
+            if isinstance(value, float):
                 cell.fill = _fill(heat_colour(value))
     return last
+
+
+def _stage_rows(review: Review) -> int:
+    """Rows of the stage table: the stages, then all stages plain and weighted."""
+    return len(_stages(review)) + 2
 
 
 def _center():
@@ -320,6 +359,40 @@ def _next_steps(sheet, review: Review, row: int) -> int:
         if gap.overdue:
             sheet.cell(number, 5).fill = _fill(OVERDUE_FILL)
     return last
+
+
+def _adding_one_tool(sheet, review: Review, row: int) -> int:
+    """``roadmap recommend``'s first step: the one vendor whose addition closes the most."""
+    result = review.recommendation
+    put(sheet, row, 1, "Next steps: adding one tool", bold=True)
+    if result is None:
+        put(sheet, row + 1, 1, "no vendor is assessed yet")
+        return row + 1
+    start = review.vendor_name(result.primary)
+    if not result.steps:
+        put(sheet, row + 1, 1, f"no other vendor closes a gap of {start}: what is still open "
+                               "is to build, wait for or assess")
+        return row + 1
+    step = result.steps[0]
+    last = write_block(sheet, ["Add", "To", "Closes (to ga)", "Closes (glue)",
+                               "Weighted gain", "Coverage after", "Weighted after"],
+                       [(review.vendor_name(step.add), start, None, None, step.weighted_gain,
+                         step.coverage, step.weighted)],
+                       start_row=row + 1, wrap_header=True,
+                       formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
+    for column, ids in ((3, step.to_ga), (4, step.glue)):
+        put(sheet, last, column, " ".join(ids) or None, wrap=True)
+    fit_row_height(sheet, last, (3, 4))
+    return last
+
+
+def _weights_rule(review: Review) -> str:
+    weights = review.settings.weights
+    said = ", ".join(f"{name} {weights[name]:g}" for name in (*PRIORITIES, "best-in-class")
+                     if name in weights)
+    return (f"coverage where each requirement weighs its priority's weight times its tier's "
+            f"({said}; table stakes {weights.get('table-stakes', 1):g}); a requirement with "
+            "no priority weighs as medium.")
 
 
 def _requirements_source(review: Review) -> str:
@@ -432,13 +505,17 @@ def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
     with its evidence; each vendor's header says which snapshot it shows."""
     sheet = book.create_sheet("Matrix")
     fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
-    headers = fixed + [matrix_header(review, v.key) for v in review.vendors]
+    # The --stack first (each cell's comment names the member giving its level).
+    stack = [review.stack] if review.stack is not None else []
+    headers = fixed + [f"{review.vendor_name(s.key)}\n{s.snapshot.as_of}" for s in stack] + [
+        matrix_header(review, v.key) for v in review.vendors]
     for column, name in enumerate(headers, start=1):
         put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
-    for column, vendor in enumerate(review.vendors, start=len(fixed) + 1):
+    for column, vendor in enumerate(review.vendors, start=len(fixed) + len(stack) + 1):
         if review.is_stale(vendor.key):
             put(sheet, 1, column, headers[column - 1], bold=True, fill=CAVEAT_FILL, wrap=True)
-    snapshots = [review.snapshots[v.key][1] for v in review.vendors]
+    snapshots = [s.snapshot for s in stack] + [review.snapshots[v.key][1]
+                                               for v in review.vendors]
     row = 1
     stage = object()  # no band yet
     for index, requirement in enumerate(review.requirements, start=1):
@@ -456,15 +533,27 @@ def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
         put(sheet, row, 5, month_date(requirement.target), number_format=MONTH_FORMAT)
         for column, snapshot in enumerate(snapshots, start=len(fixed) + 1):
             entry = snapshot.entries.get(requirement.id)
+            note = _entry_note(entry)
+            if stack and column == len(fixed) + 1:
+                note = _member_note(review, requirement.id, note)
             level_cell(sheet, row, column, entry.level if entry else Level.UNKNOWN,
-                       note=_entry_note(entry), link=entry.evidence if entry else None)
+                       note=note, link=entry.evidence if entry else None)
         if index % 250 == 0:
             progress()
     finish_table(sheet, 1, row, len(headers), frozen_columns=2)
     _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
-            len(fixed), len(review.vendors), 15)
+            len(fixed), len(snapshots), 15)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
     print_landscape(sheet)
+
+
+def _member_note(review: Review, requirement: str, note: str | None) -> str:
+    """A stack cell's comment: which member gives the level (none: nobody assessed it)."""
+    assert review.stack is not None
+    member = review.stack.given_by.get(requirement)
+    said = (f"From: {review.vendor_name(member)}" if member
+            else "No member has assessed it")
+    return f"{said}\n{note}" if note else said
 
 
 def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
@@ -516,7 +605,7 @@ def changes_sheet(book, review: Review) -> None:
 def gaps_sheet(book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
     sheet = book.create_sheet("Gaps")
-    primary = review.vendor_name(review.primary) if review.primary else "no vendor"
+    primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
     put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
                      f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
                      "wait, assess (unknown elsewhere), build, in that order (Legend).")
@@ -653,6 +742,16 @@ def legend_sheet(book, review: Review) -> None:
          "review date; marked in the Summary and the Matrix header."),
         ("Heat map", None, "coverage by stage: red 0%, yellow 50%, green 100%; blank where "
          "a stage has no requirements."),
+        ("Weighted", None, _weights_rule(review)),
+        *([("Stack", None, "the primary and the tools run beside it (--stack): for each "
+            "requirement the strongest level among its members (the Matrix comment names "
+            "which); dated by its oldest member's snapshot. Gaps are the stack's: buy names "
+            "vendors outside it.")] if review.stack else []),
+        ("Adding one tool", None,
+         "roadmap recommend's first step: the vendor whose addition closes the most weighted "
+         "gaps (a requirement not at ga that it has at ga; or, where nothing usable is held, "
+         "that it has as partner: glue). Weighted gain: what those closes add to weighted "
+         "coverage."),
         ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
         ("Primary vendor", None,
@@ -745,11 +844,11 @@ def write_review(review: Review, path: str, progress: Progress | None = None) ->
 
 
 def write_and_record(store: Store, output: str, as_of: str, primary: str | None = None, *,
-                     record: bool = True, progress: Progress | None = None
-                     ) -> tuple[Review, bool]:
+                     record: bool = True, progress: Progress | None = None,
+                     stack: str | None = None) -> tuple[Review, bool]:
     """Build the review at ``as_of``, write it to ``output``, then (unless ``record`` is
     False) record it. Nothing is recorded when writing fails, and a failed write leaves
     any existing ``output`` as it was. Returns the review and whether it was recorded."""
-    review = build_review(store, as_of, primary)
+    review = build_review(store, as_of, primary, stack)
     write_review(review, output, progress)
     return review, record and record_review(store, review, output)

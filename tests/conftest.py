@@ -249,13 +249,15 @@ def review_store(store, make_csv):
 
 # Weights (defaults): high 3, medium 2 (also no priority), low 1; both tiers ×1. Total 11.
 STACK_ROADMAP = [
-    ["ID", "Title", "Stage", "Tier", "Priority"],
-    ["R1", "Managed feature store", "feature engineering", "table-stakes", "high"],
+    ["ID", "Title", "Stage", "Tier", "Priority", "Target"],
+    ["R1", "Managed feature store", "feature engineering", "table-stakes", "high", "2021-09"],
     ["R2", "Feature store with an entity model", "feature engineering", "best-in-class",
-     "medium"],
-    ["R3", "Managed training jobs", "model training", "table-stakes", "low"],
-    ["R4", "Real-time endpoints", "model deployment & monitoring", "table-stakes", ""],
-    ["R5", "Inference graphs", "model deployment & monitoring", "best-in-class", "high"],
+     "medium", "2022-03"],
+    ["R3", "Managed training jobs", "model training", "table-stakes", "low", "2021-12"],
+    ["R4", "Real-time endpoints", "model deployment & monitoring", "table-stakes", "",
+     "2022-01"],
+    ["R5", "Inference graphs", "model deployment & monitoring", "best-in-class", "high",
+     "2022-06"],
 ]
 # key -> (name, kind, as_of, {requirement: level})
 STACK_VENDORS = {

@@ -76,14 +76,20 @@ def test_review_prints_where_it_wrote_coverage_and_gaps(review_store, invoke):
     assert lines[0] == ("Wrote review.xlsx: review of 2021-12-15, window 2021-12 to 2023-05, "
                         "9 requirements, 3 vendors.")
     assert lines[1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
-                                "best_in_class", "assessed", "primary", "caveats"]
+                                "best_in_class", "assessed", "weighted", "primary", "caveats"]
     # Each vendor's snapshot says something of 3 of the 9 requirements: a third assessed.
-    assert lines[3].split()[:7] == ["alpha", "2021-12-01", "17%", "25%", "0%", "33%", "yes"]
+    # No priorities: every requirement weighs 2, so weighted is plain coverage.
+    assert lines[3].split()[:8] == ["alpha", "2021-12-01", "17%", "25%", "0%", "33%", "17%",
+                                    "yes"]
     assert lines[3].endswith("assessed on 33% of requirements only")
     assert lines[5].endswith("assessed on 33% of requirements only; stale: snapshot of "
                              "2021-06-01, older than 2 cadences")  # gamma, 6½ months old
-    assert lines[-2] == ("Gaps at alpha: 5 (3 assess, 1 buy, 0 glue, 1 wait, 0 build; "
+    assert lines[-3] == ("Gaps at alpha: 5 (3 assess, 1 buy, 0 glue, 1 wait, 0 build; "
                          "1 overdue).")
+    # Beta brings FE-01 partial -> ga (2 × ½) and FE-02 unknown -> partner (2 × ½) of 18;
+    # alpha+beta then covers 1 + ½ + 1 + ½ of 9.
+    assert lines[-2] == ("Adding beta to alpha would close 2: FE-01 FE-02 (as glue: FE-02); "
+                         "weighted +11%, coverage 33% (roadmap recommend).")
     assert lines[-1] == "Recorded the review; the next is due 2022-02-01."
     assert result.stderr == ""  # no progress bar when not on a terminal
 
@@ -529,7 +535,8 @@ def test_demo_writes_the_full_review_of_the_samples(runner, tmp_path, monkeypatc
     assert lines[wrote] == (f"Wrote {tmp_path / 'demo.xlsx'}: review of 2021-12-15, window "
                             "2021-12 to 2023-05, 50 requirements, 5 vendors.")
     assert lines[wrote + 1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
-                                        "best_in_class", "assessed", "primary", "caveats"]
+                                        "best_in_class", "assessed", "weighted", "primary",
+                                        "caveats"]
     assert lines[wrote + 3].split()[:2] == ["sagemaker", "2021-12-15"]
     book = load_workbook(tmp_path / "demo.xlsx")
     assert book.sheetnames == list(SHEETS)
