@@ -380,9 +380,10 @@ def _adding_one_tool(sheet, review: Review, row: int) -> int:
                          step.coverage, step.weighted)],
                        start_row=row + 1, wrap_header=True,
                        formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
-    for column, ids in ((3, step.to_ga), (4, step.glue)):
-        put(sheet, last, column, " ".join(ids) or None, wrap=True)
-    fit_row_height(sheet, last, (3, 4))
+    for column, text in ((1, review.vendor_name(step.add)), (2, start),
+                         (3, " ".join(step.to_ga)), (4, " ".join(step.glue))):
+        put(sheet, last, column, text or None, wrap=True)
+    fit_row_height(sheet, last, (1, 2, 3, 4))
     return last
 
 
