@@ -572,11 +572,13 @@ def _marks(notes: list[str]) -> str:
 def recommend_command(ctx, as_of, primary, max_steps, fmt):
     """Which vendors to add to the primary platform, one at a time: build or glue.
 
-    Each step adds the vendor that most raises the stack's weighted coverage: the
-    requirements it closes to ga, or to partner (glue) where the stack had nothing
+    Each step adds the vendor whose closes raise the stack's weighted coverage most: the
+    requirements it brings to ga, or to partner (glue) where the stack had nothing
     usable; ties go to the one closing more to ga, then by key. Stops at --max or when
     no vendor closes anything more. Only vendors with a snapshot on or before the date
-    count; unassessed cells close nothing. What stays open is yours to build.
+    count; unassessed cells close nothing. What stays open is to build, wait for or
+    assess. JSON keys: step, add, closes, glue (which closes are glue), weighted_gain,
+    coverage, weighted, stack.
 
     Example: roadmap recommend --as-of 2021-12-15 --primary sagemaker --max 2
     """
