@@ -89,8 +89,9 @@ def test_compare_marks_a_vendor_assessed_on_fewer_than_half(invoke, vendors):
                          "with care.")
     csv_lines = invoke("compare", "--as-of", "2022-03-31", "gamma", "--format",
                        "csv").stdout.splitlines()
-    assert csv_lines[0].startswith("vendor,coverage,table_stakes,best_in_class,assessed,as_of,")
-    assert csv_lines[1].startswith("gamma,0.2,0.3333333333333333,0.0,0.2,2022-03-15,")
+    assert csv_lines[0].startswith(
+        "vendor,coverage,table_stakes,best_in_class,assessed,weighted,as_of,")
+    assert csv_lines[1].startswith("gamma,0.2,0.3333333333333333,0.0,0.2,0.2,2022-03-15,")
 
 
 def test_compare_named_vendors_and_says_which_have_no_snapshot_yet(invoke, vendors):

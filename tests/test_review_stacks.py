@@ -110,9 +110,10 @@ def test_the_next_step_is_recommends_first_with_the_same_numbers(stacked, invoke
     assert (same["add"], same["closes"], same["coverage"]) == ("feast", ["R2"], 1.0)
     assert same["weighted_gain"] == pytest.approx(step[0]["Weighted gain"])
     lines = result.stdout.splitlines()
-    assert lines[-4].split() == ["plat+serve", "2021-01-15", "90%", "100%", "75%", "91%",
-                                 "stack"]
-    assert lines[-3] == "Gaps at plat+serve: 1 (1 buy, 0 glue, 0 wait, 0 build; 0 overdue)."
+    assert lines[-4].split() == ["plat+serve", "2021-01-15", "90%", "100%", "75%", "100%",
+                                 "91%", "stack"]
+    assert lines[-3] == ("Gaps at plat+serve: 1 (0 assess, 1 buy, 0 glue, 0 wait, 0 build; "
+                         "0 overdue).")
     assert lines[-2] == ("Adding feast to plat+serve would close 1: R2; weighted +9%, "
                          "coverage 100% (roadmap recommend).")
 

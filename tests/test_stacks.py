@@ -31,11 +31,13 @@ def test_a_stack_is_scored_at_its_strongest_member_and_dated_by_its_oldest(invok
     # plat+serve: R1 ga, R2 partial, R3 ga (plat); R4 ga, R5 ga (serve).
     assert rows == [
         {"vendor": "plat+serve", "coverage": pytest.approx(4.5 / 5), "table_stakes": 1.0,
-         "best_in_class": 0.75, "weighted": pytest.approx(10 / 11), "as_of": "2021-01-15",
+         "best_in_class": 0.75, "assessed": 1.0, "weighted": pytest.approx(10 / 11),
+         "as_of": "2021-01-15",
          **by_stage(engineering=0.75, training=1.0, monitoring=1.0)},
         # plat alone: R1 ga, R2 partial, R3 ga, R4 preview, R5 none.
         {"vendor": "plat", "coverage": pytest.approx(3 / 5), "table_stakes": pytest.approx(2.5 / 3),
-         "best_in_class": 0.25, "weighted": pytest.approx(6 / 11), "as_of": "2021-01-15",
+         "best_in_class": 0.25, "assessed": 1.0, "weighted": pytest.approx(6 / 11),
+         "as_of": "2021-01-15",
          **by_stage(engineering=0.75, training=1.0, monitoring=0.25)},
     ]
 
@@ -58,9 +60,10 @@ def test_the_terminal_table_shows_weighted_beside_coverage(invoke, stack_store):
     result = invoke("compare", "--as-of", "2021-06-30", "plat+serve")
     lines = result.stdout.splitlines()
     assert lines[0] == "Coverage at 2021-06-30 over 5 active requirements"
-    assert lines[1].split()[:6] == ["vendor", "as_of", "coverage", "table_stakes",
+    assert lines[1].split()[:7] == ["vendor", "as_of", "coverage", "assessed", "table_stakes",
                                     "best_in_class", "weighted"]
-    assert lines[3].split()[:6] == ["plat+serve", "2021-01-15", "90%", "100%", "75%", "91%"]
+    assert lines[3].split()[:7] == ["plat+serve", "2021-01-15", "90%", "100%", "100%", "75%",
+                                    "91%"]
 
 
 def test_a_stack_with_a_member_not_yet_assessed_is_left_out_with_a_warning(invoke, stack_store):
