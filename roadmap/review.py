@@ -316,6 +316,7 @@ class Review:
                 "roadmap as it stood earlier, date it: re-import it with "
                 "'roadmap import requirements FILE --as-of YYYY-MM-DD', or put the date in "
                 "the file name (requirements_2021-11.xlsx) or an 'As of:' cell.")
+
     @property
     def gaps_at(self) -> str | None:
         """Whose gaps the review lists: the stack's when there is one, else the primary's."""

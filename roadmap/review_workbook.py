@@ -376,13 +376,13 @@ def _adding_one_tool(sheet, review: Review, row: int) -> int:
     step = result.steps[0]
     last = write_block(sheet, ["Add", "To", "Closes (to ga)", "Closes (glue)",
                                "Weighted gain", "Coverage after", "Weighted after"],
-                       [(review.vendor_name(step.add), start, None, None, step.weighted_gain,
-                         step.coverage, step.weighted)],
+                       [(None, None, None, None, step.weighted_gain, step.coverage,
+                         step.weighted)],
                        start_row=row + 1, wrap_header=True,
                        formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
     for column, text in ((1, review.vendor_name(step.add)), (2, start),
                          (3, " ".join(step.to_ga)), (4, " ".join(step.glue))):
-        put(sheet, last, column, text or None, wrap=True)
+        put(sheet, last, column, text or None, wrap=True)  # ids may run long: wrapped
     fit_row_height(sheet, last, (1, 2, 3, 4))
     return last
 
