@@ -20,11 +20,15 @@ class RoadmapGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RoadmapError as error:
+            for message in error.warnings:
+                warn(message)
             for problem in error.problems:
                 click.echo(f"error: {problem}" if not problem.location else str(problem),
                            err=True)
             if len(error.problems) > 1:
                 click.echo(f"{len(error.problems)} problems; nothing was written.", err=True)
+            for note in error.notes:
+                click.echo(note, err=True)
             ctx.exit(1)
         except sqlite3.OperationalError as error:
             click.echo(f"error: the store could not be written ({error}); nothing was "
@@ -47,6 +51,27 @@ def format_option(command):
         return command(*args, fmt=fmt, **kwargs)
 
     return wrapper
+
+
+def sheet_option(preferred: str):
+    return click.option("--sheet", metavar="NAME",
+                        help=f"The sheet to read (default: '{preferred}', else the first).")
+
+
+def map_options(fields: str):
+    """``--map 'Column=field'`` (repeatable), checked before anything is read."""
+    return click.option(
+        "--map", "mapping", multiple=True, metavar="'Column=field'",
+        callback=lambda ctx, param, value: map_option(value, fields),
+        help="Say which field a column holds, or 'Column=ignore'. Repeatable.")
+
+
+def as_of_option(text: str):
+    return click.option("--as-of", metavar="DATE", help=text)
+
+
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="Print what would change; write nothing.")
 
 
 def show(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
@@ -77,6 +102,9 @@ def progress_bar(label: str):
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
+
+
+CHANGE_LINES = 20  # an import lists this many added/changed/retired lines, unless --verbose
 
 
 def warn(message: str) -> None:
@@ -139,18 +167,77 @@ def init(ctx, name, start, horizon, cadence, stages):
     from .store import Settings, Store
 
     start_month = month_option(start, "--start") or dt.date.today().strftime("%Y-%m")
-    stage_list = [s.strip() for s in stages.split(";") if s.strip()] if stages else list(BIG_EIGHT)
-    from .model import normalise_word
-
-    # Stages match case- and punctuation-blind, so "ML Ops" and "mlops" are one stage.
-    if len({normalise_word(s) for s in stage_list}) != len(stage_list):
-        raise click.BadParameter("a stage is named twice", param_hint="--stages")
+    stage_list = usage(stage_names, stages) if stages is not None else list(BIG_EIGHT)
     settings = Settings(name=name, start=start_month, horizon=horizon, cadence=cadence,
                         stages=stage_list)
     Store.create(ctx.obj["db"], settings).close()
     click.echo(f"Created {ctx.obj['db']}: {name}, from {start_month}, {horizon}-month horizon, "
                f"reviews every {'month' if cadence == 1 else f'{cadence} months'}, "
                f"{len(stage_list)} stages.")
+
+
+def usage(parse, value):
+    """A library parser's RoadmapError as a command-line error (exit 2)."""
+    try:
+        return parse(value)
+    except RoadmapError as error:
+        hint = error.problems[0].location or None
+        raise click.BadParameter("; ".join(p.message for p in error.problems),
+                                 param_hint=hint) from None
+
+
+def stage_names(text: str) -> list[str]:
+    from .settings import parse_stage_names
+
+    return parse_stage_names(text)
+
+
+@cli.command("settings")
+@click.option("--name", help="Rename the roadmap.")
+@click.option("--horizon", type=click.IntRange(1, 120), help="Months a review looks ahead.")
+@click.option("--cadence", type=click.IntRange(1, 24), help="Months between reviews.")
+@click.option("--stages", metavar='"a;b;…"',
+              help="The whole stage list, in order: add, reorder, or drop unused stages.")
+@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'",
+              help="Rename a stage; its requirements and their history follow. Repeatable.")
+@click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
+              help="Weights of weighted coverage: by priority, and a factor for best-in-class.")
+@format_option
+@click.pass_context
+def settings_command(ctx, name, horizon, cadence, stages, renames, weights, fmt):
+    """Show the roadmap's settings, or change them (in one step, logged).
+
+    A renamed stage keeps its requirements and their history, and the old name still
+    matches on import; a stage that requirements still have cannot be dropped.
+
+    Example: roadmap settings --rename-stage 'Model design=Experimentation'
+    """
+    from .settings import (
+        change_settings,
+        parse_renames,
+        parse_weights,
+        settings_rows,
+    )
+
+    stage_list = usage(stage_names, stages) if stages is not None else None
+    rename_map = usage(parse_renames, renames)
+    weight_map = usage(parse_weights, weights) if weights is not None else None
+    store = open_store(ctx)
+    if (name, horizon, cadence, stage_list, weight_map) == (None,) * 5 and not rename_map:
+        show(settings_rows(store.settings()), fmt, ["setting", "value"])
+        return
+    if name is not None and not name.strip():
+        raise click.BadParameter("the name is empty", param_hint="--name")
+    change = change_settings(store, name=name, horizon=horizon, cadence=cadence,
+                             stages=stage_list, renames=rename_map, weights=weight_map)
+    if not change.changes:
+        click.echo("No changes; nothing was written.")
+        return
+    for key, (old, new) in change.changes.items():
+        click.echo(f"{key}: {old} -> {new}")
+    for old, new in change.renames.items():
+        click.echo(f"renamed stage {old!r} to {new!r}")
+    click.echo(f"Changed {', '.join(change.changes)}.")
 
 
 @cli.group("import")
@@ -160,45 +247,69 @@ def import_group():
 
 @import_group.command("requirements")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--sheet", help="The sheet to read (default: 'Requirements', else the first).")
-@click.option("--map", "mapping", multiple=True, metavar="'Column=field'",
-              callback=lambda ctx, param, value: map_option(value),
-              help="Say which field a column holds, or 'Column=ignore'. Repeatable.")
-@click.option("--as-of", metavar="DATE",
-              help="When this version of the roadmap took effect (default: today).")
-@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@sheet_option("Requirements")
+@map_options("requirements")
+@click.option("--add-stages", is_flag=True,
+              help="Add stage names the roadmap lacks (in the order they first appear) "
+                   "instead of refusing them.")
+@as_of_option("When this version of the roadmap took effect (default: an 'As of:' cell, "
+              "else a date in the file name, else today).")
+@dry_run_option
+@click.option("--verbose", "-v", is_flag=True,
+              help=f"List every change (default: the first {CHANGE_LINES} of each kind).")
 @click.pass_context
-def import_requirements_command(ctx, file, sheet, mapping, as_of, dry_run):
-    """Load or update requirements from .xlsx, .xlsm or .csv.
+def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dry_run,
+                                verbose):
+    """Load or update requirements from .xlsx, .xlsm, .xls, .ods or .csv.
 
     A re-import is a sync: new ids are added, changed rows updated (history kept),
-    rows gone from the file marked retired.
+    rows gone from the file marked retired. A sheet with no stage column gives
+    requirements with no stage (Unassigned), unless section-heading rows name them.
 
-    Example: roadmap import requirements roadmap.xlsx --map 'Epic=title'
+    Example: roadmap import requirements roadmap.xlsx --map 'Epic=title' --add-stages
     """
     from .output import words
     from .requirements import import_requirements
 
     with progress_bar(f"Reading {file}") as progress:
         result = import_requirements(open_store(ctx), file, sheet=sheet, mapping=mapping,
-                                     as_of=date_option(as_of, "--as-of"), dry_run=dry_run,
+                                     as_of=date_option(as_of, "--as-of"),
+                                     add_stages=add_stages, dry_run=dry_run,
                                      progress=progress)
     for message in result.warnings:
         warn(message)
     plan = result.plan
-    lines = [f"added    {r.id}: {r.title}" for r in plan.added]
+    if dry_run:
+        click.echo(f"Columns: {result.columns}")
+    lines: list[str] = []
+    if result.new_stages:
+        lines.append(f"{'would add' if dry_run else 'added'} stages: "
+                     f"{'; '.join(result.new_stages)}")
+
+    def some(kind: str, found: list[str]) -> list[str]:
+        if verbose or len(found) <= CHANGE_LINES:
+            return found
+        return [*found[:CHANGE_LINES],
+                f"… and {len(found) - CHANGE_LINES} more {kind} (--verbose lists them all)"]
+
+    def line(text: object) -> str:  # a title with line breaks is listed on one line
+        return " ".join(str(text).split())
+
+    lines += some("added", [f"added    {r.id}: {line(r.title)}" for r in plan.added])
+    changed = []
     for old, new, names in plan.changed:
-        changes = "; ".join(f"{n}: {words(getattr(old, n))} -> {words(getattr(new, n))}"
-                            for n in names)
-        lines.append(f"changed  {new.id}: {changes}")
-    lines += [f"retired  {r.id}: {r.title}" for r in plan.retired]
+        changes = "; ".join(f"{n}: {line(words(getattr(old, n)))} -> "
+                            f"{line(words(getattr(new, n)))}" for n in names)
+        changed.append(f"changed  {new.id}: {changes}")
+    lines += some("changed", changed)
+    lines += some("retired", [f"retired  {r.id}: {line(r.title)}" for r in plan.retired])
     if lines:
         click.echo("\n".join(lines))  # one write: a 20,000-row import prints fast
     counts = (f"{len(plan.added)} added, {len(plan.changed)} changed, "
               f"{len(plan.retired)} retired, {plan.unchanged} unchanged")
     if dry_run:
         click.echo(f"Dry run: {counts}; nothing was written.")
-    elif plan.is_empty:
+    elif not result.written:
         click.echo(f"No changes ({plan.unchanged} unchanged); nothing was written.")
     else:
         click.echo(f"Imported {file}: {counts}.")
@@ -281,13 +392,19 @@ def demo(output):
         click.echo(line)
 
 
-def map_option(values: tuple[str, ...]) -> tuple[str, ...]:
+def map_option(values: tuple[str, ...], fields: str = "requirements") -> tuple[str, ...]:
     """``--map`` values checked before anything is read: a bad one is a usage error."""
     from .headers import parse_map_options
     from .model import REQUIREMENT_FIELDS
 
+    if fields == "requirements":
+        valid = list(REQUIREMENT_FIELDS)
+    else:
+        from .snapshots import SNAPSHOT_MAP_FIELDS
+
+        valid = list(SNAPSHOT_MAP_FIELDS)
     try:
-        parse_map_options(values, list(REQUIREMENT_FIELDS))
+        parse_map_options(values, valid)
     except RoadmapError as error:
         raise click.BadParameter("; ".join(p.message for p in error.problems),
                                  param_hint="--map") from None
@@ -311,22 +428,25 @@ def date_option(value: str | None, name: str) -> str | None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--vendor", metavar="KEY", help="The vendor (key or name), for a long-form sheet "
               "that does not say; in a comparison table, import only its column.")
-@click.option("--as-of", metavar="DATE", help="The snapshot's date (default: the 'As of:' cell, "
-              "else the file name).")
+@as_of_option("The snapshot's date (default: the 'As of:' cell, else the file name).")
 @click.option("--source", metavar="TEXT", help="Where the snapshot comes from.")
-@click.option("--sheet", help="The sheet to read (default: 'Snapshots', else the first).")
+@sheet_option("Snapshots")
+@map_options("snapshot")
 @click.option("--replace", is_flag=True,
               help="Store it even if a different snapshot has the same vendor and date "
                    "(the old one stays in history).")
-@click.option("--dry-run", is_flag=True, help="Print what would be stored; write nothing.")
+@dry_run_option
 @click.pass_context
-def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dry_run):
+def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, mapping, replace,
+                            dry_run):
     """Store vendor capability snapshots from .xlsx, .xlsm or .csv.
 
     Long form: one row per requirement with a Level column (Vendor and As of columns
     make each group its own snapshot). Wide form: one column per vendor, as in a
     side-by-side comparison table. Vendor and date come from the options, else the
-    'Vendor:' and 'As of:' cells above the header, else the file name.
+    'Vendor:' and 'As of:' cells above the header, else the file name. A column
+    --map names (requirement, title, level, product, evidence, notes, vendor, as_of,
+    or ignore) is taken as said.
 
     Example: roadmap import snapshot sagemaker_2021-12-15.xlsx --source "re:Invent 2021"
     """
@@ -336,8 +456,8 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, replace, dr
     with progress_bar(f"Reading {file}") as progress:
         result = import_snapshots(open_store(ctx), file, vendor=vendor,
                                   as_of=date_option(as_of, "--as-of"),
-                                  source=source, sheet=sheet, replace=replace, dry_run=dry_run,
-                                  progress=progress)
+                                  source=source, sheet=sheet, mapping=mapping,
+                                  replace=replace, dry_run=dry_run, progress=progress)
     for message in result.warnings:
         warn(message)
     for found in result.snapshots:
@@ -536,7 +656,10 @@ def compare_command(ctx, vendors, as_of, fmt):
             warn(f"{key} has no snapshot on or before {day}")
         else:
             warn(f"{key} left out: {', '.join(lacking)} has no snapshot on or before {day}")
-    stages = store.settings().stages
+    from .model import UNASSIGNED
+
+    stages = store.settings().stages  # then Unassigned, when some requirement has no stage
+    stages += [UNASSIGNED] if any(UNASSIGNED in row for row in comparison.rows) else []
     columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "weighted",
                "as_of", *stages]
     if fmt in ("json", "csv"):

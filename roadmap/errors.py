@@ -16,10 +16,18 @@ class Problem:
 
 
 class RoadmapError(Exception):
-    """Raised with every problem found, so a user can fix them all in one go."""
+    """Raised with every problem found, so a user can fix them all in one go.
 
-    def __init__(self, problems: list[Problem] | str, location: str = "") -> None:
+    ``warnings`` found on the way are still worth reading (``no id column…`` explains a
+    duplicate id); ``notes`` say what the input was read as (which column is which).
+    """
+
+    def __init__(self, problems: list[Problem] | str, location: str = "", *,
+                 warnings: list[str] | tuple[str, ...] = (),
+                 notes: list[str] | tuple[str, ...] = ()) -> None:
         if isinstance(problems, str):
             problems = [Problem(location, problems)]
         self.problems = list(problems)
+        self.warnings = list(warnings)
+        self.notes = list(notes)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import RETIRED, Level, Requirement, Snapshot, Tier
+from .model import RETIRED, Level, Requirement, Snapshot, Tier, stage_label
 from .months import add_months, months_between
 from .stacks import (
     DEFAULT_MAX_STEPS,
@@ -86,8 +86,8 @@ def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
         overall=_mean([s for _, s in scored]),
         table_stakes=_mean([s for r, s in scored if r.tier is Tier.TABLE_STAKES]),
         best_in_class=_mean([s for r, s in scored if r.tier is Tier.BEST_IN_CLASS]),
-        by_stage={stage: _mean([s for r, s in scored if r.stage == stage])
-                  for stage in settings.stages},
+        by_stage={stage: _mean([s for r, s in scored if stage_label(r.stage) == stage])
+                  for stage in settings.stage_matcher.labels(requirements)},
         assessed=_mean(assessed),
         weighted=weighted_coverage(requirements, snapshot, settings.scores, settings.weights),
     )

@@ -1,27 +1,38 @@
 """Matching a sheet's column headers to fields, through synonyms and ``--map``."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import Problem, RoadmapError
 from .model import normalise_word
 
+# Every word a header may use for a field, in one place (compared with case, spaces and
+# punctuation folded away). A header is only a first guess: the importer checks the
+# column's cells before taking it for a field whose values are constrained.
 REQUIREMENT_HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("id", "key", "req id", "requirement id", "req", "reqid", "#", "no", "number",
-           "ref", "reference", "feature id"),
+           "ref", "reference", "feature id", "uid", "req no", "requirement no",
+           "requirement number", "identifier", "item id", "issue key", "issue id",
+           "ref id", "control id", "story id"),
     "title": ("title", "feature", "requirement", "capability", "name", "feature name",
-              "summary", "requirement title"),
-    "stage": ("stage", "phase", "area", "mlops stage", "lifecycle stage", "step"),
+              "summary", "requirement title", "requirement name", "item", "epic",
+              "user story title", "control", "control name"),
+    "stage": ("stage", "phase", "area", "mlops stage", "lifecycle stage", "step", "chapter",
+              "section", "group", "theme", "domain"),
     "tier": ("tier", "class", "category", "level of need", "type"),
-    "priority": ("priority", "prio", "importance", "moscow"),
+    "priority": ("priority", "prio", "importance", "moscow", "criticality", "moscow priority",
+                 "must should could"),
     "target": ("target", "due", "when", "quarter", "target date", "due date", "deadline",
-               "target month", "eta", "by"),
+               "target month", "eta", "by", "release", "milestone", "timeline"),
     "status": ("status", "state"),
-    "owner": ("owner", "assignee", "responsible", "dri"),
+    "owner": ("owner", "assignee", "responsible", "dri", "assigned to"),
     "requested_by": ("requested by", "requester", "requestor", "requested", "customer",
                      "stakeholder", "team", "asked by"),
-    "description": ("description", "details", "detail", "what", "user story", "why"),
+    "description": ("description", "details", "detail", "what", "user story", "why",
+                    "statement", "text", "requirement text", "requirement statement",
+                    "requirement description", "body", "definition", "rationale"),
     "notes": ("notes", "note", "comments", "comment", "remarks"),
 }
 
@@ -61,7 +72,8 @@ _REQUIREMENT_LOOKUP["#"] = "id"  # normalise_word folds "#" away to ""
 
 
 def header_text(value: object) -> str:
-    return "" if value is None else str(value).strip()
+    """A header as one line: a header cell holding line breaks reads as the words of it."""
+    return "" if value is None else " ".join(str(value).split())
 
 
 def _fold(value: object) -> str:
@@ -70,9 +82,25 @@ def _fold(value: object) -> str:
 
 
 def requirement_header_score(values: tuple) -> int:
-    """Requirement fields a row names; ``Owner: | Priya`` above the table is a label, not one."""
-    return len({_REQUIREMENT_LOOKUP[f] for v in values
-                if not header_text(v).endswith(":") and (f := _fold(v)) in _REQUIREMENT_LOOKUP})
+    """Requirement fields a row names, whole (``Title``) or within (``Control Identifier``);
+    ``Owner: | Priya`` above the table is a label, not one."""
+    found: set[str] = set()
+    for value in values:
+        text = header_text(value)
+        if not text or text.endswith(":") or len(text) > 80:
+            continue
+        folded = _fold(value)
+        if folded in _REQUIREMENT_LOOKUP:
+            found.add(_REQUIREMENT_LOOKUP[folded])
+        elif not isinstance(value, (int, float)):
+            found.update(_guesses(text, _REQUIREMENT_LOOKUP)[:1])
+    return len(found)
+
+
+# Stage headers that say so; a Chapter, Section or Group column is a stage only when few
+# values repeat over many rows (a chapter per requirement is an outline, not stages).
+STRONG_STAGE_HEADERS = frozenset(
+    normalise_word(w) for w in ("stage", "phase", "area", "mlops stage", "lifecycle stage"))
 
 
 def snapshot_header_score(values: tuple) -> int:
@@ -116,6 +144,12 @@ class Columns:
 
     fields: dict[str, int] = field(default_factory=dict)
     others: list[tuple[int, str]] = field(default_factory=list)
+    mapped: set[str] = field(default_factory=set)  # fields --map chose: taken as said
+
+
+def column_names(header: tuple) -> str:
+    """The sheet's column names as a user reads them, for messages."""
+    return ", ".join(repr(t) for v in header if (t := header_text(v))) or "none"
 
 
 def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) -> dict[str, str]:
@@ -138,44 +172,116 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
     return mapping
 
 
+def describe_columns(header: tuple, fields: dict[str, int], where: Callable[[int], str], *,
+                     stage_from: str = "") -> str:
+    """``id ← UID (B1), title ← Requirement (D1), stage ← none: …``: which column each
+    requirement field was taken from, for --dry-run and header errors."""
+    parts = []
+    for name in REQUIREMENT_HEADERS:
+        if name in fields:
+            column = fields[name]
+            text = header_text(header[column] if column < len(header) else None)
+            cell = where(column).rpartition("!")[2].rpartition(":")[2]
+            parts.append(f"{name} ← {text or 'the unnamed column'} ({cell})")
+        elif name == "id":
+            parts.append("id ← none: derived from titles")
+        elif name == "stage":
+            parts.append(f"stage ← {stage_from or 'none: requirements will be Unassigned'}")
+        elif name == "tier":
+            parts.append("tier ← none: bold titles are best-in-class")
+    return ", ".join(parts)
+
+
+def _guesses(value: object, lookup: dict[str, str]) -> list[str]:
+    """Fields a header might mean when no synonym matches it whole: its part before a
+    colon, bracket or line break (``Criticality: High, Medium, or Low``), then its last
+    word (``req_description``, ``Test Name``), then its first for a stage only
+    (``chapter_name``; a ``Team size`` is no requester)."""
+    text = str(value)
+    words = [w for w in re.split(r"[\W_]+", text) if w]
+    names = [lookup.get(_fold(re.split(r"[:(\[\n]", text, maxsplit=1)[0]))]
+    if len(words) > 1:
+        names += [lookup.get(_fold(words[-1]))]
+        names += [name for name in [lookup.get(_fold(words[0]))] if name == "stage"]
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def match_columns(
     header: tuple,
     synonyms: dict[str, tuple[str, ...]],
     user_map: dict[str, str],
-    where,
+    where: Callable[[int], str],
+    *,
+    describe: bool = False,
+    fits: Callable[[str, int, bool], float] | None = None,
 ) -> Columns:
-    """Assign header cells to fields; two columns claiming one field is an error."""
+    """Assign header cells to fields; two columns claiming one field is an error.
+
+    A column ``--map`` names is that field. Otherwise a header matching a synonym whole
+    is taken first, then one that only contains one (see ``_guesses``); ``fits(field,
+    column, whole)`` may turn a column down (0) when its cells cannot be that field (it
+    then warns, for a whole match, as it sees fit); among guesses the highest score wins.
+    ``describe``: an error notes which column each requirement field came from.
+    """
     lookup = _REQUIREMENT_LOOKUP if synonyms is REQUIREMENT_HEADERS else _SNAPSHOT_LOOKUP
     columns = Columns()
     problems = []
     # Columns in --map match headers as synonyms do: case, spaces and punctuation aside.
     by_fold = {(_fold(column) or column): column for column in user_map}
     unused_map = dict(user_map)
+    whole: dict[str, list[int]] = {}
+    guessed: dict[str, list[int]] = {}
+    claimed: set[int] = set()
     for index, value in enumerate(header):
         text = header_text(value)
         if not text:
             continue
         folded = _fold(value)
         mapped = by_fold.get(folded) or (text if text in user_map else None)
-        name = user_map[mapped] if mapped is not None else None
         if mapped is not None:
             unused_map.pop(mapped, None)
+            name = user_map[mapped]
+            claimed.add(index)
+            if name == "ignore":
+                continue
+            if name in columns.fields:
+                problems.append(Problem(where(index), (
+                    f"--map names two columns for {name!r}: "
+                    f"{header_text(header[columns.fields[name]])!r} and {text!r}")))
+            columns.fields[name] = index
+            columns.mapped.add(name)
+        elif folded in lookup:
+            whole.setdefault(lookup[folded], []).append(index)
         else:
-            name = lookup.get(folded)
-        if name == "ignore":
+            for name in _guesses(text, lookup):
+                guessed.setdefault(name, []).append(index)
+    for name in synonyms:
+        if name in columns.fields:
             continue
-        if name is None:
-            columns.others.append((index, text))
-        elif name in columns.fields:
-            first = columns.fields[name]
+        chosen = [c for c in whole.get(name, []) if c not in claimed
+                  and (fits is None or fits(name, c, True))]
+        for index in chosen[1:]:
+            text = header_text(header[index])
             problems.append(Problem(
                 where(index),
-                f"columns {header_text(header[first])!r} and {text!r} both mean {name!r}; "
-                f"use --map '{text}=ignore' or map one to another field"))
-        else:
-            columns.fields[name] = index
+                f"columns {header_text(header[chosen[0]])!r} and {text!r} both mean "
+                f"{name!r}; keep one with --map '{text}=ignore' (or --map "
+                f"'{header_text(header[chosen[0]])}=ignore'), or map one to another field"))
+        if not chosen:
+            scored = [(fits(name, c, False) if fits else 1.0, -c) for c in guessed.get(name, [])
+                      if c not in claimed]
+            best = max(scored, default=(0.0, 1))
+            chosen = [-best[1] if best[0] > 0 else -1]
+        if chosen[0] >= 0:
+            columns.fields[name] = chosen[0]
+            claimed.add(chosen[0])
+    columns.others = [(i, header_text(v)) for i, v in enumerate(header)
+                      if header_text(v) and i not in claimed]
     for column in unused_map:
-        problems.append(Problem("--map", f"no column named {column!r} in the header row"))
+        problems.append(Problem("--map", f"no column named {column!r} in the header row "
+                                         f"(columns: {column_names(header)})"))
     if problems:
-        raise RoadmapError(problems)
+        notes = [f"columns: {describe_columns(header, columns.fields, where)}"] if describe \
+            else []
+        raise RoadmapError(problems, notes=notes)
     return columns

@@ -11,6 +11,7 @@ def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None
     """Requirements in stage order then id; filters matched as the importer matches."""
     settings = store.settings()
     try:
+        # ``--stage Unassigned`` (parsed as no stage) lists the requirements with none.
         stage_name = settings.stage_matcher.parse(stage) if stage else None
         tier_value = Tier.parse(tier).value if tier else None
     except ValueError as exc:
@@ -18,7 +19,7 @@ def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None
     rows = []
     for requirement in settings.stage_matcher.in_order(store.requirements().values()):
         row = requirement.as_dict()
-        if stage_name and row["stage"] != stage_name:
+        if stage and row["stage"] != stage_name:
             continue
         if tier_value and row["tier"] != tier_value:
             continue

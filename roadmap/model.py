@@ -10,16 +10,40 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 
 
+def _fold_accents(text: str) -> str:
+    """Latin accents folded away (``é`` -> ``e``); other scripts' marks kept, since in
+    kana or Devanagari a mark makes another letter, not a variant of the same one."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and kept[-1] < "\u0250":
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+_ASCII_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def normalise_word(text: str) -> str:
-    """Lower-case, accents and punctuation folded away: how we compare user words."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
+    """Case, Latin accents, spaces and punctuation folded away: how we compare user words.
+
+    Letters and digits of every script are kept, so ``功能需求`` and ``性能需求`` stay two
+    words (``é`` is ``e``; ``Data-Labeling`` is ``datalabeling``).
+    """
+    text = str(text)
+    if text.isascii():  # nearly every word: the quick way gives the same answer
+        return _ASCII_NOT_WORD.sub("", text.lower())
+    return "".join(c for c in _fold_accents(text).casefold() if c.isalnum())
 
 
 def slug(text: str) -> str:
-    """A vendor key from a name: ``Amazon SageMaker`` -> ``amazon-sagemaker``."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A key from a name: ``Amazon SageMaker`` -> ``amazon-sagemaker``, ``Сбор данных`` ->
+    ``сбор-данных``; letters of any script are kept, every other run becomes ``-``."""
+    text = str(text)
+    if text.isascii():
+        return "-".join(_ASCII_NOT_WORD.sub(" ", text.lower()).split())
+    folded = _fold_accents(text).casefold()
+    return "-".join("".join(c if c.isalnum() else " " for c in folded).split())
 
 
 class Level(enum.Enum):
@@ -39,31 +63,49 @@ class Level(enum.Enum):
         return len(LEVEL_ORDER) - LEVEL_ORDER.index(self)
 
     @classmethod
-    def parse(cls, word: object) -> Level:
-        """The level a spreadsheet word means; ValueError listing the accepted words."""
+    def find(cls, word: object) -> Level | None:
+        """The level a spreadsheet word means, or None when it means none."""
         if word is None:
             return cls.UNKNOWN
-        text = str(word).strip()
-        key = text.lower()
-        if key in _LEVEL_WORDS:
-            return _LEVEL_WORDS[key]
-        folded = normalise_word(text)
-        if folded in _LEVEL_FOLDED:
-            return _LEVEL_FOLDED[folded]
-        raise ValueError(f"unknown level {text!r} (expected one of: {accepted_level_words()})")
+        key = level_key(str(word))
+        found = _LEVEL_WORDS.get(key)
+        return found if found is not None else _LEVEL_FOLDED.get(normalise_word(key))
+
+    @classmethod
+    def parse(cls, word: object) -> Level:
+        """The level a spreadsheet word means; ValueError listing the accepted words."""
+        found = cls.find(word)
+        if found is None:
+            raise ValueError(f"unknown level {str(word).strip()!r} "
+                             f"(expected one of: {accepted_level_words()})")
+        return found
 
 
 LEVEL_ORDER = list(Level)
 
 LEVEL_SYNONYMS: dict[Level, tuple[str, ...]] = {
-    Level.GA: ("yes", "y", "available", "generally available", "✓", "✔", "x"),
+    Level.GA: ("yes", "y", "available", "generally available", "✓", "✔", "x", "✅", "☑",
+               "true", "1"),
     Level.PREVIEW: ("beta", "pre-ga", "public preview", "private preview"),
     Level.PARTIAL: ("limited", "some"),
     Level.PARTNER: ("third-party", "via partner", "oss", "open source"),
-    Level.PLANNED: ("announced", "roadmap", "coming soon"),
-    Level.NONE: ("no", "n", "✗", "✘", "-", "—"),
+    Level.PLANNED: ("announced", "roadmap", "coming soon", "in progress", "⏳", "⌛", "🚧"),
+    Level.NONE: ("no", "n", "✗", "✘", "-", "—", "❌", "✖", "✕", "false", "0"),
     Level.UNKNOWN: ("", "?", "tbd", "n/a"),
 }
+
+# Marks that change how a word looks, not what it says: emoji and text variation
+# selectors (``✔️`` is ``✔`` + U+FE0F), footnote marks, and the spaces around them.
+_LEVEL_NOISE = re.compile("[\ufe0e\ufe0f\u200d]")
+_FOOTNOTES = re.compile("[\\s*†‡§¹²³⁰⁴-⁹]+$")
+
+
+def level_key(text: str) -> str:
+    """A level word as compared: ``✔️`` -> ``✔``, ``Yes¹`` -> ``yes``, ``✓*`` -> ``✓``."""
+    text = _LEVEL_NOISE.sub("", text).strip()
+    stripped = _FOOTNOTES.sub("", text)
+    return (stripped or text).strip().casefold()
+
 
 _LEVEL_WORDS = {w: lvl for lvl, words in LEVEL_SYNONYMS.items() for w in (lvl.value, *words)}
 _LEVEL_FOLDED = {normalise_word(w): lvl for w, lvl in _LEVEL_WORDS.items() if normalise_word(w)}
@@ -113,17 +155,20 @@ _TIER_SYNONYMS = {
 }
 
 BIG_EIGHT = (
-    "data collection",
-    "data processing",
-    "feature engineering",
-    "data labeling",
-    "model design",
-    "model training",
-    "model optimization",
-    "model deployment & monitoring",
+    "Data collection",
+    "Data processing",
+    "Feature engineering",
+    "Data labeling",
+    "Model design",
+    "Model training",
+    "Model optimization",
+    "Model deployment & monitoring",
 )
+# Where a requirement with no stage is listed, compared and reviewed: after every stage.
+UNASSIGNED = "Unassigned"
 
-# Words teams use for the Big Eight; a custom stage list matches by its own names only.
+# Words teams use for the Big Eight (keyed case-blind, so stores made before the stages
+# were titled match too); a custom stage list matches by its own names only.
 STAGE_SYNONYMS = {
     "data collection": ("collection", "data ingestion", "ingestion", "data acquisition"),
     "data processing": ("processing", "data prep", "data preparation", "etl", "data engineering"),
@@ -164,29 +209,57 @@ def parse_priority(word: object) -> str | None:
 
 
 class Stages:
-    """A roadmap's stages, matched case-insensitively and by synonyms."""
+    """A roadmap's stages, matched case-insensitively, by synonyms and by former names."""
 
-    def __init__(self, names: list[str] | tuple[str, ...]) -> None:
+    def __init__(self, names: list[str] | tuple[str, ...],
+                 former: dict[str, str] | None = None) -> None:
         self.names = list(names)
         self._lookup: dict[str, str] = {}
         for name in self.names:
             self._lookup[normalise_word(name)] = name
-            for word in STAGE_SYNONYMS.get(name.lower(), ()):
+        for old, new in (former or {}).items():  # a renamed stage still answers to its name
+            if new in self.names:
+                self._lookup.setdefault(normalise_word(old), new)
+        for name in self.names:
+            for word in STAGE_SYNONYMS.get(name.casefold(), ()):
                 self._lookup.setdefault(normalise_word(word), name)
 
-    def parse(self, word: object) -> str:
-        name = self._lookup.get(normalise_word(str(word)))
+    def find(self, word: object) -> str | None:
+        """The stage a word names, or None."""
+        return self._lookup.get(normalise_word(str(word))) if word is not None else None
+
+    def parse(self, word: object) -> str | None:
+        """The stage a cell names; None for a blank cell (or one saying Unassigned, as
+        our own sheets do); ValueError for an unknown one."""
+        if word is None or normalise_word(str(word)) in ("", _UNASSIGNED_FOLDED):
+            return None
+        name = self.find(word)
         if name is None:
-            what = f"unknown stage {str(word).strip()!r}" if str(word).strip() else "no stage"
-            raise ValueError(f"{what} (expected one of: {'; '.join(self.names)})")
+            raise ValueError(f"unknown stage {str(word).strip()!r} "
+                             f"(expected one of: {'; '.join(self.names)})")
         return name
 
-    def index(self, name: str) -> int:
+    def index(self, name: str | None) -> int:
+        """Position in the roadmap; no stage (and a stage since dropped) sorts last."""
         return self.names.index(name) if name in self.names else len(self.names)
 
     def in_order(self, requirements) -> list[Requirement]:
         """Requirements as every listing and sheet shows them: by stage, then id."""
         return sorted(requirements, key=lambda r: (self.index(r.stage), r.id))
+
+    def labels(self, requirements=()) -> list[str]:
+        """The stage columns of a comparison: every stage, then Unassigned when some
+        requirement has no stage."""
+        extra = [UNASSIGNED] if any(r.stage is None for r in requirements) else []
+        return self.names + extra
+
+
+_UNASSIGNED_FOLDED = normalise_word(UNASSIGNED)
+
+
+def stage_label(stage: str | None) -> str:
+    """A stage as a person reads it; no stage is Unassigned."""
+    return UNASSIGNED if stage is None else stage
 
 
 ACTIVE = "open"
@@ -199,7 +272,7 @@ class Requirement:
 
     id: str
     title: str
-    stage: str
+    stage: str | None  # None: no stage given, shown as Unassigned
     tier: Tier
     priority: str | None = None
     target: str | None = None  # YYYY-MM

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from . import __version__
 from .evaluate import Coverage, is_stale
-from .model import LEVEL_ORDER, LEVEL_SYNONYMS, PRIORITIES, Level, Tier
+from .model import (
+    LEVEL_ORDER,
+    LEVEL_SYNONYMS,
+    PRIORITIES,
+    UNASSIGNED,
+    Level,
+    Tier,
+    stage_label,
+)
 from .review import ACTIONS, DONE, Review, build_review, record_review
 from .store import Store
 from .xlsx import (
@@ -299,11 +307,8 @@ def _center():
     return Alignment(horizontal="center")
 
 
-UNASSIGNED = "Unassigned"
-
-
 def _stage_of(requirement) -> str:
-    return requirement.stage or UNASSIGNED
+    return stage_label(requirement.stage)
 
 
 def _stages(review: Review) -> list[str]:
@@ -657,7 +662,7 @@ def timeline_sheet(book, review: Review) -> None:
         done = (requirement.status or "").lower() == DONE
         put(sheet, row, 1, requirement.id)
         put(sheet, row, 2, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
-        put(sheet, row, 3, requirement.stage)
+        put(sheet, row, 3, _stage_of(requirement))
         put(sheet, row, 4, month_date(requirement.target), number_format=MONTH_FORMAT,
             fill=OVERDUE_FILL if item.overdue else None)
         put(sheet, row, 5, requirement.status)

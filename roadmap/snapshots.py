@@ -10,17 +10,19 @@ above the header (``Vendor:``, ``As of:``), else from the file name
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import Problem, RoadmapError
 from .headers import (
     WEAK_LEVEL_HEADERS,
+    column_names,
     header_text,
+    parse_map_options,
     requirement_field,
     snapshot_field,
     snapshot_header_score,
+    with_mapped_columns,
 )
 from .model import (
     RETIRED,
@@ -29,17 +31,20 @@ from .model import (
     Requirement,
     Snapshot,
     Vendor,
+    accepted_level_words,
     normalise_word,
     parse_kind,
     slug,
 )
 from .months import parse_date
 from .reader import Table, read_table
-from .requirements import cell_text, file_sha256
+from .requirements import FILE_NAME_DATE, cell_text, file_sha256
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"
-_FILE_NAME = re.compile(r"^(?:(?P<vendor>.*?)[_\-\s]+)?(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)$")
+# What --map may name in a snapshot sheet (besides ``ignore``).
+SNAPSHOT_MAP_FIELDS = ("requirement", "title", "level", "product", "evidence", "notes",
+                       "vendor", "as_of")
 _LABELS = {
     "vendor": ("vendor", "platform", "provider"),
     "as_of": ("asof", "date", "snapshotdate"),
@@ -244,8 +249,8 @@ def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | Non
               source: str | None, problems: list[Problem]) -> _Defaults:
     labels = _labels(table)
     stem = os.path.splitext(os.path.basename(file_name))[0]
-    from_name = _FILE_NAME.match(stem.strip())
-    name_vendor = from_name.group("vendor") if from_name and from_name.group("vendor") else None
+    from_name = FILE_NAME_DATE.match(stem.strip())
+    name_vendor = from_name.group("prefix") if from_name and from_name.group("prefix") else None
     defaults = _Defaults()
     if vendor:
         defaults.vendor = (vendor, "--vendor")
@@ -330,14 +335,31 @@ class _Group:
     source_from_cell: bool = False
 
 
-def _classify(table: Table, problems: list[Problem]) -> tuple[dict[str, int], list[int]]:
-    """Columns of known fields, and the rest; an ID and a Requirement column are id + title."""
+def _classify(table: Table, problems: list[Problem], user_map: dict[str, str] | None = None
+              ) -> tuple[dict[str, int], list[int]]:
+    """Columns of known fields, and the rest; an ID and a Requirement column are id + title.
+
+    A column ``--map`` names is that field (``ignore``: no field, no vendor, no notes).
+    """
     fields: dict[str, int] = {}
     others = []
+    user_map = user_map or {}
+    by_fold = {normalise_word(column) or column: column for column in user_map}
+    unused = dict(user_map)
+    mapped: set[str] = set()
     for index, value in enumerate(table.header):
-        if not header_text(value):
+        text = header_text(value)
+        if not text:
             continue
-        name = snapshot_field(value)
+        said = by_fold.get(normalise_word(text) or text)
+        if said is not None:
+            unused.pop(said, None)
+            name: str | None = user_map[said]
+            if name == "ignore":
+                continue
+            mapped.add(str(name))
+        else:
+            name = snapshot_field(value)
         if name == "requirement" and "requirement" in fields and "title" not in fields:
             name = "title"
         if name is None:
@@ -346,22 +368,73 @@ def _classify(table: Table, problems: list[Problem]) -> tuple[dict[str, int], li
             problems.append(Problem(
                 table.where(table.header_row, index),
                 f"columns {header_text(table.header[fields[name]])!r} and "
-                f"{header_text(value)!r} both mean {name!r}; rename one"))
+                f"{header_text(value)!r} both mean {name!r}; rename one, or "
+                f"--map '{text}=ignore'"))
         else:
             fields[name] = index
+    for column in unused:
+        problems.append(Problem("--map", f"no column named {column!r} in the header row "
+                                         f"(columns: {column_names(table.header)})"))
     level = fields.get("level")
-    if (level is not None and normalise_word(header_text(table.header[level])) in WEAK_LEVEL_HEADERS
+    if (level is not None and "level" not in mapped
+            and normalise_word(header_text(table.header[level])) in WEAK_LEVEL_HEADERS
             and any(requirement_field(table.header[c]) is None for c in others)):
         del fields["level"]  # a comparison table's Status column: a requirement field
         others = sorted([*others, level])
     return fields, others
 
 
+def _mostly_levels(table: Table, column: int) -> bool | None:
+    """Whether most filled cells of a column are level words; None when it is empty."""
+    values = [text for row in table.rows[:500]
+              if column < len(row.values) and (text := cell_text(row.values[column]))]
+    if not values:
+        return None
+    levels = 0
+    for value in values:
+        try:
+            Level.parse(value)
+            levels += 1
+        except ValueError:
+            pass
+    return levels * 2 >= len(values)
+
+
+class _UnknownLevels:
+    """Level cells parsed; a cell that is no level is an error at that cell, the accepted
+    words listed once (a table with many such cells would repeat them on every line)."""
+
+    def __init__(self, problems: list) -> None:
+        self.problems = problems
+
+    def parse(self, text: str | None, row: int, column: int) -> Level | None:
+        try:
+            return Level.parse(text)
+        except ValueError:
+            self.problems.append(("level", str(text).strip(), row, column))
+            return None
+
+    def settle(self, table: Table) -> list[Problem]:
+        found = []
+        said = False
+        for item in self.problems:
+            if isinstance(item, Problem):
+                found.append(item)
+                continue
+            _, text, row, column = item
+            found.append(Problem(table.where(row, column), (
+                f"unknown level {text!r} (expected one of: {accepted_level_words()})"
+                if not said else f"unknown level {text!r} (not a level word either)")))
+            said = True
+        return found
+
+
 def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
                         vendors: dict[str, Vendor], *, vendor: str | None = None,
                         as_of: str | None = None, source: str | None = None,
                         file_name: str | None = None,
-                        aliases: dict[str, str] | None = None) -> Interpreted:
+                        aliases: dict[str, str] | None = None,
+                        mapping: dict[str, str] | None = None) -> Interpreted:
     """Validate every row into snapshots; RoadmapError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
@@ -370,7 +443,7 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     problems: list[Problem] = []
     warnings: list[str] = []
     defaults = _defaults(table, file_name or table.file, vendor, as_of, source, problems)
-    fields, others = _classify(table, problems)
+    fields, others = _classify(table, problems, mapping)
     if "requirement" not in fields and "title" not in fields:
         problems.append(Problem(
             table.where(table.header_row),
@@ -382,15 +455,15 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
         raise RoadmapError(problems)
     known = _Vendors(vendors, aliases)
     matcher = _Requirements(requirements)
-    if "level" in fields:
-        groups = _long_form(table, fields, others, defaults, known, matcher, problems, warnings)
-    else:
-        groups = _wide_form(table, fields, others, defaults, known, matcher, problems, warnings)
+    levels = _UnknownLevels(problems)
+    form = _long_form if "level" in fields else _wide_form
+    groups = form(table, fields, others, defaults, known, matcher, problems, warnings, levels)
+    problems = levels.settle(table)
     if not groups and not problems:
         problems.append(Problem(table.where(table.header_row),
                                 "no snapshot rows below the header row"))
     if problems:
-        raise RoadmapError(problems)
+        raise RoadmapError(problems, warnings=warnings)
     warnings.extend(known.warnings())
     snapshots = []
     announced: set[str] = set()  # a new vendor is new on its first snapshot only
@@ -440,7 +513,8 @@ def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Require
 
 
 def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings) -> list[_Group]:
+               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+               ) -> list[_Group]:
     header_place = table.where(table.header_row)
     ignored = []
     for column in others:
@@ -467,13 +541,8 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
             return (value, table.where(row.number, column)) if cell_text(value) else None
 
         rid = _requirement_of(table, row, fields, matcher, problems)
-        level_at = table.where(row.number, fields["level"])
         level_value = values[fields["level"]] if fields["level"] < len(values) else None
-        try:
-            level = Level.parse(cell_text(level_value))
-        except ValueError as exc:
-            problems.append(Problem(level_at, str(exc)))
-            level = None
+        level = levels.parse(cell_text(level_value), row.number, fields["level"])
         vendor = _row_vendor(cell, defaults, known, fields, table, row, problems, missing)
         day = _row_date(cell, defaults, fields, table, row, problems, missing, header_place)
         if rid is None or level is None or vendor is None or day is None:
@@ -586,9 +655,24 @@ def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
 
 
 def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings) -> list[_Group]:
+               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+               ) -> list[_Group]:
     header_place = table.where(table.header_row)
-    columns = [c for c in others if requirement_field(table.header[c]) is None]
+    columns = []
+    for column in (c for c in others if requirement_field(table.header[c]) is None):
+        mostly = _mostly_levels(table, column)
+        name = header_text(table.header[column])
+        if mostly:
+            columns.append(column)
+            continue
+        why = "it is empty" if mostly is None else "most of its cells are not level words"
+        warnings.append(f"{table.where(table.header_row, column)}: column {name!r} is "
+                        f"skipped, not a vendor ({why}); --map '{name}=ignore' says so")
+    if not columns and any(requirement_field(table.header[c]) is None for c in others):
+        problems.append(Problem(
+            header_place, "no vendor column holds level words (ga, preview, yes, ✓…); "
+            "add a Level column, or one column of levels per vendor"))
+        return []
     if not columns:
         problems.append(Problem(
             header_place, "no level column (long form) and no vendor columns (wide form); "
@@ -642,10 +726,9 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
         seen[rid] = table.where(row.number, id_column)
         for column, group in groups.items():
             value = row.values[column] if column < len(row.values) else None
-            try:
-                group.entries[rid] = Entry(rid, Level.parse(cell_text(value)))
-            except ValueError as exc:
-                problems.append(Problem(table.where(row.number, column), str(exc)))
+            level = levels.parse(cell_text(value), row.number, column)
+            if level is not None:
+                group.entries[rid] = Entry(rid, level)
     return list(groups.values())
 
 
@@ -660,8 +743,8 @@ def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
 
 def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
                      as_of: str | None = None, source: str | None = None,
-                     sheet: str | None = None, replace: bool = False,
-                     dry_run: bool = False,
+                     sheet: str | None = None, mapping: tuple[str, ...] = (),
+                     replace: bool = False, dry_run: bool = False,
                      progress: Callable[[int, int], None] | None = None
                      ) -> SnapshotImportResult:
     """Store the snapshots a file holds, all in one transaction.
@@ -669,11 +752,13 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     An identical snapshot already stored is left alone; a different one for the same
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
-    table = read_table(path, snapshot_header_score, sheet=sheet, preferred_sheet="Snapshots",
-                       progress=progress)
+    user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
+    table = read_table(path, with_mapped_columns(snapshot_header_score, user_map), sheet=sheet,
+                       preferred_sheet="Snapshots", progress=progress)
     interpreted = interpret_snapshots(
         table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
-        source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases())
+        source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases(),
+        mapping=user_map)
     sha = file_sha256(path)
     written = False
     if dry_run:

@@ -75,6 +75,22 @@ MIGRATIONS = [
     CREATE TABLE vendor_aliases (
         alias TEXT PRIMARY KEY, vendor TEXT NOT NULL REFERENCES vendors(key));
     """,
+    # A requirement may have no stage; weights are settings; a renamed stage keeps its
+    # former name here, so stored versions and recorded reviews are never rewritten.
+    # SQLite cannot drop a NOT NULL: the table is rebuilt.
+    """
+    CREATE TABLE requirement_versions_new (
+        requirement TEXT NOT NULL, event INTEGER NOT NULL REFERENCES events(id),
+        title TEXT NOT NULL, stage TEXT, tier TEXT NOT NULL, priority TEXT,
+        target TEXT, status TEXT NOT NULL, owner TEXT, requested_by TEXT,
+        description TEXT, notes TEXT,
+        PRIMARY KEY (requirement, event));
+    INSERT INTO requirement_versions_new SELECT * FROM requirement_versions;
+    DROP TABLE requirement_versions;
+    ALTER TABLE requirement_versions_new RENAME TO requirement_versions;
+    ALTER TABLE roadmap ADD COLUMN weights TEXT;
+    CREATE TABLE stage_renames (former TEXT PRIMARY KEY, name TEXT NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -89,12 +105,13 @@ class Settings:
     cadence: int = 3
     stages: list[str] = field(default_factory=lambda: list(BIG_EIGHT))
     scores: dict[Level, float] = field(default_factory=lambda: dict(DEFAULT_SCORES))
-    # Not stored yet: ``roadmap settings --weights`` (issue 8) persists them.
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Former stage names -> current ones (``roadmap settings --rename-stage``).
+    former_stages: dict[str, str] = field(default_factory=dict)
 
     @property
     def stage_matcher(self) -> Stages:
-        return Stages(self.stages)
+        return Stages(self.stages, self.former_stages)
 
 
 @dataclass(frozen=True)
@@ -161,9 +178,11 @@ class Store:
             with store.transaction():
                 store._migrate(0)
                 store.db.execute(
-                    "INSERT INTO roadmap VALUES (1, ?, ?, ?, ?, ?)",
+                    "INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores, "
+                    "weights) VALUES (1, ?, ?, ?, ?, ?, ?)",
                     (settings.name, settings.start, settings.horizon, settings.cadence,
-                     json.dumps({k.value: v for k, v in settings.scores.items()})))
+                     json.dumps({k.value: v for k, v in settings.scores.items()}),
+                     json.dumps(settings.weights, sort_keys=True)))
                 store.db.executemany(
                     "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
             connection.close()
@@ -260,13 +279,44 @@ class Store:
     # -- settings and log ---------------------------------------------------------------
 
     def settings(self) -> Settings:
-        name, start, horizon, cadence, scores = self.db.execute(
-            "SELECT name, start_month, horizon, cadence, scores FROM roadmap").fetchone()
+        name, start, horizon, cadence, scores, weights = self.db.execute(
+            "SELECT name, start_month, horizon, cadence, scores, weights FROM roadmap"
+        ).fetchone()
         stages = [r[0] for r in self.db.execute("SELECT name FROM stages ORDER BY position")]
         score_map = dict(DEFAULT_SCORES)
         for key, value in json.loads(scores or "{}").items():
             score_map[Level(key)] = float(value)
-        return Settings(name, start, horizon, cadence, stages, score_map)
+        weight_map = dict(DEFAULT_WEIGHTS)
+        weight_map.update({k: float(v) for k, v in json.loads(weights or "{}").items()})
+        return Settings(name, start, horizon, cadence, stages, score_map, weight_map,
+                        self.former_stages())
+
+    def former_stages(self) -> dict[str, str]:
+        """Stage names as once stored -> the stage's name now."""
+        return dict(self.db.execute("SELECT former, name FROM stage_renames").fetchall())
+
+    def write_settings(self, settings: Settings, renames: dict[str, str]) -> None:
+        """Replace the name, horizon, cadence, weights and stage list; ``renames`` (old ->
+        new) are remembered so stored versions read under the new names. Call inside a
+        transaction."""
+        self.db.execute(
+            "UPDATE roadmap SET name = ?, horizon = ?, cadence = ?, weights = ? WHERE id = 1",
+            (settings.name, settings.horizon, settings.cadence,
+             json.dumps(settings.weights, sort_keys=True)))
+        self.db.execute("DELETE FROM stages")
+        self.db.executemany("INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
+        for old, new in renames.items():
+            # Names that led to the old one now lead to the new one; the new one is a
+            # stage name again, not a former one.
+            self.db.execute("UPDATE stage_renames SET name = ? WHERE name = ?", (new, old))
+            self.db.execute("DELETE FROM stage_renames WHERE former = ?", (new,))
+            self.db.execute("INSERT OR REPLACE INTO stage_renames VALUES (?, ?)", (old, new))
+
+    def add_stages(self, names: list[str]) -> None:
+        """Append stages after the existing ones. Call inside a transaction."""
+        (last,) = self.db.execute("SELECT COALESCE(MAX(position), -1) FROM stages").fetchone()
+        self.db.executemany("INSERT INTO stages VALUES (?, ?)",
+                            [(last + 1 + i, name) for i, name in enumerate(names)])
 
     def add_event(self, action: str, summary: dict, *, as_of: str | None = None,
                   file: str | None = None, sha256: str | None = None) -> int:
@@ -294,7 +344,8 @@ class Store:
                       WHERE event <= ? GROUP BY requirement) latest
                   ON latest.requirement = v.requirement AND latest.event = v.event""",
             (limit,))
-        return {row[0]: _requirement(row) for row in rows}
+        former = self.former_stages()
+        return {row[0]: _requirement(row, former) for row in rows}
 
     def requirements_event_as_of(self, day: str) -> int | None:
         """The requirements import in force on ``day``: the last on or before it, else the first."""
@@ -323,7 +374,8 @@ class Store:
         rows = self.db.execute(
             f"SELECT requirement, {', '.join(_REQUIREMENT_COLUMNS)}, event "
             "FROM requirement_versions WHERE requirement = ? ORDER BY event", (requirement,))
-        return [(events[row[-1]], _requirement(row[:-1])) for row in rows]
+        former = self.former_stages()
+        return [(events[row[-1]], _requirement(row[:-1], former)) for row in rows]
 
     # -- vendors and snapshots ------------------------------------------------------------
 
@@ -445,20 +497,26 @@ class Store:
         return _inserted_id(cursor)
 
     def reviews(self) -> list[ReviewRecord]:
-        """Recorded reviews in date order (recording order breaks ties)."""
-        return [
-            ReviewRecord(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5]))
-            for r in self.db.execute(
-                "SELECT id, as_of, primary_vendor, requirements, snapshots, scores "
-                "FROM reviews ORDER BY as_of, id")
-        ]
+        """Recorded reviews in date order (recording order breaks ties); stages renamed
+        since are read under their new names."""
+        former = self.former_stages()
+        records = []
+        for r in self.db.execute("SELECT id, as_of, primary_vendor, requirements, snapshots, "
+                                 "scores FROM reviews ORDER BY as_of, id"):
+            requirements = json.loads(r[3])
+            for requirement in requirements.values():
+                stage = requirement.get("stage")
+                requirement["stage"] = former.get(stage, stage) if stage else stage
+            records.append(ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]),
+                                        json.loads(r[5])))
+        return records
 
 
-def _requirement(row: tuple) -> Requirement:
+def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
     (rid, title, stage, tier, priority, target, status, owner, requested_by,
      description, notes) = row
-    return Requirement(rid, title, stage, Tier(tier), priority, target, status, owner,
-                       requested_by, description, notes)
+    return Requirement(rid, title, former.get(stage, stage) if stage else None, Tier(tier),
+                       priority, target, status, owner, requested_by, description, notes)
 
 
 @contextmanager

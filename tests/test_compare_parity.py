@@ -15,9 +15,9 @@ SNAPSHOTS = {
     "beta_2021-06-15.csv": [["FE-01", "ga"], ["DM-01", "ga"], ["DM-02", "planned"]],
     "gamma_2022-03-15.csv": [["DM-01", "ga"]],
 }
-STAGES = ["data collection", "data processing", "feature engineering", "data labeling",
-          "model design", "model training", "model optimization",
-          "model deployment & monitoring"]
+STAGES = ["Data collection", "Data processing", "Feature engineering", "Data labeling",
+          "Model design", "Model training", "Model optimization",
+          "Model deployment & monitoring"]
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ def test_init_refuses_an_existing_store_and_leaves_it_untouched(invoke, db):
 def test_init_refuses_a_stage_named_twice(invoke, db):
     result = invoke("init", "--stages", "Train;train")
     assert result.exit_code == 2
-    assert "a stage is named twice" in result.stderr
+    assert "Invalid value for --stages: stage 'train' is named twice (also as 'Train')" \
+        in result.stderr
     assert not db.exists()
 
 
@@ -134,7 +135,7 @@ def test_help_does_not_import_openpyxl_or_tabulate():
 def test_two_spellings_of_one_stage_are_refused(invoke, db):
     result = invoke("init", "--stages", "ML Ops;mlops;Serving")
     assert result.exit_code == 2
-    assert "a stage is named twice" in result.stderr
+    assert "stage 'mlops' is named twice (also as 'ML Ops')" in result.stderr
     assert not db.exists()
 
 

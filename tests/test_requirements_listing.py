@@ -49,7 +49,7 @@ def test_json_has_exactly_the_spec_keys_in_order(invoke, roadmap):
     rows = json.loads(invoke("requirements", "--format", "json").stdout)
     assert [list(row) for row in rows] == [KEYS] * 4
     assert rows[2] == {
-        "id": "DM-01", "title": "Real-time endpoints", "stage": "model deployment & monitoring",
+        "id": "DM-01", "title": "Real-time endpoints", "stage": "Model deployment & monitoring",
         "tier": "table-stakes", "priority": "medium", "target": "2021-10", "status": "open",
         "owner": "Elena", "requested_by": None, "description": None, "notes": None,
     }
@@ -95,7 +95,7 @@ def test_an_unknown_stage_filter_lists_the_stages(invoke, roadmap):
     result = invoke("requirements", "--stage", "marketing")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "error: unknown stage 'marketing' (expected one of: data collection; ")
+        "error: unknown stage 'marketing' (expected one of: Data collection; ")
 
 
 def test_an_empty_store_lists_nothing(invoke, store):

@@ -22,7 +22,8 @@ def old_store(path: Path, version: int) -> bytes:
     for step in MIGRATIONS[:version]:
         connection.executescript(step)
     connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
-    connection.execute("INSERT INTO roadmap VALUES (1, 'Acme ML', '2021-05', 18, 3, NULL)")
+    connection.execute("INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores) "
+                       "VALUES (1, 'Acme ML', '2021-05', 18, 3, NULL)")
     connection.executemany("INSERT INTO stages VALUES (?, ?)",
                            [(0, "feature engineering"), (1, "model training")])
     connection.execute("INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES "

@@ -49,7 +49,7 @@ def test_instructions_sheet(template):
     lines = [row[0] for row in template["Instructions"].iter_rows(values_only=True)]
     assert lines[0] == "How to fill in the Snapshots sheet"
     assert "Then run: roadmap import snapshot THIS_FILE.xlsx" in lines
-    assert "none: also 'no', 'n', '✗', '✘', '-', '—'" in lines
+    assert "none: also 'no', 'n', '✗', '✘', '-', '—', '❌', '✖', '✕', 'false', '0'" in lines
 
 
 def test_a_filled_in_template_imports(invoke, roadmap_store, template):

@@ -25,10 +25,11 @@ ROWS = [
 ]
 LONG = [*LABELS, HEADER, *ROWS]
 ACCEPTED = (
-    "ga (yes/y/available/generally available/✓/✔/x), "
+    "ga (yes/y/available/generally available/✓/✔/x/✅/☑/true/1), "
     "preview (beta/pre-ga/public preview/private preview), partial (limited/some), "
     "partner (third-party/via partner/oss/open source), "
-    "planned (announced/roadmap/coming soon), none (no/n/✗/✘/-/—), unknown (?/tbd/n/a)"
+    "planned (announced/roadmap/coming soon/in progress/⏳/⌛/🚧), "
+    "none (no/n/✗/✘/-/—/❌/✖/✕/false/0), unknown (?/tbd/n/a)"
 )
 
 
@@ -452,3 +453,70 @@ def test_a_new_vendor_is_announced_once_for_all_its_snapshots(invoke, roadmap_st
         "Imported acme.csv: 2 added, 0 replaced, 0 unchanged.",
     ]
     assert [v["snapshots"] for v in listing(invoke, "vendors")] == [2]
+
+
+# -- wide tables as they come; --map ----------------------------------------------------------
+
+CATALOGUE = [
+    ["ID", "Feature", "Description", "Since", "Empty", "Amazon SageMaker", "Vertex AI"],
+    ["FE-01", "Managed feature store", "Online and offline", "2019", None, "✔️", "☑"],
+    ["FE-02", "Feature store with an entity model", "Entities", "2020", None, "Yes¹", "❌"],
+    ["MT-01", "Managed training jobs", "GPU and TPU", "2018", None, "⏳", "sorta"],
+    ["DM-01", "Real-time endpoints", "Autoscaling", "2018", None, "sorta", "✓*"],
+]
+
+
+def test_a_wide_table_skips_columns_that_hold_no_levels_with_one_warning_each(
+        invoke, roadmap_store, make_xlsx):
+    rows = [row[:] for row in CATALOGUE]
+    rows[3][6] = rows[4][5] = "no"
+    make_xlsx(rows, "catalogue.xlsx")
+    result = invoke("import", "snapshot", "catalogue.xlsx", "--as-of", "2021-06-01")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: catalogue.xlsx:Requirements!D1: column 'Since' is skipped, not a vendor "
+        "(most of its cells are not level words); --map 'Since=ignore' says so",
+        "warning: catalogue.xlsx:Requirements!E1: column 'Empty' is skipped, not a vendor "
+        "(it is empty); --map 'Empty=ignore' says so",
+    ]
+    assert [(s["vendor"], s["ga"]) for s in listing(invoke, "snapshots")] == [
+        ("amazon-sagemaker", 2), ("vertex-ai", 2)]
+    assert entries(roadmap_store, "amazon-sagemaker", "2021-06-01")["MT-01"][0] == "planned"
+
+
+def test_every_cell_that_is_no_level_is_named_the_words_listed_once(invoke, roadmap_store,
+                                                                   make_xlsx):
+    make_xlsx(CATALOGUE, "catalogue.xlsx")
+    result = invoke("import", "snapshot", "catalogue.xlsx", "--as-of", "2021-06-01",
+                    "--map", "Since=ignore", "--map", "Empty=ignore")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"catalogue.xlsx:Requirements!G4: unknown level 'sorta' (expected one of: {ACCEPTED})",
+        "catalogue.xlsx:Requirements!F5: unknown level 'sorta' (not a level word either)",
+        "2 problems; nothing was written.",
+    ]
+    assert listing(invoke, "snapshots") == []
+
+
+def test_map_names_snapshot_columns(invoke, roadmap_store, make_csv):
+    make_csv([["Capability", "Offered?", "Docs"], ["Managed feature store", "yes", "https://x"]],
+             "sagemaker_2021-06-01.csv")
+    result = invoke("import", "snapshot", "sagemaker_2021-06-01.csv",
+                    "--map", "Capability=requirement", "--map", "Offered?=level",
+                    "--map", "Docs=evidence")
+    assert result.exit_code == 0, result.output
+    assert entries(roadmap_store, "sagemaker", "2021-06-01") == {
+        "FE-01": ("ga", None, "https://x", None)}
+
+
+def test_a_bad_snapshot_map_is_a_usage_error_and_a_missing_column_is_named(
+        invoke, roadmap_store, make_csv):
+    make_csv([["ID", "Level"], ["FE-01", "ga"]], "sagemaker_2021-06-01.csv")
+    result = invoke("import", "snapshot", "sagemaker_2021-06-01.csv", "--map", "ID=colour")
+    assert result.exit_code == 2
+    assert "unknown field 'colour' in 'ID=colour' (expected one of: requirement, title, " \
+           "level, product, evidence, notes, vendor, as_of, or ignore)" in result.stderr
+    result = invoke("import", "snapshot", "sagemaker_2021-06-01.csv", "--map", "Offer=level")
+    assert result.exit_code == 1
+    assert result.stderr == ("--map: no column named 'Offer' in the header row "
+                             "(columns: 'ID', 'Level')\n")
