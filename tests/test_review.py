@@ -125,14 +125,14 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
 
     stages = {row["Stage"]: row for row in block(sheet, "Coverage by stage")}
     # A vendor assessed on fewer than half is marked in the heat map's header too.
-    assert stages["feature engineering"]["Beta AI (33% assessed)"] == pytest.approx(0.75)
-    assert stages["model deployment & monitoring"]["Alpha ML (33% assessed)"] == (
+    assert stages["Feature engineering"]["Beta AI (33% assessed)"] == pytest.approx(0.75)
+    assert stages["Model deployment & monitoring"]["Alpha ML (33% assessed)"] == (
         pytest.approx(1 / 3))
-    assert stages["model design"]["Alpha ML (33% assessed)"] is None  # nothing to score
-    assert "Gamma OSS (33% assessed, stale)" in stages["model design"]
+    assert stages["Model design"]["Alpha ML (33% assessed)"] is None  # nothing to score
+    assert "Gamma OSS (33% assessed, stale)" in stages["Model design"]
     heat = next(c for c in sheet["D"] if c.value == pytest.approx(0.75))  # Beta, features
     assert fill(heat) == "B1D480"  # 75%: half-way from yellow FFEB84 to green 63BE7B
-    assert sheet.cell(heat.row + 1, 1).value == "data labeling"
+    assert sheet.cell(heat.row + 1, 1).value == "Data labeling"
     assert fill(sheet.cell(heat.row + 1, 4)) == "F8696B"  # Beta's 0% there: red
 
     changes = block(sheet, "Changes since the previous review")
@@ -180,9 +180,9 @@ def test_matrix_groups_by_stage_with_coloured_levels_and_evidence(reviewed):
     assert fill(sheet["H1"]) == "F8CBAD" and fill(sheet["G1"]) == "DDE4EE"
     # One band row per stage (stage order), then its requirements by id.
     assert [r["ID"] for r in rows] == [
-        "data collection", "DC-01", "data processing", "DP-01", "feature engineering",
-        "FE-01", "FE-02", "data labeling", "DL-01", "model training", "MT-01",
-        "model deployment & monitoring", "DM-01", "DM-02", "DM-03"]
+        "Data collection", "DC-01", "Data processing", "DP-01", "Feature engineering",
+        "FE-01", "FE-02", "Data labeling", "DL-01", "Model training", "MT-01",
+        "Model deployment & monitoring", "DM-01", "DM-02", "DM-03"]
     assert rows[0]["Requirement"] is None and sheet["A2"].font.b
     by_id = {r["ID"]: (number, r) for number, r in enumerate(rows, start=2)}
     number, fe01 = by_id["FE-01"]
