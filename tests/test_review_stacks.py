@@ -53,7 +53,7 @@ def test_the_stack_is_scored_beside_the_vendors_with_weighted_coverage(stacked):
     assert stack["Weighted"] == pytest.approx(10 / 11)
     assert rows["Plat ML"]["Weighted"] == pytest.approx(6 / 11)  # 3 + 2×½ + 1 + 2×½ of 11
     stages = {row["Stage"]: row for row in block(summary, "Coverage by stage")}
-    assert stages["model deployment & monitoring"]["Plat ML + Serve OSS"] == 1.0
+    assert stages["Model deployment & monitoring"]["Plat ML + Serve OSS"] == 1.0
     assert stages["All stages"]["Plat ML"] == pytest.approx(0.6)
     assert stages["All stages, weighted"]["Plat ML + Serve OSS"] == pytest.approx(10 / 11)
 

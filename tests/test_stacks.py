@@ -11,9 +11,9 @@ from roadmap.evaluate import compare_at
 from roadmap.model import DEFAULT_SCORES, Entry, Level, Requirement, Snapshot, Tier
 from roadmap.stacks import combine, requirement_weight, stack_members, weighted_coverage
 
-STAGES = ["data collection", "data processing", "feature engineering", "data labeling",
-          "model design", "model training", "model optimization",
-          "model deployment & monitoring"]
+STAGES = ["Data collection", "Data processing", "Feature engineering", "Data labeling",
+          "Model design", "Model training", "Model optimization",
+          "Model deployment & monitoring"]
 
 
 def as_json(invoke, *command: str) -> list[dict]:

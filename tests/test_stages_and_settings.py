@@ -443,3 +443,19 @@ def test_an_upgraded_store_takes_requirements_with_no_stage(tmp_path, make_csv):
     assert store.requirements()["AA-01"].stage is None
     assert store.requirements()["MT-01"].stage == "model training"
     store.close()
+
+
+def test_weights_set_in_settings_weigh_compare(invoke, store, make_csv):
+    make_csv([["ID", "Title", "Stage", "Priority"], ["H-1", "Must have", "training", "high"],
+              ["L-1", "Nice to have", "training", "low"]])
+    assert invoke("import", "requirements", "reqs.csv", "--as-of", "2021-05-01").exit_code == 0
+    make_csv([["Requirement ID", "Level"], ["H-1", "ga"], ["L-1", "no"]], "acme_2021-06-01.csv")
+    assert invoke("import", "snapshot", "acme_2021-06-01.csv").exit_code == 0
+
+    def weighted() -> float:
+        result = invoke("compare", "--as-of", "2021-07-01", "--format", "json")
+        return json.loads(result.stdout)[0]["weighted"]
+
+    assert weighted() == pytest.approx(3 / 4)  # high 3 of high 3 + low 1
+    assert invoke("settings", "--weights", "low=3").exit_code == 0
+    assert weighted() == pytest.approx(3 / 6)
