@@ -64,7 +64,6 @@ def write_diff_workbook(diff: VendorDiff, path: str) -> None:
         whole_row = row.change in ("added", "removed")
         for column in range(1, len(HEADERS) + 1):
             if column == 1 or whole_row or (column >= 4 and moved[column - 4]):
-                put(sheet, number, column, sheet.cell(row=number, column=column).value,
-                    fill=colour)
+                put(sheet, number, column, rows[offset][column - 1], fill=colour)
     print_landscape(sheet)
     save_atomic(book, path)

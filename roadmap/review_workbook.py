@@ -24,6 +24,8 @@ from .store import Store
 from .xlsx import (
     DATE_FORMAT,
     HEADER_FILL,
+    MAX_LINK_LENGTH,
+    MAX_LINKS,
     MONTH_FORMAT,
     PERCENT_FORMAT,
     day_date,
@@ -119,25 +121,18 @@ def _caveat_words(review: Review, cover: Coverage, as_of: str) -> str | None:
 
 
 def _title(sheet, text: str) -> None:
-    from openpyxl.styles import Font
-
-    cell = put(sheet, 1, 1, text)
-    cell.font = Font(name="Calibri", size=TITLE_SIZE, bold=True, color="1F3864")
-    sheet.row_dimensions[1].height = 24
+    put(sheet, 1, 1, text, bold=True, size=TITLE_SIZE, colour="1F3864")
+    sheet.height(1, 24)
 
 
 def summary_sheet(book, review: Review) -> None:
     """Headline, facts, coverage per vendor, the stage heat map, changes, next steps,
     and the charts."""
-    from openpyxl.styles import Font
-
     sheet = book.create_sheet("Summary")
     _title(sheet, f"{review.settings.name}: review of {review.as_of}")
-    headline = put(sheet, 2, 1, review.headline(), wrap=True)
-    headline.font = Font(name="Calibri", size=12, bold=True)
     columns = len(_scored(review))  # the vendors, then the --stack
     last_column = max(columns + 2, 9)
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
+    sheet.merge(2, 1, 2, last_column, review.headline(), wrap=True, bold=True, size=12)
     row = _summary_facts(sheet, review, 4) + 2
     row = _vendor_coverage(sheet, review, row) + 2
     stage_header = row + 1
@@ -149,25 +144,23 @@ def summary_sheet(book, review: Review) -> None:
     history_header = _history_table(sheet, review, row)
     # The charts go below the tables, so a printed page stays as wide as the tables.
     charts = (history_header + len(review.history) + 2) if history_header else row
-    from openpyxl.worksheet.pagebreak import Break
-
-    sheet.row_breaks.append(Break(id=charts - 1))  # the charts print together, on a page
-    _bar_chart(sheet, stage_header, stage_header + _stage_rows(review), columns,
-               _stage_rows(review), f"A{charts}")
-    if history_header:
-        _line_chart(sheet, history_header, history_header + len(review.history),
-                    len(_history_keys(review)), f"A{charts + CHART_ROWS}")
+    sheet.page_break(charts - 1)  # the charts print together, on a page
     _widths(sheet, {"A": SUMMARY_LABELS}, 1, last_column - 1, 15)
+    _bar_chart(book, sheet, stage_header, stage_header + _stage_rows(review), columns,
+               charts)
+    if history_header:
+        _line_chart(book, sheet, history_header, history_header + len(review.history),
+                    len(_history_keys(review)), charts + CHART_ROWS)
     # A bold 12-point line holds about 0.8 characters per unit of column width.
     per_line = int(0.8 * (SUMMARY_LABELS + 15 * (last_column - 1)))
-    sheet.row_dimensions[2].height = 17 * max(1, -(-len(review.headline()) // per_line))
+    sheet.height(2, 17 * max(1, -(-len(review.headline()) // per_line)))
     for header in (stage_header, history_header):
         if header:
             fit_row_height(sheet, header, range(1, columns + 3))
     for number in range(steps, steps + len(review.next_steps())):
         fit_row_height(sheet, number, (1,))
     if columns + 2 < 9:  # column I holds only the caveats of the coverage table
-        sheet.column_dimensions["I"].width = 34
+        sheet.width("I", 34)
     print_landscape(sheet)
 
 
@@ -216,9 +209,8 @@ def _summary_facts(sheet, review: Review, row: int) -> int:
         put(sheet, number, 2, value, number_format=number_format, align="left")
     if note:
         last = row + len(facts) - 1
-        sheet.merge_cells(start_row=last, start_column=2, end_row=last, end_column=8)
-        put(sheet, last, 2, note, wrap=True, fill=CAVEAT_FILL)
-        sheet.row_dimensions[last].height = 15 * (1 + len(note) // 100)
+        sheet.merge(last, 2, last, 8, note, wrap=True, fill=CAVEAT_FILL)
+        sheet.height(last, 15 * (1 + len(note) // 100))
     return row + len(facts) - 1
 
 
@@ -262,16 +254,12 @@ def _vendor_coverage(sheet, review: Review, row: int) -> int:
                  7: PERCENT_FORMAT, 8: PERCENT_FORMAT})
     for number, one in enumerate(scored, start=row + 2):
         if one.cover.low_assessed:
-            sheet.cell(number, 7).fill = _fill(CAVEAT_FILL)
+            put(sheet, number, 7, one.cover.assessed, fill=CAVEAT_FILL,
+                number_format=PERCENT_FORMAT)
         if is_stale(one.as_of, review.as_of, review.settings.cadence):
-            sheet.cell(number, 3).fill = _fill(CAVEAT_FILL)
+            put(sheet, number, 3, day_date(one.as_of), fill=CAVEAT_FILL,
+                number_format=DATE_FORMAT)
     return last
-
-
-def _fill(colour: str):
-    from openpyxl.styles import PatternFill
-
-    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
 
 
 def _stage_coverage(sheet, review: Review, row: int) -> int:
@@ -289,10 +277,8 @@ def _stage_coverage(sheet, review: Review, row: int) -> int:
                        formats={c: PERCENT_FORMAT for c in range(3, 3 + len(scored))})
     for number, values in enumerate(table, start=row + 2):
         for column, value in enumerate(values[2:], start=3):
-            cell = sheet.cell(number, column)
-            cell.alignment = _center()
-            if isinstance(value, float):
-                cell.fill = _fill(heat_colour(value))
+            put(sheet, number, column, value, align="center", number_format=PERCENT_FORMAT,
+                fill=heat_colour(value) if isinstance(value, float) else None)
     return last
 
 
@@ -301,10 +287,6 @@ def _stage_rows(review: Review) -> int:
     return len(_stages(review)) + 2
 
 
-def _center():
-    from openpyxl.styles import Alignment
-
-    return Alignment(horizontal="center")
 
 
 def _stage_of(requirement) -> str:
@@ -339,7 +321,7 @@ def _change_counts(sheet, review: Review, row: int) -> int:
         (action, counts[action], sum(g.overdue for g in review.gaps if g.action == action))
         for action in ACTIONS], start_row=row + 1)
     for number, action in enumerate(ACTIONS, start=row + 2):
-        sheet.cell(number, 1).fill = _fill(ACTION_COLOURS[action])
+        put(sheet, number, 1, action, fill=ACTION_COLOURS[action])
     return last
 
 
@@ -359,10 +341,11 @@ def _next_steps(sheet, review: Review, row: int) -> int:
     for number, gap in enumerate(steps, start=row + 2):
         put(sheet, number, 1, gap.requirement.title, wrap=True,
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
-        sheet.cell(number, 4).alignment = _center()
-        sheet.cell(number, 6).fill = _fill(ACTION_COLOURS[gap.action])
+        put(sheet, number, 4, month_date(gap.requirement.target), align="center",
+            number_format=MONTH_FORMAT)
+        put(sheet, number, 6, gap.action, fill=ACTION_COLOURS[gap.action])
         if gap.overdue:
-            sheet.cell(number, 5).fill = _fill(OVERDUE_FILL)
+            put(sheet, number, 5, "overdue", fill=OVERDUE_FILL)
     return last
 
 
@@ -444,51 +427,45 @@ def _history_table(sheet, review: Review, row: int) -> int | None:
     return row + 1
 
 
-def _bar_chart(sheet, header_row: int, last_row: int, vendors: int, stages: int,
-               anchor: str) -> None:
-    from openpyxl.chart import BarChart, Reference
-
+def _bar_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+               at_row: int) -> None:
     if not vendors:
         return
-    chart = BarChart()
     # Columns, not horizontal bars: a horizontal bar chart lists its legend bottom-up,
     # the reverse of the table and of the bars; columns read left to right like both.
-    chart.type = "col"
-    chart.title = "Coverage by stage"
-    _percent_chart(chart)
-    data = Reference(sheet, min_col=3, max_col=2 + vendors, min_row=header_row, max_row=last_row)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.gapWidth = 80
-    chart.width, chart.height = 24, CHART_HEIGHT
-    sheet.add_chart(chart, anchor)
+    chart = book.chart("column")
+    for column in range(2, 2 + vendors):  # 0-based: the vendors start in column C
+        chart.add_series({
+            "name": [sheet.title, header_row - 1, column],
+            "categories": [sheet.title, header_row, 0, last_row - 1, 0],
+            "values": [sheet.title, header_row, column, last_row - 1, column],
+            "gap": 80,
+        })
+    _percent_chart(sheet, chart, "Coverage by stage", at_row)
 
 
-def _percent_chart(chart) -> None:
-    """Coverage runs 0-100%; both axes shown (openpyxl hides them by default), legend below."""
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 1
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
+def _percent_chart(sheet, chart, title: str, at_row: int) -> None:
+    """Coverage runs 0-100%, legend below, 24 × CHART_HEIGHT cm at column A."""
+    chart.set_title({"name": title})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 24 / 2.54 * 96, "height": CHART_HEIGHT / 2.54 * 96})
+    sheet.worksheet.insert_chart(at_row - 1, 0, chart)
 
 
-def _line_chart(sheet, header_row: int, last_row: int, vendors: int, anchor: str) -> None:
-    from openpyxl.chart import LineChart, Reference
-
-    chart = LineChart()
-    chart.title = "Coverage over recorded reviews"
-    _percent_chart(chart)
-    chart.x_axis.number_format = "yyyy-mm-dd"
-    data = Reference(sheet, min_col=2, max_col=1 + vendors, min_row=header_row, max_row=last_row)
-    chart.add_data(data, titles_from_data=True)
-    for series in chart.series:  # straight lines with markers: a curve through two
-        series.smooth = False     # points invents a path the reviews never showed
-        series.marker.symbol = "circle"
-    chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.width, chart.height = 24, CHART_HEIGHT
-    sheet.add_chart(chart, anchor)
+def _line_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+                at_row: int) -> None:
+    chart = book.chart("line")
+    for column in range(1, 1 + vendors):  # straight lines with markers: a curve through
+        chart.add_series({  # two points invents a path the reviews never showed
+            "name": [sheet.title, header_row - 1, column],
+            "categories": [sheet.title, header_row, 0, last_row - 1, 0],
+            "values": [sheet.title, header_row, column, last_row - 1, column],
+            "marker": {"type": "circle"},
+            "smooth": False,
+        })
+    chart.set_x_axis({"num_format": "yyyy-mm-dd"})
+    _percent_chart(sheet, chart, "Coverage over recorded reviews", at_row)
 
 
 def _entry_note(entry) -> str | None:
@@ -564,12 +541,10 @@ def _member_note(review: Review, requirement: str, note: str | None) -> str:
 
 def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
     """Fixed widths for the named columns and ``count`` equal ones after column ``first``."""
-    from openpyxl.utils import get_column_letter
-
     for letter, value in fixed.items():
-        sheet.column_dimensions[letter].width = value
+        sheet.width(letter, value)
     for column in range(first + 1, first + count + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.width(column, width)
 
 
 def changes_sheet(book, review: Review) -> None:
@@ -625,10 +600,13 @@ def gaps_sheet(book, review: Review) -> None:
     last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT},
                        wrap_header=True)
     for row, gap in enumerate(review.gaps, start=4):
-        sheet.cell(row, 6).alignment = _center()  # Target and Due side by side: centred,
-        sheet.cell(row, 7).alignment = _center()  # so the month and the word do not touch
+        # Target and Due side by side: centred, so the month and the word do not touch
+        put(sheet, row, 6, month_date(gap.requirement.target), align="center",
+            number_format=MONTH_FORMAT)
         if gap.overdue:
             put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True, align="center")
+        else:
+            put(sheet, row, 7, "in window", align="center")
         put(sheet, row, 11, gap.action, fill=ACTION_COLOURS[gap.action])
         put(sheet, row, 2, gap.requirement.title,
             bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
@@ -699,9 +677,10 @@ def parity_sheet(book, review: Review) -> None:
              _parity_note(row)) for row in review.parity]
     last = write_block(sheet, headers, rows, wrap_header=True,
                        formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
-    for number in range(2, last + 1):
+    for number, values in enumerate(rows, start=2):
         for column in range(3, 3 + len(keys)):
-            sheet.cell(number, column).alignment = _right()
+            put(sheet, number, column, values[column - 1], align="right",
+                number_format=MONTH_FORMAT)
     finish_table(sheet, 1, last, len(headers), frozen_columns=2)
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
@@ -709,10 +688,6 @@ def parity_sheet(book, review: Review) -> None:
     print_landscape(sheet)
 
 
-def _right():
-    from openpyxl.styles import Alignment
-
-    return Alignment(horizontal="right")
 
 
 def _parity_note(row) -> str | None:
@@ -721,6 +696,16 @@ def _parity_note(row) -> str | None:
     if row.lag_months is None and len([m for m in row.first_ga.values() if m]) >= 2:
         return "no lag: the last vendor's ga is from its first assessment (≤)"
     return None
+
+
+def _links_rule(book) -> str:
+    """What became a hyperlink, and what could not (a sheet holds MAX_LINKS at most)."""
+    unlinked = sum(sheet.unlinked for sheet in book.sheets.values())
+    text = (f"evidence that is a web address (http or https) links from its Matrix cell. "
+            f"A sheet holds at most {MAX_LINKS:,} links and none longer than "
+            f"{MAX_LINK_LENGTH:,} characters; past that a cell's address is in its "
+            "comment only")
+    return text + (f": {unlinked:,} cells here." if unlinked else " (none here).")
 
 
 def legend_sheet(book, review: Review) -> None:
@@ -760,6 +745,7 @@ def legend_sheet(book, review: Review) -> None:
          "coverage."),
         ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
+        ("Links", None, _links_rule(book)),
         ("Primary vendor", None,
          "the platform the team is on (--primary); by default the best covered vendor."),
         ("Window", None,

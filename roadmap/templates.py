@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from .model import BIG_EIGHT, LEVEL_SYNONYMS, PRIORITIES, VENDOR_KINDS, Tier
-from .xlsx import fit_columns, new_workbook, put, save_atomic, write_table
+from .xlsx import (
+    add_dropdown,
+    column_letter,
+    fit_columns,
+    new_workbook,
+    put,
+    save_atomic,
+    write_table,
+)
 
 REQUIREMENT_COLUMNS = [
     "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
@@ -32,30 +40,16 @@ REQUIREMENT_INSTRUCTIONS = [
 
 def _lists_sheet(book, lists: dict[str, list[str]]) -> dict[str, str]:
     """A hidden sheet holding the dropdown values; returns a range per list."""
-    from openpyxl.utils import get_column_letter
-
     sheet = book.create_sheet("Lists")
-    sheet.sheet_state = "hidden"
+    sheet.hide()
     ranges = {}
     for column, (name, values) in enumerate(lists.items(), start=1):
         put(sheet, 1, column, name, bold=True)
         for row, value in enumerate(values, start=2):
             put(sheet, row, column, value)
-        letter = get_column_letter(column)
+        letter = column_letter(column)
         ranges[name] = f"Lists!${letter}$2:${letter}${len(values) + 1}"
     return ranges
-
-
-def add_dropdown(sheet, column_letter: str, source: str, rows: int, prompt: str, *,
-                 first_row: int = 2) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    # OOXML stores formulas without the '=' typed in Excel; a leading '=' is damage to Excel.
-    validation = DataValidation(type="list", formula1=source, allow_blank=True,
-                                showErrorMessage=True, errorTitle="Not in the list",
-                                error=prompt)
-    validation.add(f"{column_letter}{first_row}:{column_letter}{first_row + rows - 1}")
-    sheet.add_data_validation(validation)
 
 
 def instructions_sheet(book, lines: list[str]) -> None:
@@ -80,7 +74,7 @@ def write_requirements_template(path: str, stages: list[str] | None = None) -> N
     add_dropdown(sheet, "C", ranges["Stage"], TEMPLATE_ROWS, "Pick one of the roadmap's stages.")
     add_dropdown(sheet, "D", ranges["Tier"], TEMPLATE_ROWS, "table-stakes or best-in-class.")
     add_dropdown(sheet, "E", ranges["Priority"], TEMPLATE_ROWS, "high, medium or low.")
-    sheet.auto_filter.ref = f"A1:K{TEMPLATE_ROWS + 1}"
+    sheet.worksheet.autofilter(f"A1:K{TEMPLATE_ROWS + 1}")
     save_atomic(book, path)
 
 
@@ -123,8 +117,8 @@ def write_snapshot_template(path: str) -> None:
     sheet = book.create_sheet("Snapshots")
     for row, label in enumerate(SNAPSHOT_LABELS, start=1):
         put(sheet, row, 1, label, bold=True)
-        put(sheet, row, 2, None, fill=INPUT_FILL)
-    sheet.cell(row=3, column=2).number_format = "yyyy-mm-dd"
+        put(sheet, row, 2, None, fill=INPUT_FILL,
+            number_format="yyyy-mm-dd" if label == "As of:" else None)
     header_row = len(SNAPSHOT_LABELS) + 2
     write_table(sheet, SNAPSHOT_COLUMNS, [], start_row=header_row,
                 widths={"A": 16, "B": 40, "C": 12, "D": 30, "E": 45, "F": 40})
@@ -134,5 +128,5 @@ def write_snapshot_template(path: str) -> None:
     add_dropdown(sheet, "C", ranges["Level"], TEMPLATE_ROWS, "Pick one of the levels.",
                  first_row=header_row + 1)
     add_dropdown(sheet, "B", ranges["Kind"], 1, "Pick one of the vendor kinds.", first_row=2)
-    sheet.auto_filter.ref = f"A{header_row}:F{header_row + TEMPLATE_ROWS}"
+    sheet.worksheet.autofilter(f"A{header_row}:F{header_row + TEMPLATE_ROWS}")
     save_atomic(book, path)

@@ -1,15 +1,21 @@
 """Writing workbooks: the helpers every sheet we write is made with.
 
-Text from inputs is always stored as a string (never a formula), files are written
-to a temporary file beside the destination and renamed, and nothing varies between
-runs (fixed document dates and zip timestamps), so the same store gives the same bytes.
+The one module that knows XlsxWriter (reading goes through ``roadmap.reader``). Text
+from inputs is always stored as a string (``write_string``, never a formula: the
+workbook converts no string), files are written to a temporary file beside the
+destination and renamed, and nothing varies between runs (a fixed document date, and
+XlsxWriter's fixed zip timestamps), so the same store gives the same bytes.
+
+XlsxWriter cannot read cells back: each ``Sheet`` remembers the longest text of each
+column and the wrapped text of each row as it is written, and sizes columns and rows
+from that.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import tempfile
-import zipfile
+from collections.abc import Iterable, Sequence
 
 from .errors import RoadmapError
 from .model import Level
@@ -25,147 +31,342 @@ LEVEL_COLOURS = {
     Level.NONE: "F08080",
     Level.UNKNOWN: "E7E6E6",
 }
-_FORMULA_STARTS = ("=", "+", "-", "@")
+DATE_FORMAT = "yyyy-mm-dd"
+MONTH_FORMAT = "yyyy-mm"
+PERCENT_FORMAT = "0%"
+MAX_CELL_TEXT = 32_767  # Excel's limit for one cell; XlsxWriter would cut longer text
+# XlsxWriter keeps at most this many hyperlinks on a sheet, and none longer than
+# MAX_LINK_LENGTH: past them the cell is text and its comment carries the address.
+MAX_LINKS = 65_530
+MAX_LINK_LENGTH = 2_079
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": False,  # worksheets go through temporary files: less memory
+}
+DEFAULT_WIDTH = 8.43  # a column's width when nobody set it
 
 
-def new_workbook():
-    """An empty workbook with fixed document properties (no wall-clock time)."""
-    from openpyxl import Workbook
+class Book:
+    """A workbook being written; ``save_atomic`` names its file and closes it. Formats
+    are made once."""
 
-    book = Workbook()
-    book.properties.creator = "roadmap"
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    book.remove(book.active)
-    return book
+    def __init__(self) -> None:
+        import xlsxwriter
+
+        self.workbook = xlsxwriter.Workbook(None, WORKBOOK_OPTIONS)
+        self.workbook.set_properties({"author": "roadmap", "created": FIXED_TIME})
+        self.workbook.set_size(1600, 1000)
+        self.sheets: dict[str, Sheet] = {}
+        self._formats: dict[tuple, object] = {}
+
+    def create_sheet(self, title: str) -> Sheet:
+        sheet = Sheet(self, self.workbook.add_worksheet(title), title)
+        self.sheets[title] = sheet
+        return sheet
+
+    def __getitem__(self, title: str) -> Sheet:
+        return self.sheets[title]
+
+    def format(self, bold: bool = False, fill: str | None = None,
+               number_format: str | None = None, wrap: bool = False,
+               align: str | None = None, size: float | None = None,
+               colour: str | None = None):
+        """The cell format for these settings (None for the default), made once."""
+        key = (bold, fill, number_format, wrap, align, size, colour)
+        if key == (False, None, None, False, None, None, None):
+            return None
+        found = self._formats.get(key)
+        if found is None:
+            spec: dict[str, object] = {"font_name": "Calibri", "font_size": size or 11}
+            if bold:
+                spec["bold"] = True
+            if fill:
+                spec.update(pattern=1, bg_color=f"#{fill}")
+            if number_format:
+                spec["num_format"] = number_format
+            if wrap:
+                spec.update(text_wrap=True, valign="top")
+            if align:
+                spec["align"] = align
+            if colour:
+                spec["font_color"] = f"#{colour}"
+            found = self._formats[key] = self.workbook.add_format(spec)
+        return found
+
+    def chart(self, kind: str, subtype: str | None = None):
+        spec = {"type": kind, **({"subtype": subtype} if subtype else {})}
+        return self.workbook.add_chart(spec)
 
 
-def put(sheet, row: int, column: int, value: object, *, bold: bool = False,
+class Sheet:
+    """One worksheet, and what was written to it that sizing needs (rows and columns
+    count from 1, as in a spreadsheet)."""
+
+    def __init__(self, book: Book, worksheet, title: str) -> None:
+        self.book = book
+        self.worksheet = worksheet
+        self.title = title
+        self.longest: dict[int, int] = {}  # column -> longest line written
+        self.widths: dict[int, float] = {}  # column -> width set
+        self.wrapped: dict[tuple[int, int], str] = {}  # (row, column) -> wrapped text
+        self.links = 0
+        self.unlinked = 0  # web links past what a sheet can hold: text, address in comment
+
+    def width(self, column: int | str, width: float) -> None:
+        index = column if isinstance(column, int) else column_index(column)
+        self.widths[index] = width
+        self.worksheet.set_column(index - 1, index - 1, width)
+
+    def height(self, row: int, height: float) -> None:
+        self.worksheet.set_row(row - 1, height)
+
+    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int,
+              value: str, **style) -> None:
+        """Merge a range holding ``value`` (text), styled as ``put`` would."""
+        check_text(self, first_row, first_column, value)
+        self.worksheet.merge_range(first_row - 1, first_column - 1, last_row - 1,
+                                   last_column - 1, "", self.book.format(**style))
+        put(self, first_row, first_column, value, **style)
+
+    def page_break(self, row: int) -> None:
+        """A page break below ``row``."""
+        self.worksheet.set_h_pagebreaks([row])
+
+    def hide(self) -> None:
+        self.worksheet.hide()
+
+
+def column_index(letter: str) -> int:
+    """``A`` -> 1, ``AA`` -> 27."""
+    number = 0
+    for char in letter.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def column_letter(index: int) -> str:
+    """1 -> ``A``, 27 -> ``AA``."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def new_workbook() -> Book:
+    """An empty workbook with a fixed document date (no wall-clock time)."""
+    return Book()
+
+
+def check_text(sheet: Sheet, row: int, column: int, text: str) -> None:
+    """Text is never cut: longer than a cell holds is refused, naming the cell."""
+    if len(text) > MAX_CELL_TEXT // 2 and len(text.encode("utf-16-le")) // 2 > MAX_CELL_TEXT:
+        raise RoadmapError(
+            f"{sheet.title}!{column_letter(column)}{row}: the text {text[:40]!r}… is longer "
+            f"than a workbook cell holds ({MAX_CELL_TEXT:,} characters); shorten it where it "
+            "came from and run again")
+
+
+def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = False,
         fill: str | None = None, number_format: str | None = None, wrap: bool = False,
-        align: str | None = None):
-    """Set one cell; a string is always text, even when it starts with ``=``.
+        align: str | None = None, size: float | None = None,
+        colour: str | None = None) -> None:
+    """Write one cell (the choke point): a string is always text, even ``=1+1``.
 
-    ``align`` is a horizontal alignment (``left``, ``center``…); ``wrap`` wraps the text.
+    Writing a cell again replaces it (value and format). ``align`` is a horizontal
+    alignment (``left``, ``center``…); ``wrap`` wraps the text, top-aligned.
     """
-    cell = sheet.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        cell.data_type = "s"
-    if bold:
-        cell.font = _font(True)
-    if fill:
-        cell.fill = _fill(fill)
-    if number_format:
-        cell.number_format = number_format
-    if wrap or align:
-        cell.alignment = _wrap(wrap, align)
-    return cell
+    worksheet = sheet.worksheet
+    if isinstance(value, str):
+        if len(value) > MAX_CELL_TEXT // 2:
+            check_text(sheet, row, column, value)
+        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
+        worksheet.write_string(row - 1, column - 1, value, fmt)
+        width = len(value) if "\n" not in value else max(map(len, value.splitlines()))
+        if wrap:
+            sheet.wrapped[(row, column)] = value
+    elif value is None:
+        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
+        if fmt is not None:
+            worksheet.write_blank(row - 1, column - 1, None, fmt)
+        return
+    elif isinstance(value, bool):
+        worksheet.write_boolean(row - 1, column - 1, value,
+                                sheet.book.format(bold, fill, number_format, wrap, align,
+                                                  size, colour))
+        width = 5
+    elif isinstance(value, (int, float)):
+        worksheet.write_number(row - 1, column - 1, value,
+                               sheet.book.format(bold, fill, number_format, wrap, align,
+                                                 size, colour))
+        width = len(str(value))
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row - 1, column - 1, value, sheet.book.format(
+            bold, fill, number_format or DATE_FORMAT, wrap, align, size, colour))
+        width = 10
+    else:
+        put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
+            wrap=wrap, align=align, size=size, colour=colour)
+        return
+    if width > sheet.longest.get(column, 0):
+        sheet.longest[column] = width
 
 
-_STYLE_CACHE: dict = {}
-
-
-def _font(bold: bool):
-    from openpyxl.styles import Font
-
-    # Named, so LibreOffice does not fall back to a serif font for bold cells.
-    return _STYLE_CACHE.setdefault(("font", bold), Font(name="Calibri", size=11, bold=bold))
-
-
-def _fill(colour: str):
-    from openpyxl.styles import PatternFill
-
-    return _STYLE_CACHE.setdefault(
-        ("fill", colour), PatternFill(fill_type="solid", start_color=colour, end_color=colour))
-
-
-def _wrap(wrap: bool = True, align: str | None = None):
-    from openpyxl.styles import Alignment
-
-    return _STYLE_CACHE.setdefault(("align", wrap, align), Alignment(
-        wrap_text=wrap or None, vertical="top" if wrap else None, horizontal=align))
-
-
-
-def write_table(sheet, headers: list[str], rows, *, start_row: int = 1,
-                widths: dict[str, int] | None = None,
+def write_table(sheet: Sheet, headers: list[str], rows: Iterable[Sequence], *,
+                start_row: int = 1, widths: dict[str, int] | None = None,
                 formats: dict[str, str] | None = None) -> int:
     """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row.
 
     ``formats`` gives a column (by header) a number format, e.g. ``{"As of": DATE_FORMAT}``.
     """
-    from openpyxl.utils import get_column_letter
+    by_column = {headers.index(c) + 1: f for c, f in (formats or {}).items() if c in headers}
+    last = write_block(sheet, headers, rows, start_row=start_row, formats=by_column)
+    finish_table(sheet, start_row, last, len(headers))
+    sheet.worksheet.repeat_rows(start_row - 1)
+    fit_columns(sheet, widths)
+    return last
 
+
+def write_block(sheet: Sheet, headers: list[str], rows: Iterable[Sequence], *,
+                start_row: int = 1, formats: dict[int, str] | None = None,
+                wrap_header: bool = False) -> int:
+    """A bold header row and rows below, without freeze or filter (one of several tables
+    on a sheet); a Level is written as its key on its colour. Returns the last row."""
+    formats = formats or {}
     for column, name in enumerate(headers, start=1):
-        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL)
+        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap_header)
     row_number = start_row
-    by_index = {headers.index(c): f for c, f in (formats or {}).items() if c in headers}
     for row_number, values in enumerate(rows, start=start_row + 1):
         for column, value in enumerate(values, start=1):
-            put(sheet, row_number, column, value, number_format=by_index.get(column - 1))
-    last_column = get_column_letter(max(len(headers), 1))
-    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
-    sheet.auto_filter.ref = f"A{start_row}:{last_column}{max(row_number, start_row)}"
-    sheet.print_title_rows = f"{start_row}:{start_row}"
-    fit_columns(sheet, widths)
+            if isinstance(value, Level):
+                level_cell(sheet, row_number, column, value)
+            else:
+                put(sheet, row_number, column, value, number_format=formats.get(column))
     return row_number
 
 
-def fit_columns(sheet, fixed: dict[str, int] | None = None, *, least: int = 8,
+def finish_table(sheet: Sheet, header_row: int, last_row: int, columns: int, *,
+                 frozen_columns: int = 0) -> None:
+    """Freeze the rows down to the header (and some columns), filter it, repeat it in print."""
+    worksheet = sheet.worksheet
+    worksheet.freeze_panes(header_row, frozen_columns)
+    worksheet.autofilter(header_row - 1, 0, max(last_row, header_row) - 1, max(columns, 1) - 1)
+    worksheet.repeat_rows(0, header_row - 1)
+
+
+def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int = 8,
                 most: int = 60) -> None:
-    """Column widths from the longest text in each column, within readable bounds."""
-    from openpyxl.utils import get_column_letter
-
-    longest: dict[int, int] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                text = cell.value.isoformat()[:10] if isinstance(
-                    cell.value, (dt.date, dt.datetime)) else str(cell.value)
-                width = max(len(line) for line in text.splitlines()) if text else 0
-                longest[cell.column] = max(longest.get(cell.column, 0), width)
-    for column, width in longest.items():
-        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, least), most)
+    """Column widths from the longest text written to each column, within readable
+    bounds; ``fixed`` widths (by letter) win."""
+    for column, width in sorted(sheet.longest.items()):
+        sheet.width(column, min(max(width + 2, least), most))
     for letter, width in (fixed or {}).items():
-        sheet.column_dimensions[letter].width = width
+        sheet.width(letter, width)
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """Every member stamped with one fixed time, so equal workbooks are equal bytes."""
+def fit_row_height(sheet: Sheet, row: int, columns: Iterable[int], *,
+                   line_height: float = 15.0) -> None:
+    """Make a row tall enough for its wrapped cells in ``columns`` (LibreOffice does not
+    grow rows by itself), after the column widths are set."""
+    lines = 1
+    for column in columns:
+        text = sheet.wrapped.get((row, column))
+        if text is None:
+            continue
+        width = sheet.widths.get(column, DEFAULT_WIDTH)
+        chars = max(1, int(width * 1.1))  # proportional text: a bit more than the width
+        count = sum(max(1, -(-len(part) // chars)) for part in text.splitlines())
+        lines = max(lines, count)
+    if lines > 1:
+        sheet.height(row, line_height * lines)
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if isinstance(zinfo_or_arcname, str):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=(1980, 1, 1, 0, 0, 0))
-            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
-            zinfo_or_arcname.external_attr = 0o600 << 16
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        # openpyxl writes each worksheet from a temporary file, whose mtime is wall-clock.
-        with open(filename, "rb") as handle:
-            self.writestr(arcname or os.path.basename(filename), handle.read())
+def print_landscape(sheet: Sheet) -> None:
+    """Landscape, one page wide: how stakeholders print a review."""
+    sheet.worksheet.set_landscape()
+    sheet.worksheet.fit_to_pages(1, 0)
 
 
-def save_atomic(book, path: str) -> None:
+def add_dropdown(sheet: Sheet, column_letter: str, source: str, rows: int, prompt: str, *,
+                 first_row: int = 2) -> None:
+    """A list to pick from (``source`` a range such as ``Lists!$A$2:$A$9``) in a column."""
+    column = column_index(column_letter) - 1
+    sheet.worksheet.data_validation(first_row - 1, column, first_row + rows - 2, column, {
+        "validate": "list", "source": f"={source}", "ignore_blank": True,
+        "error_title": "Not in the list", "error_message": prompt})
+
+
+def month_date(month: str | None) -> dt.date | None:
+    """A ``YYYY-MM`` month as a real date cell value (its first day)."""
+    return dt.date(int(month[:4]), int(month[5:7]), 1) if month else None
+
+
+def day_date(day: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` day as a real date cell value."""
+    return dt.date.fromisoformat(day) if day else None
+
+
+def is_web_link(text: str | None) -> bool:
+    """Only http(s) evidence becomes a hyperlink; anything else stays text."""
+    if not text:
+        return False
+    return text.lower().startswith(("http://", "https://")) and not any(
+        c.isspace() for c in text)
+
+
+def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str | None = None,
+               link: str | None = None, bold: bool = False) -> None:
+    """A level key on its colour; ``note`` as a comment, ``link`` a hyperlink when it is
+    http(s). Past the links a sheet holds (or a link too long for one) the cell stays text
+    and its comment carries the address: a link is never dropped."""
+    fmt = sheet.book.format(bold, LEVEL_COLOURS[level], None, False, "center")
+    worksheet = sheet.worksheet
+    if is_web_link(link):
+        assert link is not None
+        if sheet.links < MAX_LINKS and len(link) <= MAX_LINK_LENGTH:
+            worksheet.write_url(row - 1, column - 1, link, fmt, level.value)
+            sheet.links += 1
+        else:
+            worksheet.write_string(row - 1, column - 1, level.value, fmt)
+            sheet.unlinked += 1
+            if link not in (note or ""):
+                note = f"{note}\nLink: {link}" if note else f"Link: {link}"
+    else:
+        worksheet.write_string(row - 1, column - 1, level.value, fmt)
+    if len(level.value) > sheet.longest.get(column, 0):
+        sheet.longest[column] = len(level.value)
+    if note:
+        check_text(sheet, row, column, note)
+        lines = note.splitlines()
+        worksheet.write_comment(row - 1, column - 1, note, {
+            "author": "roadmap", "width": 320,
+            "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines)))})
+
+
+def save_atomic(book: Book, path: str) -> None:
     """Write beside ``path`` and rename; an existing file survives any failure."""
-    from openpyxl.writer.excel import ExcelWriter
-
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise RoadmapError(f"{path}: folder {folder} does not exist")
     if not path.lower().endswith(".xlsx"):
         raise RoadmapError(f"{path}: the output must be an .xlsx file")
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
     try:
         handle, temporary = tempfile.mkstemp(prefix=".roadmap-", suffix=".xlsx.part",
                                              dir=folder)
     except OSError as exc:
         raise RoadmapError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
+    from xlsxwriter.exceptions import FileCreateError
+
     try:
-        with _FixedTimeZip(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            ExcelWriter(book, archive).write_data()
+        book.workbook.filename = temporary
+        try:
+            book.workbook.close()
+        except FileCreateError as wrapped:  # XlsxWriter's wrapper of the OSError
+            raise wrapped.args[0] if wrapped.args and isinstance(
+                wrapped.args[0], OSError) else OSError(str(wrapped)) from None
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except OSError as exc:
@@ -183,99 +384,3 @@ def _remove_quietly(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
-
-
-DATE_FORMAT = "yyyy-mm-dd"
-MONTH_FORMAT = "yyyy-mm"
-PERCENT_FORMAT = "0%"
-
-
-def month_date(month: str | None) -> dt.date | None:
-    """A ``YYYY-MM`` month as a real date cell value (its first day)."""
-    return dt.date(int(month[:4]), int(month[5:7]), 1) if month else None
-
-
-def is_web_link(text: str | None) -> bool:
-    """Only http(s) evidence becomes a hyperlink; anything else stays text."""
-    if not text:
-        return False
-    return text.lower().startswith(("http://", "https://")) and not any(
-        c.isspace() for c in text)
-
-
-def level_cell(sheet, row: int, column: int, level: Level, *, note: str | None = None,
-               link: str | None = None, bold: bool = False):
-    """A level key on its colour; ``note`` as a comment, ``link`` only when it is http(s)."""
-    from openpyxl.comments import Comment
-
-    cell = put(sheet, row, column, level.value, fill=LEVEL_COLOURS[level], bold=bold,
-               align="center")
-    if note:
-        lines = note.splitlines()
-        cell.comment = Comment(note, "roadmap", width=320,
-                               height=max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines))))
-    if is_web_link(link):
-        cell.hyperlink = link
-    return cell
-
-
-def write_block(sheet, headers: list[str], rows, *, start_row: int = 1,
-                formats: dict[int, str] | None = None, wrap_header: bool = False) -> int:
-    """A bold header row and rows below, without freeze or filter (one of several tables
-    on a sheet); a Level is written as its key on its colour. Returns the last row."""
-    formats = formats or {}
-    for column, name in enumerate(headers, start=1):
-        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap_header)
-    row_number = start_row
-    for row_number, values in enumerate(rows, start=start_row + 1):
-        for column, value in enumerate(values, start=1):
-            if isinstance(value, Level):
-                level_cell(sheet, row_number, column, value)
-                continue
-            number_format = formats.get(column)
-            if number_format is None and isinstance(value, dt.date):
-                number_format = DATE_FORMAT
-            put(sheet, row_number, column, value, number_format=number_format)
-    return row_number
-
-
-def finish_table(sheet, header_row: int, last_row: int, columns: int, *,
-                 frozen_columns: int = 0) -> None:
-    """Freeze the rows down to the header (and some columns), filter it, repeat it in print."""
-    from openpyxl.utils import get_column_letter
-
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=frozen_columns + 1)
-    sheet.auto_filter.ref = (f"A{header_row}:{get_column_letter(max(columns, 1))}"
-                             f"{max(last_row, header_row)}")
-    sheet.print_title_rows = f"1:{header_row}"
-
-
-def print_landscape(sheet) -> None:
-    """Landscape, one page wide: how stakeholders print a review."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def day_date(day: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` day as a real date cell value."""
-    return dt.date.fromisoformat(day) if day else None
-
-
-def fit_row_height(sheet, row: int, columns, *, line_height: float = 15.0) -> None:
-    """Make a row tall enough for its wrapped cells in ``columns`` (LibreOffice does not
-    grow rows by itself), after the column widths are set."""
-    from openpyxl.utils import get_column_letter
-
-    lines = 1
-    for column in columns:
-        cell = sheet.cell(row=row, column=column)
-        if cell.value is None or not cell.alignment.wrap_text:
-            continue
-        width = sheet.column_dimensions[get_column_letter(column)].width or 10
-        chars = max(1, int(width * 1.1))  # proportional text: a bit more than the width
-        count = sum(max(1, -(-len(part) // chars)) for part in str(cell.value).splitlines())
-        lines = max(lines, count)
-    if lines > 1:
-        sheet.row_dimensions[row].height = line_height * lines

@@ -67,13 +67,13 @@ elif hook == "announce-the-write-lock":
 
     roadmap.store._upgrade_lock = announced_upgrade
 elif hook == "die-while-saving":
-    from openpyxl.writer.excel import ExcelWriter
+    from xlsxwriter.worksheet import Worksheet
 
-    def die(self, worksheet):
+    def die(self):
         Path(path).touch()
         os.kill(os.getpid(), signal.SIGKILL)
 
-    ExcelWriter.write_worksheet = die
+    Worksheet._assemble_xml_file = die
 
 from roadmap.cli import cli
 cli(args, prog_name="roadmap")
@@ -299,21 +299,21 @@ def exported(started, tmp_path) -> Path:
 
 def test_a_failed_workbook_write_leaves_the_existing_file_and_no_temporary_file(
         exported, started, tmp_path, monkeypatch):
-    from openpyxl.writer.excel import ExcelWriter
+    from xlsxwriter.worksheet import Worksheet
 
     from roadmap.export import write_export
 
     before = exported.read_bytes()
     folder_before = sorted(p.name for p in tmp_path.iterdir())
-    write = ExcelWriter.write_worksheet
+    write = Worksheet._assemble_xml_file
     calls = []
 
-    def fail_on_the_first_sheet(self, worksheet):
-        calls.append(worksheet.title)
-        write(self, worksheet)  # half a package is in the temporary file by now
+    def fail_on_the_first_sheet(self):
+        calls.append(self.name)
+        write(self)  # the temporary file is open by now
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ExcelWriter, "write_worksheet", fail_on_the_first_sheet)
+    monkeypatch.setattr(Worksheet, "_assemble_xml_file", fail_on_the_first_sheet)
     store = Store.open(str(started))
     with pytest.raises(RoadmapError) as error:
         write_export(store, str(exported))
