@@ -53,7 +53,7 @@ class Book:
     are made once."""
 
     def __init__(self) -> None:
-        import xlsxwriter
+        import xlsxwriter  # type: ignore[import-untyped]
 
         self.workbook = xlsxwriter.Workbook(None, WORKBOOK_OPTIONS)
         self.workbook.set_properties({"author": "roadmap", "created": FIXED_TIME})
@@ -358,7 +358,7 @@ def save_atomic(book: Book, path: str) -> None:
     except OSError as exc:
         raise RoadmapError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
-    from xlsxwriter.exceptions import FileCreateError
+    from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped]
 
     try:
         book.workbook.filename = temporary
