@@ -351,7 +351,7 @@ def interpret_requirements(table: Table, settings: Settings,
     def header_cell(column: int) -> str:
         return table.where(table.header_row, column)
 
-    warnings: list[str] = []
+    warnings: list[str] = list(table.warnings)
     columns = match_columns(table.header, REQUIREMENT_HEADERS, mapping or {}, header_cell,
                             describe=True,
                             fits=_fitter(table, settings, warnings, add_stages))

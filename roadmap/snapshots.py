@@ -441,7 +441,7 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     titles the latest ones); ``vendors`` the stored ones, reused by name or key.
     """
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(table.warnings)
     defaults = _defaults(table, file_name or table.file, vendor, as_of, source, problems)
     fields, others = _classify(table, problems, mapping)
     if "requirement" not in fields and "title" not in fields:
