@@ -90,8 +90,13 @@ def progress_bar(label: str):
         yield None
         return
     bars: list = []
+    counted = [False]
 
     def update(done: int, total: int) -> None:
+        if not total:  # a stream of unknown size: rows so far, without a bar
+            click.echo(f"\r{label}: {done:,} rows", nl=False, err=True)
+            counted[0] = True
+            return
         if not bars:
             bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
             bars[0].__enter__()
@@ -102,6 +107,8 @@ def progress_bar(label: str):
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
+        elif counted[0]:
+            click.echo(err=True)
 
 
 CHANGE_LINES = 20  # an import lists this many added/changed/retired lines, unless --verbose

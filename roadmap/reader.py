@@ -138,12 +138,17 @@ def read_table(
     the first row scoring 2 or more (else the first scoring 1) within the first rows.
     ``needs_bold(header)`` True reads which cells are bold too; otherwise (or without
     ``needs_bold``) rows carry ``bold=None``, as CSV rows do. ``progress(done, total)`` is
-    called now and then; ``total`` is 0 when the size is not known (a pipe).
+    called now and then; ``total`` is 0 when the size is not known (a pipe), and
+    ``done`` then counts rows.
     Raises RoadmapError naming the file for anything that is not a readable sheet.
     """
     display = str(path)
     try:
         with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                # A pipe or a device: read once, as CSV text (a workbook needs a seekable file).
+                with _collector_paused():
+                    return _read_csv(handle, display, header_score, limits, progress, [])
             head = handle.read(8)
     except FileNotFoundError:
         raise RoadmapError(f"{display}: no such file") from None
@@ -172,7 +177,8 @@ def read_table(
                     f"{display}: not a spreadsheet (the file is not an Excel workbook)")
             warnings.append(f"{display}: this is a CSV (text) file named like a workbook; "
                             "it was read as CSV")
-        return _read_csv(path, display, header_score, limits, progress, warnings)
+        with open(path, "rb") as handle:
+            return _read_csv(handle, display, header_score, limits, progress, warnings)
 
 
 _WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
@@ -600,10 +606,10 @@ def _choose_sheet(sheets, display: str, sheet: str | None, preferred: str) -> st
 
 def _cell_values(cells: list) -> tuple | None:
     """A row as the importers take it: blanks None, whole numbers ints; None when empty."""
-    values = tuple([None if value == "" else
-                    int(value) if value.__class__ is float and value.is_integer() else value
-                    for value in cells])
-    return values if values.count(None) != len(values) else None
+    values = [None if value == "" else value for value in cells]
+    if float in map(type, values):
+        values = [int(v) if v.__class__ is float and v.is_integer() else v for v in values]
+    return tuple(values) if values.count(None) != len(values) else None
 
 
 PROGRESS_EVERY = 2000
@@ -616,32 +622,40 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def _checked(rows: Iterable[Row], display: str, sheet: str | None) -> Iterator[Row]:
     """Rows whose every text a workbook can hold; the others raise, every cell named.
 
-    One search over a row's joined text finds nothing on nearly every row, so checking
-    costs little more than the join.
+    Checked a block of rows at a time: one search over the block's joined text finds
+    nothing in nearly every block, so checking costs little more than the join.
     """
     problems: list[Problem] = []
-    for row in rows:
-        texts = [v for v in row.values if v.__class__ is str]
-        joined = "\t".join(texts)
-        if len(joined) > EXCEL_MAX_TEXT or _UNWRITABLE.search(joined):
-            for column, value in enumerate(row.values):
-                if not isinstance(value, str):
-                    continue
-                bad = _UNWRITABLE.search(value)
-                if bad:
-                    problems.append(Problem(
-                        place(display, sheet, row.number, column),
-                        f"the control character U+{ord(bad.group()):04X} cannot be kept (no "
-                        "workbook can hold it); remove it from the file"))
-                elif len(value) > EXCEL_MAX_TEXT:
-                    problems.append(Problem(
-                        place(display, sheet, row.number, column),
-                        f"{len(value):,} characters, more than a workbook cell holds "
-                        f"({EXCEL_MAX_TEXT:,}); shorten it"))
+    rows = iter(rows)
+    while block := list(itertools.islice(rows, 512)):
+        texts = [v for row in block for v in row.values if v.__class__ is str]
+        if (texts and max(map(len, texts)) > EXCEL_MAX_TEXT) or _UNWRITABLE.search(
+                "\t".join(texts)):
+            for row in block:
+                problems += _unwritable_cells(row, display, sheet)
         if not problems:
-            yield row
+            yield from block
     if problems:
         raise RoadmapError(problems)
+
+
+def _unwritable_cells(row: Row, display: str, sheet: str | None) -> list[Problem]:
+    found = []
+    for column, value in enumerate(row.values):
+        if not isinstance(value, str):
+            continue
+        bad = _UNWRITABLE.search(value)
+        if bad:
+            found.append(Problem(
+                place(display, sheet, row.number, column),
+                f"the control character U+{ord(bad.group()):04X} cannot be kept (no "
+                "workbook can hold it); remove it from the file"))
+        elif len(value) > EXCEL_MAX_TEXT:
+            found.append(Problem(
+                place(display, sheet, row.number, column),
+                f"{len(value):,} characters, more than a workbook cell holds "
+                f"({EXCEL_MAX_TEXT:,}); shorten it"))
+    return found
 
 
 @dataclass
@@ -719,31 +733,38 @@ def scan_sheet(path: str, display: str, sheet: str,
             match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
             prefix = (match.group(1) or b"") if match else b""
             cell = b"<" + re.escape(prefix) + b"c"
-            irregular = re.compile(cell + rb'(?:>|\s(?!r="))')  # a cell not led by r="
-            formula = re.compile(b"(?:</" + re.escape(prefix) + b"f>|<" + re.escape(prefix)
-                                 + rb"f\b[^>]*/>)</" + re.escape(prefix) + b"c>")
-            long_row = re.compile(rb'\sr="[A-Z]{0,3}\d{7}')
-            wide = re.compile(rb'\sr="([A-Z]{2,})\d')
-            digits, columns = 1, 1
+            # A cell tag not led by exactly ' r="' (the searches below look for that).
+            irregular = re.compile(cell + rb'(?=[\s>/])(?! r=")')
+            value_end, cell_start = b"</" + prefix + b"v>", b"<" + prefix + b"c"
+            p = re.escape(prefix)
+            # A formula then no value, or an empty one (openpyxl writes ``<v />``).
+            formula = re.compile(b"(?:</" + p + b"f>|<" + p + rb"f\b[^>]*/>)(?:<" + p
+                                 + rb"v\s*/>|<" + p + b"v></" + p + b"v>)?</" + p + b"c>")
+            letters, digits = 1, 1  # the longest reference seen: A1
             exact = False
+            plain_cell = cell_start + b' r="'
             with archive.open(member) as stream:
                 for data in _chunks(stream):
-                    if long_row.search(data):
-                        _refuse_far_rows(data, display, member)
-                    for letters in dict.fromkeys(wide.findall(data)):
-                        column = column_index(letters) + 1
-                        if column > EXCEL_MAX_COLUMNS:
-                            raise RoadmapError(
-                                f"{display}: refused: part {member.filename} has a cell in "
-                                f"column {letters.decode()}, past Excel's last column (XFD): "
-                                "not a sheet Excel wrote")
-                        columns = max(columns, column)
-                    columns = max(columns, 26 if b' r="' in data else 1)
-                    while re.search(rb'\sr="[A-Z]*\d{%d}' % (digits + 1), data):
-                        digits += 1
-                    exact = exact or irregular.search(data) is not None
+                    cells = data.count(cell_start)  # and <col>, <cfRule>...: a bound
+                    if cells < 1000 and data.count(value_end) > cells + 16:
+                        raise RoadmapError(
+                            f"{display}: refused: part {member.filename} has more values than "
+                            "cells (a value flood, or not an Excel sheet)")
+                    if cells != data.count(plain_cell):
+                        exact = exact or irregular.search(data) is not None
+                    # Only a reference longer than any before matches: a few per sheet.
+                    at = 0
+                    while found := re.compile(rb' r="(?:[A-Z]{%d,}|[A-Z]*\d{%d})'
+                                              % (letters + 1, digits + 1)).search(data, at):
+                        ref = _REFERENCE.match(data, found.start())
+                        letters = max(letters, len(ref.group(1)))
+                        digits = max(digits, len(ref.group(2)))
+                        if letters >= 3 or digits >= 7:
+                            _refuse_outside_excel(data, display, member)
+                        at = found.start() + 1
                     if (b"f>" in data or b"f/>" in data) and formula.search(data):
                         scan.formulas += _formula_cells(data, formula, cell)
+            columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10 ** digits - 1, EXCEL_MAX_ROWS)
             if exact or rows * columns > limits.max_cells:
                 _check_rectangle(archive, member, display, sheet, limits, prefix, exact)
@@ -752,8 +773,17 @@ def scan_sheet(path: str, display: str, sheet: str,
     return scan
 
 
-def _refuse_far_rows(data: bytes, display: str, member: zipfile.ZipInfo) -> None:
-    for number in re.findall(rb'\sr="[A-Z]{0,3}(\d{7,})', data):
+_REFERENCE = re.compile(rb' r="([A-Z]*)(\d*)')
+
+
+def _refuse_outside_excel(data: bytes, display: str, member: zipfile.ZipInfo) -> None:
+    """A reference past XFD or row 1,048,576: no sheet Excel wrote has one."""
+    for letters in dict.fromkeys(re.findall(rb' r="([A-Z]{3,})\d', data)):
+        if column_index(letters) >= EXCEL_MAX_COLUMNS:
+            raise RoadmapError(
+                f"{display}: refused: part {member.filename} has a cell in column "
+                f"{letters.decode()}, past Excel's last column (XFD): not a sheet Excel wrote")
+    for number in re.findall(rb' r="[A-Z]{0,3}(\d{7,})', data):
         if int(number) > EXCEL_MAX_ROWS:
             raise RoadmapError(
                 f"{display}: refused: part {member.filename} has a cell in row "
@@ -762,11 +792,14 @@ def _refuse_far_rows(data: bytes, display: str, member: zipfile.ZipInfo) -> None
 
 
 def _formula_cells(data: bytes, formula: re.Pattern, cell: bytes) -> list[tuple[int, int]]:
+    """(row, column) of formula cells with no value; an empty text (``t="str"``) is a
+    value Excel stores for a formula giving ``""``."""
     found = []
     for match in formula.finditer(data):
         start = data.rfind(cell + b' r="', 0, match.start())
-        ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', data[start + len(cell):start + len(cell) + 30])
-        if ref:
+        tag = data[start:data.find(b">", start) + 1]
+        ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', tag[len(cell):])
+        if ref and not (b't="str"' in tag and b"<v" in data[start:match.end()]):
             found.append((int(ref.group(2)), column_index(ref.group(1))))
     return found
 
@@ -777,25 +810,30 @@ def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display:
     low_row = low_column = 1 << 62
     high_row = high_column = -1
     if irregular:
-        cells = _cells_by_parser(archive, member)
+        blocks: Iterator[tuple[list[int], list[int]]] = _cells_by_parser(archive, member)
     else:
         value_cell = re.compile(b"<" + re.escape(prefix) + rb'c r="([A-Z]+)(\d+)"[^>]*(?<!/)>')
 
-        def regular() -> Iterator[tuple[int, int]]:
+        def regular() -> Iterator[tuple[list[int], list[int]]]:
             with archive.open(member) as stream:
                 for data in _chunks(stream):
-                    for letters, number in value_cell.findall(data):
-                        yield int(number), column_index(letters)
+                    found = value_cell.findall(data)
+                    if found:
+                        letters, numbers = zip(*found)
+                        index = {name: column_index(name) for name in set(letters)}
+                        yield list(map(int, numbers)), [index[name] for name in index]
 
-        cells = regular()
-    for row, column in cells:
-        low_row, high_row = min(low_row, row), max(high_row, row)
-        low_column, high_column = min(low_column, column), max(high_column, column)
-        if column >= EXCEL_MAX_COLUMNS or row > EXCEL_MAX_ROWS:
+        blocks = regular()
+    for rows, columns in blocks:
+        if not rows:
+            continue
+        low_row, high_row = min(low_row, min(rows)), max(high_row, max(rows))
+        low_column = min(low_column, min(columns))
+        high_column = max(high_column, max(columns))
+        if high_column >= EXCEL_MAX_COLUMNS or high_row > EXCEL_MAX_ROWS:
             raise RoadmapError(
-                f"{display}: refused: part {member.filename} has a cell at "
-                f"{column_letter(column)}{row:,}, past Excel's last cell (XFD1048576): not a "
-                "sheet Excel wrote")
+                f"{display}: refused: part {member.filename} has a cell past Excel's last "
+                "cell (XFD1048576): not a sheet Excel wrote")
     if high_row < 0:
         return
     area = (high_row - low_row + 1) * (high_column - low_column + 1)
@@ -808,7 +846,7 @@ def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display:
 
 
 def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
-                     ) -> Iterator[tuple[int, int]]:
+                     ) -> Iterator[tuple[list[int], list[int]]]:
     """(row, column) of every cell holding something, for sheets whose cells are not all
     led by their reference: positions then follow the rows and cells before them, as
     calamine counts them. Slower (a parser callback per element), and rare."""
@@ -847,7 +885,7 @@ def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
     with archive.open(member) as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             parser.Parse(chunk, False)
-            yield from found
+            yield [row for row, _ in found], [column for _, column in found]
             found.clear()
 
 
@@ -988,44 +1026,43 @@ class _Replayed(io.RawIOBase):
         return self.rest.readinto(buffer)
 
 
-def _read_csv(path, display, header_score, limits, progress, warnings) -> Table:
-    with open(path, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        size = info.st_size if stat.S_ISREG(info.st_mode) else 0
-        if size > limits.max_csv_bytes:
+def _read_csv(handle, display, header_score, limits, progress, warnings) -> Table:
+    info = os.fstat(handle.fileno())
+    size = info.st_size if stat.S_ISREG(info.st_mode) else 0
+    if size > limits.max_csv_bytes:
+        raise RoadmapError(
+            f"{display}: refused: {size:,} bytes of CSV (at most {limits.max_csv_bytes:,}); "
+            "save it as .xlsx, or split it")
+    head = handle.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]
+        warnings.append(f"{display}: read as UTF-16 text (Excel's \"Unicode Text\")")
+    elif b"\x00" in head:
+        raise RoadmapError(f"{display}: not a spreadsheet (binary data, not CSV text)")
+    else:
+        encodings = ["utf-8-sig", "cp1252"]
+    seekable = handle.seekable()
+    for encoding in encodings:
+        if seekable:
+            handle.seek(0)
+            source = handle
+        else:  # a pipe: what was read is replayed, and there is one try
+            source = io.BufferedReader(_Replayed(head, handle))
+        try:
+            table = _csv_table(source, display, header_score, limits, progress, size,
+                               encoding)
+        except UnicodeDecodeError:
+            if encoding == "utf-8-sig" and seekable:
+                continue
             raise RoadmapError(
-                f"{display}: refused: {size:,} bytes of CSV (at most {limits.max_csv_bytes:,}); "
-                "save it as .xlsx, or split it")
-        head = handle.read(4096)
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encodings = ["utf-16"]
-            warnings.append(f"{display}: read as UTF-16 text (Excel's \"Unicode Text\")")
-        elif b"\x00" in head:
-            raise RoadmapError(f"{display}: not a spreadsheet (binary data, not CSV text)")
-        else:
-            encodings = ["utf-8-sig", "cp1252"]
-        seekable = handle.seekable()
-        for encoding in encodings:
-            if seekable:
-                handle.seek(0)
-                source = handle
-            else:  # a pipe: what was read is replayed, and there is one try
-                source = io.BufferedReader(_Replayed(head, handle))
-            try:
-                table = _csv_table(source, display, header_score, limits, progress, size,
-                                   encoding)
-            except UnicodeDecodeError:
-                if encoding == "utf-8-sig" and seekable:
-                    continue
-                raise RoadmapError(
-                    f"{display}: not text in UTF-8, UTF-16 or Windows-1252; save it as "
-                    "'CSV UTF-8' or .xlsx") from None
-            if encoding == "cp1252":
-                warnings.append(
-                    f"{display}: not UTF-8; read as Windows-1252 (Excel's CSV on Windows): "
-                    "if a letter looks wrong, save it as 'CSV UTF-8'")
-            table.warnings = warnings + table.warnings
-            return table
+                f"{display}: not text in UTF-8, UTF-16 or Windows-1252; save it as "
+                "'CSV UTF-8' or .xlsx") from None
+        if encoding == "cp1252":
+            warnings.append(
+                f"{display}: not UTF-8; read as Windows-1252 (Excel's CSV on Windows): "
+                "if a letter looks wrong, save it as 'CSV UTF-8'")
+        table.warnings = warnings + table.warnings
+        return table
     raise AssertionError("unreachable")
 
 
@@ -1059,7 +1096,7 @@ def _csv_table(handle, display, header_score, limits, progress, size, encoding) 
                     raise _Refused(f"line {reader.line_num} has {len(record):,} fields, more "
                                    f"than a sheet's {EXCEL_MAX_COLUMNS:,} columns")
                 if progress is not None and number % PROGRESS_EVERY == 0:
-                    progress(min(read[0], size) if size else read[0], size)
+                    progress(min(read[0], size) if size else number, size)
                 values = tuple([_csv_text(v) if v.strip() else None for v in record])
                 if values.count(None) != len(values):
                     yield Row(number, values, None)
@@ -1072,7 +1109,7 @@ def _csv_table(handle, display, header_score, limits, progress, size, encoding) 
         except csv.Error as exc:
             raise RoadmapError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
         if progress is not None:
-            progress(size or read[0], size)
+            progress(size or reader.line_num, size)
         return table
     finally:
         text.detach()

@@ -1,0 +1,332 @@
+"""Files as they come: .xls, .ods, misnamed files, CSV in the encodings Excel writes, and
+the formats that are refused with what to save them as.
+
+Workbooks are built in code with openpyxl; .xls and .ods are converted from them by
+LibreOffice (slow tests). Cells a workbook cannot hold, and formulas whose values were
+never computed, are refused with the cell named.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import shutil
+import subprocess
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_hostile_files import MAIN, workbook_parts, write_zip
+
+from roadmap.headers import requirement_header_score
+from roadmap.reader import read_table
+
+HEADER = ["ID", "Title", "Stage", "Tier", "Target"]
+ROWS = [
+    HEADER,
+    ["FE-01", "Managed feature store", "feature engineering", "table-stakes", "2021-09"],
+    ["DM-02", "Inference graphs", "model deployment & monitoring", "best-in-class", "Q3 2022"],
+]
+EXPECTED = [
+    {"id": "DM-02", "title": "Inference graphs", "stage": "model deployment & monitoring",
+     "tier": "best-in-class", "target": "2022-09"},
+    {"id": "FE-01", "title": "Managed feature store", "stage": "feature engineering",
+     "tier": "table-stakes", "target": "2021-09"},
+]
+
+
+def listed(invoke) -> list[dict]:
+    """The stored requirements by id; stage names compared in lower case (how the default
+    stages are capitalised is not this file's concern)."""
+    rows = json.loads(invoke("requirements", "--format", "json").stdout)
+    keys = ("id", "title", "stage", "tier", "target")
+    return sorted(({**{k: row[k] for k in keys}, "stage": (row["stage"] or "").lower()}
+                   for row in rows), key=lambda r: r["id"])
+
+
+def convert(path: Path, extension: str) -> Path:
+    """``path`` converted by LibreOffice to ``extension`` (``xls``, ``ods``), beside it."""
+    profile = path.parent / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--convert-to", extension, "--outdir", str(path.parent), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    converted = path.with_suffix(f".{extension}")
+    assert converted.exists(), f"LibreOffice wrote no {converted.name}"
+    return converted
+
+
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
+
+
+@pytest.mark.slow
+@needs_soffice
+@pytest.mark.parametrize("extension", ["xls", "ods"])
+def test_xls_and_ods_workbooks_import_like_xlsx(extension, invoke, store, make_xlsx):
+    source = make_xlsx([["Acme ML roadmap"], [], *ROWS], "roadmap.xlsx",
+                       sheets={"Notes": [["read me"]], "Roadmap": [["Acme ML roadmap"], [],
+                                                                   *ROWS]})
+    converted = convert(source, extension)
+    source.unlink()
+    result = invoke("import", "requirements", converted.name, "--sheet", "Roadmap")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == ["added    DM-02: Inference graphs",
+                                              "added    FE-01: Managed feature store"]
+    assert listed(invoke) == EXPECTED
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_an_xls_file_named_xlsx_is_read_by_what_it_is(invoke, store, make_xlsx):
+    converted = convert(make_xlsx(ROWS, "roadmap.xlsx"), "xls")
+    converted.rename(converted.with_name("saved-as.xlsx"))
+    result = invoke("import", "requirements", "saved-as.xlsx")
+    assert result.exit_code == 0, result.output
+    assert [row["id"] for row in listed(invoke)] == ["DM-02", "FE-01"]
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_bold_titles_are_not_read_from_ods_and_the_user_is_told(invoke, store, make_xlsx):
+    bold = make_xlsx.bold
+    source = make_xlsx([["ID", "Title", "Stage"],
+                        ["FE-01", "Managed feature store", "feature engineering"],
+                        ["FE-02", bold("Feature store with an entity model"),
+                         "feature engineering"]], "plain.xlsx")
+    converted = convert(source, "ods")
+    result = invoke("import", "requirements", converted.name)
+    assert result.exit_code == 0, result.output
+    assert ("warning: plain.ods: bold text is not read from .ods files, so without a tier "
+            "column every requirement is table-stakes; add a Tier column, or save the file "
+            "as .xlsx") in result.stderr
+    assert {row["tier"] for row in listed(invoke)} == {"table-stakes"}
+
+
+def test_bold_titles_are_read_from_xlsx_without_openpyxl(store, make_xlsx):
+    bold = make_xlsx.bold
+    path = make_xlsx([["ID", "Title", "Stage"],
+                      ["FE-01", "Managed feature store", "feature engineering"],
+                      ["FE-02", bold("Feature store with an entity model"),
+                       "feature engineering"]])
+    table = read_table(str(path), requirement_header_score, needs_bold=lambda header: True)
+    assert [row.bold for row in table.rows] == [(False, False, False), (False, True, False)]
+    plain = read_table(str(path), requirement_header_score, needs_bold=lambda header: False)
+    assert [row.bold for row in plain.rows] == [None, None]
+
+
+def test_a_csv_file_named_xlsx_is_read_as_csv_with_a_warning(invoke, store, make_csv):
+    make_csv(ROWS, "roadmap.xlsx")
+    result = invoke("import", "requirements", "roadmap.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "warning: roadmap.xlsx: this is a CSV (text) file named like a workbook; it was read "
+        "as CSV\n")
+    assert listed(invoke) == EXPECTED
+
+
+UNICODE_ROWS = [HEADER, ["FE-01", "Café feature store — “managed”", "feature engineering",
+                         "table-stakes", "2021-09"]]
+
+
+@pytest.mark.parametrize("encoding, bom, warning", [
+    ("utf-8", b"", None),
+    ("utf-8", codecs.BOM_UTF8, None),
+    ("utf-16-le", codecs.BOM_UTF16_LE, "read as UTF-16 text (Excel's \"Unicode Text\")"),
+    ("utf-16-be", codecs.BOM_UTF16_BE, "read as UTF-16 text (Excel's \"Unicode Text\")"),
+    ("cp1252", b"", "not UTF-8; read as Windows-1252 (Excel's CSV on Windows): if a letter "
+                    "looks wrong, save it as 'CSV UTF-8'"),
+])
+def test_csv_in_the_encodings_excel_writes_is_read(encoding, bom, warning, invoke, store,
+                                                   tmp_path):
+    delimiter = "\t" if encoding.startswith("utf-16") else ","  # "Unicode Text" is tabbed
+    text = "\r\n".join(delimiter.join(row) for row in UNICODE_ROWS) + "\r\n"
+    (tmp_path / "reqs.csv").write_bytes(bom + text.encode(encoding))
+    result = invoke("import", "requirements", "reqs.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    FE-01: Café feature store — “managed”\n")
+    warnings = [line for line in result.stderr.splitlines() if "UTF" in line or "1252" in line]
+    assert warnings == ([f"warning: reqs.csv: {warning}"] if warning else [])
+
+
+def test_text_in_no_known_encoding_is_refused(invoke, store, tmp_path):
+    # 0x81 is UTF-8 only inside a sequence and undefined in Windows-1252.
+    (tmp_path / "reqs.csv").write_bytes(b"ID,Title,Stage\nFE-01,Caf\x81,features\n")
+    result = invoke("import", "requirements", "reqs.csv")
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: reqs.csv: not text in UTF-8, UTF-16 or Windows-1252; save it as 'CSV UTF-8' "
+        "or .xlsx\n"))
+
+
+def test_a_csv_read_from_a_pipe_is_streamed(store, tmp_path):
+    fifo = tmp_path / "reqs.csv"
+    os.mkfifo(fifo)
+    text = "ID,Title,Stage,Tier\n" + "".join(
+        f"R{n},Feature {n},model training,table-stakes\n" for n in range(5000))
+
+    def feed() -> None:
+        with open(fifo, "w") as pipe:
+            pipe.write(text)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    calls = []
+    table = read_table(str(fifo), requirement_header_score,
+                       progress=lambda done, total: calls.append((done, total)))
+    writer.join()
+    assert len(table.rows) == 5000
+    assert table.rows[-1].values == ("R4999", "Feature 4999", "model training", "table-stakes")
+    assert calls and all(total == 0 for _, total in calls)  # no size: rows counted
+
+
+def strict(parts: dict) -> dict:
+    """The same workbook in Strict Open XML's namespaces."""
+    return {name: data.replace(MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+            for name, data in parts.items()}
+
+
+@pytest.mark.parametrize("name, build, message", [
+    ("strict.xlsx", lambda path: write_zip(path, strict(workbook_parts())),
+     "a Strict Open XML workbook, which is not read; in Excel choose Save As > 'Excel "
+     "Workbook (.xlsx)', then import that file"),
+    ("roadmap.numbers", lambda path: write_zip(path, {"Index/Document.iwa": b"\x00" * 64,
+                                                      "Metadata/Properties.plist": b"x"}),
+     "an Apple Numbers file; in Numbers choose File > Export To > Excel, then import the "
+     ".xlsx"),
+    ("roadmap.xlsb", lambda path: write_zip(path, {"xl/workbook.bin": b"\x00" * 64}),
+     "an Excel binary workbook (.xlsb), which is not read; in Excel choose Save As > 'Excel "
+     "Workbook (.xlsx)'"),
+])
+def test_formats_that_are_not_read_say_what_to_save_them_as(name, build, message, invoke,
+                                                            store, tmp_path):
+    build(tmp_path / name)
+    result = invoke("import", "requirements", name)
+    assert (result.exit_code, result.stderr) == (1, f"error: {name}: {message}\n")
+
+
+def test_a_numbers_package_folder_says_what_to_save_it_as(tmp_path):
+    (tmp_path / "roadmap.numbers").mkdir()
+    with pytest.raises(Exception) as refused:
+        read_table(str(tmp_path / "roadmap.numbers"), requirement_header_score)
+    assert str(refused.value) == (
+        f"{tmp_path / 'roadmap.numbers'}: an Apple Numbers file; in Numbers choose File > "
+        "Export To > Excel, then import the .xlsx")
+
+
+def test_an_empty_chosen_sheet_names_the_other_sheets(invoke, store, make_xlsx):
+    make_xlsx(sheets={"Requirements": [], "Roadmap 2021": ROWS, "Notes": [["x"]]})
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: reqs.xlsx:Requirements: the sheet is empty (other sheets: Roadmap 2021, "
+        "Notes); use --sheet NAME with one of those\n"))
+
+
+def test_a_sheet_without_a_header_names_the_other_sheets(invoke, store, make_xlsx):
+    make_xlsx(sheets={"Dashboard": [["Progress"], [42]], "Security requirements": ROWS})
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: reqs.xlsx:Dashboard: no header row found in the first 50 rows (other sheets: "
+        "Security requirements) (expected column names such as ID, Title, Stage, Tier, "
+        "Target); check the sheet or use --sheet NAME / --map 'Column=field'\n"))
+
+
+def test_a_formula_with_no_stored_value_is_an_error_naming_its_cell(invoke, store, make_xlsx):
+    # openpyxl stores formulas without computing them, as scripts that write workbooks do.
+    make_xlsx([HEADER, ["FE-01", "Managed feature store", "feature engineering",
+                        "table-stakes", "2021-09"],
+               ["FE-02", '=CONCATENATE("Feature ", "store")', "feature engineering",
+                "=D2", None]])
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 1
+    message = ("a formula with no stored value; open and save the file in Excel or "
+               "LibreOffice so the values are stored")
+    assert result.stderr == (f"reqs.xlsx:Requirements!B3: {message}\n"
+                             f"reqs.xlsx:Requirements!D3: {message}\n"
+                             "2 problems; nothing was written.\n")
+    assert listed(invoke) == []
+
+
+def test_a_formula_whose_value_is_stored_is_read_as_its_value(invoke, store, tmp_path):
+    parts = workbook_parts()
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b'<c r="B2" t="s"><v>5</v></c>',
+                                        b'<c r="B2" t="str"><f>"Feature "&amp;"store"</f>'
+                                        b"<v>Feature store</v></c>")
+    write_zip(tmp_path / "computed.xlsx", parts)
+    result = invoke("import", "requirements", "computed.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    R1: Feature store\n")
+
+
+def long_text() -> str:
+    return "x" * 32_768
+
+
+@pytest.mark.parametrize("kind, value, message", [
+    (kind, value, message) for value, message in [
+        ("Feature\x07store", "the control character U+0007 cannot be kept (no workbook can "
+                             "hold it); remove it from the file"),
+        (long_text(), "32,768 characters, more than a workbook cell holds (32,767); shorten "
+                      "it"),
+    ] for kind in ("xlsx", "csv")] + [
+    # In a workbook U+FFFE is written _xFFFE_, which calamine keeps as those 7 characters.
+    ("csv", "Feature\ufffestore", "the control character U+FFFE cannot be kept (no workbook "
+                                  "can hold it); remove it from the file"),
+])
+def test_cells_no_workbook_can_hold_are_refused_with_the_cell_named(kind, value, message,
+                                                                    invoke, store, make_csv,
+                                                                    tmp_path):
+    rows = [["ID", "Title", "Stage", "Tier"],
+            ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
+            ["FE-02", value, "feature engineering", "table-stakes"]]
+    if kind == "csv":
+        make_csv(rows, "reqs.csv")
+        where = "reqs.csv:B3"
+    else:
+        parts = workbook_parts()
+        sheet = "xl/worksheets/sheet1.xml"
+        escaped = "".join(f"_x{ord(c):04X}_" if ord(c) < 32 or c == "\ufffe" else c
+                          for c in value)
+        parts[sheet] = parts[sheet].replace(
+            b"</sheetData>",
+            ('<row r="3"><c r="A3" t="inlineStr"><is><t>FE-02</t></is></c>'
+             f'<c r="B3" t="inlineStr"><is><t>{escaped}</t></is></c>'
+             '<c r="C3" t="s"><v>6</v></c><c r="D3" t="inlineStr"><is><t>table-stakes</t>'
+             "</is></c></row></sheetData>").encode())
+        write_zip(tmp_path / "reqs.csv.xlsx", parts)
+        (tmp_path / "reqs.csv.xlsx").rename(tmp_path / "reqs.xlsx")
+        where = "reqs.xlsx:Requirements!B3"
+    result = invoke("import", "requirements", f"reqs.{kind}")
+    assert (result.exit_code, result.stderr) == (1, f"{where}: {message}\n")
+
+
+def test_a_csv_record_wider_than_a_sheet_is_refused(invoke, store, tmp_path):
+    (tmp_path / "wide.csv").write_text("ID,Title,Stage\n" + "x," * 16_384 + "\n")
+    result = invoke("import", "requirements", "wide.csv")
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: wide.csv: refused: line 2 has 16,385 fields, more than a sheet's 16,384 "
+        "columns\n"))
+
+
+def test_a_workbook_holding_an_encrypted_zip_part_is_not_read(invoke, store, tmp_path):
+    write_zip(tmp_path / "locked.xlsx", workbook_parts(), flags=0x1)
+    result = invoke("import", "requirements", "locked.xlsx")
+    assert result.exit_code == 1
+    assert "password-protected" in result.stderr
+
+
+def test_no_parser_warning_reaches_the_terminal(invoke, store, make_xlsx, tmp_path):
+    """Data validation and conditional formats made openpyxl warn on reading; nothing does."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = make_xlsx(ROWS)
+    book = load_workbook(path)
+    validation = DataValidation(type="list", formula1='"a,b"')
+    book.active.add_data_validation(validation)
+    validation.add("A2:A3")
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert "dataValidation" in archive.read("xl/worksheets/sheet1.xml").decode()
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
