@@ -501,10 +501,7 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
         checked = _checked(rows(), display, name)
         table = _table(display, name, checked, header_score, limits, others)
         if scan is not None and scan.formulas:
-            raise RoadmapError([Problem(
-                place(display, name, row, column),
-                "a formula with no stored value; open and save the file in Excel or "
-                "LibreOffice so the values are stored") for row, column in scan.formulas])
+            _fill_formula_values(table, scan.formulas, display, name)
         if needs_bold is not None and needs_bold(table.header):
             if kind == "xlsx":
                 bold = bold_cells(path, display, name, limits)
@@ -662,7 +659,8 @@ def _unwritable_cells(row: Row, display: str, sheet: str | None) -> list[Problem
 class SheetScan:
     """What the raw sheet XML says that calamine does not: formulas with no value."""
 
-    formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, column 0-based)
+    # (row, column 0-based) -> the text a HYPERLINK("url", "text") shows, else None
+    formulas: dict[tuple[int, int], str | None] = field(default_factory=dict)
 
 
 def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.ZipInfo:
@@ -763,7 +761,7 @@ def scan_sheet(path: str, display: str, sheet: str,
                             _refuse_outside_excel(data, display, member)
                         at = found.start() + 1
                     if (b"f>" in data or b"f/>" in data) and formula.search(data):
-                        scan.formulas += _formula_cells(data, formula, cell)
+                        scan.formulas.update(_formula_cells(data, formula, cell))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10 ** digits - 1, EXCEL_MAX_ROWS)
             if exact or rows * columns > limits.max_cells:
@@ -791,17 +789,57 @@ def _refuse_outside_excel(data: bytes, display: str, member: zipfile.ZipInfo) ->
                 "Excel wrote")
 
 
-def _formula_cells(data: bytes, formula: re.Pattern, cell: bytes) -> list[tuple[int, int]]:
-    """(row, column) of formula cells with no value; an empty text (``t="str"``) is a
-    value Excel stores for a formula giving ``""``."""
-    found = []
+_HYPERLINK = re.compile(r'\s*=?\s*HYPERLINK\(\s*"(?:[^"]|"")*"\s*[,;]\s*"((?:[^"]|"")*)"\s*\)\s*',
+                        re.IGNORECASE)
+
+
+def _formula_cells(data: bytes, formula: re.Pattern, cell: bytes
+                   ) -> dict[tuple[int, int], str | None]:
+    """Formula cells with no value, by (row, column): the text a ``HYPERLINK`` with
+    literal arguments shows (a script's link, written without computing it), else None.
+    An empty text (``t="str"``) is a value: Excel stores it for a formula giving ``""``."""
+    from html import unescape
+
+    found: dict[tuple[int, int], str | None] = {}
     for match in formula.finditer(data):
         start = data.rfind(cell + b' r="', 0, match.start())
         tag = data[start:data.find(b">", start) + 1]
         ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', tag[len(cell):])
-        if ref and not (b't="str"' in tag and b"<v" in data[start:match.end()]):
-            found.append((int(ref.group(2)), column_index(ref.group(1))))
+        if not ref or (b't="str"' in tag and b"<v" in data[start:match.end()]):
+            continue
+        body = re.search(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</", data[start:match.end()], re.S)
+        link = _HYPERLINK.fullmatch(unescape(body.group(1).decode("utf-8", "replace"))
+                                    ) if body else None
+        shown = link.group(1).replace('""', '"') if link else None
+        found[(int(ref.group(2)), column_index(ref.group(1)))] = shown
     return found
+
+
+def _fill_formula_values(table: Table, formulas: dict[tuple[int, int], str | None],
+                         display: str, sheet: str) -> None:
+    """Put a link's shown text in its cell; any other formula with no value is an error
+    (its value cannot be known without computing the workbook)."""
+    problems = [Problem(place(display, sheet, row, column),
+                        "a formula with no stored value; open and save the file in Excel or "
+                        "LibreOffice so the values are stored")
+                for (row, column), shown in sorted(formulas.items()) if shown is None]
+    if problems:
+        raise RoadmapError(problems)
+    rows = {row: column for row, column in formulas}
+    if table.header_row in rows:
+        table.header = _with_values(table.header, table.header_row, formulas)
+    table.rows = [row._replace(values=_with_values(row.values, row.number, formulas))
+                  if row.number in rows else row for row in table.rows]
+
+
+def _with_values(values: tuple, number: int,
+                 formulas: dict[tuple[int, int], str | None]) -> tuple:
+    cells = list(values)
+    for (row, column), shown in formulas.items():
+        if row == number:
+            cells += [None] * (column + 1 - len(cells))
+            cells[column] = shown
+    return tuple(cells)
 
 
 def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,

@@ -245,6 +245,19 @@ def test_a_formula_with_no_stored_value_is_an_error_naming_its_cell(invoke, stor
     assert listed(invoke) == []
 
 
+def test_a_link_written_without_its_value_reads_as_the_text_it_shows(invoke, store,
+                                                                     make_xlsx):
+    make_xlsx([["ID", "Title", "Stage", "Tier"],
+               ["INFO-01", '=HYPERLINK("https://example.org/info-01", "Search engine '
+                           'discovery")', "data collection", "table-stakes"],
+               ["INFO-02", '=HYPERLINK("https://example.org/info-02", "Say ""hello""")',
+                "data collection", "table-stakes"]])
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == ["added    INFO-01: Search engine discovery",
+                                              'added    INFO-02: Say "hello"']
+
+
 def test_a_formula_whose_value_is_stored_is_read_as_its_value(invoke, store, tmp_path):
     parts = workbook_parts()
     sheet = "xl/worksheets/sheet1.xml"
