@@ -213,26 +213,34 @@ PEAKS: dict[str, float] = {}  # peak resident memory (MB) of each command, by it
 # A child's ru_maxrss counts the memory of the process it was forked from (this one,
 # holding openpyxl), so a named command's peak is measured through a small launcher.
 LAUNCHER = """
-import os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+import os, resource, subprocess, sys, time
+cpu = sys.argv[1] == "cpu"
+def now():
+    if not cpu:
+        return time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+start = now()
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, sys.argv[1:]
-print(usage.ru_maxrss)
+elapsed = now() - start
+assert os.waitstatus_to_exitcode(status) == 0, sys.argv[2:]
+print(elapsed, usage.ru_maxrss)
 """
 
 
 def time_command(command: list[str], env: dict[str, str], name: str = "") -> float:
-    """Seconds ``command`` takes; with a ``name``, its peak memory goes into PEAKS (the
-    launcher's own start, a few milliseconds, is then counted in the time)."""
+    """Seconds ``command`` takes; with a ``name``, its peak memory goes into PEAKS."""
     start = clock()
     if not name:
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         return clock() - start
-    launched = subprocess.run([sys.executable, "-c", LAUNCHER, *command], check=True,
+    which = "cpu" if clock is cpu_seconds else "wall"
+    launched = subprocess.run([sys.executable, "-c", LAUNCHER, which, *command], check=True,
                               capture_output=True, text=True, env=env)
-    elapsed = clock() - start
-    PEAKS[name] = min(PEAKS.get(name, float("inf")), int(launched.stdout) / 1024)
-    return elapsed
+    elapsed, kilobytes = launched.stdout.split()
+    PEAKS[name] = min(PEAKS.get(name, float("inf")), int(kilobytes) / 1024)
+    return float(elapsed)
 
 
 def time_cli_import(folder: str, workbook: str, env: dict[str, str]) -> float:

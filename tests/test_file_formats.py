@@ -70,8 +70,8 @@ def test_xls_and_ods_workbooks_import_like_xlsx(extension, invoke, store, make_x
     source.unlink()
     result = invoke("import", "requirements", converted.name, "--sheet", "Roadmap")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == ["added    DM-02: Inference graphs",
-                                              "added    FE-01: Managed feature store"]
+    assert result.stdout.splitlines()[:2] == ["added    FE-01: Managed feature store",
+                                              "added    DM-02: Inference graphs"]
     assert listed(invoke) == EXPECTED
 
 
@@ -343,3 +343,44 @@ def test_no_parser_warning_reaches_the_terminal(invoke, store, make_xlsx, tmp_pa
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_an_xls_whose_cells_lie_far_apart_is_refused_before_it_is_read(invoke, store,
+                                                                       make_xlsx, tmp_path):
+    import struct
+
+    converted = convert(make_xlsx(ROWS, "roadmap.xlsx"), "xls")
+    data = converted.read_bytes()
+    # The cell B3 (a shared string: record 0x00FD of 10 bytes) moved to IV65536, Excel 97's
+    # last cell: the sheet then spans 65,536 x 256 cells.
+    record = b"\xfd\x00\x0a\x00" + struct.pack("<HH", 2, 1)
+    assert data.count(record) == 1
+    at = data.index(record) + 4
+    converted.write_bytes(data[:at] + struct.pack("<HH", 65535, 255) + data[at + 4:])
+    result = invoke("import", "requirements", converted.name)
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: roadmap.xls: refused: a sheet spans more than 4,000,000 cells (to IV65536): "
+        "delete what lies outside the table and save again\n"))
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_an_ods_whose_repeated_cells_fill_billions_is_refused(invoke, store, make_xlsx):
+    converted = convert(make_xlsx(ROWS, "roadmap.xlsx"), "ods")
+    with zipfile.ZipFile(converted) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    for info, data in parts.items():
+        if info.filename == "content.xml":
+            row = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
+                   'table:number-columns-repeated="1000" office:value-type="float" '
+                   'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>')
+            parts[info] = data.replace(b"</table:table>", row.encode() + b"</table:table>", 1)
+    with zipfile.ZipFile(converted, "w") as archive:
+        for info, data in parts.items():
+            archive.writestr(info, data)
+    result = invoke("import", "requirements", converted.name)
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: roadmap.ods: refused: sheet Requirements spans more than 4,000,000 cells (its "
+        "repeated rows and cells); delete what lies outside the table and save again\n"))
