@@ -1188,6 +1188,9 @@ def _read_csv(handle, display, header_score, limits, progress, warnings) -> Tabl
             f"{display}: refused: {size:,} bytes of CSV (at most {limits.max_csv_bytes:,}); "
             "save it as .xlsx, or split it")
     head = handle.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and not size:
+        raise RoadmapError(f"{display}: a workbook is read from a file, not from a pipe; "
+                           "save it to a file first")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]
         warnings.append(f"{display}: read as UTF-16 text (Excel's \"Unicode Text\")")
@@ -1242,7 +1245,11 @@ def _csv_table(handle, display, header_score, limits, progress, size, encoding) 
                                    "save it as .xlsx, or split it")
                 yield line
 
-        reader = csv.reader(lines(), delimiter=delimiter)
+        # A file's size was bounded before: its lines are read at C speed. A stream of
+        # unknown size is counted line by line, each line bounded.
+        source = (itertools.chain(io.StringIO(start, newline=""), text) if size
+                  else lines())
+        reader = csv.reader(source, delimiter=delimiter)
 
         def rows() -> Iterator[Row]:
             for number, record in enumerate(reader, start=1):
@@ -1250,7 +1257,9 @@ def _csv_table(handle, display, header_score, limits, progress, size, encoding) 
                     raise _Refused(f"line {reader.line_num} has {len(record):,} fields, more "
                                    f"than a sheet's {EXCEL_MAX_COLUMNS:,} columns")
                 if progress is not None and number % PROGRESS_EVERY == 0:
-                    progress(min(read[0], size) if size else number, size)
+                    progress(min(handle.tell(), size) if size else number, size)
+                if not any(record):  # a row of bare delimiters: skipped at C speed
+                    continue
                 values = tuple([_csv_text(v) if v.strip() else None for v in record])
                 if values.count(None) != len(values):
                     yield Row(number, values, None)
