@@ -45,3 +45,39 @@ def test_a_terminal_shows_the_progress_bar(db, store, make_xlsx):
     assert shown.returncode == 0, shown.stdout
     assert f"Reading {path}" in shown.stdout
     assert "Imported" in shown.stdout
+
+
+def test_a_stream_of_unknown_size_shows_how_many_rows_were_read(monkeypatch):
+    """A CSV read from a pipe records no size: the bar becomes a count of rows."""
+    import io
+
+    from roadmap import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with cli.progress_bar("Reading reqs.csv") as progress:
+        progress(2000, 0)
+        progress(4000, 0)
+    assert screen.getvalue() == ("\rReading reqs.csv: 2,000 rows\rReading reqs.csv: 4,000 rows"
+                                 "\n")
+
+
+def test_a_workbook_without_a_recorded_size_still_reports_progress(store, tmp_path):
+    """Google Sheets and openpyxl's write-only mode store no <dimension>."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Requirements")
+    sheet.append(HEADER)
+    for n in range(5000):
+        sheet.append([f"R-{n}", f"Feature {n}", "model training", "table-stakes"])
+    path = tmp_path / "no-dimension.xlsx"
+    book.save(path)
+    calls = []
+    import_requirements(store, str(path), progress=lambda done, total: calls.append((done, total)))
+    assert calls and all(total == 5001 for _, total in calls)
+    assert calls[-1] == (5001, 5001)
