@@ -455,8 +455,9 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     # calamine reads every sheet of these as it opens them: all are checked first.
+    ods_bold = {}
     if kind == "ods":
-        check_ods_tables(path, display, limits)
+        ods_bold = check_ods_tables(path, display, limits)
     elif kind == "xls":
         check_xls_cells(path, display, limits)
     try:
@@ -510,8 +511,9 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
         if scan is not None and scan.formulas:
             _fill_formula_values(table, scan.formulas, display, name)
         if needs_bold is not None and needs_bold(table.header):
-            if kind == "xlsx":
-                bold = bold_cells(path, display, name, limits)
+            if kind in ("xlsx", "ods"):
+                bold = (bold_cells(path, display, name, limits) if kind == "xlsx"
+                        else ods_bold.get(name, set()))
                 table.rows = [row._replace(bold=tuple((row.number, c) in bold
                                                       for c in range(len(row.values))))
                               for row in table.rows]
@@ -995,19 +997,31 @@ def bold_cells(path: str, display: str, sheet: str,
         return found
 
 
-def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:
+def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
+                     ) -> dict[str, set[tuple[int, int]]]:
     """Refuse an .ods table whose repeated rows and cells would fill too big a rectangle.
 
     OpenDocument writes a run of equal cells (or rows) once with a repeat count, and a
-    reader expands it: one element may stand for billions of cells.
+    reader expands it: one element may stand for billions of cells. Returns, by sheet,
+    the (row, column 0-based) of the cells whose style is bold (calamine reads no
+    styles): the same pass, so bold costs nothing more.
     """
     from xml.parsers import expat
 
     table_name = "table:name"
-    state = {"in": False, "row": 0, "row_repeat": 1, "column": 0, "low": None, "high": None,
-             "left": None, "right": None, "name": ""}
+    state: dict = {"in": False, "row": 0, "row_repeat": 1, "column": 0, "low": None,
+                   "high": None, "left": None, "right": None, "name": "", "style": None}
+    bold_styles: set[str] = set()
+    bold: dict[str, set[tuple[int, int]]] = {}
 
     def start(name, attributes):
+        if name == "style:style":
+            state["style"] = attributes.get("style:name")
+            if attributes.get("style:parent-style-name") in bold_styles:
+                bold_styles.add(state["style"])
+        elif name == "style:text-properties" and state["style"] and attributes.get(
+                "fo:font-weight") in ("bold", "600", "700", "800", "900"):
+            bold_styles.add(state["style"])
         if name == "table:table":
             state.update({"in": True, "row": 0, "low": None, "high": None, "left": None,
                           "right": None, "name": attributes.get(table_name, "")})
@@ -1018,6 +1032,11 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
             state["column"] = 0
         elif name in ("table:table-cell", "table:covered-table-cell"):
             repeat = int(attributes.get("table:number-columns-repeated", "1") or 1)
+            if "office:value-type" in attributes and attributes.get(
+                    "table:style-name") in bold_styles and repeat * state["row_repeat"] < 1000:
+                bold.setdefault(state["name"], set()).update(
+                    (state["row"] + r + 1, state["column"] + c)
+                    for r in range(state["row_repeat"]) for c in range(repeat))
             if "office:value-type" in attributes:
                 first_row, last_row = state["row"], state["row"] + state["row_repeat"] - 1
                 first, last = state["column"], state["column"] + repeat - 1
@@ -1049,6 +1068,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
                 parser.Parse(chunk, False)
     except (KeyError, expat.ExpatError, ValueError, *_UNREADABLE_PART) as exc:
         raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+    return bold
 
 
 def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:

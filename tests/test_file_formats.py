@@ -87,19 +87,23 @@ def test_an_xls_file_named_xlsx_is_read_by_what_it_is(invoke, store, make_xlsx):
 
 @pytest.mark.slow
 @needs_soffice
-def test_bold_titles_are_not_read_from_ods_and_the_user_is_told(invoke, store, make_xlsx):
+def test_bold_titles_are_read_from_ods_and_not_from_xls(invoke, store, make_xlsx):
     bold = make_xlsx.bold
     source = make_xlsx([["ID", "Title", "Stage"],
                         ["FE-01", "Managed feature store", "feature engineering"],
                         ["FE-02", bold("Feature store with an entity model"),
                          "feature engineering"]], "plain.xlsx")
-    converted = convert(source, "ods")
-    result = invoke("import", "requirements", converted.name)
+    ods, xls = convert(source, "ods"), convert(source, "xls")
+    result = invoke("import", "requirements", ods.name)
     assert result.exit_code == 0, result.output
-    assert ("warning: plain.ods: bold text is not read from .ods files, so without a tier "
+    assert {row["id"]: row["tier"] for row in listed(invoke)} == {
+        "FE-01": "table-stakes", "FE-02": "best-in-class"}
+    result = invoke("import", "requirements", xls.name, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert ("warning: plain.xls: bold text is not read from .xls files, so without a tier "
             "column every requirement is table-stakes; add a Tier column, or save the file "
             "as .xlsx") in result.stderr
-    assert {row["tier"] for row in listed(invoke)} == {"table-stakes"}
+    assert "changed  FE-02" in result.stdout  # best-in-class, as the .xls says nothing more
 
 
 def test_bold_titles_are_read_from_xlsx_without_openpyxl(store, make_xlsx):
