@@ -744,7 +744,8 @@ def scan_sheet(path: str, display: str, sheet: str,
     scan = SheetScan()
     with archive:
         try:
-            first = archive.open(member).read(4096)
+            with archive.open(member) as stream:
+                first = stream.read(4096)
             match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
             prefix = (match.group(1) or b"") if match else b""
             cell = b"<" + re.escape(prefix) + b"c"
