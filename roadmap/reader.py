@@ -490,13 +490,19 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
             raise RoadmapError(f"{where}: cannot read the sheet (damaged)") from None
         if values.height == 0 or values.start is None:
             raise RoadmapError(f"{where}: the sheet is empty{_sheets_hint(others)}")
-        total = values.height
         start_row, start_column = values.start
+        listed = values.iter_rows()
+        first = next(listed, None)
+        # python-calamine yields rows from the sheet's first row (0.9) or from the first
+        # row holding a value; that row has one, so an empty first row tells them apart.
+        from_top = start_row > 0 and first is not None and all(v == "" for v in first)
+        offset = 0 if from_top else start_row
+        total = values.height + (start_row if from_top else 0)
 
         def rows() -> Iterator[Row]:
-            pad = (None,) * start_column
+            pad = (None,) * start_column  # columns start at the first holding a value
             shared: dict[str, str] = {}
-            for index, cells in enumerate(values.iter_rows()):
+            for index, cells in enumerate(itertools.chain([first] if first else [], listed)):
                 if index % PROGRESS_EVERY == 0:
                     if progress is not None:
                         progress(index, total)
@@ -504,7 +510,7 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
                         shared.clear()
                 row = _cell_values(cells, shared)
                 if row is not None:
-                    yield Row(start_row + index + 1, pad + row if pad else row, None)
+                    yield Row(offset + index + 1, pad + row if pad else row, None)
 
         checked = _checked(rows(), display, name)
         table = _table(display, name, checked, header_score, limits, others)

@@ -118,6 +118,20 @@ def test_bold_titles_are_read_from_xlsx_without_openpyxl(store, make_xlsx):
     assert [row.bold for row in plain.rows] == [None, None]
 
 
+def test_a_table_away_from_a1_keeps_its_rows_and_columns(make_xlsx):
+    """Title rows, blank rows and an empty column A above and beside the table: every cell
+    is named where a spreadsheet shows it."""
+    path = make_xlsx([[], [None, None, "Acme ML roadmap"], [],
+                      [None, "ID", "Title", "Stage", "Tier"],
+                      [None, "FE-01", "Managed feature store", "feature engineering",
+                       "table-stakes"]])
+    table = read_table(str(path), requirement_header_score)
+    assert (table.header_row, table.header) == (4, (None, "ID", "Title", "Stage", "Tier"))
+    assert [(row.number, row.values) for row in table.rows] == [
+        (5, (None, "FE-01", "Managed feature store", "feature engineering", "table-stakes"))]
+    assert table.where(5, 2) == f"{path}:Requirements!C5"
+
+
 def test_a_csv_file_named_xlsx_is_read_as_csv_with_a_warning(invoke, store, make_csv):
     make_csv(ROWS, "roadmap.xlsx")
     result = invoke("import", "requirements", "roadmap.xlsx")
