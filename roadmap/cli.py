@@ -118,10 +118,15 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def tell_waiting(message: str) -> None:
+    """What a write waiting for another writer says (on stderr, so stdout stays clean)."""
+    click.echo(message, err=True)
+
+
 def open_store(ctx: click.Context):
     from .store import Store
 
-    store = Store.open(ctx.obj["db"])
+    store = Store.open(ctx.obj["db"], on_wait=tell_waiting)
     ctx.call_on_close(store.close)
     return store
 
@@ -141,7 +146,9 @@ def month_option(value: str | None, name: str) -> str | None:
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="roadmap")
 @click.option("--db", envvar="ROADMAP_DB", default="roadmap.db", show_default=True,
-              metavar="PATH", help="The store (an SQLite file); also ROADMAP_DB.")
+              metavar="PATH|URL",
+              help="The store: an SQLite file, or a shared PostgreSQL database "
+                   "(postgresql://user@host:port/dbname); also ROADMAP_DB.")
 @click.pass_context
 def cli(ctx: click.Context, db: str) -> None:
     """Keep an ML platform roadmap, compare vendors against it, review it over time.
@@ -177,8 +184,9 @@ def init(ctx, name, start, horizon, cadence, stages):
     stage_list = usage(stage_names, stages) if stages is not None else list(BIG_EIGHT)
     settings = Settings(name=name, start=start_month, horizon=horizon, cadence=cadence,
                         stages=stage_list)
-    Store.create(ctx.obj["db"], settings).close()
-    click.echo(f"Created {ctx.obj['db']}: {name}, from {start_month}, {horizon}-month horizon, "
+    store = Store.create(ctx.obj["db"], settings, on_wait=tell_waiting)
+    store.close()
+    click.echo(f"Created {store.path}: {name}, from {start_month}, {horizon}-month horizon, "
                f"reviews every {'month' if cadence == 1 else f'{cadence} months'}, "
                f"{len(stage_list)} stages.")
 
@@ -376,10 +384,11 @@ def template_requirements(ctx, file):
     """
     import os
 
+    from .engines import is_url
     from .templates import write_requirements_template
 
     stages = None
-    if os.path.exists(ctx.obj["db"]):
+    if is_url(ctx.obj["db"]) or os.path.exists(ctx.obj["db"]):
         stages = open_store(ctx).settings().stages
     write_requirements_template(file, stages)
     click.echo(f"Wrote {file}")
@@ -853,6 +862,29 @@ def schedule_command(ctx, fmt):
 
     show([{"date": s.date, "state": s.state} for s in store_schedule(open_store(ctx))], fmt,
          ["date", "state"])
+
+
+@cli.command("copy-store")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+def copy_store_command(source, target):
+    """Copy a whole store, history included, to a new one: SQLite file or PostgreSQL URL.
+
+    Moves a team's file to a shared server, or takes an offline copy of one; refuses a
+    TO that already holds a store.
+
+    \b
+    Example: roadmap copy-store roadmap.db postgresql://me@db.example/roadmap
+             roadmap copy-store postgresql://me@db.example/roadmap offline.db
+    """
+    from .engines import display_name
+    from .store import copy_store
+
+    counts = copy_store(source, target, on_wait=tell_waiting)
+    click.echo(f"Copied {display_name(source)} to {display_name(target)}: "
+               f"{counts.get('events', 0)} events, "
+               f"{counts.get('requirement_versions', 0)} requirement versions, "
+               f"{counts.get('snapshots', 0)} snapshots, {counts.get('reviews', 0)} reviews.")
 
 
 def main() -> None:

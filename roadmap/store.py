@@ -1,4 +1,5 @@
-"""The SQLite store: one file, versioned schema, every write one transaction.
+"""The store: one SQLite file or one PostgreSQL database, versioned schema, every
+write one transaction. The SQL is SQLite's; ``engines`` runs it on PostgreSQL too.
 
 Nothing here is ever overwritten: requirements keep one row per version, replaced
 snapshots stay with a pointer to their successor, and every import and review is an
@@ -11,10 +12,13 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from .engines import Connection, connect_postgres, display_name, is_url
+from .engines import connect_sqlite as _connect
 from .errors import RoadmapError
 from .model import (
     BIG_EIGHT,
@@ -150,22 +154,33 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _inserted_id(cursor: sqlite3.Cursor) -> int:
+def _inserted_id(cursor: Any) -> int:
     """The rowid of the row a successful INSERT just made (always set after one)."""
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
 class Store:
-    """One roadmap in one SQLite file. Open with ``Store.open`` or ``Store.create``."""
+    """One roadmap in one SQLite file or PostgreSQL database (``--db`` a path or a URL).
 
-    def __init__(self, path: str, connection: sqlite3.Connection) -> None:
+    Open with ``Store.open`` or ``Store.create``; ``path`` is the store as shown to
+    people (a URL with its password masked). ``on_wait`` is told, in a sentence, when a
+    write waits for another writer.
+    """
+
+    def __init__(self, path: str, connection: Connection) -> None:
         self.path = path
         self.db = connection
 
     @classmethod
-    def create(cls, path: str, settings: Settings) -> Store:
-        """A new store; refuses to touch an existing file."""
+    def create(cls, path: str, settings: Settings | Store, *,
+               on_wait: Callable[[str], None] | None = None) -> Store:
+        """A new store; refuses to touch an existing file, or a database holding a roadmap.
+
+        Given a ``Store`` instead of settings, the new one is its copy (see ``copy_store``).
+        """
+        if is_url(path):
+            return cls._create_in_database(path, settings, on_wait)
         if os.path.exists(path):
             raise RoadmapError(f"{path}: a store already exists here; pass --db PATH for another")
         folder = os.path.dirname(os.path.abspath(path))
@@ -176,15 +191,7 @@ class Store:
         try:
             store = cls(temporary, connection)
             with store.transaction():
-                store._migrate(0)
-                store.db.execute(
-                    "INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores, "
-                    "weights) VALUES (1, ?, ?, ?, ?, ?, ?)",
-                    (settings.name, settings.start, settings.horizon, settings.cadence,
-                     json.dumps({k.value: v for k, v in settings.scores.items()}),
-                     json.dumps(settings.weights, sort_keys=True)))
-                store.db.executemany(
-                    "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
+                store._initialise(settings)
             connection.close()
             os.replace(temporary, path)
         except BaseException:
@@ -192,11 +199,54 @@ class Store:
             if os.path.exists(temporary):
                 os.remove(temporary)
             raise
-        return cls.open(path)
+        return cls.open(path, on_wait=on_wait)
 
     @classmethod
-    def open(cls, path: str) -> Store:
+    def _create_in_database(cls, url: str, settings: Settings | Store,
+                            on_wait: Callable[[str], None] | None) -> Store:
+        store = cls(display_name(url), connect_postgres(url, on_wait))
+        try:
+            # PostgreSQL's DDL is transactional: a failed init leaves the database empty.
+            with store.transaction():
+                if store.db.holds_roadmap():
+                    raise RoadmapError(
+                        f"{store.path}: a store already exists here; pass --db URL for another")
+                encoding = store.db.execute("SHOW server_encoding").fetchone()[0]
+                if encoding.upper() not in ("UTF8", "UTF-8"):
+                    raise RoadmapError(
+                        f"{store.path}: the database's encoding is {encoding}; create it "
+                        "with ENCODING 'UTF8' (createdb -E UTF8 -T template0 NAME)")
+                store._initialise(settings)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _initialise(self, settings: Settings | Store) -> None:
+        self._migrate(0)
+        if isinstance(settings, Store):
+            self._copy_rows(settings)
+            return
+        self.db.execute(
+            "INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores, "
+            "weights) VALUES (1, ?, ?, ?, ?, ?, ?)",
+            (settings.name, settings.start, settings.horizon, settings.cadence,
+             json.dumps({k.value: v for k, v in settings.scores.items()}),
+             json.dumps(settings.weights, sort_keys=True)))
+        self.db.executemany(
+            "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
+
+    @classmethod
+    def open(cls, path: str, *, on_wait: Callable[[str], None] | None = None) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
+        if is_url(path):
+            store = cls(display_name(path), connect_postgres(path, on_wait))
+            if not store.db.holds_roadmap():
+                store.close()
+                raise RoadmapError(
+                    f"{store.path}: no store in this database; run 'roadmap init' first, "
+                    "or pass --db URL")
+            return store._upgraded()
         if not os.path.exists(path):
             raise RoadmapError(
                 f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
@@ -205,21 +255,27 @@ class Store:
                 raise RoadmapError(f"{path}: not a roadmap store (not an SQLite file)")
         store = cls(path, _connect(path))
         try:
-            version = store.schema_version()
+            holds_roadmap = store.db.holds_roadmap()
         except sqlite3.DatabaseError:
+            holds_roadmap = False
+        if not holds_roadmap:
             store.db.close()
-            raise RoadmapError(f"{path}: not a roadmap store (no roadmap tables)") from None
-        if version > SCHEMA_VERSION:
-            store.db.close()
-            raise RoadmapError(
-                f"{path}: made by a newer roadmap (schema {version}); upgrade roadmap")
-        if version < SCHEMA_VERSION:
-            try:
-                store._upgrade()
-            except BaseException:
-                store.db.close()
-                raise
-        return store
+            raise RoadmapError(f"{path}: not a roadmap store (no roadmap tables)")
+        return store._upgraded()
+
+    def _upgraded(self) -> Store:
+        """This store at the current schema; refuses one made by a newer roadmap."""
+        try:
+            version = self.schema_version()
+            if version > SCHEMA_VERSION:
+                raise RoadmapError(
+                    f"{self.path}: made by a newer roadmap (schema {version}); upgrade roadmap")
+            if version < SCHEMA_VERSION:
+                self._upgrade()
+        except BaseException:
+            self.db.close()
+            raise
+        return self
 
     def _upgrade(self) -> None:
         """Back up, then migrate; a second process waiting its turn finds it done.
@@ -228,6 +284,14 @@ class Store:
         this process holds on it, so there the backup is copied under a lock of its own
         (``flock``, which SQLite's ``fcntl`` locks ignore), outside any transaction.
         """
+        if self.db.kind != "sqlite":
+            # No file to copy; PostgreSQL's DDL is transactional, so a failed step
+            # leaves the store as it was.
+            with self.transaction():
+                version = self.schema_version()
+                if version < SCHEMA_VERSION:
+                    self._migrate(version)
+            return
         with _upgrade_lock(self.path) as copy_outside_transaction:
             if copy_outside_transaction:
                 if self.schema_version() >= SCHEMA_VERSION:
@@ -252,6 +316,26 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _copy_rows(self, origin: Store) -> None:
+        """Every row of ``origin`` (same schema version), ids kept, inside our transaction."""
+        tables = [t for t in origin.db.table_names() if t != "meta"]
+        missing = sorted(set(tables) - set(self.db.table_names()))
+        if missing:
+            raise RoadmapError(f"{self.path}: has no table {', '.join(missing)} to copy into")
+        # Rows may point at rows copied after them (a replaced snapshot at its successor).
+        self.db.defer_foreign_keys()
+        for table in tables:
+            cursor = origin.db.execute(f"SELECT * FROM {table}")
+            columns = [d[0] for d in cursor.description]
+            self.db.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})", cursor.fetchall())
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table (the schema's ``meta`` left out): what ``copy-store`` checks."""
+        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in self.db.table_names() if t != "meta"}
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -342,7 +426,8 @@ class Store:
                 FROM requirement_versions v
                 JOIN (SELECT requirement, MAX(event) AS event FROM requirement_versions
                       WHERE event <= ? GROUP BY requirement) latest
-                  ON latest.requirement = v.requirement AND latest.event = v.event""",
+                  ON latest.requirement = v.requirement AND latest.event = v.event
+                ORDER BY v.requirement""",
             (limit,))
         former = self.former_stages()
         return {row[0]: _requirement(row, former) for row in rows}
@@ -443,10 +528,13 @@ class Store:
             params.append(vendor)
         rows = self.db.execute(
             f"""SELECT s.id, s.vendor, s.as_of, s.source,
-                       COUNT(e.requirement), COALESCE(SUM(e.level = 'ga'), 0), s.replaced_by
+                       COUNT(e.requirement),
+                       COALESCE(SUM(CASE WHEN e.level = 'ga' THEN 1 ELSE 0 END), 0),
+                       s.replaced_by
                 FROM snapshots s LEFT JOIN snapshot_entries e ON e.snapshot = s.id
                 {'WHERE ' + ' AND '.join(where) if where else ''}
-                GROUP BY s.id ORDER BY s.vendor, s.as_of, s.id""", params)
+                GROUP BY s.id, s.vendor, s.as_of, s.source, s.replaced_by
+                ORDER BY s.vendor, s.as_of, s.id""", params)
         return [SnapshotInfo(*row) for row in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
@@ -456,7 +544,7 @@ class Store:
             r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
             for r in self.db.execute(
                 "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
-                "WHERE snapshot = ?", (snapshot_id,))
+                "WHERE snapshot = ? ORDER BY requirement", (snapshot_id,))
         }
         return Snapshot(vendor, as_of, source, entries)
 
@@ -539,11 +627,25 @@ def _upgrade_lock(path: str) -> Iterator[bool]:
         os.close(descriptor)  # also releases the flock
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    try:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-        connection.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.Error as exc:
-        raise RoadmapError(f"{path}: cannot open the store ({exc})") from None
-    return connection
+def copy_store(source: str, target: str, *,
+               on_wait: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Copy the whole store at ``source`` to a new one at ``target`` (a path or a URL),
+    history included and ids kept; returns the rows copied per table.
 
+    ``target`` must not hold a store yet. Writers of the source wait while it is read,
+    so the copy is one consistent moment of it; the copy is one transaction.
+    """
+    origin = Store.open(source, on_wait=on_wait)
+    try:
+        with origin.transaction():
+            copied = Store.create(target, origin, on_wait=on_wait)
+            try:
+                counts, expected = copied.row_counts(), origin.row_counts()
+            finally:
+                copied.close()
+        if counts != expected:  # pragma: no cover - a copy that lost rows is a bug
+            raise RoadmapError(f"{display_name(target)}: the copy has {counts} rows, "
+                               f"the original {expected}")
+    finally:
+        origin.close()
+    return counts
