@@ -160,7 +160,8 @@ def _load_as_sqlite_does(connection: Any) -> None:
 
 
 def _one_line(exc: BaseException, url: str) -> str:
-    text = " ".join(str(exc).split())
+    """The error's first line (the cause; libpq's hints follow it), password masked."""
+    text = " ".join((str(exc).strip().splitlines() or [type(exc).__name__])[0].split())
     password = urllib.parse.urlsplit(url).password if is_url(url) else None
     if password:
         text = text.replace(password, "***")

@@ -244,8 +244,7 @@ class Store:
             if not store.db.holds_roadmap():
                 store.close()
                 raise RoadmapError(
-                    f"{store.path}: no store in this database; run 'roadmap init' first, "
-                    "or pass --db URL")
+                    f"{store.path}: no store here; run 'roadmap init' first, or pass --db URL")
             return store._upgraded()
         if not os.path.exists(path):
             raise RoadmapError(

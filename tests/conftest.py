@@ -3,12 +3,22 @@
 Every test that asks for ``db`` (or anything built on it) runs inside its own
 ``tmp_path``, so files are named as a user types them (``reqs.xlsx``) and error
 messages can be asserted exactly.
+
+Tests marked ``engines`` run twice: on an SQLite file and on a fresh PostgreSQL
+database (``db`` is then its URL). The server is ``ROADMAP_TEST_POSTGRES`` (a URL of a
+database on a server where the user may create databases) or else a throw-away cluster
+started for the session (``tests/pgcluster.py``); when neither can be had, the
+PostgreSQL half is skipped and says why.
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import os
 import re
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,13 +39,93 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+ENGINES = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "engines: run the test on SQLite and on PostgreSQL (db is a URL there)")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    """The store's path (not created yet); ROADMAP_DB points at it, cwd is tmp_path."""
-    path = tmp_path / "roadmap.db"
+def engine(request) -> str:
+    """``sqlite``, or ``postgresql`` for the second run of a test marked ``engines``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of the session's PostgreSQL test database and an autocommit connection."""
+    url = os.environ.get("ROADMAP_TEST_POSTGRES")
+    try:
+        import psycopg
+    except ImportError:
+        if url:
+            pytest.fail("ROADMAP_TEST_POSTGRES is set but psycopg is not installed: "
+                        "pip install -e '.[test,postgres]'")
+        pytest.skip("PostgreSQL half skipped: psycopg is not installed "
+                    "(pip install -e '.[test,postgres]')")
+    folder = None
+    if not url:
+        sys.path.insert(0, os.path.dirname(__file__))
+        import pgcluster
+
+        folder = tempfile.mkdtemp(prefix="roadmap-test-pg-")
+        try:
+            url = pgcluster.start(folder)
+        except pgcluster.NoCluster as why:
+            pgcluster.stop(folder)
+            pytest.skip(f"PostgreSQL half skipped: {why}")
+    server = psycopg.connect(url, autocommit=True)
+    database = f"roadmap_tests_{os.getpid()}"
+    server.execute(f"CREATE DATABASE {database}")
+    connection = psycopg.connect(database_url(url, database), autocommit=True)
+    connection.execute("SET lock_timeout = '10s'")
+    yield database_url(url, database), connection
+    connection.close()
+    server.execute(f"DROP DATABASE {database} WITH (FORCE)")
+    server.close()
+    if folder is not None:
+        pgcluster.stop(folder)
+
+
+_schema_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_server):
+    """A URL to an empty PostgreSQL store of its own: a fresh schema in the session's test
+    database (search_path set in the URL), dropped afterwards. A schema takes
+    milliseconds where CREATE DATABASE took 0.5-1 s here."""
+    url, connection = postgres_server
+    schema = f"t{next(_schema_numbers)}"
+    connection.execute(f"CREATE SCHEMA {schema}")
+    yield f"{url}?options=-csearch_path%3D{schema}"
+    connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def database_url(url: str, name: str) -> str:
+    """The server's URL with another database name."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def db(engine, tmp_path, monkeypatch, request) -> Path | str:
+    """The store (not created yet): a path in tmp_path, or on PostgreSQL a URL to an
+    empty database; ROADMAP_DB points at it, cwd is tmp_path."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ROADMAP_DB", str(path))
-    return path
+    target: Path | str = tmp_path / "roadmap.db"
+    if engine == "postgresql":
+        target = request.getfixturevalue("postgres_database")
+    monkeypatch.setenv("ROADMAP_DB", str(target))
+    return target
 
 
 @pytest.fixture

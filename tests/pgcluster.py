@@ -81,6 +81,8 @@ def start(folder: str) -> str:
                  "start"),
     ]
     for step in steps:
+        if "start" in step:
+            _require_password(os.path.join(data, "pg_hba.conf"))
         done = subprocess.run(step, capture_output=True, text=True, cwd=folder)
         if done.returncode != 0 and "--locale" in step:
             # No en_US.UTF-8 locale on this machine: C.UTF-8 keeps the encoding.
@@ -91,6 +93,17 @@ def start(folder: str) -> str:
             raise NoCluster(f"{os.path.basename(step[-1] if user is None else step[4])} "
                             f"failed: {' '.join(tail)}")
     return f"postgresql://roadmap@127.0.0.1:{port}/postgres"
+
+
+PASSWORD_USER = "roadmap_secret"
+
+
+def _require_password(hba: str) -> None:
+    """Every login is trusted except PASSWORD_USER's over TCP (for the password tests)."""
+    with open(hba) as handle:
+        rules = handle.read()
+    with open(hba, "w") as handle:
+        handle.write(f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n{rules}")
 
 
 def stop(folder: str) -> None:

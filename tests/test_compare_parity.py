@@ -6,6 +6,8 @@ import pytest
 
 from roadmap.demo import build_demo_store
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 HEADER = ["Requirement ID", "Level"]
 SNAPSHOTS = {
     "alpha_2021-01-15.csv": [["FE-01", "ga"], ["FE-02", "preview"], ["MT-01", "none"],

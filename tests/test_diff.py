@@ -7,6 +7,8 @@ import pytest
 from roadmap.diff import DiffRow, diff_snapshots
 from roadmap.model import Entry, Level, Snapshot
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 HEADER = ["Requirement ID", "Level", "Product", "Evidence", "Notes"]
 SNAPSHOTS = {
     "sagemaker_2019-12-15.csv": [

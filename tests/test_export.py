@@ -8,6 +8,8 @@ from roadmap.cli import cli
 from roadmap.demo import build_demo_store
 from roadmap.store import Store
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 LISTINGS = (("requirements",), ("vendors",), ("snapshots",))
 
 

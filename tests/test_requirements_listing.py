@@ -8,6 +8,8 @@ import pytest
 
 from roadmap.listing import requirement_rows
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 HEADER = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Owner"]
 FIRST = [
     HEADER,

@@ -21,6 +21,8 @@ from roadmap.review import build_review, gap_action, record_review
 from roadmap.review_workbook import SHEETS, write_and_record, write_review
 from roadmap.xlsx import LEVEL_COLOURS
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 D = dt.datetime
 
 

@@ -6,6 +6,8 @@ import pytest
 from roadmap.review import next_review_date, schedule
 from roadmap.store import Settings
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 SETTINGS = Settings(start="2021-05", horizon=18, cadence=3)
 
 
@@ -81,8 +83,8 @@ def test_schedule_table(review_store, invoke):
                                               "2021-05-01  next"]
 
 
-def test_schedule_needs_a_store(invoke, db):
+def test_schedule_needs_a_store(invoke, db, engine):
     result = invoke("schedule")
     assert result.exit_code == 1
     assert result.stderr == f"error: {db}: no store here; run 'roadmap init' first, or pass " \
-                            "--db PATH\n"
+                            f"--db {'PATH' if engine == 'sqlite' else 'URL'}\n"
