@@ -171,7 +171,7 @@ def _one_line(exc: BaseException, url: str) -> str:
 def _connect_failure(text: str) -> str:
     """libpq's message, cut to its cause and followed by what to check."""
     detail = re.sub(r"^connection failed: ", "", text)
-    detail = re.sub(r"^connection to server .*? failed: (FATAL: +)?", "", detail)
+    detail = re.sub(r"^connection to server .*? failed: FATAL: +", "", detail)
     lowered = detail.lower()
     if "database" in lowered and "does not exist" in lowered:
         name = re.search(r'database "([^"]*)"', detail)
