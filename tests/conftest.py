@@ -42,11 +42,6 @@ def runner() -> CliRunner:
 ENGINES = ["sqlite", "postgresql"]
 
 
-def pytest_configure(config) -> None:
-    config.addinivalue_line(
-        "markers", "engines: run the test on SQLite and on PostgreSQL (db is a URL there)")
-
-
 def pytest_generate_tests(metafunc) -> None:
     if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engines"):
         metafunc.parametrize("engine", ENGINES, indirect=True)
