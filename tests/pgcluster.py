@@ -54,14 +54,21 @@ def _command(user: str | None, *args: str) -> list[str]:
     return list(args) if user is None else ["runuser", "-u", user, "--", *args]
 
 
+FAST = " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def start(folder: str) -> str:
-    """initdb into ``folder``, start the server, return a URL to its ``postgres`` database."""
+def start(folder: str, durable: bool = False) -> str:
+    """initdb into ``folder``, start the server, return a URL to its ``postgres`` database.
+
+    Tests run it with fsync off (nothing to keep); ``durable`` keeps PostgreSQL's
+    defaults, for benchmarks against SQLite (which syncs every commit).
+    """
     binaries = bindir()
     user = _run_as()
     data = os.path.join(folder, "data")
@@ -76,8 +83,8 @@ def start(folder: str) -> str:
                  "-A", "trust", "-E", "UTF8", "--locale", "en_US.UTF-8", "--no-sync"),
         _command(user, os.path.join(binaries, "pg_ctl"), "-D", data, "-l",
                  os.path.join(folder, "server.log"), "-w", "-t", "30", "-o",
-                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100",
+                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+                 f"-c max_connections=100{'' if durable else FAST}",
                  "start"),
     ]
     for step in steps:

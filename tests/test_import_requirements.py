@@ -299,6 +299,7 @@ def test_stages_and_tiers_match_by_synonyms(invoke, store, make_xlsx, stage, tie
 
 # -- re-import is a sync ------------------------------------------------------------------
 
+@pytest.mark.engines
 def test_reimport_adds_changes_and_retires(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
@@ -319,6 +320,7 @@ def test_reimport_adds_changes_and_retires(invoke, store, make_xlsx):
         "FE-01": "open", "MT-01": "retired", "DM-01": "open"}
 
 
+@pytest.mark.engines
 def test_changes_are_kept_in_history(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-05-01")
@@ -331,6 +333,7 @@ def test_changes_are_kept_in_history(invoke, store, make_xlsx):
         ("2021-05-01", "open"), ("2021-11-01", "retired")]
 
 
+@pytest.mark.engines
 def test_a_retired_requirement_that_comes_back_is_open_again(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
@@ -342,6 +345,7 @@ def test_a_retired_requirement_that_comes_back_is_open_again(invoke, store, make
     assert {r["status"] for r in listed(invoke)} == {"open"}
 
 
+@pytest.mark.engines
 def test_importing_the_same_file_twice_changes_nothing(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
@@ -352,6 +356,7 @@ def test_importing_the_same_file_twice_changes_nothing(invoke, store, make_xlsx)
     assert state(invoke) == before
 
 
+@pytest.mark.engines
 def test_dry_run_prints_the_same_summary_and_writes_nothing(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     before = state(invoke)
@@ -366,6 +371,7 @@ def test_dry_run_prints_the_same_summary_and_writes_nothing(invoke, store, make_
                              "nothing was written."
 
 
+@pytest.mark.engines
 def test_as_of_before_the_last_import_is_refused(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-11-01")

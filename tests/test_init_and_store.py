@@ -11,6 +11,7 @@ from roadmap.model import BIG_EIGHT
 from roadmap.store import Settings, Store
 
 
+@pytest.mark.engines
 def test_init_creates_a_store_with_the_defaults(invoke, db):
     result = invoke("init", "--start", "2021-05")
     assert result.exit_code == 0, result.output
@@ -23,6 +24,7 @@ def test_init_creates_a_store_with_the_defaults(invoke, db):
     assert settings.stages == list(BIG_EIGHT)
 
 
+@pytest.mark.engines
 def test_init_takes_name_horizon_cadence_and_custom_stages(invoke, db):
     result = invoke("init", "--name", "Acme ML", "--start", "2025-01", "--horizon", "12",
                     "--cadence", "6", "--stages", "Ingest; Train ;Serve")
@@ -97,6 +99,7 @@ def test_a_file_that_is_not_a_store_is_refused(invoke, db):
     assert result.stderr == f"error: {db}: not a roadmap store (not an SQLite file)\n"
 
 
+@pytest.mark.engines
 def test_store_create_and_open_from_python(db):
     Store.create(str(db), Settings(name="Lib", start="2022-01", stages=["A", "B"])).close()
     store = Store.open(str(db))
@@ -106,6 +109,7 @@ def test_store_create_and_open_from_python(db):
     assert store.events() == []
 
 
+@pytest.mark.engines
 def test_log_of_a_new_store_is_empty(invoke, store):
     result = invoke("log", "--format", "json")
     assert result.exit_code == 0

@@ -54,6 +54,7 @@ def entries(store, vendor: str, as_of: str) -> dict:
 
 # -- long form ------------------------------------------------------------------------------
 
+@pytest.mark.engines
 def test_long_form_with_labelled_cells(invoke, roadmap_store, make_xlsx):
     make_xlsx(LONG, "sm.xlsx", sheet="Snapshots")
     result = invoke("import", "snapshot", "sm.xlsx")
@@ -200,6 +201,7 @@ WIDE = [
 ]
 
 
+@pytest.mark.engines
 def test_wide_form_is_one_snapshot_per_vendor_column(invoke, roadmap_store, make_xlsx):
     make_xlsx(WIDE, "comparison.xlsx", sheet="Platforms")
     result = invoke("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18",
@@ -257,6 +259,7 @@ def test_snapshots_listing_by_vendor_name_or_key(invoke, roadmap_store, make_xls
 
 # -- immutability ---------------------------------------------------------------------------
 
+@pytest.mark.engines
 def test_reimporting_an_identical_snapshot_changes_nothing(invoke, roadmap_store, make_xlsx):
     make_xlsx(LONG, "sm.xlsx")
     invoke("import", "snapshot", "sm.xlsx")
@@ -270,6 +273,7 @@ def test_reimporting_an_identical_snapshot_changes_nothing(invoke, roadmap_store
     assert state(invoke) == before
 
 
+@pytest.mark.engines
 def test_a_different_snapshot_for_the_same_date_needs_replace(invoke, roadmap_store,
                                                               make_xlsx, tmp_path):
     make_xlsx(LONG, "sm.xlsx", sheet="Snapshots")
@@ -441,6 +445,7 @@ def test_a_bad_as_of_option_is_the_only_problem(roadmap_store, make_csv):
         ("--as-of", "not a date: 'garbage' (use YYYY-MM-DD or YYYY-MM)")]
 
 
+@pytest.mark.engines
 def test_a_new_vendor_is_announced_once_for_all_its_snapshots(invoke, roadmap_store, make_csv):
     make_csv([["Vendor", "As of", "Requirement ID", "Level"],
               ["Acme", "2021-06-01", "FE-01", "ga"],
