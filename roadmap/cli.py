@@ -382,13 +382,11 @@ def template_requirements(ctx, file):
 
     Example: roadmap template requirements requirements.xlsx
     """
-    import os
-
-    from .engines import is_url
+    from .store import Store
     from .templates import write_requirements_template
 
     stages = None
-    if is_url(ctx.obj["db"]) or os.path.exists(ctx.obj["db"]):
+    if Store.exists(ctx.obj["db"]):
         stages = open_store(ctx).settings().stages
     write_requirements_template(file, stages)
     click.echo(f"Wrote {file}")

@@ -411,35 +411,41 @@ class PostgresConnection:
         return StoreError(f"{display_name(self._url)}: {text}")
 
     def _begin_write(self) -> None:
-        """BEGIN, then wait for the write lock: say so after a second, give up in the end."""
+        """BEGIN, then take the write lock: at once if free (one round trip), else wait,
+        saying so after a second, and give up after WRITE_WAIT_SECONDS."""
         self._run("BEGIN", None)
         try:
-            if not self._write_lock(NOTICE_AFTER_SECONDS):
-                if self._on_wait is not None:
-                    self._on_wait(WAITING)
-                if not self._write_lock(max(WRITE_WAIT_SECONDS - NOTICE_AFTER_SECONDS, 0.001)):
-                    raise StoreError(
-                        f"{display_name(self._url)}: another roadmap command has been writing "
-                        f"for over {WRITE_WAIT_SECONDS:g} s; nothing was written. Try again "
-                        "when it has finished")
+            if self._run("SELECT pg_try_advisory_xact_lock(%s)", (_WRITE_LOCK,)).fetchone()[0]:
+                return
+            if self._write_lock(NOTICE_AFTER_SECONDS):
+                return
+            if self._on_wait is not None:
+                self._on_wait(WAITING)
+            self._run("BEGIN", None)
+            if not self._write_lock(max(WRITE_WAIT_SECONDS - NOTICE_AFTER_SECONDS, 0.001)):
+                raise StoreError(
+                    f"{display_name(self._url)}: another roadmap command has been writing "
+                    f"for over {WRITE_WAIT_SECONDS:g} s; nothing was written. Try again "
+                    "when it has finished")
         except BaseException:
-            try:
-                self._connection.execute("ROLLBACK")
-            except self._psycopg.Error:
-                pass
+            self._rollback()
             raise
 
     def _write_lock(self, seconds: float) -> bool:
-        """Take the write lock within ``seconds``; False (transaction still usable) if not."""
+        """Wait up to ``seconds`` for the write lock; False (and no transaction) if not."""
         self._run(f"SET LOCAL lock_timeout = '{max(int(seconds * 1000), 1)}ms'", None)
-        self._run("SAVEPOINT roadmap_write_lock", None)
         try:
             self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
         except self._psycopg.errors.LockNotAvailable:
-            self._run("ROLLBACK TO SAVEPOINT roadmap_write_lock", None)
+            self._rollback()
             return False
         except self._psycopg.Error as exc:
             raise self._failure(exc) from None
-        self._run("RELEASE SAVEPOINT roadmap_write_lock", None)
         self._run("SET LOCAL lock_timeout = DEFAULT", None)
         return True
+
+    def _rollback(self) -> None:
+        try:
+            self._connection.execute("ROLLBACK")
+        except self._psycopg.Error:
+            pass

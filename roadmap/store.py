@@ -201,6 +201,17 @@ class Store:
             raise
         return cls.open(path, on_wait=on_wait)
 
+    @staticmethod
+    def exists(path: str) -> bool:
+        """Whether there is a store at ``path`` (for a URL: a roadmap in that database)."""
+        if not is_url(path):
+            return os.path.exists(path)
+        connection = connect_postgres(path)
+        try:
+            return connection.holds_roadmap()
+        finally:
+            connection.close()
+
     @classmethod
     def _create_in_database(cls, url: str, settings: Settings | Store,
                             on_wait: Callable[[str], None] | None) -> Store:

@@ -42,6 +42,7 @@ def test_template_has_the_canonical_headers_in_bold(template):
     assert sheet.freeze_panes == "A2"
 
 
+@pytest.mark.engines
 def test_template_has_dropdowns_for_stage_tier_and_priority(template):
     assert dropdowns(template) == {
         "C2:C501": list(BIG_EIGHT),
@@ -57,6 +58,7 @@ def test_template_has_an_instructions_sheet(template):
     assert "Then run: roadmap import requirements THIS_FILE.xlsx" in lines
 
 
+@pytest.mark.engines
 def test_template_uses_the_stores_own_stages(invoke, db):
     invoke("init", "--stages", "Ingest;Train;Serve")
     assert invoke("template", "requirements", "template.xlsx").exit_code == 0
