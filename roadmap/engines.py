@@ -31,8 +31,9 @@ from .errors import RoadmapError
 WRITE_WAIT_SECONDS = 30.0  # as long as SQLite's busy timeout
 NOTICE_AFTER_SECONDS = 1.0
 WAITING = "waiting for another roadmap command to finish…"
-# The advisory lock every writer of one database takes ('roadmap' in ASCII).
-_WRITE_LOCK = 0x726F61646D6170
+# The advisory lock every writer of one store takes: ('road' in ASCII, its schema), so
+# stores in two schemas of one database (and copy-store between them) do not contend.
+_WRITE_LOCK = "1919906148, hashtext(current_schema())"
 
 
 class StoreError(RoadmapError):
@@ -415,7 +416,7 @@ class PostgresConnection:
         saying so after a second, and give up after WRITE_WAIT_SECONDS."""
         self._run("BEGIN", None)
         try:
-            if self._run("SELECT pg_try_advisory_xact_lock(%s)", (_WRITE_LOCK,)).fetchone()[0]:
+            if self._run(f"SELECT pg_try_advisory_xact_lock({_WRITE_LOCK})", None).fetchone()[0]:
                 return
             if self._write_lock(NOTICE_AFTER_SECONDS):
                 return
@@ -435,7 +436,7 @@ class PostgresConnection:
         """Wait up to ``seconds`` for the write lock; False (and no transaction) if not."""
         self._run(f"SET LOCAL lock_timeout = '{max(int(seconds * 1000), 1)}ms'", None)
         try:
-            self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+            self._connection.execute(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
         except self._psycopg.errors.LockNotAvailable:
             self._rollback()
             return False

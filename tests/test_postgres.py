@@ -203,6 +203,21 @@ def test_copy_store_refuses_a_target_that_holds_a_roadmap(runner, url, tmp_path)
                              "pass --db PATH for another\n")
 
 
+def test_copy_store_between_two_schemas_of_one_database(runner, url, postgres_server,
+                                                         make_csv):
+    build_review_store(runner, url, make_csv)
+    schema = url.rsplit("%3D", 1)[1]
+    connection = postgres_server[1]
+    connection.execute(f"CREATE SCHEMA {schema}_copy")
+    try:
+        target = f"{url}_copy"
+        result = runner.invoke(cli, ["copy-store", url, target])
+        assert result.exit_code == 0, result.output
+        assert listings(runner, target) == listings(runner, url)
+    finally:
+        connection.execute(f"DROP SCHEMA {schema}_copy CASCADE")
+
+
 # -- writers one at a time --------------------------------------------------------------------
 
 def hold_the_write_lock(url: str):
