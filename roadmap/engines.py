@@ -4,7 +4,8 @@ The store speaks SQLite's SQL. On PostgreSQL a thin dialect rewrites the few pla
 where the two differ, so a new store method written in plain SQL works on both:
 
 - ``?`` placeholders become ``%s``; ``INSERT OR IGNORE/REPLACE`` become ``ON CONFLICT``;
-  an ``INSERT`` into a table keyed by ``id`` gets ``RETURNING id`` for ``lastrowid``.
+  an ``INSERT`` into a table keyed by ``id`` gets ``RETURNING id`` for ``lastrowid``;
+  ``LIKE`` ignores case (``ILIKE``) and ``IFNULL`` is ``COALESCE``, as in SQLite.
 - In ``CREATE TABLE``/``ALTER TABLE``: ``REAL`` is ``DOUBLE PRECISION``, ``TEXT`` sorts
   by code point (``COLLATE "C"``, as SQLite compares), foreign keys can be deferred (for
   ``copy-store``), and an ``INTEGER PRIMARY KEY`` left out of an ``INSERT`` gets the
@@ -281,6 +282,9 @@ class PostgresConnection:
         if command.startswith("PRAGMA"):
             if "DEFER_FOREIGN_KEYS" in command:
                 self.defer_foreign_keys()
+            elif "FOREIGN_KEYS" not in command:  # PostgreSQL always checks them
+                raise StoreError(f"{display_name(self._url)}: {sql.strip()} is SQLite's own; "
+                                 "PostgreSQL has no such statement")
             return _Result([], None, -1)
         if _DDL.match(sql):
             for statement in translate_ddl(sql):
@@ -319,10 +323,11 @@ class PostgresConnection:
     # engine facts
 
     def table_names(self) -> list[str]:
+        self._catalog = None  # another process may have made tables since
         return sorted(self._tables())
 
     def holds_roadmap(self) -> bool:
-        return "meta" in self._tables()
+        return "meta" in self.table_names()
 
     def defer_foreign_keys(self) -> None:
         self._run("SET CONSTRAINTS ALL DEFERRED", None)
@@ -340,6 +345,7 @@ class PostgresConnection:
         def rewrite(part: str) -> str:
             if has_parameters:
                 part = part.replace("?", "%s")
+            part = re.sub(r"\bLIKE\b", "ILIKE", part, flags=re.IGNORECASE)  # as SQLite's
             return re.sub(r"\bIFNULL\s*\(", "COALESCE(", part, flags=re.IGNORECASE)
 
         query = sql.strip().rstrip(";")

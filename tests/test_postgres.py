@@ -120,6 +120,54 @@ def test_an_older_schema_is_upgraded_in_place(url):
 
 # -- the same answers on both engines ----------------------------------------------------
 
+@pytest.mark.engines
+def test_a_store_method_in_plain_sqlite_sql_runs_on_both(store):
+    """What another engineer's new store method or migration may write, on both engines."""
+    db = store.db
+    with store.transaction():
+        db.execute("CREATE TABLE aliases (id INTEGER PRIMARY KEY, alias TEXT NOT NULL UNIQUE, "
+                   "vendor TEXT NOT NULL, weight REAL, active INTEGER)")
+        first = db.execute("INSERT INTO aliases (alias, vendor, weight, active) "
+                           "VALUES (?, ?, ?, ?)", ("Vertex AI", "vertex", 0.5, True)).lastrowid
+        db.execute("INSERT OR IGNORE INTO aliases (alias, vendor) VALUES (?, ?)",
+                   ("Vertex AI", "other"))
+        db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?, ?)",
+                   (first, "Vertex AI", "vertex", 1.25, False))
+        db.executemany("INSERT INTO aliases (alias, vendor) VALUES (?, ?)",
+                       [("100% Vertex", "vertex"), ("SageMaker", "sagemaker")])
+        # A table rebuild (how SQLite drops NOT NULL) keeps giving the next id.
+        db.execute("CREATE TABLE aliases_new (id INTEGER PRIMARY KEY, alias TEXT NOT NULL, "
+                   "vendor TEXT, weight REAL, active INTEGER)")
+        db.execute("INSERT INTO aliases_new SELECT * FROM aliases")
+        db.execute("DROP TABLE aliases")
+        db.execute("ALTER TABLE aliases_new RENAME TO aliases")
+        db.execute("ALTER TABLE aliases ADD COLUMN note TEXT")
+        last = db.execute("INSERT INTO aliases (alias) VALUES (?)", ("Azure ML",)).lastrowid
+    assert (first, last) == (1, 4)
+    assert db.execute("SELECT id, alias, vendor, weight, active, note FROM aliases "
+                      "ORDER BY id").fetchall() == [
+        (1, "Vertex AI", "vertex", 1.25, 0, None), (2, "100% Vertex", "vertex", None, None, None),
+        (3, "SageMaker", "sagemaker", None, None, None), (4, "Azure ML", None, None, None, None)]
+    assert db.execute("SELECT COUNT(*), SUM(id), AVG(id), IFNULL(MAX(note), '?') FROM aliases "
+                      "WHERE alias LIKE '%' || ? || '%'", ("vertex",)).fetchone() == \
+        (2, 3, 1.5, "?")  # LIKE ignores case on both
+    assert [r[0] for r in db.execute("SELECT alias FROM aliases ORDER BY alias")] == [
+        "100% Vertex", "Azure ML", "SageMaker", "Vertex AI"]
+
+
+def test_the_dialect_rewrites_sqlite_schema_statements():
+    assert engines.translate_ddl(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL DEFAULT 'TEXT', "
+        "score REAL, event INTEGER REFERENCES events(id))") == [
+        'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT COLLATE "C" NOT NULL DEFAULT '
+        "'TEXT', score DOUBLE PRECISION, event INTEGER REFERENCES events(id) DEFERRABLE)",
+        engines._NEXT_ID_FUNCTION,
+        "CREATE TRIGGER notes_next_id BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION "
+        "roadmap_next_id('id')"]
+    assert engines.translate_ddl("CREATE INDEX by_vendor ON snapshots (vendor)") == [
+        "CREATE INDEX by_vendor ON snapshots (vendor)"]
+
+
 def test_every_listing_and_the_review_workbook_are_the_same_as_on_sqlite(
         runner, url, tmp_path, make_csv):
     sqlite = tmp_path / "roadmap.db"
