@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 HEADER = ["Requirement ID", "Level"]
 
 
