@@ -453,6 +453,22 @@ def test_an_unreachable_server_is_one_line_naming_it(runner, tmp_path):
         "refused); check the host and port in the URL, and that the server is running\n")
 
 
+def test_a_connection_lost_mid_command_is_one_line_and_writes_nothing(url, postgres_server):
+    from roadmap.errors import RoadmapError
+
+    store = Store.create(url, Settings(start="2021-05"))
+    postgres_server[1].execute("SELECT pg_terminate_backend(%s)",
+                               (store.db._connection.info.backend_pid,))
+    with pytest.raises(RoadmapError) as raised:
+        with store.transaction():
+            store.add_event("import requirements", {})
+    assert str(raised.value).startswith(
+        f"{url}: the connection to the PostgreSQL server was lost (")
+    assert "\n" not in str(raised.value)
+    store.close()
+    assert Store.open(url).events() == []
+
+
 def test_a_missing_database_says_to_create_it(runner, postgres_server):
     from conftest import database_url
 
