@@ -17,6 +17,8 @@ from roadmap.model import (
 )
 from roadmap.stacks import recommend
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 
 def as_json(invoke, *command: str) -> list[dict]:
     result = invoke(*command, "--format", "json")

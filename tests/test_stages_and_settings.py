@@ -10,6 +10,8 @@ from roadmap.requirements import import_requirements
 from roadmap.settings import change_settings
 from roadmap.store import Settings, Store
 
+pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
+
 BIG_EIGHT = ("Data collection; Data processing; Feature engineering; Data labeling; "
              "Model design; Model training; Model optimization; Model deployment & monitoring")
 
