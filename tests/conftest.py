@@ -5,7 +5,8 @@ Every test that asks for ``db`` (or anything built on it) runs inside its own
 messages can be asserted exactly.
 
 Tests marked ``engines`` run twice: on an SQLite file and on a fresh PostgreSQL
-database (``db`` is then its URL). The server is ``ROADMAP_TEST_POSTGRES`` (a URL of a
+database (``db`` is then its URL); the PostgreSQL run counts as slow, so the default run
+stays under a minute and ``pytest -m slow`` (which CI runs too) covers the second engine. The server is ``ROADMAP_TEST_POSTGRES`` (a URL of a
 database on a server where the user may create databases) or else a throw-away cluster
 started for the session (``tests/pgcluster.py``); when neither can be had, the
 PostgreSQL half is skipped and says why.
@@ -39,12 +40,20 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-ENGINES = ["sqlite", "postgresql"]
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
 
 def pytest_generate_tests(metafunc) -> None:
     if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engines"):
         metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    # A test that needs the PostgreSQL server waits for a cluster: slow, like the second
+    # engine of an ``engines`` test.
+    for item in items:
+        if "postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
