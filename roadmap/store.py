@@ -7,15 +7,18 @@ event in the log.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from .errors import RoadmapError
+from .errors import InputError, RoadmapError, StoreError, shorten
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
@@ -156,25 +159,51 @@ def _inserted_id(cursor: sqlite3.Cursor) -> int:
     return cursor.lastrowid
 
 
-class Store:
-    """One roadmap in one SQLite file. Open with ``Store.open`` or ``Store.create``."""
+T = TypeVar("T")
+# How long a command waits for another writer to finish: quietly for QUIET_WAIT seconds,
+# then saying so (``on_wait``) for up to BUSY_SECONDS more.
+QUIET_WAIT = 1.0
+BUSY_SECONDS = 30.0
 
-    def __init__(self, path: str, connection: sqlite3.Connection) -> None:
+
+class Store:
+    """One roadmap in one SQLite file. Open with ``Store.open`` or ``Store.create``.
+
+    Every failure of the store is a ``StoreError`` naming its cause (a folder, a damaged
+    file, another writer, a full disk, a read-only file); no ``sqlite3`` error escapes.
+    ``on_wait(message)`` is called once when a command has to wait for another writer.
+    """
+
+    def __init__(self, path: str, connection: sqlite3.Connection,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = path
         self.db = connection
+        self.on_wait = on_wait
 
     @classmethod
-    def create(cls, path: str, settings: Settings) -> Store:
-        """A new store; refuses to touch an existing file."""
-        if os.path.exists(path):
-            raise RoadmapError(f"{path}: a store already exists here; pass --db PATH for another")
+    def create(cls, path: str, settings: Settings, *,
+               on_wait: Callable[[str], None] | None = None) -> Store:
+        """A new store; refuses to touch an existing file (of two at once, one wins)."""
+        if os.path.isdir(path):
+            raise StoreError(f"{path} is a folder; pass --db {os.path.join(path, 'roadmap.db')}")
+        if os.path.lexists(path):
+            raise StoreError(f"{path}: a store already exists here; pass --db PATH for another")
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise RoadmapError(f"{path}: folder {folder} does not exist")
-        temporary = f"{path}.{os.getpid()}.creating"
-        connection = _connect(temporary)
+            raise StoreError(f"{path}: folder {folder} does not exist")
         try:
-            store = cls(temporary, connection)
+            handle, temporary = tempfile.mkstemp(
+                prefix=os.path.basename(path) + ".", suffix=".creating", dir=folder)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+        os.close(handle)  # SQLite makes an empty file a new database
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as SQLite would make it, not mkstemp's 0600
+        connection = _connect(temporary)
+        connection.store_path = path  # messages name the store, not its temporary file
+        try:
+            store = cls(path, connection)
             with store.transaction():
                 store._migrate(0)
                 store.db.execute(
@@ -186,40 +215,78 @@ class Store:
                 store.db.executemany(
                     "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
             connection.close()
-            os.replace(temporary, path)
-        except BaseException:
+            _link_unless_there(temporary, path)
+        finally:
             connection.close()
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
-        return cls.open(path)
+            _remove_if_there(temporary)
+        return cls.open(path, on_wait=on_wait)
 
     @classmethod
-    def open(cls, path: str) -> Store:
+    def open(cls, path: str, *, on_wait: Callable[[str], None] | None = None) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
+        if os.path.isdir(path):
+            raise StoreError(f"{path} is a folder, not a store; pass --db "
+                             f"{os.path.join(path, 'roadmap.db')}")
         if not os.path.exists(path):
-            raise RoadmapError(
+            raise StoreError(
                 f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
-        with open(path, "rb") as handle:
-            if handle.read(16) != b"SQLite format 3\x00":
-                raise RoadmapError(f"{path}: not a roadmap store (not an SQLite file)")
-        store = cls(path, _connect(path))
         try:
-            version = store.schema_version()
-        except sqlite3.DatabaseError:
+            with open(path, "rb") as handle:
+                head = handle.read(16)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+        if head != b"SQLite format 3\x00":
+            raise StoreError(f"{path}: not a roadmap store (not an SQLite file)")
+        store = cls(path, _connect(path), on_wait)
+        try:
+            version = store._patiently(store._stored_schema_version)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: made by a newer roadmap (schema {version}); upgrade roadmap")
+            if version < SCHEMA_VERSION:
+                try:
+                    store._upgrade()
+                except StoreError as error:
+                    if error.reason != "other":
+                        raise
+                    raise StoreError(
+                        f"{path}: cannot upgrade the store from schema {version} to "
+                        f"{SCHEMA_VERSION} ({error.detail}); it was left as it was. Please "
+                        "report this to roadmap's maintainers") from None
+            if store.db.execute("SELECT COUNT(*) FROM roadmap").fetchone()[0] != 1:
+                raise StoreError(f"{path}: the store is damaged (its roadmap settings are "
+                                 f"missing){_backup_hint(path)}")
+        except BaseException:
             store.db.close()
-            raise RoadmapError(f"{path}: not a roadmap store (no roadmap tables)") from None
-        if version > SCHEMA_VERSION:
-            store.db.close()
-            raise RoadmapError(
-                f"{path}: made by a newer roadmap (schema {version}); upgrade roadmap")
-        if version < SCHEMA_VERSION:
-            try:
-                store._upgrade()
-            except BaseException:
-                store.db.close()
-                raise
+            raise
         return store
+
+    def _stored_schema_version(self) -> int:
+        """The schema version, or StoreError when this SQLite file is not a roadmap store."""
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "roadmap"} <= tables:
+            raise StoreError(f"{self.path}: not a roadmap store (no roadmap tables)")
+        try:
+            return self.schema_version()
+        except ValueError:
+            raise StoreError(f"{self.path}: not a roadmap store (its schema version is not "
+                             "a number)") from None
+
+    def _patiently(self, run: Callable[[], T]) -> T:
+        """``run()``, waiting for another writer: quietly at first, then saying so."""
+        self.db.execute(f"PRAGMA busy_timeout = {int(QUIET_WAIT * 1000)}")
+        try:
+            return run()
+        except StoreError as error:
+            if error.reason != "busy":
+                raise
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+        if self.on_wait:
+            self.on_wait(f"{self.path} is busy: another roadmap command is writing to it; "
+                         f"waiting up to {BUSY_SECONDS:g} s for it to finish…")
+        return run()
 
     def _upgrade(self) -> None:
         """Back up, then migrate; a second process waiting its turn finds it done.
@@ -267,14 +334,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing; ``BEGIN IMMEDIATE`` makes a second writer wait its turn."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """All or nothing; ``BEGIN IMMEDIATE`` makes a second writer wait its turn.
+
+        Any failure inside, the commit's included, rolls back and raises; an engine error
+        becomes the StoreError that names its cause.
+        """
+        self._patiently(lambda: self.db.execute("BEGIN IMMEDIATE"))
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self._patiently(lambda: self.db.execute("COMMIT"))
+        except BaseException as exc:
+            # A full disk or an I/O error may have rolled back already: a second ROLLBACK
+            # would hide the real cause behind "cannot rollback".
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except (StoreError, sqlite3.Error):
+                    pass
+            translated = engine_error(exc, self.path)
+            if translated is not None and translated is not exc:
+                raise translated from None
             raise
-        self.db.execute("COMMIT")
 
     # -- settings and log ---------------------------------------------------------------
 
@@ -539,11 +619,166 @@ def _upgrade_lock(path: str) -> Iterator[bool]:
         os.close(descriptor)  # also releases the flock
 
 
-def _connect(path: str) -> sqlite3.Connection:
+def _connect(path: str) -> _Connection:
     try:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
+                                     factory=_Connection)
+        connection.store_path = path
         connection.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
-        raise RoadmapError(f"{path}: cannot open the store ({exc})") from None
+        raise _store_error(exc, path) from None
     return connection
 
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, raising StoreError (the cause in words) instead of its own."""
+
+    store_path = ""
+
+    def cursor(self, factory=None):
+        return super().cursor(factory or _Cursor)
+
+    def execute(self, sql, parameters=(), /):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.store_path) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, self.store_path) from None
+
+    def executemany(self, sql, parameters, /):
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.store_path) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, self.store_path) from None
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows are read page by page as they are fetched: a damaged page shows up here."""
+
+    def __iter__(self):
+        # In batches: as fast as sqlite3's own iteration, which a __next__ in Python is not.
+        while True:
+            batch = self.fetchmany(512)
+            if not batch:
+                return
+            yield from batch
+
+    def fetchmany(self, size=1):
+        try:
+            return super().fetchmany(size)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.connection.store_path) from None
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.connection.store_path) from None
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.connection.store_path) from None
+
+
+def engine_error(exc: BaseException, path: str) -> RoadmapError | None:
+    """``exc`` as the library's error when it came from the database engine, else None;
+    a RoadmapError is returned as it is."""
+    if isinstance(exc, RoadmapError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        return _store_error(exc, path)
+    return None
+
+
+def _not_utf8(exc: UnicodeEncodeError, path: str) -> InputError:
+    text = exc.object if isinstance(exc.object, str) else repr(exc.object)
+    return InputError(
+        f"{path}: cannot store the text {shorten(text, 60)!r}: it holds bytes that are not "
+        "UTF-8 (a file name or option in another encoding?); nothing was written")
+
+
+def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
+    """One line naming what went wrong and what to do, whatever SQLite called it."""
+    name = getattr(exc, "sqlite_errorname", "") or ""  # Python 3.11+
+    text = str(exc)
+
+    def said(code: str, *words: str) -> bool:
+        return name.startswith(code) or any(w in text for w in words)
+
+    if said("SQLITE_BUSY", "database is locked") or said("SQLITE_LOCKED", "table is locked"):
+        reason = "busy"
+        message = (f"{path} is busy: another roadmap command has been writing to it for "
+                   f"{QUIET_WAIT + BUSY_SECONDS:g} s; nothing was written. Try again when "
+                   "it has finished")
+    elif said("SQLITE_FULL", "disk is full"):
+        reason = "full"
+        message = (f"{path}: the disk is full ({text}); nothing was written. Free some "
+                   "space and run the command again")
+    elif said("SQLITE_READONLY", "readonly database"):
+        reason = "read-only"
+        message = (f"{path}: the store is read-only ({text}); nothing was written. Make it "
+                   f"and its folder writable (chmod u+w {path}), or work on a copy")
+    elif said("SQLITE_CORRUPT", "malformed") or said("SQLITE_NOTADB", "not a database"):
+        reason = "damaged"
+        message = f"{path}: the store is damaged ({text}){_backup_hint(path)}"
+    elif said("SQLITE_CANTOPEN", "unable to open"):
+        reason = "cannot open"
+        message = (f"{path}: cannot open the store or its journal beside it ({text}); "
+                   "check that its folder exists and that you may write there")
+    elif said("SQLITE_IOERR", "disk I/O error"):
+        reason = "i/o"
+        message = (f"{path}: the disk could not be read or written ({text}); nothing was "
+                   "written. Check the disk and free space, then run the command again")
+    else:
+        reason = "other"
+        message = (f"{path}: the store failed ({text}); nothing was written. If it was "
+                   "changed by another program, restore it from a backup")
+    error = StoreError(message)
+    error.reason, error.detail = reason, text
+    return error
+
+
+def _backup_hint(path: str) -> str:
+    """What to do about a damaged store: the newest upgrade backup beside it, if any."""
+    backups = sorted(glob.glob(glob.escape(path) + ".schema*.bak"),
+                     key=lambda p: (len(p), p))
+    if not backups:
+        return "; restore it from your own backup, or run 'roadmap init' for a new one"
+    return (f"; {backups[-1]} is a copy from before its last upgrade (without later "
+            f"changes): copy it over {path} to go back to it")
+
+
+def _link_unless_there(temporary: str, path: str) -> None:
+    """Give ``temporary`` the name ``path`` unless something took that name meanwhile."""
+    try:
+        os.link(temporary, path)
+        return
+    except FileExistsError:
+        raise StoreError(
+            f"{path}: a store already exists here; pass --db PATH for another") from None
+    except OSError:
+        pass  # a file system without hard links: claim the name, then fill it
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        raise StoreError(
+            f"{path}: a store already exists here; pass --db PATH for another") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+    try:
+        os.replace(temporary, path)
+    except OSError as exc:
+        _remove_if_there(path)
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+
+
+def _remove_if_there(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
