@@ -59,6 +59,8 @@ def text_problem(text: str, *, one_line: bool = False) -> str | None:
 
     ``one_line`` refuses tab, LF and CR too: names, keys and sources are one line.
     """
+    if text.isascii() and text.isprintable() and len(text) <= MAX_CELL_TEXT:
+        return None  # nearly every cell: no control character, short enough
     found = (_UNWRITABLE_IN_A_LINE if one_line else _UNWRITABLE).search(text)
     beyond_bmp = not text.isascii() and _BEYOND_BMP.search(text) is not None
     if found is None and beyond_bmp:
