@@ -4,36 +4,74 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import sqlite3
 import sys
 
 import click
 
 from . import __version__
-from .errors import RoadmapError
+from .errors import RoadmapError, UsageError, problem_lines, shown
 
 
 class RoadmapGroup(click.Group):
-    """Turns the library's one error type into located messages and exit status 1."""
+    """Turns the library's errors into located messages (at most 50, values shortened)
+    and exit status 1 (2 for a UsageError, as click does for a wrong command line)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except RoadmapError as error:
-            for message in error.warnings:
-                warn(message)
-            for problem in error.problems:
-                click.echo(f"error: {problem}" if not problem.location else str(problem),
-                           err=True)
-            if len(error.problems) > 1:
-                click.echo(f"{len(error.problems)} problems; nothing was written.", err=True)
-            for note in error.notes:
-                click.echo(note, err=True)
-            ctx.exit(1)
-        except sqlite3.OperationalError as error:
-            click.echo(f"error: the store could not be written ({error}); nothing was "
-                       "written. If another roadmap command is running, try again.", err=True)
-            ctx.exit(1)
+        except Exception as exc:
+            from .store import engine_error
+
+            error = engine_error(exc, (ctx.obj or {}).get("db", ""))
+            if error is None:
+                raise
+        # One write: 200,000 problems print as 51 lines, at once.
+        lines = [f"warning: {shown(message)}" for message in error.warnings]
+        lines += problem_lines(error.problems)
+        if len(error.problems) > 1:
+            lines.append(f"{len(error.problems)} problems; nothing was written.")
+        lines += error.notes
+        click.echo("\n".join(lines), err=True)
+        ctx.exit(2 if isinstance(error, UsageError) else 1)
+
+
+class OneLineText(click.ParamType):
+    """Text a workbook can hold on one line: no control characters (tab and line breaks
+    included), no non-characters, nothing that was not UTF-8, at most 32,767 characters.
+    Names, keys and sources end up in every review, so they are refused here, by name."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        from .xlsx import text_problem
+
+        problem = text_problem(value, one_line=True) if isinstance(value, str) else None
+        if problem:
+            self.fail(f"{problem}; type it without that", param, ctx)
+        return value
+
+
+ONE_LINE = OneLineText()
+
+
+class FileName(click.Path):
+    """A file path whose name can go in the store's log: UTF-8 text."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            self.fail(f"{shown!r} is not a UTF-8 file name, and roadmap keeps file names in "
+                      "its log; rename the file (e.g. with only ASCII letters)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def force_option(command):
+    """``--force``: replace an existing file that roadmap did not write (or a link, or a
+    read-only file). Without it only roadmap's own earlier outputs are replaced."""
+    return click.option(
+        "--force", is_flag=True,
+        help="Replace the output even if roadmap did not write it (or it is read-only or "
+             "a link).")(command)
 
 
 def format_option(command):
@@ -162,14 +200,14 @@ def cli(ctx: click.Context, db: str) -> None:
 
 
 @cli.command()
-@click.option("--name", default="ML platform roadmap", show_default=True,
+@click.option("--name", default="ML platform roadmap", show_default=True, type=ONE_LINE,
               help="The roadmap's name, shown on every review.")
 @click.option("--start", metavar="YYYY-MM", help="The roadmap's first month (default: this month).")
 @click.option("--horizon", default=18, show_default=True, type=click.IntRange(1, 120),
               help="Months a review looks ahead.")
 @click.option("--cadence", default=3, show_default=True, type=click.IntRange(1, 24),
               help="Months between reviews.")
-@click.option("--stages", metavar='"a;b;…"',
+@click.option("--stages", metavar='"a;b;…"', type=ONE_LINE,
               help="The roadmap's stages in order (default: the Big Eight MLOps stages).")
 @click.pass_context
 def init(ctx, name, start, horizon, cadence, stages):
@@ -208,12 +246,12 @@ def stage_names(text: str) -> list[str]:
 
 
 @cli.command("settings")
-@click.option("--name", help="Rename the roadmap.")
+@click.option("--name", type=ONE_LINE, help="Rename the roadmap.")
 @click.option("--horizon", type=click.IntRange(1, 120), help="Months a review looks ahead.")
 @click.option("--cadence", type=click.IntRange(1, 24), help="Months between reviews.")
-@click.option("--stages", metavar='"a;b;…"',
+@click.option("--stages", metavar='"a;b;…"', type=ONE_LINE,
               help="The whole stage list, in order: add, reorder, or drop unused stages.")
-@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'",
+@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'", type=ONE_LINE,
               help="Rename a stage; its requirements and their history follow. Repeatable.")
 @click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
               help="Weights of weighted coverage: by priority, and a factor for best-in-class.")
@@ -261,7 +299,7 @@ def import_group():
 
 
 @import_group.command("requirements")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FileName(dir_okay=False))
 @sheet_option("Requirements")
 @map_options("requirements")
 @click.option("--add-stages", is_flag=True,
@@ -374,8 +412,9 @@ def template_group():
 
 @template_group.command("requirements")
 @click.argument("file", type=click.Path(dir_okay=False))
+@force_option
 @click.pass_context
-def template_requirements(ctx, file):
+def template_requirements(ctx, file, force):
     """A blank requirements workbook: headers, dropdowns, an instructions sheet.
 
     Uses the store's stages when there is a store, else the Big Eight.
@@ -388,21 +427,23 @@ def template_requirements(ctx, file):
     stages = None
     if Store.exists(ctx.obj["db"]):
         stages = open_store(ctx).settings().stages
-    write_requirements_template(file, stages)
+    write_requirements_template(file, stages, force=force)
     click.echo(f"Wrote {file}")
 
 
 @cli.command()
 @click.option("--output", default="roadmap-demo-review.xlsx", show_default=True,
-              metavar="FILE.xlsx", help="Where to write the demo's workbook.")
-def demo(output):
+              metavar="FILE.xlsx", type=FileName(dir_okay=False),
+              help="Where to write the demo's workbook.")
+@force_option
+def demo(output, force):
     """Build a throw-away store from the bundled samples and write its review workbook.
 
     Example: roadmap demo --output /tmp/review.xlsx
     """
     from .demo import run_demo
 
-    for line in run_demo(output):
+    for line in run_demo(output, force=force):
         click.echo(line)
 
 
@@ -439,11 +480,13 @@ def date_option(value: str | None, name: str) -> str | None:
 
 
 @import_group.command("snapshot")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--vendor", metavar="KEY", help="The vendor (key or name), for a long-form sheet "
-              "that does not say; in a comparison table, import only its column.")
+@click.argument("file", type=FileName(dir_okay=False))
+@click.option("--vendor", metavar="KEY", type=ONE_LINE,
+              help="The vendor (key or name), for a long-form sheet that does not say; in a "
+                   "comparison table, import only its column.")
 @as_of_option("The snapshot's date (default: the 'As of:' cell, else the file name).")
-@click.option("--source", metavar="TEXT", help="Where the snapshot comes from.")
+@click.option("--source", metavar="TEXT", type=ONE_LINE,
+              help="Where the snapshot comes from.")
 @sheet_option("Snapshots")
 @map_options("snapshot")
 @click.option("--replace", is_flag=True,
@@ -517,8 +560,8 @@ def vendors_command(ctx, fmt):
 
 
 @vendors_command.command("merge")
-@click.argument("source", metavar="FROM")
-@click.argument("target", metavar="INTO")
+@click.argument("source", metavar="FROM", type=ONE_LINE)
+@click.argument("target", metavar="INTO", type=ONE_LINE)
 @click.option("--keep", type=click.Choice(["from", "into"]),
               help="Where both have a different snapshot at the same date: whose stays "
                    "current (the other stays in history).")
@@ -542,8 +585,8 @@ def vendors_merge_command(ctx, source, target, keep):
 
 
 @vendors_command.command("rename")
-@click.argument("key")
-@click.option("--name", required=True, help="The vendor's new display name.")
+@click.argument("key", type=ONE_LINE)
+@click.option("--name", required=True, type=ONE_LINE, help="The vendor's new display name.")
 @click.pass_context
 def vendors_rename_command(ctx, key, name):
     """Change a vendor's display name; the old name stays an alias.
@@ -557,7 +600,7 @@ def vendors_rename_command(ctx, key, name):
 
 
 @cli.command("snapshots")
-@click.option("--vendor", metavar="KEY", help="Only this vendor (key or name).")
+@click.option("--vendor", metavar="KEY", type=ONE_LINE, help="Only this vendor (key or name).")
 @click.option("--history", is_flag=True,
               help="Include replaced snapshots (with a 'current' column).")
 @format_option
@@ -581,16 +624,18 @@ def snapshots_command(ctx, vendor, history, fmt):
 
 
 @cli.command("diff")
-@click.argument("vendor")
+@click.argument("vendor", type=ONE_LINE)
 @click.option("--from", "start", metavar="DATE",
               help="The earlier snapshot's date (a month picks that month's snapshot).")
 @click.option("--to", "end", metavar="DATE", help="The later snapshot's date (default: latest).")
-@click.option("--output", metavar="FILE.xlsx", help="Write a highlighted diff workbook instead.")
+@click.option("--output", metavar="FILE.xlsx", type=click.Path(dir_okay=False),
+              help="Write a highlighted diff workbook instead.")
 @click.option("--levels", "levels_only", is_flag=True,
               help="Only rows whose level moved (no product, evidence or notes changes).")
+@force_option
 @format_option
 @click.pass_context
-def diff_command(ctx, vendor, start, end, output, levels_only, fmt):
+def diff_command(ctx, vendor, start, end, output, levels_only, force, fmt):
     """What changed in one vendor's capabilities between two snapshots.
 
     Default: its two latest. Rows are added, removed, upgraded, downgraded or changed
@@ -613,7 +658,7 @@ def diff_command(ctx, vendor, start, end, output, levels_only, fmt):
     if output:
         from .diff_workbook import write_diff_workbook
 
-        write_diff_workbook(diff, output)
+        write_diff_workbook(diff, output, force=force)
         click.echo(f"Wrote {output} ({span}, {plural(len(diff.rows), 'change')}).")
         return
     if fmt in ("json", "csv"):
@@ -639,7 +684,8 @@ def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cli.command("compare")
-@click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", callback=stack_arguments)
+@click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", type=ONE_LINE,
+                callback=stack_arguments)
 @click.option("--as-of", metavar="DATE", help="The date to compare at (default: today).")
 @format_option
 @click.pass_context
@@ -773,8 +819,9 @@ def parity_command(ctx, fmt):
 
 @cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
+@force_option
 @click.pass_context
-def export_command(ctx, file):
+def export_command(ctx, file, force):
     """Everything in the store as one workbook that the importers read back.
 
     Sheets: Requirements (retired ones included) for 'import requirements', and
@@ -785,7 +832,7 @@ def export_command(ctx, file):
     from .export import write_export
 
     store = open_store(ctx)
-    write_export(store, file)
+    write_export(store, file, force=force)
     snapshots = store.snapshot_infos()
     from .output import plural
 
@@ -796,7 +843,8 @@ def export_command(ctx, file):
 
 @template_group.command("snapshot")
 @click.argument("file", type=click.Path(dir_okay=False))
-def template_snapshot(file):
+@force_option
+def template_snapshot(file, force):
     """A blank long-form snapshot workbook: Vendor:/Kind:/As of:/Source: cells, a level
     dropdown, an instructions sheet.
 
@@ -804,23 +852,24 @@ def template_snapshot(file):
     """
     from .templates import write_snapshot_template
 
-    write_snapshot_template(file)
+    write_snapshot_template(file, force=force)
     click.echo(f"Wrote {file}")
 
 
 @cli.command("review")
-@click.option("--output", required=True, metavar="FILE.xlsx", type=click.Path(dir_okay=False),
+@click.option("--output", required=True, metavar="FILE.xlsx", type=FileName(dir_okay=False),
               help="Where to write the review workbook.")
 @click.option("--as-of", metavar="DATE", help="The review date (default: today).")
-@click.option("--primary", metavar="VENDOR",
+@click.option("--primary", metavar="VENDOR", type=ONE_LINE,
               help="The platform the team is on, key or name (default: the best covered).")
 @click.option("--no-record", is_flag=True,
               help="Only write the workbook; do not record the review.")
-@click.option("--stack", metavar="A+B",
+@click.option("--stack", metavar="A+B", type=ONE_LINE,
               help="The primary and the tools run beside it (e.g. sagemaker+seldon): scored "
                    "beside the vendors, and the gaps are the stack's.")
+@force_option
 @click.pass_context
-def review_command(ctx, output, as_of, primary, no_record, stack):
+def review_command(ctx, output, as_of, primary, no_record, stack, force):
     """Write the periodic review workbook and record the review.
 
     Each vendor's latest snapshot on or before the date, against the requirements in
@@ -837,7 +886,7 @@ def review_command(ctx, output, as_of, primary, no_record, stack):
     with progress_bar("Writing the review") as progress:
         review, recorded = write_and_record(store, output, day, primary,
                                             record=not no_record, progress=progress,
-                                            stack=stack)
+                                            stack=stack, force=force)
     from .review import report_lines
 
     for line in report_lines(review, output, recorded=recorded, record=not no_record):

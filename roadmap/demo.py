@@ -88,7 +88,7 @@ def recommend_lines(store: Store, day: str, max_steps: int = 2) -> list[str]:
 DEMO_REVIEWS = ("2021-06-30", "2021-12-15")
 
 
-def review_lines(store: Store, output: str, scratch: str) -> list[str]:
+def review_lines(store: Store, output: str, scratch: str, *, force: bool = False) -> list[str]:
     """Record the sample reviews (earlier ones written to ``scratch``), the last to ``output``,
     so its Changes sheet and coverage-over-time chart have something to show."""
     from .review import report_lines
@@ -96,7 +96,7 @@ def review_lines(store: Store, output: str, scratch: str) -> list[str]:
 
     for day in DEMO_REVIEWS[:-1]:
         write_and_record(store, os.path.join(scratch, f"review-{day}.xlsx"), day)
-    review, recorded = write_and_record(store, output, DEMO_REVIEWS[-1])
+    review, recorded = write_and_record(store, output, DEMO_REVIEWS[-1], force=force)
     lines = report_lines(review, os.path.abspath(output), recorded=recorded, record=True)
     return lines[:-1]  # the last says it was recorded, but this store is thrown away
 
@@ -109,9 +109,14 @@ NEXT_STEPS = """Next, with your own roadmap:
   roadmap review --output review.xlsx"""
 
 
-def run_demo(output: str) -> list[str]:
-    """Build the demo store in a temporary folder and write the workbook; lines to print."""
+def run_demo(output: str, *, force: bool = False) -> list[str]:
+    """Build the demo store in a temporary folder and write the workbook; lines to print.
+
+    An existing ``output`` is replaced only when roadmap wrote it, or with ``force``."""
     from .listing import requirement_rows
+    from .xlsx import check_output
+
+    check_output(output, force)  # before building the store, not after
 
     lines = []
     with tempfile.TemporaryDirectory(prefix="roadmap-demo-") as folder:
@@ -130,7 +135,7 @@ def run_demo(output: str) -> list[str]:
             lines.extend(diff_lines(store))
             lines.extend(parity_lines(store))
             lines.extend(recommend_lines(store, DEMO_REVIEWS[-1]))
-            lines.extend(review_lines(store, output, folder))
+            lines.extend(review_lines(store, output, folder, force=force))
             lines.append(NEXT_STEPS)
         finally:
             store.close()

@@ -39,7 +39,7 @@ def _cell(old: Entry | None, new: Entry | None, name: str,
     return f"{before or '(empty)'}{ARROW}{after or '(empty)'}", True
 
 
-def write_diff_workbook(diff: VendorDiff, path: str) -> None:
+def write_diff_workbook(diff: VendorDiff, path: str, *, force: bool = False) -> None:
     """One ``Diff`` sheet: a title line, then a frozen, filtered table of changed rows."""
     book = new_workbook()
     sheet = book.create_sheet("Diff")
@@ -66,4 +66,4 @@ def write_diff_workbook(diff: VendorDiff, path: str) -> None:
             if column == 1 or whole_row or (column >= 4 and moved[column - 4]):
                 put(sheet, number, column, rows[offset][column - 1], fill=colour)
     print_landscape(sheet)
-    save_atomic(book, path)
+    save_atomic(book, path, force=force)

@@ -12,33 +12,34 @@ where the two differ, so a new store method written in plain SQL works on both:
   largest id plus one, as SQLite gives, so ids (shown by ``log``) are the same on both
   engines, with no gaps after a rolled-back write.
 - ``BEGIN IMMEDIATE`` takes a transaction-wide advisory lock: writers from any machine
-  go one at a time; one that waits says so after a second and gives up after
-  ``WRITE_WAIT_SECONDS`` saying what to do.
+  go one at a time; one that waits says so after ``QUIET_WAIT`` seconds and gives up
+  ``BUSY_SECONDS`` later saying what to do, as on SQLite.
 
-Every PostgreSQL failure becomes a one-line ``StoreError`` naming the cause; the URL
-is shown with its password masked. The driver (psycopg 3) is imported only here, only
+Every failure of either engine becomes a one-line ``StoreError`` naming the cause, with
+the same ``reason`` (busy, full, read-only, damaged, cannot open, i/o, other) on both;
+a URL is shown with its password masked. The driver (psycopg 3) is imported only here, only
 when a URL asks for it.
 """
 from __future__ import annotations
 
+import glob
 import re
 import sqlite3
+import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from .errors import RoadmapError
+from .errors import InputError, RoadmapError, StoreError, shorten
 
-WRITE_WAIT_SECONDS = 30.0  # as long as SQLite's busy timeout
-NOTICE_AFTER_SECONDS = 1.0
-WAITING = "waiting for another roadmap command to finish…"
+T = TypeVar("T")
+# How long a command waits for another writer to finish: quietly for QUIET_WAIT seconds,
+# then saying so (``on_wait``) for up to BUSY_SECONDS more.
+QUIET_WAIT = 1.0
+BUSY_SECONDS = 30.0
 # The advisory lock every writer of one store takes: ('road' in ASCII, its schema), so
 # stores in two schemas of one database (and copy-store between them) do not contend.
 _WRITE_LOCK = "1919906148, hashtext(current_schema())"
-
-
-class StoreError(RoadmapError):
-    """The store's database failed (unreachable, refused, gone): one line, no traceback."""
 
 
 class Cursor(Protocol):
@@ -69,6 +70,11 @@ class Connection(Protocol):
 
     def defer_foreign_keys(self) -> None: ...
 
+    def patiently(self, run: Callable[[], T]) -> T: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
 
 def is_url(target: str) -> bool:
     """True when ``--db`` names a PostgreSQL database rather than an SQLite file."""
@@ -89,10 +95,34 @@ def display_name(target: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+# -- SQLite ----------------------------------------------------------------------------
+
 class SQLiteConnection(sqlite3.Connection):
-    """sqlite3's own connection, plus the engine facts the store asks for."""
+    """sqlite3's connection, raising StoreError (the cause in words) instead of its own,
+    plus the engine facts the store asks for."""
 
     kind = "sqlite"
+    store_path = ""  # the store as named in messages (not its temporary file)
+    on_wait: Callable[[str], None] | None = None
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _Cursor)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.store_path) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, self.store_path) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.store_path) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, self.store_path) from None
 
     def table_names(self) -> list[str]:
         return sorted(r[0] for r in self.execute(
@@ -104,15 +134,154 @@ class SQLiteConnection(sqlite3.Connection):
     def defer_foreign_keys(self) -> None:
         self.execute("PRAGMA defer_foreign_keys = ON")
 
+    def patiently(self, run: Callable[[], T]) -> T:
+        """``run()``, waiting for another writer: quietly at first, then saying so."""
+        self.execute(f"PRAGMA busy_timeout = {int(QUIET_WAIT * 1000)}")
+        try:
+            return run()
+        except StoreError as error:
+            if error.reason != "busy":
+                raise
+        finally:
+            self.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+        if self.on_wait:
+            self.on_wait(waiting(self.store_path))
+        return run()
 
-def connect_sqlite(path: str) -> SQLiteConnection:
+
+class _Cursor(sqlite3.Cursor):
+    """Rows are read page by page as they are fetched: a damaged page shows up here."""
+
+    def __iter__(self) -> Any:
+        # In batches: as fast as sqlite3's own iteration, which a __next__ in Python is not.
+        while True:
+            batch = self.fetchmany(512)
+            if not batch:
+                return
+            yield from batch
+
+    def _path(self) -> str:
+        return getattr(self.connection, "store_path", "")
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(size)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self._path()) from None
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self._path()) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self._path()) from None
+
+
+def connect_sqlite(path: str, on_wait: Callable[[str], None] | None = None
+                   ) -> SQLiteConnection:
+    """A connection to the SQLite file at ``path`` (made if missing)."""
     try:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None,
+        connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
                                      factory=SQLiteConnection)
+        connection.store_path = path
+        connection.on_wait = on_wait
         connection.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot open the store ({exc})") from None
+        raise _store_error(exc, path) from None
     return connection
+
+
+def _not_utf8(exc: UnicodeEncodeError, path: str) -> InputError:
+    text = exc.object if isinstance(exc.object, str) else repr(exc.object)
+    return InputError(
+        f"{path}: cannot store the text {shorten(text, 60)!r}: it holds bytes that are not "
+        "UTF-8 (a file name or option in another encoding?); nothing was written")
+
+
+def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
+    """One line naming what went wrong and what to do, whatever SQLite called it."""
+    name = getattr(exc, "sqlite_errorname", "") or ""  # Python 3.11+
+    text = str(exc)
+
+    def said(code: str, *words: str) -> bool:
+        return name.startswith(code) or any(w in text for w in words)
+
+    if said("SQLITE_BUSY", "database is locked") or said("SQLITE_LOCKED", "table is locked"):
+        return _failure(path, "busy", text, gave_up(path))
+    if said("SQLITE_FULL", "disk is full"):
+        return _failure(path, "full", text)
+    if said("SQLITE_READONLY", "readonly database"):
+        return _failure(path, "read-only", text, (
+            f"{path}: the store is read-only ({text}); nothing was written. Make it and "
+            f"its folder writable (chmod u+w {path}), or work on a copy"))
+    if said("SQLITE_CORRUPT", "malformed") or said("SQLITE_NOTADB", "not a database"):
+        return _failure(path, "damaged", text)
+    if said("SQLITE_CANTOPEN", "unable to open"):
+        return _failure(path, "cannot open", text, (
+            f"{path}: cannot open the store or its journal beside it ({text}); check that "
+            "its folder exists and that you may write there"))
+    if said("SQLITE_IOERR", "disk I/O error"):
+        return _failure(path, "i/o", text)
+    return _failure(path, "other", text, (
+        f"{path}: the store failed ({text}); nothing was written. If it was changed by "
+        "another program, restore it from a backup"))
+
+
+def backup_hint(path: str) -> str:
+    """What to do about a damaged store: the newest upgrade backup beside it, if any."""
+    backups = sorted(glob.glob(glob.escape(path) + ".schema*.bak"),
+                     key=lambda p: (len(p), p)) if not is_url(path) else []
+    if not backups:
+        return "; restore it from your own backup, or run 'roadmap init' for a new one"
+    return (f"; {backups[-1]} is a copy from before its last upgrade (without later "
+            f"changes): copy it over {path} to go back to it")
+
+
+# -- what both engines say -------------------------------------------------------------
+
+def waiting(shown: str) -> str:
+    """What ``on_wait`` is told when a write has to wait for another writer."""
+    return (f"{shown} is busy: another roadmap command is writing to it; waiting up to "
+            f"{BUSY_SECONDS:g} s for it to finish…")
+
+
+def gave_up(shown: str) -> str:
+    return (f"{shown} is busy: another roadmap command has been writing to it for "
+            f"{QUIET_WAIT + BUSY_SECONDS:g} s; nothing was written. Try again when it has "
+            "finished")
+
+
+def _failure(shown: str, reason: str, detail: str, message: str = "") -> StoreError:
+    """The StoreError for ``reason``, in the words both engines share unless ``message``."""
+    if not message:
+        message = {
+            "full": (f"{shown}: the disk is full ({detail}); nothing was written. Free some "
+                     "space and run the command again"),
+            "damaged": f"{shown}: the store is damaged ({detail}){backup_hint(shown)}",
+            "i/o": (f"{shown}: the disk could not be read or written ({detail}); nothing was "
+                    "written. Check the disk and free space, then run the command again"),
+        }.get(reason, f"{shown}: {detail}")
+    error = StoreError(message)
+    error.reason, error.detail = reason, detail
+    return error
+
+
+def engine_error(exc: BaseException, path: str) -> RoadmapError | None:
+    """``exc`` as the library's error when it came from a database engine, else None;
+    a RoadmapError is returned as it is. psycopg is looked at only if already imported."""
+    if isinstance(exc, RoadmapError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        return _store_error(exc, path)
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        return _postgres_error(exc, path)
+    return None
 
 
 # -- PostgreSQL ------------------------------------------------------------------------
@@ -123,16 +292,17 @@ def connect_postgres(url: str, on_wait: Callable[[str], None] | None = None) -> 
     try:
         import psycopg
     except ImportError:
-        raise StoreError(
+        raise _failure(shown, "cannot open", "no psycopg driver", (
             f"{shown}: a PostgreSQL store needs the psycopg driver; "
-            "install it with: pip install 'roadmap[postgres]'") from None
+            "install it with: pip install 'roadmap[postgres]'")) from None
     options: dict[str, Any] = {"autocommit": True, "application_name": "roadmap"}
     if "connect_timeout" not in url:
         options["connect_timeout"] = 10
     try:
         connection = psycopg.connect(url, **options)
     except psycopg.Error as exc:
-        raise StoreError(f"{shown}: {_connect_failure(_one_line(exc, url))}") from None
+        raise _failure(shown, "cannot open", _one_line(exc, url),
+                       f"{shown}: {_connect_failure(_one_line(exc, url))}") from None
     _load_as_sqlite_does(connection)
     return PostgresConnection(connection, url, on_wait)
 
@@ -313,6 +483,8 @@ class PostgresConnection:
                 return _Result([], None, cursor.rowcount)
         except self._psycopg.Error as exc:
             raise self._failure(exc) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, display_name(self._url)) from None
 
     def close(self) -> None:
         try:
@@ -331,6 +503,14 @@ class PostgresConnection:
 
     def defer_foreign_keys(self) -> None:
         self._run("SET CONSTRAINTS ALL DEFERRED", None)
+
+    def patiently(self, run: Callable[[], T]) -> T:
+        return run()  # the write lock's wait (in BEGIN IMMEDIATE) says so itself
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self._connection.info.transaction_status
+                    != self._psycopg.pq.TransactionStatus.IDLE)
 
     # the dialect
 
@@ -410,30 +590,28 @@ class PostgresConnection:
             return self._connection.execute(query, parameters)
         except self._psycopg.Error as exc:
             raise self._failure(exc) from None
+        except UnicodeEncodeError as exc:
+            raise _not_utf8(exc, display_name(self._url)) from None
 
     def _failure(self, exc: Exception) -> StoreError:
-        text = _one_line(exc, self._url)
-        if isinstance(exc, self._psycopg.OperationalError) and self._connection.closed:
-            text = f"the connection to the PostgreSQL server was lost ({text})"
-        return StoreError(f"{display_name(self._url)}: {text}")
+        lost = isinstance(exc, self._psycopg.OperationalError) and self._connection.closed
+        return _postgres_error(exc, self._url, lost)
 
     def _begin_write(self) -> None:
-        """BEGIN, then take the write lock: at once if free (one round trip), else wait,
-        saying so after a second, and give up after WRITE_WAIT_SECONDS."""
+        """BEGIN, then take the write lock: at once if free (one round trip), else wait
+        QUIET_WAIT s, then say so and wait up to BUSY_SECONDS more before giving up."""
         self._run("BEGIN", None)
         try:
             if self._run(f"SELECT pg_try_advisory_xact_lock({_WRITE_LOCK})", None).fetchone()[0]:
                 return
-            if self._write_lock(NOTICE_AFTER_SECONDS):
+            if self._write_lock(QUIET_WAIT):
                 return
+            shown = display_name(self._url)
             if self._on_wait is not None:
-                self._on_wait(WAITING)
+                self._on_wait(waiting(shown))
             self._run("BEGIN", None)
-            if not self._write_lock(max(WRITE_WAIT_SECONDS - NOTICE_AFTER_SECONDS, 0.001)):
-                raise StoreError(
-                    f"{display_name(self._url)}: another roadmap command has been writing "
-                    f"for over {WRITE_WAIT_SECONDS:g} s; nothing was written. Try again "
-                    "when it has finished")
+            if not self._write_lock(BUSY_SECONDS):
+                raise _failure(shown, "busy", "the write lock was not free", gave_up(shown))
         except BaseException:
             self._rollback()
             raise
@@ -456,3 +634,32 @@ class PostgresConnection:
             self._connection.execute("ROLLBACK")
         except self._psycopg.Error:
             pass
+
+
+# SQLSTATE (or its class, the first two characters) -> the StoreError reason it is.
+_REASONS = {
+    "55P03": "busy", "40001": "busy", "40P01": "busy", "57014": "busy",
+    "53100": "full",
+    "25006": "read-only", "42501": "read-only",
+    "XX001": "damaged", "XX002": "damaged",
+    "58030": "i/o",
+    "08": "cannot open", "28": "cannot open", "3D": "cannot open", "57": "cannot open",
+}
+
+
+def _postgres_error(exc: BaseException, url: str, lost: bool = False) -> StoreError:
+    """One line naming what PostgreSQL said, under the reason SQLite's would have."""
+    shown = display_name(url)
+    text = _one_line(exc, url)
+    code = getattr(exc, "sqlstate", None) or ""
+    reason = _REASONS.get(code) or _REASONS.get(code[:2], "other")
+    if lost:
+        reason = "cannot open"
+        text = f"the connection to the PostgreSQL server was lost ({text})"
+    message = {
+        "busy": gave_up(shown),
+        "read-only": (f"{shown}: the store is read-only for this login ({text}); nothing "
+                      "was written. Ask the database's owner for write access"),
+    }.get(reason, "")
+    return _failure(shown, reason, text, message or (
+        "" if reason in ("full", "damaged", "i/o") else f"{shown}: {text}"))

@@ -59,11 +59,11 @@ def sorted_requirements(store: Store) -> list[Requirement]:
     return store.settings().stage_matcher.in_order(store.requirements().values())
 
 
-def write_export(store: Store, path: str) -> None:
+def write_export(store: Store, path: str, *, force: bool = False) -> None:
     """Every requirement (retired included) and every current snapshot with its vendor,
     in a workbook that ``import requirements`` and ``import snapshot`` read back."""
     book = new_workbook()
     requirements = sorted_requirements(store)
     requirements_sheet(book, requirements)
     snapshots_sheet(book, current_snapshots(store), {r.id: r.title for r in requirements})
-    save_atomic(book, path)
+    save_atomic(book, path, force=force)

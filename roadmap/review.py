@@ -7,6 +7,7 @@ review is recorded (``record_review``) so the next one can say what changed sinc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .errors import RoadmapError
@@ -609,8 +610,12 @@ def stack_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot], 
     return [replace(gap, vendors=named(gap)) for gap in gaps]
 
 
-def record_review(store: Store, review: Review, output: str | None = None) -> bool:
-    """Record the review in one transaction; False when an identical one is recorded."""
+def record_review(store: Store, review: Review, output: str | None = None, *,
+                  before_commit: Callable[[], None] | None = None) -> bool:
+    """Record the review in one transaction; False when an identical one is recorded.
+
+    ``before_commit`` runs last inside the transaction (the review workbook is renamed
+    into place there): if it fails, nothing is recorded."""
     requirements = review.recorded_requirements()
     snapshots = review.recorded_snapshots()
     for record in store.reviews():
@@ -631,6 +636,8 @@ def record_review(store: Store, review: Review, output: str | None = None) -> bo
         event = store.add_event("review", summary, as_of=review.as_of, file=output)
         store.add_review(event, review.as_of, review.primary, requirements, snapshots,
                          review.scores())
+        if before_commit:
+            before_commit()
     return True
 
 

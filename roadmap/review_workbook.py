@@ -5,7 +5,8 @@ only lays out what ``roadmap.review.build_review`` computed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import __version__
@@ -28,6 +29,7 @@ from .xlsx import (
     MAX_LINKS,
     MONTH_FORMAT,
     PERCENT_FORMAT,
+    check_output,
     day_date,
     finish_table,
     fit_columns,
@@ -37,7 +39,7 @@ from .xlsx import (
     new_workbook,
     print_landscape,
     put,
-    save_atomic,
+    staged_save,
     write_block,
 )
 
@@ -799,8 +801,17 @@ SHEETS = ("Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Require
           "Snapshots", "Legend")
 
 
-def write_review(review: Review, path: str, progress: Progress | None = None) -> None:
+def write_review(review: Review, path: str, progress: Progress | None = None, *,
+                 force: bool = False) -> None:
     """Write the nine sheets and save atomically; ``progress(done, total)`` as it goes."""
+    with staged_review(review, path, progress, force=force):
+        pass
+
+
+@contextmanager
+def staged_review(review: Review, path: str, progress: Progress | None = None, *,
+                  force: bool = False) -> Iterator[Callable[[], None]]:
+    """The workbook written beside ``path``; yields ``publish`` (see ``xlsx.staged_save``)."""
     from .export import requirements_sheet, snapshots_sheet
 
     # Saving takes about as long as filling the sheets, so it counts as half the bar.
@@ -830,17 +841,22 @@ def write_review(review: Review, path: str, progress: Progress | None = None) ->
     tick()
     legend_sheet(book, review)
     tick()
-    save_atomic(book, path)
-    if progress:
-        progress(steps, steps)
+    with staged_save(book, path, force=force) as publish:
+        if progress:
+            progress(steps, steps)
+        yield publish
 
 
 def write_and_record(store: Store, output: str, as_of: str, primary: str | None = None, *,
                      record: bool = True, progress: Progress | None = None,
-                     stack: str | None = None) -> tuple[Review, bool]:
-    """Build the review at ``as_of``, write it to ``output``, then (unless ``record`` is
-    False) record it. Nothing is recorded when writing fails, and a failed write leaves
-    any existing ``output`` as it was. Returns the review and whether it was recorded."""
+                     stack: str | None = None, force: bool = False) -> tuple[Review, bool]:
+    """Build the review at ``as_of`` and (unless ``record`` is False) record it and write
+    it to ``output``, all or nothing: the workbook is written beside ``output`` first,
+    renamed into place just before the record is committed, and put back if the commit
+    fails. ``output`` must be roadmap's own earlier file, or ``force`` (see
+    ``xlsx.check_output``). Returns the review and whether it was recorded."""
+    check_output(output, force)  # before the work, not after it
     review = build_review(store, as_of, primary, stack)
-    write_review(review, output, progress)
-    return review, record and record_review(store, review, output)
+    with staged_review(review, output, progress, force=force) as publish:
+        recorded = record and record_review(store, review, output, before_commit=publish)
+    return review, recorded

@@ -11,15 +11,22 @@ import datetime as dt
 import json
 import os
 import shutil
-import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engines import Connection, connect_postgres, display_name, is_url
+from .engines import (
+    Connection,
+    backup_hint,
+    connect_postgres,
+    display_name,
+    engine_error,
+    is_url,
+)
 from .engines import connect_sqlite as _connect
-from .errors import RoadmapError
+from .errors import RoadmapError, StoreError
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
@@ -164,8 +171,10 @@ class Store:
     """One roadmap in one SQLite file or PostgreSQL database (``--db`` a path or a URL).
 
     Open with ``Store.open`` or ``Store.create``; ``path`` is the store as shown to
-    people (a URL with its password masked). ``on_wait`` is told, in a sentence, when a
-    write waits for another writer.
+    people (a URL with its password masked). Every failure of the store is a
+    ``StoreError`` naming its cause (a folder, a damaged file, another writer, a full
+    disk, a read-only file, an unreachable server); no engine's own error escapes.
+    ``on_wait(message)`` is called once when a command has to wait for another writer.
     """
 
     def __init__(self, path: str, connection: Connection) -> None:
@@ -175,30 +184,40 @@ class Store:
     @classmethod
     def create(cls, path: str, settings: Settings | Store, *,
                on_wait: Callable[[str], None] | None = None) -> Store:
-        """A new store; refuses to touch an existing file, or a database holding a roadmap.
+        """A new store; refuses to touch an existing file (of two at once, one wins), or a
+        database holding a roadmap.
 
         Given a ``Store`` instead of settings, the new one is its copy (see ``copy_store``).
         """
         if is_url(path):
             return cls._create_in_database(path, settings, on_wait)
-        if os.path.exists(path):
-            raise RoadmapError(f"{path}: a store already exists here; pass --db PATH for another")
+        if os.path.isdir(path):
+            raise StoreError(f"{path} is a folder; pass --db {os.path.join(path, 'roadmap.db')}")
+        if os.path.lexists(path):
+            raise StoreError(f"{path}: a store already exists here; pass --db PATH for another")
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise RoadmapError(f"{path}: folder {folder} does not exist")
-        temporary = f"{path}.{os.getpid()}.creating"
-        connection = _connect(temporary)
+            raise StoreError(f"{path}: folder {folder} does not exist")
         try:
-            store = cls(temporary, connection)
+            handle, temporary = tempfile.mkstemp(
+                prefix=os.path.basename(path) + ".", suffix=".creating", dir=folder)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+        os.close(handle)  # SQLite makes an empty file a new database
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as SQLite would make it, not mkstemp's 0600
+        connection = _connect(temporary, on_wait)
+        connection.store_path = path  # messages name the store, not its temporary file
+        try:
+            store = cls(path, connection)
             with store.transaction():
                 store._initialise(settings)
             connection.close()
-            os.replace(temporary, path)
-        except BaseException:
+            _link_unless_there(temporary, path)
+        finally:
             connection.close()
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+            _remove_if_there(temporary)
         return cls.open(path, on_wait=on_wait)
 
     @staticmethod
@@ -217,14 +236,15 @@ class Store:
                             on_wait: Callable[[str], None] | None) -> Store:
         store = cls(display_name(url), connect_postgres(url, on_wait))
         try:
-            # PostgreSQL's DDL is transactional: a failed init leaves the database empty.
+            # PostgreSQL's DDL is transactional: a failed init leaves the database empty;
+            # of two inits at once, the second waits for the write lock, then finds a store.
             with store.transaction():
                 if store.db.holds_roadmap():
-                    raise RoadmapError(
+                    raise StoreError(
                         f"{store.path}: a store already exists here; pass --db URL for another")
                 encoding = store.db.execute("SHOW server_encoding").fetchone()[0]
                 if encoding.upper() not in ("UTF8", "UTF-8"):
-                    raise RoadmapError(
+                    raise StoreError(
                         f"{store.path}: the database's encoding is {encoding}; create it "
                         "with ENCODING 'UTF8' (createdb -E UTF8 -T template0 NAME)")
                 store._initialise(settings)
@@ -252,40 +272,66 @@ class Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
         if is_url(path):
             store = cls(display_name(path), connect_postgres(path, on_wait))
-            if not store.db.holds_roadmap():
+            try:
+                holds_roadmap = store.db.holds_roadmap()
+            except BaseException:
                 store.close()
-                raise RoadmapError(
+                raise
+            if not holds_roadmap:
+                store.close()
+                raise StoreError(
                     f"{store.path}: no store here; run 'roadmap init' first, or pass --db URL")
             return store._upgraded()
+        if os.path.isdir(path):
+            raise StoreError(f"{path} is a folder, not a store; pass --db "
+                             f"{os.path.join(path, 'roadmap.db')}")
         if not os.path.exists(path):
-            raise RoadmapError(
+            raise StoreError(
                 f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
-        with open(path, "rb") as handle:
-            if handle.read(16) != b"SQLite format 3\x00":
-                raise RoadmapError(f"{path}: not a roadmap store (not an SQLite file)")
-        store = cls(path, _connect(path))
         try:
-            holds_roadmap = store.db.holds_roadmap()
-        except sqlite3.DatabaseError:
-            holds_roadmap = False
-        if not holds_roadmap:
-            store.db.close()
-            raise RoadmapError(f"{path}: not a roadmap store (no roadmap tables)")
-        return store._upgraded()
+            with open(path, "rb") as handle:
+                head = handle.read(16)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+        if head != b"SQLite format 3\x00":
+            raise StoreError(f"{path}: not a roadmap store (not an SQLite file)")
+        return cls(path, _connect(path, on_wait))._upgraded()
 
     def _upgraded(self) -> Store:
-        """This store at the current schema; refuses one made by a newer roadmap."""
+        """This store at the current schema; refuses one made by a newer roadmap, or one
+        whose settings are missing. Closed on failure."""
         try:
-            version = self.schema_version()
+            version = self.db.patiently(self._stored_schema_version)
             if version > SCHEMA_VERSION:
-                raise RoadmapError(
+                raise StoreError(
                     f"{self.path}: made by a newer roadmap (schema {version}); upgrade roadmap")
             if version < SCHEMA_VERSION:
-                self._upgrade()
+                try:
+                    self._upgrade()
+                except StoreError as error:
+                    if error.reason != "other":
+                        raise
+                    raise StoreError(
+                        f"{self.path}: cannot upgrade the store from schema {version} to "
+                        f"{SCHEMA_VERSION} ({error.detail}); it was left as it was. Please "
+                        "report this to roadmap's maintainers") from None
+            if self.db.execute("SELECT COUNT(*) FROM roadmap").fetchone()[0] != 1:
+                raise StoreError(f"{self.path}: the store is damaged (its roadmap settings "
+                                 f"are missing){backup_hint(self.path)}")
         except BaseException:
             self.db.close()
             raise
         return self
+
+    def _stored_schema_version(self) -> int:
+        """The schema version, or StoreError when this store is not a roadmap store."""
+        if not {"meta", "roadmap"} <= set(self.db.table_names()):
+            raise StoreError(f"{self.path}: not a roadmap store (no roadmap tables)")
+        try:
+            return self.schema_version()
+        except ValueError:
+            raise StoreError(f"{self.path}: not a roadmap store (its schema version is not "
+                             "a number)") from None
 
     def _upgrade(self) -> None:
         """Back up, then migrate; a second process waiting its turn finds it done.
@@ -361,14 +407,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing; ``BEGIN IMMEDIATE`` makes a second writer wait its turn."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """All or nothing; ``BEGIN IMMEDIATE`` makes a second writer wait its turn.
+
+        Any failure inside, the commit's included, rolls back and raises; an engine error
+        becomes the StoreError that names its cause.
+        """
+        self.db.patiently(lambda: self.db.execute("BEGIN IMMEDIATE"))
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.patiently(lambda: self.db.execute("COMMIT"))
+        except BaseException as exc:
+            # A full disk or an I/O error may have rolled back already: a second ROLLBACK
+            # would hide the real cause behind "cannot rollback".
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except StoreError:
+                    pass
+            translated = engine_error(exc, self.path)
+            if translated is not None and translated is not exc:
+                raise translated from None
             raise
-        self.db.execute("COMMIT")
 
     # -- settings and log ---------------------------------------------------------------
 
@@ -659,3 +718,34 @@ def copy_store(source: str, target: str, *,
     finally:
         origin.close()
     return counts
+
+
+def _link_unless_there(temporary: str, path: str) -> None:
+    """Give ``temporary`` the name ``path`` unless something took that name meanwhile."""
+    try:
+        os.link(temporary, path)
+        return
+    except FileExistsError:
+        raise StoreError(
+            f"{path}: a store already exists here; pass --db PATH for another") from None
+    except OSError:
+        pass  # a file system without hard links: claim the name, then fill it
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        raise StoreError(
+            f"{path}: a store already exists here; pass --db PATH for another") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+    try:
+        os.replace(temporary, path)
+    except OSError as exc:
+        _remove_if_there(path)
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
+
+
+def _remove_if_there(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

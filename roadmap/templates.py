@@ -59,7 +59,8 @@ def instructions_sheet(book, lines: list[str]) -> None:
     fit_columns(sheet, {"A": 100})
 
 
-def write_requirements_template(path: str, stages: list[str] | None = None) -> None:
+def write_requirements_template(path: str, stages: list[str] | None = None, *,
+                                force: bool = False) -> None:
     """The blank requirements workbook; the shipped templates/requirements.xlsx is this."""
     book = new_workbook()
     sheet = book.create_sheet("Requirements")
@@ -75,7 +76,7 @@ def write_requirements_template(path: str, stages: list[str] | None = None) -> N
     add_dropdown(sheet, "D", ranges["Tier"], TEMPLATE_ROWS, "table-stakes or best-in-class.")
     add_dropdown(sheet, "E", ranges["Priority"], TEMPLATE_ROWS, "high, medium or low.")
     sheet.worksheet.autofilter(f"A1:K{TEMPLATE_ROWS + 1}")
-    save_atomic(book, path)
+    save_atomic(book, path, force=force)
 
 
 SNAPSHOT_COLUMNS = ["Requirement ID", "Title", "Level", "Product", "Evidence", "Notes"]
@@ -111,7 +112,7 @@ def snapshot_instructions() -> list[str]:
     ]
 
 
-def write_snapshot_template(path: str) -> None:
+def write_snapshot_template(path: str, *, force: bool = False) -> None:
     """The blank long-form snapshot workbook; the shipped templates/snapshot.xlsx is this."""
     book = new_workbook()
     sheet = book.create_sheet("Snapshots")
@@ -129,4 +130,4 @@ def write_snapshot_template(path: str) -> None:
                  first_row=header_row + 1)
     add_dropdown(sheet, "B", ranges["Kind"], 1, "Pick one of the vendor kinds.", first_row=2)
     sheet.worksheet.autofilter(f"A{header_row}:F{header_row + TEMPLATE_ROWS}")
-    save_atomic(book, path)
+    save_atomic(book, path, force=force)

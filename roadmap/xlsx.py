@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
-from .errors import RoadmapError
+from .errors import OutputError, shorten
 from .model import Level
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -34,7 +39,48 @@ LEVEL_COLOURS = {
 DATE_FORMAT = "yyyy-mm-dd"
 MONTH_FORMAT = "yyyy-mm"
 PERCENT_FORMAT = "0%"
-MAX_CELL_TEXT = 32_767  # Excel's limit for one cell; XlsxWriter would cut longer text
+# Excel's limit for one cell, in UTF-16 code units (an emoji counts twice); XlsxWriter
+# would cut longer text, so export -> import would not be a no-op.
+MAX_CELL_TEXT = 32_767
+# What no workbook can hold: C0 controls (XML 1.0 allows only tab, LF, CR), lone
+# surrogates (bytes that were not UTF-8), and the Unicode non-characters (U+FFFE and
+# U+FFFF make a file that neither openpyxl nor LibreOffice opens).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_UNWRITABLE_IN_A_LINE = re.compile("[\x00-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# The other planes' non-characters make a slow character class: searched for only in
+# the rare text that has a character beyond U+FFFF at all.
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+_NON_CHARACTER_BEYOND_BMP = re.compile("[" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17)) + "]")
+
+
+def text_problem(text: str, *, one_line: bool = False) -> str | None:
+    """Why no workbook can hold ``text`` (a character, or its length), or None when one can.
+
+    ``one_line`` refuses tab, LF and CR too: names, keys and sources are one line.
+    """
+    if text.isascii() and text.isprintable() and len(text) <= MAX_CELL_TEXT:
+        return None  # nearly every cell: no control character, short enough
+    found = (_UNWRITABLE_IN_A_LINE if one_line else _UNWRITABLE).search(text)
+    beyond_bmp = not text.isascii() and _BEYOND_BMP.search(text) is not None
+    if found is None and beyond_bmp:
+        found = _NON_CHARACTER_BEYOND_BMP.search(text)
+    if found:
+        character = found.group()
+        code = ord(character)
+        if 0xD800 <= code <= 0xDFFF:
+            kind = "bytes that are not UTF-8"
+        elif code < 0x20:
+            kind = f"the control character U+{code:04X}"
+        else:
+            kind = f"the non-character U+{code:04X}"
+        return f"holds {kind} (at character {found.start() + 1}), which no workbook can hold"
+    if len(text) > MAX_CELL_TEXT // 2:
+        length = len(text) + (len(_BEYOND_BMP.findall(text)) if beyond_bmp else 0)
+        if length > MAX_CELL_TEXT:
+            return (f"is {length:,} characters long; a workbook cell holds at most "
+                    f"{MAX_CELL_TEXT:,}")
+    return None
 # XlsxWriter keeps at most this many hyperlinks on a sheet, and none longer than
 # MAX_LINK_LENGTH: past them the cell is text and its comment carries the address.
 MAX_LINKS = 65_530
@@ -57,6 +103,7 @@ class Book:
 
         self.workbook = xlsxwriter.Workbook(None, WORKBOOK_OPTIONS)
         self.workbook.set_properties({"author": "roadmap", "created": FIXED_TIME})
+        self.workbook.set_custom_property(MARKER, MARKER_VALUE)
         self.workbook.set_size(1600, 1000)
         self.sheets: dict[str, Sheet] = {}
         self._formats: dict[tuple, object] = {}
@@ -161,12 +208,14 @@ def new_workbook() -> Book:
 
 
 def check_text(sheet: Sheet, row: int, column: int, text: str) -> None:
-    """Text is never cut: longer than a cell holds is refused, naming the cell."""
-    if len(text) > MAX_CELL_TEXT // 2 and len(text.encode("utf-16-le")) // 2 > MAX_CELL_TEXT:
-        raise RoadmapError(
-            f"{sheet.title}!{column_letter(column)}{row}: the text {text[:40]!r}… is longer "
-            f"than a workbook cell holds ({MAX_CELL_TEXT:,} characters); shorten it where it "
-            "came from and run again")
+    """Text is never cut or garbled: text no workbook can hold (too long, a control
+    character, a non-character) is refused with OutputError naming the cell."""
+    problem = text_problem(text)
+    if problem:
+        raise OutputError(
+            f"{sheet.title}!{column_letter(column)}{row}: the text {shorten(text, 60)!r} "
+            f"{problem}; correct it where it came from (the roadmap's settings, or the file "
+            "its requirement or snapshot was imported from) and run again")
 
 
 def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = False,
@@ -180,8 +229,7 @@ def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = Fals
     """
     worksheet = sheet.worksheet
     if isinstance(value, str):
-        if len(value) > MAX_CELL_TEXT // 2:
-            check_text(sheet, row, column, value)
+        check_text(sheet, row, column, value)
         fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
         worksheet.write_string(row - 1, column - 1, value, fmt)
         width = len(value) if "\n" not in value else max(map(len, value.splitlines()))
@@ -345,21 +393,174 @@ def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str |
             "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines)))})
 
 
-def save_atomic(book: Book, path: str) -> None:
-    """Write beside ``path`` and rename; an existing file survives any failure."""
+WRITER = "roadmap"
+# Everything we write carries a custom document property (visible in Excel's File >
+# Properties) and, as the zip's comment, a fingerprint of its parts (names, CRCs and
+# sizes, from the zip's directory: nothing to decompress). Any program that saves the
+# file writes a new zip without our comment (LibreOffice even keeps ``modified`` when it
+# converts), so a filled-in template or an annotated review is no longer ours to replace.
+MARKER = "roadmap-output"
+MARKER_VALUE = "written by roadmap; it replaces this file until another program saves it"
+_FINGERPRINT = b"roadmap-output sha256:"
+_PART_PREFIX = ".roadmap-"
+_PART_SUFFIX = ".part"
+STALE_PART_SECONDS = 15 * 60  # a write takes seconds; older parts are from killed runs
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def written_by_roadmap(path: str) -> bool:
+    """True when ``path`` is a workbook roadmap wrote and no other program has saved since."""
+    return _writer(path) == "roadmap"
+
+
+def _writer(path: str) -> str:
+    """``roadmap`` (ours, as we left it), ``changed`` (ours, saved since by another
+    program) or ``other``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.comment.startswith(_FINGERPRINT):
+                if archive.comment == _fingerprint(archive.infolist()):
+                    return "roadmap"
+            custom = _small_member(archive, "docProps/custom.xml")
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return "other"
+    return "changed" if f'name="{MARKER}"'.encode() in custom else "other"
+
+
+def _fingerprint(members: list[zipfile.ZipInfo]) -> bytes:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for info in sorted(members, key=lambda i: i.filename):
+        digest.update(f"{info.filename}\0{info.CRC:08x}\0{info.file_size}\n".encode())
+    return _FINGERPRINT + digest.hexdigest().encode()
+
+
+def _small_member(archive: zipfile.ZipFile, name: str, most: int = 64 * 1024) -> bytes:
+    """A member's bytes, or b"" when it is missing or too big to be one of ours."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return b""
+    if info.file_size > most:
+        return b""
+    with archive.open(info) as handle:
+        return handle.read(most)
+
+
+def check_output(path: str, force: bool = False) -> str:
+    """The file to write for ``path`` (a symbolic link's target, with ``force``), or
+    OutputError saying why not and what to do.
+
+    An existing file is replaced only when roadmap wrote it; a file someone else wrote,
+    a symbolic link and a read-only file need ``force``. A folder, a device and an
+    SQLite database (a store) are never replaced.
+    """
+    if not path.lower().endswith(".xlsx"):
+        raise OutputError(f"{path}: the output must be an .xlsx file")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise RoadmapError(f"{path}: folder {folder} does not exist")
-    if not path.lower().endswith(".xlsx"):
-        raise RoadmapError(f"{path}: the output must be an .xlsx file")
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    target = path
+    if os.path.islink(path):
+        if not force:
+            raise OutputError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); pass --force to "
+                "write to the file it points to, or choose another file name")
+        target = os.path.realpath(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".roadmap-", suffix=".xlsx.part",
-                                             dir=folder)
+        status = os.stat(target)
+    except FileNotFoundError:
+        return target
     except OSError as exc:
-        raise RoadmapError(f"{path}: cannot write here ({exc.strerror})") from None
-    os.close(handle)
+        raise OutputError(f"{path}: cannot be written ({exc.strerror})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise OutputError(f"{path} is a folder; name a file inside it, e.g. {path}/review.xlsx")
+    if not stat.S_ISREG(status.st_mode):
+        raise OutputError(f"{path} is not a regular file; choose another file name")
+    with open(target, "rb") as handle:
+        if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
+            raise OutputError(f"{path} is an SQLite database (a roadmap store?), not a "
+                              "workbook; roadmap never replaces it: choose another file name")
+    if force:
+        return target
+    reasons = []
+    writer = _writer(target)
+    if writer == "changed":
+        reasons.append("was saved by another program since roadmap wrote it")
+    elif writer != "roadmap":
+        reasons.append("was not written by roadmap")
+    if not status.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
+        reasons.append("is read-only")
+    if reasons:
+        raise OutputError(f"{path} {' and '.join(reasons)}; pass --force to replace it, "
+                          "or choose another file name")
+    return target
+
+
+@contextmanager
+def staged_save(book: Book, path: str, *, force: bool = False) -> Iterator[Callable[[], None]]:
+    """Write ``book`` to a hidden file beside ``path`` and yield ``publish``, which renames
+    it into place. Leaving the block publishes it (when the body did not); an exception
+    in the block removes the hidden file and, if it was published, puts the previous file
+    back, so a caller can publish just before committing a transaction and undo both.
+
+    The file keeps the mode of the one it replaces; a new one follows the umask.
+    OutputError when it cannot be written (any existing file is then unchanged).
+    """
+    target = check_output(path, force)
+    folder = os.path.dirname(os.path.abspath(target))
+    remove_stale_parts(folder)
+    temporary = _write_part(book, path, folder, _mode_for(target))
+    previous: str | None = None
+    published = False
+
+    def publish() -> None:
+        nonlocal previous, published
+        if published:
+            return
+        try:
+            if os.path.exists(target):
+                previous = _keep_previous(target, folder)
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); any existing "
+                              "file is unchanged") from None
+        published = True
+        _sync_folder(folder)
+
+    try:
+        yield publish
+        publish()
+    except BaseException:
+        if published:
+            _put_back(previous, target)
+        _remove_quietly(temporary)
+        if previous and not published:
+            _remove_quietly(previous)
+        raise
+    if previous:
+        _remove_quietly(previous)
+
+
+def save_atomic(book: Book, path: str, *, force: bool = False) -> None:
+    """Write beside ``path`` and rename; an existing file survives any failure, and is
+    replaced only when roadmap wrote it (or with ``force``: see ``check_output``)."""
+    with staged_save(book, path, force=force):
+        pass
+
+
+def _write_part(book: Book, path: str, folder: str, mode: int) -> str:
+    """The workbook in a hidden ``.roadmap-*.xlsx.part`` file in ``folder``, on disk,
+    its zip comment our fingerprint."""
     from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped]
 
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=_PART_PREFIX, suffix=".xlsx" + _PART_SUFFIX,
+                                             dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
+    os.close(handle)
     try:
         book.workbook.filename = temporary
         try:
@@ -367,16 +568,56 @@ def save_atomic(book: Book, path: str) -> None:
         except FileCreateError as wrapped:  # XlsxWriter's wrapper of the OSError
             raise wrapped.args[0] if wrapped.args and isinstance(
                 wrapped.args[0], OSError) else OSError(str(wrapped)) from None
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        with zipfile.ZipFile(temporary, "a") as archive:  # rewrites only the directory
+            archive.comment = _fingerprint(archive.infolist())
+        os.chmod(temporary, mode)
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)  # the bytes are on disk before the name points at them
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         _remove_quietly(temporary)
-        raise RoadmapError(
+        raise OutputError(
             f"{path}: cannot write ({exc.strerror or exc}); any existing file is unchanged"
         ) from None
     except BaseException:
         _remove_quietly(temporary)
         raise
+    return temporary
+
+
+def _mode_for(target: str) -> int:
+    """The existing file's permissions, else what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _keep_previous(target: str, folder: str) -> str:
+    """A second name for the file about to be replaced (a hard link, else a copy)."""
+    import secrets
+    import shutil
+
+    keep = os.path.join(folder, f"{_PART_PREFIX}{secrets.token_hex(8)}.previous{_PART_SUFFIX}")
+    try:
+        os.link(target, keep)
+    except OSError:
+        shutil.copy2(target, keep)
+    return keep
+
+
+def _put_back(previous: str | None, target: str) -> None:
+    try:
+        if previous:
+            os.replace(previous, target)
+        else:
+            os.remove(target)
+    except OSError:
+        pass
 
 
 def _remove_quietly(path: str) -> None:
@@ -384,3 +625,36 @@ def _remove_quietly(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
+
+
+def _sync_folder(folder: str) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_parts(folder: str, older_than: float = STALE_PART_SECONDS) -> None:
+    """Remove our hidden ``.roadmap-*.part`` files left in ``folder`` by killed runs."""
+    cutoff = time.time() - older_than
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(_PART_PREFIX) and entry.name.endswith(_PART_SUFFIX):
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.remove(entry.path)
+            except OSError:
+                pass
+
+DATE_FORMAT = "yyyy-mm-dd"
+MONTH_FORMAT = "yyyy-mm"
+PERCENT_FORMAT = "0%"

@@ -6,10 +6,11 @@ messages can be asserted exactly.
 
 Tests marked ``engines`` run twice: on an SQLite file and on a fresh PostgreSQL
 database (``db`` is then its URL); the PostgreSQL run counts as slow, so the default run
-stays under a minute and ``pytest -m slow`` (which CI runs too) covers the second engine. The server is ``ROADMAP_TEST_POSTGRES`` (a URL of a
-database on a server where the user may create databases) or else a throw-away cluster
-started for the session (``tests/pgcluster.py``); when neither can be had, the
-PostgreSQL half is skipped and says why.
+stays under a minute and ``pytest -m slow`` (which CI runs too) covers the second engine.
+The server is ``ROADMAP_TEST_POSTGRES`` (a URL of a database on a server where the user
+may create databases) or else a throw-away cluster started for the session
+(``tests/pgcluster.py``); when neither can be had, the PostgreSQL half is skipped and
+says why.
 """
 from __future__ import annotations
 

@@ -144,8 +144,8 @@ def test_a_failure_after_half_the_rows_leaves_the_store_as_it_was(
     result = invoke("import", "requirements", "big.xlsx")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: the store could not be written (database or disk is full); nothing was "
-        "written. If another roadmap command is running, try again.\n")
+        f"error: {started}: the disk is full (database or disk is full); nothing was "
+        "written. Free some space and run the command again\n")
     assert state(started) == before
     assert started.read_bytes() == before_bytes
 
@@ -237,16 +237,10 @@ def test_two_different_imports_at_once_end_as_if_run_one_after_the_other(started
 
 def test_an_import_that_cannot_get_the_lock_fails_cleanly(started, tmp_path, invoke,
                                                           monkeypatch):
-    import roadmap.store
+    import roadmap.engines
 
-    connect = roadmap.store._connect
-
-    def impatient(path):
-        connection = connect(path)
-        connection.execute("PRAGMA busy_timeout = 100")
-        return connection
-
-    monkeypatch.setattr(roadmap.store, "_connect", impatient)
+    monkeypatch.setattr(roadmap.engines, "QUIET_WAIT", 0.1)
+    monkeypatch.setattr(roadmap.engines, "BUSY_SECONDS", 0.2)
     write_requirements(tmp_path / "reqs.xlsx", 10)
     before = state(started)
     holder = sqlite3.connect(started, isolation_level=None)
@@ -258,8 +252,10 @@ def test_an_import_that_cannot_get_the_lock_fails_cleanly(started, tmp_path, inv
         holder.close()
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: the store could not be written (database is locked); nothing was written. "
-        "If another roadmap command is running, try again.\n")
+        f"{started} is busy: another roadmap command is writing to it; waiting up to 0.2 s "
+        "for it to finish…\n"
+        f"error: {started} is busy: another roadmap command has been writing to it for 0.3 s; "
+        "nothing was written. Try again when it has finished\n")
     assert state(started) == before
     assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
 

@@ -285,14 +285,16 @@ def test_a_writer_that_waits_says_so_and_then_writes(runner, url, make_csv):
                            ["MT-1", "Training", "model training", "table-stakes"]]))
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started > 1.5
-    assert result.stderr == "waiting for another roadmap command to finish…\n"
+    assert result.stderr == (f"{url} is busy: another roadmap command is writing to it; "
+                             "waiting up to 30 s for it to finish…\n")
     assert [r["id"] for r in json.loads(run(runner, url, "requirements", "--format",
                                              "json").stdout)] == ["MT-1"]
 
 
 def test_a_writer_that_gives_up_says_what_to_do_and_writes_nothing(
         runner, url, make_csv, monkeypatch):
-    monkeypatch.setattr(engines, "WRITE_WAIT_SECONDS", 1.5)
+    monkeypatch.setattr(engines, "QUIET_WAIT", 0.5)
+    monkeypatch.setattr(engines, "BUSY_SECONDS", 1)
     assert run(runner, url, "init", "--start", "2021-05").exit_code == 0
     holder = hold_the_write_lock(url)
     try:
@@ -304,9 +306,10 @@ def test_a_writer_that_gives_up_says_what_to_do_and_writes_nothing(
         holder.close()
     assert result.exit_code == 1
     assert result.stderr == (
-        "waiting for another roadmap command to finish…\n"
-        f"error: {url}: another roadmap command has been writing for over 1.5 s; nothing was "
-        "written. Try again when it has finished\n")
+        f"{url} is busy: another roadmap command is writing to it; waiting up to 1 s for "
+        "it to finish…\n"
+        f"error: {url} is busy: another roadmap command has been writing to it for 1.5 s; "
+        "nothing was written. Try again when it has finished\n")
     assert run(runner, url, "log", "--format", "json").stdout == "[]\n"
 
 
@@ -465,6 +468,7 @@ def test_a_connection_lost_mid_command_is_one_line_and_writes_nothing(url, postg
     assert str(raised.value).startswith(
         f"{url}: the connection to the PostgreSQL server was lost (")
     assert "\n" not in str(raised.value)
+    assert raised.value.reason == "cannot open"
     store.close()
     assert Store.open(url).events() == []
 
@@ -495,3 +499,81 @@ def test_sqlite_needs_no_driver_and_help_imports_none(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).parent.parent)
     assert done.stdout == "False\n", done.stderr
+
+
+# -- failures carry the same kinds as on SQLite ----------------------------------------------
+
+def test_a_writer_that_gives_up_is_busy_from_python_too(url, monkeypatch):
+    from roadmap.errors import StoreError
+
+    monkeypatch.setattr(engines, "QUIET_WAIT", 0.1)
+    monkeypatch.setattr(engines, "BUSY_SECONDS", 0.2)
+    Store.create(url, Settings(start="2021-05")).close()
+    told: list[str] = []
+    store = Store.open(url, on_wait=told.append)
+    holder = hold_the_write_lock(url)
+    try:
+        with pytest.raises(StoreError) as raised:
+            with store.transaction():
+                store.add_event("import requirements", {})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert raised.value.reason == "busy"
+    assert told == [f"{url} is busy: another roadmap command is writing to it; waiting up "
+                    "to 0.2 s for it to finish…"]
+    assert store.events() == []
+    store.close()
+
+
+def test_a_read_only_login_says_the_store_is_read_only(runner, url, make_csv):
+    from roadmap.errors import StoreError
+
+    assert run(runner, url, "init", "--start", "2021-05").exit_code == 0
+    read_only = url + "%20-cdefault_transaction_read_only%3Don"
+    result = run(runner, read_only, "import", "requirements",
+                 make_csv([["ID", "Title", "Stage", "Tier"],
+                           ["MT-1", "Training", "model training", "table-stakes"]]))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {read_only}: the store is read-only for this login (cannot execute INSERT "
+        "in a read-only transaction); nothing was written. Ask the database's owner for "
+        "write access\n")
+    assert run(runner, read_only, "requirements", "--format", "json").stdout == "[]\n"
+    store = Store.open(read_only)
+    with pytest.raises(StoreError) as raised:
+        with store.transaction():
+            store.add_event("import requirements", {})
+    assert raised.value.reason == "read-only"
+    store.close()
+
+
+def test_an_unreachable_server_cannot_be_opened_from_python(tmp_path):
+    import socket
+
+    from roadmap.errors import StoreError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreError) as raised:
+        Store.open(f"postgresql://ana:s3cret@127.0.0.1:{port}/roadmap")
+    assert raised.value.reason == "cannot open"
+    assert "s3cret" not in str(raised.value)
+
+
+def test_a_psycopg_error_that_reaches_the_cli_is_named_by_its_kind():
+    import psycopg
+
+    from roadmap.engines import engine_error
+
+    target = "postgresql://ana:s3cret@db.example/roadmap"
+    full = engine_error(psycopg.errors.DiskFull("could not extend file"), target)
+    assert (full.reason, str(full)) == ("full", (
+        "postgresql://ana:***@db.example/roadmap: the disk is full (could not extend file); "
+        "nothing was written. Free some space and run the command again"))
+    damaged = engine_error(psycopg.errors.DataCorrupted("invalid page in block 3"), target)
+    assert (damaged.reason, str(damaged)) == ("damaged", (
+        "postgresql://ana:***@db.example/roadmap: the store is damaged (invalid page in "
+        "block 3); restore it from your own backup, or run 'roadmap init' for a new one"))
+    assert engine_error(ValueError("not ours"), target) is None

@@ -367,7 +367,7 @@ def test_default_primary_is_the_best_covered_vendor_ties_by_key(review_store, in
 def test_unknown_primary_lists_the_vendors_and_writes_nothing(review_store, invoke, tmp_path):
     (tmp_path / "review.xlsx").write_bytes(b"the old review")
     result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
-                    "--primary", "delta")
+                    "--primary", "delta", "--force")
     assert result.exit_code == 1
     assert result.stderr == (
         "error: unknown vendor 'delta' (stored vendors: alpha, beta, gamma)\n")
@@ -458,7 +458,7 @@ def test_a_failed_write_leaves_the_old_file_and_records_nothing(review_store, tm
 
     monkeypatch.setattr(Workbook, "_store_workbook", disk_full)
     with pytest.raises(RoadmapError, match=r"cannot write \(No space left on device\)"):
-        write_and_record(review_store, str(output), "2021-12-15")
+        write_and_record(review_store, str(output), "2021-12-15", force=True)
     assert output.read_bytes() == b"last quarter's review"
     assert sorted(os.listdir(tmp_path)) == sorted(
         n for n in os.listdir(tmp_path) if not n.endswith(".part"))

@@ -101,9 +101,10 @@ def test_a_failed_upgrade_leaves_the_store_at_its_old_version(tmp_path, monkeypa
     monkeypatch.setattr(roadmap.store, "SCHEMA_VERSION", len(broken))
     result = invoke("requirements")
     assert result.exit_code == 1
-    assert result.stderr == ("error: the store could not be written (table notes already "
-                             "exists); nothing was written. If another roadmap command is "
-                             "running, try again.\n")
+    assert result.stderr == (
+        f"error: {db}: cannot upgrade the store from schema 1 to {len(broken)} (table notes "
+        "already exists); it was left as it was. Please report this to roadmap's "
+        "maintainers\n")
     assert db.read_bytes() == old
     assert "vendors" not in tables(db)
 
