@@ -75,6 +75,7 @@ def test_a_file_roadmap_wrote_is_replaced_without_force(command, review_store, i
     assert parts(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_the_demo_replaces_its_own_workbook(runner, tmp_path, monkeypatch):
     from roadmap.cli import cli
 

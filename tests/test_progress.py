@@ -18,6 +18,7 @@ def long_roadmap(make_xlsx, rows: int = 5000):
                                  for n in range(rows)])
 
 
+@pytest.mark.slow
 def test_the_library_reports_rows_read_up_to_the_last(store, make_xlsx):
     calls = []
     import_requirements(store, str(long_roadmap(make_xlsx)),
@@ -66,6 +67,7 @@ def test_a_stream_of_unknown_size_shows_how_many_rows_were_read(monkeypatch):
                                  "\n")
 
 
+@pytest.mark.slow
 def test_a_workbook_without_a_recorded_size_still_reports_progress(store, tmp_path):
     """Google Sheets and openpyxl's write-only mode store no <dimension>."""
     from openpyxl import Workbook

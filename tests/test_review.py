@@ -563,6 +563,7 @@ def test_reviewing_a_past_date_marks_later_recorded_reviews(review_store, invoke
     assert summary["Previous review"] == "none recorded"
 
 
+@pytest.mark.slow
 def test_separate_processes_write_the_same_bytes(review_store, db, tmp_path):
     import sys
 

@@ -143,6 +143,7 @@ def test_a_store_locked_by_a_commit_is_busy_not_foreign(filled, invoke, patience
         "nothing was written. Try again when it has finished\n")
 
 
+@pytest.mark.slow
 def test_a_writer_that_finishes_while_we_wait_lets_the_import_through(filled, invoke,
                                                                       monkeypatch):
     monkeypatch.setattr(roadmap.engines, "QUIET_WAIT", 0.1)

@@ -7,9 +7,11 @@ import sys
 import time
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 
+@pytest.mark.slow
 def test_the_same_store_and_options_give_byte_identical_workbooks(review_store, invoke,
                                                                   tmp_path):
     for name in ("one", "two"):
