@@ -1,5 +1,6 @@
-"""Real spreadsheets nobody here wrote (tests/corpus/, origins in its README) import as a
-user would import them: with no flag, or with the flags our help and messages point to.
+"""Real spreadsheets nobody here wrote import as a user would import them: with no flag,
+or with the flags our help and messages point to. tests/corpus/README.md says where each
+comes from, under which licence, and where the files are kept.
 
 Every expected value below was read from the file by a person and written by hand.
 """
