@@ -421,11 +421,10 @@ def test_asvs_2_polish_chapters(invoke, corpus):
 
 # -- a project's working sheet that is not a requirements list -----------------------------
 
-def test_working_sheet_without_a_title_column_names_its_columns(invoke, corpus):
+def test_working_sheet_that_is_no_requirements_list_is_refused_saying_what_to_type(invoke, corpus):
     result = refused(invoke, "requirements", corpus("webcompat-roadmap.ods"))
     assert "webcompat-roadmap.ods" in result.output
-    assert "features to keep" in result.output  # the sheet's real columns, to --map from
-    assert "--map" in result.output
+    assert "--map 'Column=title'" in result.output
     assert len(result.output.splitlines()) <= 20
 
 
