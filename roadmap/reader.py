@@ -689,9 +689,10 @@ class SheetScan:
 def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.ZipInfo:
     """The part holding the named sheet, from the workbook and its relationships.
 
-    Parsed whole by ElementTree: check_zip has refused any DTD and bounded the elements.
+    Parsed whole by defusedxml's ElementTree: check_zip has already refused any DTD and
+    bounded the elements, and defusedxml refuses entities again should a check miss one.
     """
-    from xml.etree import ElementTree
+    from defusedxml import ElementTree
 
     def local(tag: str) -> str:
         return tag.rpartition("}")[2]
@@ -962,7 +963,7 @@ def bold_cells(path: str, display: str, sheet: str,
     pass, run only when bold matters (no tier column). The styles part was checked
     like every part (no DTD, bounded elements) before it is parsed whole here.
     """
-    from xml.etree import ElementTree
+    from defusedxml import ElementTree
 
     archive, member = _open_sheet(path, display, sheet)
     with archive:
