@@ -35,7 +35,7 @@ from .model import (
 )
 from .months import parse_date, parse_target
 from .reader import Table, column_letter, read_table
-from .store import Settings, Store
+from .store import Event, Settings, Store
 
 
 @dataclass
@@ -641,6 +641,28 @@ def said_date(table: Table, path: str, as_of: str | None) -> tuple[str, str] | N
     return (found.group("date"), table.file) if found else None
 
 
+def _unchanged_since(store: Store, path: str, sha: str, options: dict,
+                     as_of: str | None) -> Event | None:
+    """The last import, when it read this very file with these options and nothing that
+    affects interpretation (settings, stages) changed since: importing again would
+    change nothing, so the file need not be read. None when that cannot be told."""
+    event = store.last_requirements_import()
+    said = event.summary.get("options") if event else None
+    if event is None or said is None or event.sha256 != sha or not event.as_of:
+        return None
+    if {k: said.get(k) for k in options} != options:
+        return None
+    if as_of is not None:  # an earlier date is refused by the full import
+        try:
+            day = parse_date(as_of).isoformat()
+        except ValueError:
+            return None
+        return event if day >= event.as_of else None
+    # Same bytes and name: the same As-of cell or file-name date, else today.
+    same_name = os.path.basename(str(event.file)) == os.path.basename(str(path))
+    return event if same_name else None
+
+
 def import_requirements(store: Store, path: str, *, sheet: str | None = None,
                         mapping: tuple[str, ...] = (), as_of: str | None = None,
                         add_stages: bool = False, dry_run: bool = False,
@@ -655,6 +677,17 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     """
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
+    options = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
+    try:
+        sha = file_sha256(path)
+    except OSError:  # the reader says what is wrong with the file
+        sha = ""
+    if sha and not dry_run:
+        known = _unchanged_since(store, path, sha, options, as_of)
+        if known is not None:
+            return ImportResult(SyncPlan(unchanged=known.summary["options"]["rows"]),
+                                list(known.summary["options"]["warnings"]), False,
+                                str(path), sha, as_of=known.as_of or "")
     table = read_table(path, with_mapped_columns(requirement_header_score, user_map),
                        sheet=sheet,
                        preferred_sheet="Requirements",
@@ -672,7 +705,7 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
             f"--as-of {day}{where} is before the last requirements import ({latest}); "
             f"history only moves forward: pass --as-of {latest} or later")
     interpreted = interpret_requirements(table, settings, user_map, add_stages=add_stages)
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     written = False
     if dry_run:
         plan = plan_sync(store.requirements(), interpreted.requirements)
@@ -683,6 +716,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
         plan = plan_sync(store.requirements(), interpreted.requirements)
         if not plan.is_empty or interpreted.new_stages:
             summary = plan.summary()
+            summary["options"] = {**options, "rows": len(interpreted.requirements),
+                                  "warnings": interpreted.warnings}
             if interpreted.new_stages:
                 summary["stages_added"] = interpreted.new_stages
                 store.add_stages(interpreted.new_stages)

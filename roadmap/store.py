@@ -668,6 +668,17 @@ class Store:
                                         json.loads(r[5])))
         return records
 
+    def last_requirements_import(self) -> Event | None:
+        """The last requirements import, unless settings changed after it (a re-import
+        of the same file with the same options can then only change nothing)."""
+        row = self.db.execute(
+            """SELECT id, action, at, as_of, file, sha256, summary FROM events
+               WHERE id = (SELECT MAX(id) FROM events WHERE action = 'import requirements')
+                 AND NOT EXISTS (SELECT 1 FROM events later
+                                 WHERE later.action = 'settings' AND later.id > events.id)"""
+        ).fetchone()
+        return Event(*row[:6], json.loads(row[6])) if row else None
+
 
 def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
     (rid, title, stage, tier, priority, target, status, owner, requested_by,

@@ -533,3 +533,103 @@ def test_rows_beyond_a_stale_sheet_dimension_are_not_lost(invoke, store, make_xl
     assert "60 added" in result.stdout
     listed = json.loads(invoke("requirements", "--format", "json").stdout)
     assert {row["owner"] for row in listed} == {"Priya N."}
+
+
+# -- re-importing an unchanged file ---------------------------------------------------------
+
+@pytest.fixture
+def unread(monkeypatch):
+    """After this, reading a spreadsheet fails: what still works was told from the log."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    def start() -> None:
+        monkeypatch.setattr("roadmap.requirements.read_table", refuse)
+    return start
+
+
+def test_the_same_file_again_is_told_unchanged_without_reading_it(invoke, store, make_xlsx,
+                                                                   unread):
+    make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-05-01")
+    before = state(invoke)
+    unread()
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
+    assert state(invoke) == before
+    result = invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-06-01")
+    assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
+    assert state(invoke) == before
+
+
+def test_the_library_tells_an_unchanged_file_from_the_log(store, make_xlsx, unread):
+    path = make_xlsx(ROWS)
+    import_requirements(store, str(path), as_of="2021-05-01")
+    unread()
+    result = import_requirements(store, str(path))
+    assert (result.written, result.plan.unchanged, result.plan.is_empty) == (False, 2, True)
+    assert result.as_of == "2021-05-01"
+
+
+def test_an_unchanged_file_still_warns_as_it_did(invoke, store, make_xlsx, unread):
+    make_xlsx([*ROWS, ["MT-02", None, "model training", "table-stakes", "low", "2022-01"]])
+    first = invoke("import", "requirements", "reqs.xlsx")
+    assert "rows with no title are skipped" in first.stderr
+    unread()
+    again = invoke("import", "requirements", "reqs.xlsx")
+    assert again.stdout == "No changes (2 unchanged); nothing was written.\n"
+    assert again.stderr == first.stderr
+
+
+def test_an_earlier_as_of_is_still_refused(invoke, store, make_xlsx):
+    make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-05-01")
+    result = invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-04-01")
+    assert result.exit_code == 1
+    assert "is before the last requirements import (2021-05-01)" in result.stderr
+
+
+@pytest.mark.parametrize("options", [("--sheet", "Requirements"), ("--map", "Title=title"),
+                                     ("--add-stages",)])
+def test_other_options_read_the_file_again(invoke, store, make_xlsx, options, monkeypatch):
+    make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx")
+    import roadmap.requirements as module
+    reads = []
+    real = module.read_table
+    monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
+    result = invoke("import", "requirements", "reqs.xlsx", *options)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
+    assert reads == [1]
+
+
+def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_xlsx,
+                                                          monkeypatch):
+    make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx")
+    invoke("settings", "--rename-stage", "model training=Training")
+    import roadmap.requirements as module
+    reads = []
+    real = module.read_table
+    monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 0, result.output
+    assert reads == [1]
+    # The file's "model training" is the renamed stage: the store already says Training.
+    assert [r["stage"] for r in listed(invoke)] == ["Feature engineering", "Training"]
+
+
+def test_the_same_bytes_under_another_name_are_read_again(invoke, store, make_xlsx,
+                                                          monkeypatch, tmp_path):
+    path = make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx")
+    (tmp_path / "reqs_2030-01.xlsx").write_bytes(path.read_bytes())
+    result = invoke("import", "requirements", "reqs_2030-01.xlsx")
+    assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
+    import roadmap.requirements as module
+    monkeypatch.setattr(module, "read_table", lambda *a, **k: 1 / 0)
+    # A file changed since is read again (and here fails: it was read).
+    make_xlsx(ROWS[:2])
+    assert invoke("import", "requirements", "reqs.xlsx").exit_code != 0
