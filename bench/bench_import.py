@@ -249,6 +249,12 @@ def time_cli_import(folder: str, workbook: str, env: dict[str, str]) -> float:
                                              "--as-of", "2021-06-01"], env, "cli")
 
 
+def time_cli_reimport(folder: str, workbook: str, env: dict[str, str]) -> float:
+    """The same file into the store ``time_cli_import`` just filled: nothing to do."""
+    return time_command(roadmap_command() + ["--db", os.path.join(folder, "cli.db"), "import",
+                                             "requirements", workbook], env, "reimport")
+
+
 def profile_import(folder: str, workbook: str, lines: int) -> None:
     """cProfile of one library import, by cumulative then by own time."""
     from roadmap.requirements import import_requirements
@@ -300,10 +306,11 @@ def main() -> int:
             time_command(warm_up, env)
 
         # Interleaved, so a burst of load on the machine hits every measure alike.
-        library, calamine, bare, cli, calamine_process, bare_process = (
+        library, calamine, bare, cli, reimport, calamine_process, bare_process = (
             min(times) for times in zip(*(
                 (time_library_import(folder, workbook), time_calamine(workbook),
                  time_openpyxl(workbook), time_cli_import(folder, workbook, env),
+                 time_cli_reimport(folder, workbook, env),
                  time_command(calamine_command, env, "calamine"),
                  time_command(openpyxl_command, env, "openpyxl"))
                 for _ in range(args.runs))))
@@ -317,6 +324,8 @@ def main() -> int:
             ("openpyxl pass (in-process)", bare, None, None, None, ""),
             ("import, roadmap CLI (process)", cli, calamine_process, bare_process,
              IMPORT_GOAL, "cli"),
+            ("re-import unchanged, CLI (process)", reimport, calamine_process, bare_process,
+             None, "reimport"),
             ("calamine read (process)", calamine_process, None, None, None, "calamine"),
             ("openpyxl pass (process)", bare_process, None, None, None, "openpyxl"),
             ("roadmap --help", help_time, floor, None, HELP_GOAL, ""),

@@ -677,7 +677,9 @@ class Store:
                  AND NOT EXISTS (SELECT 1 FROM events later
                                  WHERE later.action = 'settings' AND later.id > events.id)"""
         ).fetchone()
-        return Event(*row[:6], json.loads(row[6])) if row else None
+        if row is None:
+            return None
+        return Event(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]))
 
 
 def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
