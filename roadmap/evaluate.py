@@ -148,16 +148,9 @@ def first_ga_months(store: Store, until: str | None = None) -> dict[str, dict[st
     ``until`` (YYYY-MM-DD) leaves out snapshots after that day, as a past review saw it.
     """
     seen: dict[str, dict[str, FirstGa]] = {}
-    assessed: set[tuple[str, str]] = set()  # (vendor, requirement) seen at a known level
-    for info in store.snapshot_infos():  # vendor, then date order
-        if until is not None and info.as_of > until:
-            continue
-        for rid, entry in store.snapshot(info.id).entries.items():
-            if entry.level is Level.GA and info.vendor not in seen.get(rid, {}):
-                seen.setdefault(rid, {})[info.vendor] = FirstGa(
-                    info.as_of[:7], (info.vendor, rid) not in assessed)
-            if entry.level is not Level.UNKNOWN:
-                assessed.add((info.vendor, rid))
+    for rid, vendor, ga, assessed in store.first_ga_dates(until):
+        # Censored: the first snapshot that assessed it already said ga.
+        seen.setdefault(rid, {})[vendor] = FirstGa(ga[:7], assessed >= ga)
     return seen
 
 

@@ -681,6 +681,20 @@ class Store:
             return None
         return Event(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]))
 
+    def first_ga_dates(self, until: str | None = None) -> list[tuple[str, str, str, str]]:
+        """(requirement, vendor, first date at ``ga``, first date at a known level) over
+        current snapshots on or before ``until``, for each pair that reached ``ga``."""
+        return self.db.execute(
+            """SELECT e.requirement, s.vendor,
+                      MIN(CASE WHEN e.level = 'ga' THEN s.as_of END),
+                      MIN(CASE WHEN e.level <> 'unknown' THEN s.as_of END)
+               FROM snapshot_entries e JOIN snapshots s ON s.id = e.snapshot
+               WHERE s.replaced_by IS NULL AND s.as_of <= ?
+               GROUP BY e.requirement, s.vendor
+               HAVING MIN(CASE WHEN e.level = 'ga' THEN s.as_of END) IS NOT NULL
+               ORDER BY s.vendor, 3, e.requirement""",
+            (until if until is not None else "9999-12-31",)).fetchall()
+
 
 def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
     (rid, title, stage, tier, priority, target, status, owner, requested_by,
