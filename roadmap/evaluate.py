@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import RETIRED, Level, Requirement, Snapshot, Tier, stage_label
+from .model import RETIRED, Entry, Level, Requirement, Snapshot, Tier, stage_label
 from .months import add_months, months_between
 from .stacks import (
     DEFAULT_MAX_STEPS,
@@ -18,7 +18,7 @@ from .stacks import (
     stack_members,
     weighted_coverage,
 )
-from .store import Settings, Store
+from .store import Settings, SnapshotInfo, Store
 
 # A vendor assessed on fewer than this share of the requirements has a coverage that
 # rests mostly on cells nobody looked at: every place that shows it says so.
@@ -104,14 +104,31 @@ def requirements_at(store: Store, day: str) -> dict[str, Requirement]:
     return store.requirements(event) if event is not None else {}
 
 
+def _chosen_at(store: Store, day: str, vendors: list[str] | None) -> list[SnapshotInfo]:
+    """Each vendor's latest current snapshot on or before ``day``, by vendor."""
+    chosen: dict[str, SnapshotInfo] = {}
+    for info in store.snapshot_infos():
+        if info.as_of <= day and (vendors is None or info.vendor in vendors):
+            chosen[info.vendor] = info  # infos come in date order per vendor
+    return [chosen[vendor] for vendor in sorted(chosen)]
+
+
 def snapshots_at(store: Store, day: str, vendors: list[str] | None = None
                  ) -> dict[str, tuple[int, Snapshot]]:
     """Each vendor's latest current snapshot on or before ``day``: vendor -> (id, snapshot)."""
-    chosen: dict[str, int] = {}
-    for info in store.snapshot_infos():
-        if info.as_of <= day and (vendors is None or info.vendor in vendors):
-            chosen[info.vendor] = info.id  # infos come in date order per vendor
-    return {vendor: (sid, store.snapshot(sid)) for vendor, sid in sorted(chosen.items())}
+    return {info.vendor: (info.id, store.snapshot(info.id))
+            for info in _chosen_at(store, day, vendors)}
+
+
+def levels_at(store: Store, day: str, vendors: list[str] | None = None
+              ) -> dict[str, Snapshot]:
+    """As ``snapshots_at``, with levels only (no product, evidence or notes): enough
+    for coverage, and far less to load."""
+    chosen = _chosen_at(store, day, vendors)
+    levels = store.snapshot_levels([info.id for info in chosen])
+    return {info.vendor: Snapshot(info.vendor, info.as_of, info.source, {
+        rid: Entry(rid, level) for rid, level in levels[info.id].items()})
+        for info in chosen}
 
 
 def compare_rows(requirements: list[Requirement], snapshots: dict[str, Snapshot],
@@ -259,7 +276,7 @@ def compare_at(store: Store, day: str, vendors: list[str] | None = None) -> Comp
     settings = store.settings()
     requirements = active(requirements_at(store, day))
     members = sorted({m for v in vendors for m in stack_members(v)}) if vendors else None
-    chosen = {vendor: s for vendor, (_, s) in snapshots_at(store, day, members).items()}
+    chosen = levels_at(store, day, members)
     snapshots, missing = {}, {}
     for name in vendors or list(chosen):
         parts = stack_members(name)

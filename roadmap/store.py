@@ -695,6 +695,18 @@ class Store:
                ORDER BY s.vendor, 3, e.requirement""",
             (until if until is not None else "9999-12-31",)).fetchall()
 
+    def snapshot_levels(self, snapshot_ids: list[int]) -> dict[int, dict[str, Level]]:
+        """snapshot id -> requirement -> level: all that coverage needs of a snapshot."""
+        levels: dict[int, dict[str, Level]] = {sid: {} for sid in snapshot_ids}
+        if not snapshot_ids:
+            return levels
+        named = {level.value: level for level in Level}
+        for sid, rid, level in self.db.execute(
+                "SELECT snapshot, requirement, level FROM snapshot_entries WHERE snapshot IN "
+                f"({', '.join('?' * len(snapshot_ids))})", list(snapshot_ids)):
+            levels[sid][rid] = named[level]
+        return levels
+
 
 def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
     (rid, title, stage, tier, priority, target, status, owner, requested_by,
