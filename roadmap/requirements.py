@@ -673,7 +673,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     back-filling history; else an ``As of:`` cell above the header, else a date in the
     file name (``roadmap_2021-11.xlsx``), else today. It may not precede an earlier
     import. ``add_stages`` adds stage names the roadmap lacks, in order of first
-    appearance, instead of refusing them.
+    appearance, instead of refusing them. The file last imported, unchanged, with the
+    same options and no settings change since, is told unchanged from the log unread.
     """
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
