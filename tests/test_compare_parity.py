@@ -205,3 +205,34 @@ def test_demo_prints_vertex_diff_and_parity(runner, tmp_path, monkeypatch):
                ["preview", "ga", "upgraded"] for line in lines)
     assert ("Parity: first month at ga per vendor, longest lags first (top 10 of 50; ≤ is ga "
             "in the vendor's first assessment, ≥ a lag at least that)" in lines)
+
+
+def test_first_ga_months_come_from_current_snapshots_only(store):
+    """A replaced snapshot's ga does not count; an earlier unknown does not uncensor."""
+    from roadmap.evaluate import FirstGa, first_ga_months, levels_at
+    from roadmap.model import Entry, Level, Snapshot, Vendor
+
+    def add(vendor: str, day: str, **levels: str) -> None:
+        entries = {rid: Entry(rid, Level(level), "product", "evidence")
+                   for rid, level in levels.items()}
+        store.add_snapshot(Snapshot(vendor, day, "docs", entries),
+                           store.add_event("import snapshot", {}, as_of=day))
+
+    with store.transaction():
+        for key in ("a", "b"):
+            store.add_vendor(Vendor(key, key.upper(), "end-to-end"))
+        add("a", "2021-01-15", R1="unknown")
+        add("a", "2021-03-15", R1="ga", R2="ga")
+        add("b", "2021-01-15", R1="preview")
+        add("b", "2021-02-15", R1="ga")
+        add("b", "2021-02-15", R1="partial")  # replaces the ga one
+        add("b", "2021-04-15", R1="ga", R2="none")
+    assert first_ga_months(store) == {
+        "R1": {"a": FirstGa("2021-03", True), "b": FirstGa("2021-04", False)},
+        "R2": {"a": FirstGa("2021-03", True)}}
+    assert first_ga_months(store, until="2021-03-31") == {
+        "R1": {"a": FirstGa("2021-03", True)}, "R2": {"a": FirstGa("2021-03", True)}}
+    chosen = levels_at(store, "2021-03-01")
+    assert {v: (s.as_of, {r: e.level.value for r, e in s.entries.items()})
+            for v, s in chosen.items()} == {
+        "a": ("2021-01-15", {"R1": "unknown"}), "b": ("2021-02-15", {"R1": "partial"})}
