@@ -674,8 +674,8 @@ class Store:
         row = self.db.execute(
             """SELECT id, action, at, as_of, file, sha256, summary FROM events
                WHERE id = (SELECT MAX(id) FROM events WHERE action = 'import requirements')
-                 AND NOT EXISTS (SELECT 1 FROM events later
-                                 WHERE later.action = 'settings' AND later.id > events.id)"""
+                 AND NOT EXISTS (SELECT 1 FROM events newer
+                                 WHERE newer.action = 'settings' AND newer.id > events.id)"""
         ).fetchone()
         if row is None:
             return None

@@ -548,6 +548,7 @@ def unread(monkeypatch):
     return start
 
 
+@pytest.mark.engines
 def test_the_same_file_again_is_told_unchanged_without_reading_it(invoke, store, make_xlsx,
                                                                    unread):
     make_xlsx(ROWS)
@@ -563,6 +564,7 @@ def test_the_same_file_again_is_told_unchanged_without_reading_it(invoke, store,
     assert state(invoke) == before
 
 
+@pytest.mark.engines
 def test_the_library_tells_an_unchanged_file_from_the_log(store, make_xlsx, unread):
     path = make_xlsx(ROWS)
     import_requirements(store, str(path), as_of="2021-05-01")
@@ -572,6 +574,7 @@ def test_the_library_tells_an_unchanged_file_from_the_log(store, make_xlsx, unre
     assert result.as_of == "2021-05-01"
 
 
+@pytest.mark.engines
 def test_an_unchanged_file_still_warns_as_it_did(invoke, store, make_xlsx, unread):
     make_xlsx([*ROWS, ["MT-02", None, "model training", "table-stakes", "low", "2022-01"]])
     first = invoke("import", "requirements", "reqs.xlsx")
@@ -582,6 +585,7 @@ def test_an_unchanged_file_still_warns_as_it_did(invoke, store, make_xlsx, unrea
     assert again.stderr == first.stderr
 
 
+@pytest.mark.engines
 def test_an_earlier_as_of_is_still_refused(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-05-01")
@@ -590,6 +594,7 @@ def test_an_earlier_as_of_is_still_refused(invoke, store, make_xlsx):
     assert "is before the last requirements import (2021-05-01)" in result.stderr
 
 
+@pytest.mark.engines
 @pytest.mark.parametrize("options", [("--sheet", "Requirements"), ("--map", "Title=title"),
                                      ("--add-stages",)])
 def test_other_options_read_the_file_again(invoke, store, make_xlsx, options, monkeypatch):
@@ -605,6 +610,7 @@ def test_other_options_read_the_file_again(invoke, store, make_xlsx, options, mo
     assert reads == [1]
 
 
+@pytest.mark.engines
 def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_xlsx,
                                                           monkeypatch):
     make_xlsx(ROWS)
@@ -621,6 +627,7 @@ def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_x
     assert [r["stage"] for r in listed(invoke)] == ["Feature engineering", "Training"]
 
 
+@pytest.mark.engines
 def test_the_same_bytes_under_another_name_are_read_again(invoke, store, make_xlsx,
                                                           monkeypatch, tmp_path):
     path = make_xlsx(ROWS)
