@@ -207,7 +207,6 @@ def test_demo_prints_vertex_diff_and_parity(runner, tmp_path, monkeypatch):
             "in the vendor's first assessment, ≥ a lag at least that)" in lines)
 
 
-@pytest.mark.engines
 def test_first_ga_months_come_from_current_snapshots_only(store):
     """A replaced snapshot's ga does not count; an earlier unknown does not uncensor."""
     from roadmap.evaluate import FirstGa, first_ga_months, levels_at
