@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -679,8 +680,10 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
     options = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
+    # Hashed before reading only when it is a regular file: a device or a pipe
+    # (/dev/zero) never ends, and the reader refuses it within its bounds.
     try:
-        sha = file_sha256(path)
+        sha = file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
     except OSError:  # the reader says what is wrong with the file
         sha = ""
     if sha and not dry_run:
