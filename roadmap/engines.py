@@ -28,6 +28,7 @@ import sqlite3
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from .errors import InputError, RoadmapError, StoreError, shorten
@@ -109,20 +110,12 @@ class SQLiteConnection(sqlite3.Connection):
         return super().cursor(factory or _Cursor)
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        try:
+        with _sqlite_errors(self.store_path):
             return super().execute(sql, parameters)
-        except sqlite3.Error as exc:
-            raise _store_error(exc, self.store_path) from None
-        except UnicodeEncodeError as exc:
-            raise _not_utf8(exc, self.store_path) from None
 
     def executemany(self, sql: str, parameters: Any, /) -> Any:
-        try:
+        with _sqlite_errors(self.store_path):
             return super().executemany(sql, parameters)
-        except sqlite3.Error as exc:
-            raise _store_error(exc, self.store_path) from None
-        except UnicodeEncodeError as exc:
-            raise _not_utf8(exc, self.store_path) from None
 
     def table_names(self) -> list[str]:
         return sorted(r[0] for r in self.execute(
@@ -164,22 +157,27 @@ class _Cursor(sqlite3.Cursor):
         return getattr(self.connection, "store_path", "")
 
     def fetchmany(self, size: int | None = 1) -> list[Any]:
-        try:
+        with _sqlite_errors(self._path()):
             return super().fetchmany(size)
-        except sqlite3.Error as exc:
-            raise _store_error(exc, self._path()) from None
 
     def fetchone(self) -> Any:
-        try:
+        with _sqlite_errors(self._path()):
             return super().fetchone()
-        except sqlite3.Error as exc:
-            raise _store_error(exc, self._path()) from None
 
     def fetchall(self) -> list[Any]:
-        try:
+        with _sqlite_errors(self._path()):
             return super().fetchall()
-        except sqlite3.Error as exc:
-            raise _store_error(exc, self._path()) from None
+
+
+@contextmanager
+def _sqlite_errors(path: str) -> Iterator[None]:
+    """sqlite3's errors as the library's: the one place they are translated."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _store_error(exc, path) from None
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc, path) from None
 
 
 def connect_sqlite(path: str, on_wait: Callable[[str], None] | None = None
