@@ -218,6 +218,8 @@ def init(ctx, name, start, horizon, cadence, stages):
     from .model import BIG_EIGHT
     from .store import Settings, Store
 
+    if not name.strip():
+        raise click.BadParameter("the name is empty", param_hint="--name")
     start_month = month_option(start, "--start") or dt.date.today().strftime("%Y-%m")
     stage_list = usage(stage_names, stages) if stages is not None else list(BIG_EIGHT)
     settings = Settings(name=name, start=start_month, horizon=horizon, cadence=cadence,

@@ -269,6 +269,11 @@ def _failure(shown: str, reason: str, detail: str, message: str = "") -> StoreEr
     return error
 
 
+def damaged(shown: str, detail: str) -> StoreError:
+    """The StoreError of a store holding what no roadmap writes (``detail`` says what)."""
+    return _failure(shown, "damaged", detail)
+
+
 def engine_error(exc: BaseException, path: str) -> RoadmapError | None:
     """``exc`` as the library's error when it came from a database engine, else None;
     a RoadmapError is returned as it is. psycopg is looked at only if already imported."""

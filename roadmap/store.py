@@ -21,12 +21,13 @@ from .engines import (
     Connection,
     backup_hint,
     connect_postgres,
+    damaged,
     display_name,
     engine_error,
     is_url,
 )
 from .engines import connect_sqlite as _connect
-from .errors import RoadmapError, StoreError
+from .errors import InputError, RoadmapError, StoreError, UsageError
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
@@ -39,6 +40,7 @@ from .model import (
     Tier,
     Vendor,
 )
+from .settings import checked_settings
 
 _REQUIREMENT_COLUMNS = (
     "title", "stage", "tier", "priority", "target", "status", "owner", "requested_by",
@@ -111,7 +113,7 @@ class Settings:
     """The roadmap's own settings, as ``roadmap init`` stored them."""
 
     name: str = "ML platform roadmap"
-    start: str = ""  # YYYY-MM
+    start: str = field(default_factory=lambda: dt.date.today().strftime("%Y-%m"))  # YYYY-MM
     horizon: int = 18
     cadence: int = 3
     stages: list[str] = field(default_factory=lambda: list(BIG_EIGHT))
@@ -157,6 +159,14 @@ class ReviewRecord:
     scores: dict
 
 
+def _check_path(path: object) -> None:
+    """A store's path or URL is text no file system refuses outright."""
+    if not isinstance(path, str) or not path:
+        raise UsageError(f"{path!r} is not a store's path or URL", "--db")
+    if "\x00" in path:
+        raise UsageError(f"{path!r}: a path cannot hold the character U+0000", "--db")
+
+
 def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -188,7 +198,13 @@ class Store:
         database holding a roadmap.
 
         Given a ``Store`` instead of settings, the new one is its copy (see ``copy_store``).
+        Settings are checked first (``UsageError`` naming each wrong value).
         """
+        _check_path(path)
+        if isinstance(settings, Settings):
+            settings = checked_settings(settings)
+        elif not isinstance(settings, Store):
+            raise UsageError(f"{settings!r} is not a Settings (nor a Store to copy)", "settings")
         if is_url(path):
             return cls._create_in_database(path, settings, on_wait)
         if os.path.isdir(path):
@@ -223,6 +239,7 @@ class Store:
     @staticmethod
     def exists(path: str) -> bool:
         """Whether there is a store at ``path`` (for a URL: a roadmap in that database)."""
+        _check_path(path)
         if not is_url(path):
             return os.path.exists(path)
         connection = connect_postgres(path)
@@ -270,6 +287,7 @@ class Store:
     @classmethod
     def open(cls, path: str, *, on_wait: Callable[[str], None] | None = None) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
+        _check_path(path)
         if is_url(path):
             store = cls(display_name(path), connect_postgres(path, on_wait))
             try:
@@ -429,6 +447,15 @@ class Store:
                 raise translated from None
             raise
 
+    @contextmanager
+    def _stored_values(self, what: str) -> Iterator[None]:
+        """Rows only a damaged store holds (text that is not JSON, a level or tier no
+        roadmap writes) as the StoreError saying so, not the decoder's own error."""
+        try:
+            yield
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise damaged(self.path, f"{what}: {exc}") from None
+
     # -- settings and log ---------------------------------------------------------------
 
     def settings(self) -> Settings:
@@ -437,10 +464,11 @@ class Store:
         ).fetchone()
         stages = [r[0] for r in self.db.execute("SELECT name FROM stages ORDER BY position")]
         score_map = dict(DEFAULT_SCORES)
-        for key, value in json.loads(scores or "{}").items():
-            score_map[Level(key)] = float(value)
         weight_map = dict(DEFAULT_WEIGHTS)
-        weight_map.update({k: float(v) for k, v in json.loads(weights or "{}").items()})
+        with self._stored_values("its roadmap settings"):
+            for key, value in json.loads(scores or "{}").items():
+                score_map[Level(key)] = float(value)
+            weight_map.update({k: float(v) for k, v in json.loads(weights or "{}").items()})
         return Settings(name, start, horizon, cadence, stages, score_map, weight_map,
                         self.former_stages())
 
@@ -479,11 +507,12 @@ class Store:
         return _inserted_id(cursor)
 
     def events(self) -> list[Event]:
-        return [
-            Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
-            for r in self.db.execute(
-                "SELECT id, action, at, as_of, file, sha256, summary FROM events ORDER BY id")
-        ]
+        with self._stored_values("its log"):
+            return [
+                Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+                for r in self.db.execute(
+                    "SELECT id, action, at, as_of, file, sha256, summary FROM events ORDER BY id")
+            ]
 
     # -- requirements -------------------------------------------------------------------
 
@@ -499,7 +528,8 @@ class Store:
                 ORDER BY v.requirement""",
             (limit,))
         former = self.former_stages()
-        return {row[0]: _requirement(row, former) for row in rows}
+        with self._stored_values("its requirements"):
+            return {row[0]: _requirement(row, former) for row in rows}
 
     def requirements_event_as_of(self, day: str) -> int | None:
         """The requirements import in force on ``day``: the last on or before it, else the first."""
@@ -529,7 +559,8 @@ class Store:
             f"SELECT requirement, {', '.join(_REQUIREMENT_COLUMNS)}, event "
             "FROM requirement_versions WHERE requirement = ? ORDER BY event", (requirement,))
         former = self.former_stages()
-        return [(events[row[-1]], _requirement(row[:-1], former)) for row in rows]
+        with self._stored_values("its requirements"):
+            return [(events[row[-1]], _requirement(row[:-1], former)) for row in rows]
 
     # -- vendors and snapshots ------------------------------------------------------------
 
@@ -607,14 +638,20 @@ class Store:
         return [SnapshotInfo(*row) for row in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
-        vendor, as_of, source = self.db.execute(
+        """The snapshot with this id (``snapshot_infos`` lists them); InputError if none."""
+        row = self.db.execute(
             "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
-        entries = {
-            r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
-            for r in self.db.execute(
-                "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
-                "WHERE snapshot = ? ORDER BY requirement", (snapshot_id,))
-        }
+        if row is None:
+            raise InputError(f"no snapshot with id {snapshot_id!r} in {self.path}; "
+                             "'roadmap snapshots' lists them")
+        vendor, as_of, source = row
+        with self._stored_values("its snapshots"):
+            entries = {
+                r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
+                for r in self.db.execute(
+                    "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
+                    "WHERE snapshot = ? ORDER BY requirement", (snapshot_id,))
+            }
         return Snapshot(vendor, as_of, source, entries)
 
     def current_snapshot_id(self, vendor: str, as_of: str) -> int | None:
@@ -658,14 +695,15 @@ class Store:
         since are read under their new names."""
         former = self.former_stages()
         records = []
-        for r in self.db.execute("SELECT id, as_of, primary_vendor, requirements, snapshots, "
-                                 "scores FROM reviews ORDER BY as_of, id"):
-            requirements = json.loads(r[3])
-            for requirement in requirements.values():
-                stage = requirement.get("stage")
-                requirement["stage"] = former.get(stage, stage) if stage else stage
-            records.append(ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]),
-                                        json.loads(r[5])))
+        with self._stored_values("its recorded reviews"):
+            for r in self.db.execute("SELECT id, as_of, primary_vendor, requirements, "
+                                     "snapshots, scores FROM reviews ORDER BY as_of, id"):
+                requirements = json.loads(r[3])
+                for requirement in requirements.values():
+                    stage = requirement.get("stage")
+                    requirement["stage"] = former.get(stage, stage) if stage else stage
+                records.append(ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]),
+                                            json.loads(r[5])))
         return records
 
     def last_requirements_import(self) -> Event | None:
@@ -679,7 +717,8 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        return Event(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]))
+        with self._stored_values("its log"):
+            return Event(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]))
 
     def first_ga_dates(self, until: str | None = None) -> list[tuple[str, str, str, str]]:
         """(requirement, vendor, first date at ``ga``, first date at a known level) over
@@ -701,10 +740,11 @@ class Store:
         if not snapshot_ids:
             return levels
         named = {level.value: level for level in Level}
-        for sid, rid, level in self.db.execute(
-                "SELECT snapshot, requirement, level FROM snapshot_entries WHERE snapshot IN "
-                f"({', '.join('?' * len(snapshot_ids))})", list(snapshot_ids)):
-            levels[sid][rid] = named[level]
+        with self._stored_values("its snapshots"):
+            for sid, rid, level in self.db.execute(
+                    "SELECT snapshot, requirement, level FROM snapshot_entries WHERE snapshot IN "
+                    f"({', '.join('?' * len(snapshot_ids))})", list(snapshot_ids)):
+                levels[sid][rid] = named[level]
         return levels
 
 
