@@ -381,7 +381,7 @@ def requirements_command(ctx, stage, tier, status, fmt):
 
     Example: roadmap requirements --tier best-in-class --format json
     """
-    from .listing import no_requirements_reason, requirement_rows
+    from .listing import REQUIREMENT_TABLE_COLUMNS, no_requirements_reason, requirement_rows
 
     store = open_store(ctx)
     rows = requirement_rows(store, stage=stage, tier=tier, status=status)
@@ -390,7 +390,7 @@ def requirements_command(ctx, stage, tier, status, fmt):
     from .model import REQUIREMENT_FIELDS
 
     show(rows, fmt, list(REQUIREMENT_FIELDS) if fmt in ("json", "csv") else
-         ["id", "title", "stage", "tier", "priority", "target", "status", "owner"])
+         REQUIREMENT_TABLE_COLUMNS)
 
 
 @cli.command("log")

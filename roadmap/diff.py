@@ -30,7 +30,7 @@ class DiffRow:
     change: str  # one of CHANGES
 
     def as_dict(self) -> dict:
-        """The spec's JSON keys, exactly."""
+        """The keys of ``roadmap diff --format json``, exactly."""
         return {
             "requirement": self.requirement,
             "title": self.title,

@@ -133,7 +133,7 @@ def levels_at(store: Store, day: str, vendors: list[str] | None = None
 
 def compare_rows(requirements: list[Requirement], snapshots: dict[str, Snapshot],
                  settings: Settings) -> list[dict]:
-    """The spec's ``compare`` rows: one per vendor, best covered first."""
+    """The rows of ``roadmap compare``: one per vendor, best covered first."""
     rows = []
     for vendor, snapshot in snapshots.items():
         result = coverage(requirements, snapshot, settings)
@@ -173,7 +173,8 @@ def first_ga_months(store: Store, until: str | None = None) -> dict[str, dict[st
 
 @dataclass(frozen=True)
 class ParityRow:
-    """One requirement's race to ``ga``: the spec's ``parity`` keys, plus the tie.
+    """One requirement's race to ``ga``: the keys of ``roadmap parity --format json``,
+    plus the tie.
 
     ``leaders`` are every vendor first seen at ``ga`` in the earliest month, in the
     vendors' order (``leader`` is the first of them).
@@ -214,7 +215,7 @@ class ParityRow:
                 "leader": self.leader_text(), "lag_months": self.lag_text()}
 
     def as_dict(self) -> dict:
-        """The spec's JSON keys, exactly."""
+        """The keys of ``roadmap parity --format json``, exactly."""
         return {"requirement": self.requirement, "title": self.title,
                 "first_ga": dict(self.first_ga), "censored": list(self.censored),
                 "leader": self.leader, "lag_months": self.lag_months,
@@ -249,7 +250,7 @@ def parity_row(requirement: Requirement, first_ga: dict[str, FirstGa],
 
 def parity_rows(requirements: list[Requirement], first_ga: dict[str, dict[str, FirstGa]],
                 vendors: list[str]) -> list[ParityRow]:
-    """The spec's ``parity`` rows, longest lag first (no lag last, then by id)."""
+    """The rows of ``roadmap parity``, longest lag first (no lag last, then by id)."""
     rows = [parity_row(r, first_ga.get(r.id, {}), vendors) for r in requirements]
     rows.sort(key=lambda r: (-(r.lag_months if r.lag_months is not None else -1),
                              r.requirement))

@@ -1,9 +1,13 @@
-"""Rows for the listing commands, keyed as the spec's JSON output."""
+"""Rows for the listing commands, keyed as their ``--format json`` output (README)."""
 from __future__ import annotations
 
-from .errors import RoadmapError
-from .model import Tier
+from .errors import InputError
+from .model import REQUIREMENT_FIELDS, Tier
 from .store import Store
+
+# A terminal lists a requirement's short fields; JSON and CSV every field.
+REQUIREMENT_TABLE_COLUMNS = [name for name in REQUIREMENT_FIELDS
+                             if name not in ("requested_by", "description", "notes")]
 
 
 def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None = None,
@@ -15,7 +19,7 @@ def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None
         stage_name = settings.stage_matcher.parse(stage) if stage else None
         tier_value = Tier.parse(tier).value if tier else None
     except ValueError as exc:
-        raise RoadmapError(str(exc)) from None
+        raise InputError(str(exc)) from None
     rows = []
     for requirement in settings.stage_matcher.in_order(store.requirements().values()):
         row = requirement.as_dict()

@@ -283,13 +283,16 @@ class Requirement:
     notes: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The spec's JSON keys, tier as its key."""
+        """The keys of ``roadmap requirements --format json``, tier as its key."""
         row = {f.name: getattr(self, f.name) for f in fields(self)}
         row["tier"] = self.tier.value
         return row
 
 
 REQUIREMENT_FIELDS = tuple(f.name for f in fields(Requirement))
+# The columns templates and exports write, one per field (``ID``, ``Requested by``).
+REQUIREMENT_HEADINGS = tuple("ID" if name == "id" else name.replace("_", " ").capitalize()
+                             for name in REQUIREMENT_FIELDS)
 VENDOR_KINDS = ("end-to-end", "best-of-breed", "open-source", "in-house")
 _KIND_SYNONYMS = {
     "end-to-end": ("endtoend", "e2e", "platform", "cloud"),

@@ -84,7 +84,7 @@ def _calendar_month(value: object) -> str:
 
 
 def parse_target(value: object, start_month: str) -> str | None:
-    """A target month from any spelling the spec lists; None for an empty cell.
+    """A target month from any spelling the README lists; None for an empty cell.
 
     ``M1``/``month 1`` is the roadmap's start month; ``Q3 2021`` is ``2021-09``.
     """

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import gc
+import hashlib
 import io
 import itertools
 import os
@@ -120,6 +122,31 @@ def column_index(letters: bytes | str) -> int:
 
 
 Progress = Callable[[int, int], None]
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as text: numbers without a spurious ``.0``, dates as ISO, blanks as None."""
+    if value is None:
+        return None
+    if value.__class__ is str:  # nearly every cell: skip the checks below
+        return value.strip() or None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def file_sha256(path: str) -> str:
+    """The file's SHA-256, read in 1 MiB blocks: how the import log names a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_table(

@@ -35,7 +35,7 @@ from .model import (
     slug,
 )
 from .months import parse_date, parse_target
-from .reader import Table, column_letter, read_table
+from .reader import Table, cell_text, column_letter, file_sha256, read_table
 from .store import Event, Settings, Store
 
 
@@ -79,22 +79,6 @@ class ImportResult:
     new_stages: list[str] = field(default_factory=list)  # added (or to add, in a dry run)
     columns: str = ""  # which column each field came from
     as_of: str = ""  # YYYY-MM-DD: when this version took effect
-
-
-def cell_text(value: object) -> str | None:
-    """A cell as text: numbers without a spurious ``.0``, dates as ISO, blanks as None."""
-    if value is None:
-        return None
-    if value.__class__ is str:  # nearly every cell: skip the checks below
-        return value.strip() or None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time() else value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    text = str(value).strip()
-    return text or None
 
 
 # Whether a column can be a field, and how full a typical row is, are judged from the
@@ -601,14 +585,6 @@ def plan_sync(current: dict[str, Requirement], incoming: list[Requirement]) -> S
         if rid not in incoming_ids and old.status != RETIRED:
             plan.retired.append(replace(old, status=RETIRED))
     return plan
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def has_tier_column(header: tuple, user_map: dict[str, str]) -> bool:

@@ -1,4 +1,5 @@
-"""The review workbook: one short function per sheet, in the spec's order.
+"""The review workbook: one short function per sheet, in the order
+``roadmap review --help`` lists them.
 
 Every cell goes through ``roadmap.xlsx`` (text never becomes a formula); this module
 only lays out what ``roadmap.review.build_review`` computed.

@@ -37,8 +37,8 @@ from .model import (
     slug,
 )
 from .months import parse_date
-from .reader import Table, read_table
-from .requirements import FILE_NAME_DATE, cell_text, file_sha256
+from .reader import Table, cell_text, file_sha256, read_table
+from .requirements import FILE_NAME_DATE
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"

@@ -132,8 +132,8 @@ class Step:
         return self.to_ga + self.glue
 
     def as_dict(self) -> dict[str, object]:
-        """The spec's ``recommend`` keys, plus ``glue`` (which of ``closes`` are glue)
-        and ``weighted`` (the stack's weighted coverage after the step)."""
+        """The keys ``roadmap recommend --help`` lists: ``glue`` says which of ``closes``
+        are glue, ``weighted`` is the stack's weighted coverage after the step."""
         return {"step": self.step, "add": self.add, "closes": list(self.closes),
                 "glue": list(self.glue), "weighted_gain": self.weighted_gain,
                 "coverage": self.coverage, "weighted": self.weighted, "stack": self.stack}

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from .engines import (
@@ -32,6 +33,7 @@ from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
     DEFAULT_WEIGHTS,
+    REQUIREMENT_FIELDS,
     Entry,
     Level,
     Requirement,
@@ -42,10 +44,10 @@ from .model import (
 )
 from .settings import checked_settings
 
-_REQUIREMENT_COLUMNS = (
-    "title", "stage", "tier", "priority", "target", "status", "owner", "requested_by",
-    "description", "notes",
-)
+# A requirement's id is the column ``requirement``; every other field a column of its name.
+_REQUIREMENT_COLUMNS = REQUIREMENT_FIELDS[1:]
+_column_values = attrgetter(*_REQUIREMENT_COLUMNS)
+_TIER_COLUMN = _REQUIREMENT_COLUMNS.index("tier")
 
 # Each step upgrades the schema by one version; a store is upgraded in place after a backup.
 MIGRATIONS = [
@@ -549,9 +551,9 @@ class Store:
     def write_requirement_versions(self, event: int, versions: list[Requirement]) -> None:
         self.db.executemany(
             f"INSERT INTO requirement_versions (requirement, event, "
-            f"{', '.join(_REQUIREMENT_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
-            [(r.id, event, r.title, r.stage, r.tier.value, r.priority, r.target, r.status,
-              r.owner, r.requested_by, r.description, r.notes) for r in versions])
+            f"{', '.join(_REQUIREMENT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * (2 + len(_REQUIREMENT_COLUMNS)))})",
+            [_version_row(r, event) for r in versions])
 
     def requirement_history(self, requirement: str) -> list[tuple[Event, Requirement]]:
         events = {e.id: e for e in self.events()}
@@ -748,11 +750,20 @@ class Store:
         return levels
 
 
-def _requirement(row: tuple, former: dict[str, str]) -> Requirement:
-    (rid, title, stage, tier, priority, target, status, owner, requested_by,
-     description, notes) = row
-    return Requirement(rid, title, former.get(stage, stage) if stage else None, Tier(tier),
-                       priority, target, status, owner, requested_by, description, notes)
+def _version_row(requirement: Requirement, event: int) -> tuple[Any, ...]:
+    """A ``requirement_versions`` row: id, event, then the other fields (tier as its key)."""
+    values = list(_column_values(requirement))
+    values[_TIER_COLUMN] = requirement.tier.value
+    return (requirement.id, event, *values)
+
+
+def _requirement(row: tuple[Any, ...], former: dict[str, str]) -> Requirement:
+    """A requirement from its id and columns, a renamed stage under its new name."""
+    found = dict(zip(REQUIREMENT_FIELDS, row))
+    stage = found["stage"]
+    found["stage"] = former.get(stage, stage) if stage else None
+    found["tier"] = Tier(found["tier"])
+    return Requirement(**found)
 
 
 @contextmanager

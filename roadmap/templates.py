@@ -1,7 +1,14 @@
 """Blank input workbooks: the canonical headers, dropdowns and an instructions sheet."""
 from __future__ import annotations
 
-from .model import BIG_EIGHT, LEVEL_SYNONYMS, PRIORITIES, VENDOR_KINDS, Tier
+from .model import (
+    BIG_EIGHT,
+    LEVEL_SYNONYMS,
+    PRIORITIES,
+    REQUIREMENT_HEADINGS,
+    VENDOR_KINDS,
+    Tier,
+)
 from .xlsx import (
     add_dropdown,
     column_letter,
@@ -12,10 +19,7 @@ from .xlsx import (
     write_table,
 )
 
-REQUIREMENT_COLUMNS = [
-    "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
-    "Requested by", "Description", "Notes",
-]
+REQUIREMENT_COLUMNS = list(REQUIREMENT_HEADINGS)
 TEMPLATE_ROWS = 500
 
 REQUIREMENT_INSTRUCTIONS = [

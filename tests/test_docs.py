@@ -54,3 +54,30 @@ def test_the_top_level_help_lists_every_command(runner):
     result = runner.invoke(cli, ["--help"])
     for name in cli.commands:
         assert re.search(rf"^  {re.escape(name)}\b", result.stdout, re.MULTILINE), name
+
+
+PACKAGE = Path(__file__).resolve().parent.parent / "roadmap"
+
+
+def test_the_code_cites_only_documents_the_repository_has():
+    """Comments cite the README or ``--help``; there is no spec file to point at."""
+    citing = [f"{path.name}:{number}: {line.strip()}"
+              for path in sorted(PACKAGE.glob("*.py"))
+              for number, line in enumerate(path.read_text().splitlines(), start=1)
+              if re.search(r"\bthe spec\b|\bspec's\b", line, re.IGNORECASE)]
+    assert citing == []
+
+
+def test_the_requirement_fields_are_one_list():
+    """Store, export, template, header synonyms and JSON keys all follow model's list."""
+    from roadmap.headers import REQUIREMENT_HEADERS
+    from roadmap.model import REQUIREMENT_FIELDS
+    from roadmap.templates import REQUIREMENT_COLUMNS
+
+    assert REQUIREMENT_FIELDS == (
+        "id", "title", "stage", "tier", "priority", "target", "status", "owner",
+        "requested_by", "description", "notes")
+    assert REQUIREMENT_COLUMNS == [
+        "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
+        "Requested by", "Description", "Notes"]
+    assert tuple(REQUIREMENT_HEADERS) == REQUIREMENT_FIELDS

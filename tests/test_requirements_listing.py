@@ -47,7 +47,7 @@ def test_listing_shows_every_requirement_retired_included(invoke, roadmap):
     assert rows[-1].split()[-1] == "retired"
 
 
-def test_json_has_exactly_the_spec_keys_in_order(invoke, roadmap):
+def test_json_has_exactly_the_documented_keys_in_order(invoke, roadmap):
     rows = json.loads(invoke("requirements", "--format", "json").stdout)
     assert [list(row) for row in rows] == [KEYS] * 4
     assert rows[2] == {

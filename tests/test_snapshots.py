@@ -130,7 +130,7 @@ def test_kind_label_sets_a_new_vendors_kind(invoke, roadmap_store, make_csv):
     assert listing(invoke, "vendors")[0]["kind"] == "open-source"
 
 
-SPEC_WORDS = {
+LEVEL_WORDS = {
     "ga": ["ga", "yes", "y", "available", "generally available", "✓", "✔", "x"],
     "preview": ["preview", "beta", "pre-ga", "public preview", "private preview"],
     "partial": ["partial", "limited", "some"],
@@ -139,11 +139,11 @@ SPEC_WORDS = {
     "none": ["none", "no", "n", "✗", "✘", "-", "—"],
     "unknown": ["unknown", None, "?", "tbd", "n/a"],
 }
-WORDS = [(level, word) for level, words in SPEC_WORDS.items() for word in words]
+WORDS = [(level, word) for level, words in LEVEL_WORDS.items() for word in words]
 
 
 @pytest.mark.parametrize("level, word", WORDS, ids=[f"{lv}-{w}" for lv, w in WORDS])
-def test_every_level_word_of_the_spec_in_any_case(roadmap_store, make_xlsx, level, word):
+def test_every_level_word_of_the_readme_in_any_case(roadmap_store, make_xlsx, level, word):
     cased = word.upper() if word else word
     path = make_xlsx([HEADER, ["FE-01", word], ["MT-01", cased]], "vendor_2021-01-01.xlsx")
     import_snapshots(roadmap_store, str(path))
