@@ -112,6 +112,39 @@ dry_run_option = click.option("--dry-run", is_flag=True,
                               help="Print what would change; write nothing.")
 
 
+def output_option(text: str, **settings):
+    """``--output FILE.xlsx``: a file name the log can hold (``required``, ``default``…)."""
+    return click.option("--output", metavar="FILE.xlsx", type=FileName(dir_okay=False),
+                        help=text, **settings)
+
+
+def primary_option(text: str):
+    return click.option("--primary", metavar="VENDOR", type=ONE_LINE, help=text)
+
+
+def vendor_option(text: str):
+    return click.option("--vendor", metavar="KEY", type=ONE_LINE, help=text)
+
+
+def name_option(text: str, **settings):
+    return click.option("--name", type=ONE_LINE, help=text, **settings)
+
+
+# The ranges the library checks too (roadmap.settings; not imported: --help stays quick).
+def horizon_option(**settings):
+    return click.option("--horizon", type=click.IntRange(1, 120),
+                        help="Months a review looks ahead.", **settings)
+
+
+def cadence_option(**settings):
+    return click.option("--cadence", type=click.IntRange(1, 24),
+                        help="Months between reviews.", **settings)
+
+
+def stages_option(text: str):
+    return click.option("--stages", metavar='"a;b;…"', type=ONE_LINE, help=text)
+
+
 def show(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
     from .output import render
 
@@ -200,15 +233,12 @@ def cli(ctx: click.Context, db: str) -> None:
 
 
 @cli.command()
-@click.option("--name", default="ML platform roadmap", show_default=True, type=ONE_LINE,
-              help="The roadmap's name, shown on every review.")
+@name_option("The roadmap's name, shown on every review.", default="ML platform roadmap",
+             show_default=True)
 @click.option("--start", metavar="YYYY-MM", help="The roadmap's first month (default: this month).")
-@click.option("--horizon", default=18, show_default=True, type=click.IntRange(1, 120),
-              help="Months a review looks ahead.")
-@click.option("--cadence", default=3, show_default=True, type=click.IntRange(1, 24),
-              help="Months between reviews.")
-@click.option("--stages", metavar='"a;b;…"', type=ONE_LINE,
-              help="The roadmap's stages in order (default: the Big Eight MLOps stages).")
+@horizon_option(default=18, show_default=True)
+@cadence_option(default=3, show_default=True)
+@stages_option("The roadmap's stages in order (default: the Big Eight MLOps stages).")
 @click.pass_context
 def init(ctx, name, start, horizon, cadence, stages):
     """Create the store; refuses to overwrite an existing one.
@@ -248,11 +278,10 @@ def stage_names(text: str) -> list[str]:
 
 
 @cli.command("settings")
-@click.option("--name", type=ONE_LINE, help="Rename the roadmap.")
-@click.option("--horizon", type=click.IntRange(1, 120), help="Months a review looks ahead.")
-@click.option("--cadence", type=click.IntRange(1, 24), help="Months between reviews.")
-@click.option("--stages", metavar='"a;b;…"', type=ONE_LINE,
-              help="The whole stage list, in order: add, reorder, or drop unused stages.")
+@name_option("Rename the roadmap.")
+@horizon_option()
+@cadence_option()
+@stages_option("The whole stage list, in order: add, reorder, or drop unused stages.")
 @click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'", type=ONE_LINE,
               help="Rename a stage; its requirements and their history follow. Repeatable.")
 @click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
@@ -434,9 +463,8 @@ def template_requirements(ctx, file, force):
 
 
 @cli.command()
-@click.option("--output", default="roadmap-demo-review.xlsx", show_default=True,
-              metavar="FILE.xlsx", type=FileName(dir_okay=False),
-              help="Where to write the demo's workbook.")
+@output_option("Where to write the demo's workbook.", default="roadmap-demo-review.xlsx",
+               show_default=True)
 @force_option
 def demo(output, force):
     """Build a throw-away store from the bundled samples and write its review workbook.
@@ -483,9 +511,8 @@ def date_option(value: str | None, name: str) -> str | None:
 
 @import_group.command("snapshot")
 @click.argument("file", type=FileName(dir_okay=False))
-@click.option("--vendor", metavar="KEY", type=ONE_LINE,
-              help="The vendor (key or name), for a long-form sheet that does not say; in a "
-                   "comparison table, import only its column.")
+@vendor_option("The vendor (key or name), for a long-form sheet that does not say; in a "
+               "comparison table, import only its column.")
 @as_of_option("The snapshot's date (default: the 'As of:' cell, else the file name).")
 @click.option("--source", metavar="TEXT", type=ONE_LINE,
               help="Where the snapshot comes from.")
@@ -588,7 +615,7 @@ def vendors_merge_command(ctx, source, target, keep):
 
 @vendors_command.command("rename")
 @click.argument("key", type=ONE_LINE)
-@click.option("--name", required=True, type=ONE_LINE, help="The vendor's new display name.")
+@name_option("The vendor's new display name.", required=True)
 @click.pass_context
 def vendors_rename_command(ctx, key, name):
     """Change a vendor's display name; the old name stays an alias.
@@ -602,7 +629,7 @@ def vendors_rename_command(ctx, key, name):
 
 
 @cli.command("snapshots")
-@click.option("--vendor", metavar="KEY", type=ONE_LINE, help="Only this vendor (key or name).")
+@vendor_option("Only this vendor (key or name).")
 @click.option("--history", is_flag=True,
               help="Include replaced snapshots (with a 'current' column).")
 @format_option
@@ -630,8 +657,7 @@ def snapshots_command(ctx, vendor, history, fmt):
 @click.option("--from", "start", metavar="DATE",
               help="The earlier snapshot's date (a month picks that month's snapshot).")
 @click.option("--to", "end", metavar="DATE", help="The later snapshot's date (default: latest).")
-@click.option("--output", metavar="FILE.xlsx", type=click.Path(dir_okay=False),
-              help="Write a highlighted diff workbook instead.")
+@output_option("Write a highlighted diff workbook instead.")
 @click.option("--levels", "levels_only", is_flag=True,
               help="Only rows whose level moved (no product, evidence or notes changes).")
 @force_option
@@ -688,7 +714,7 @@ def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @cli.command("compare")
 @click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", type=ONE_LINE,
                 callback=stack_arguments)
-@click.option("--as-of", metavar="DATE", help="The date to compare at (default: today).")
+@as_of_option("The date to compare at (default: today).")
 @format_option
 @click.pass_context
 def compare_command(ctx, vendors, as_of, fmt):
@@ -746,10 +772,9 @@ def _marks(notes: list[str]) -> str:
 
 
 @cli.command("recommend")
-@click.option("--as-of", metavar="DATE", help="The date to recommend at (default: today).")
-@click.option("--primary", metavar="VENDOR",
-              help="The platform the team is on, key or name, or a stack it already runs "
-                   "(default: the best covered vendor).")
+@as_of_option("The date to recommend at (default: today).")
+@primary_option("The platform the team is on, key or name, or a stack it already runs "
+                "(default: the best covered vendor).")
 @click.option("--max", "max_steps", default=3, show_default=True, type=click.IntRange(1, 50),
               help="At most this many vendors to add.")
 @format_option
@@ -859,11 +884,9 @@ def template_snapshot(file, force):
 
 
 @cli.command("review")
-@click.option("--output", required=True, metavar="FILE.xlsx", type=FileName(dir_okay=False),
-              help="Where to write the review workbook.")
-@click.option("--as-of", metavar="DATE", help="The review date (default: today).")
-@click.option("--primary", metavar="VENDOR", type=ONE_LINE,
-              help="The platform the team is on, key or name (default: the best covered).")
+@output_option("Where to write the review workbook.", required=True)
+@as_of_option("The review date (default: today).")
+@primary_option("The platform the team is on, key or name (default: the best covered).")
 @click.option("--no-record", is_flag=True,
               help="Only write the workbook; do not record the review.")
 @click.option("--stack", metavar="A+B", type=ONE_LINE,
