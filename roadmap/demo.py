@@ -113,7 +113,7 @@ def run_demo(output: str, *, force: bool = False) -> list[str]:
     """Build the demo store in a temporary folder and write the workbook; lines to print.
 
     An existing ``output`` is replaced only when roadmap wrote it, or with ``force``."""
-    from .listing import requirement_rows
+    from .model import RETIRED, stage_label
     from .xlsx import check_output
 
     check_output(output, force)  # before building the store, not after
@@ -122,16 +122,17 @@ def run_demo(output: str, *, force: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="roadmap-demo-") as folder:
         store = build_demo_store(os.path.join(folder, "demo.db"))
         try:
-            rows = requirement_rows(store)
+            requirements = store.settings().stage_matcher.in_order(
+                store.requirements().values())
             counts: dict[str, dict[str, int]] = {}
-            for row in rows:
-                stage = counts.setdefault(row["stage"], {"stage": row["stage"],
-                                                         "table-stakes": 0,
-                                                         "best-in-class": 0, "retired": 0})
-                stage["retired" if row["status"] == "retired" else row["tier"]] += 1
-            lines.append(f"Sample roadmap: {len(rows)} requirements "
+            for requirement in requirements:
+                stage = counts.setdefault(stage_label(requirement.stage), {
+                    "table-stakes": 0, "best-in-class": 0, "retired": 0})
+                stage[RETIRED if requirement.status == RETIRED else requirement.tier.value] += 1
+            lines.append(f"Sample roadmap: {len(requirements)} requirements "
                          f"from {samples_folder()}")
-            lines.append(render(list(counts.values()), "simple"))
+            lines.append(render([{"stage": name, **tiers} for name, tiers in counts.items()],
+                                "simple"))
             lines.extend(diff_lines(store))
             lines.extend(parity_lines(store))
             lines.extend(recommend_lines(store, DEMO_REVIEWS[-1]))

@@ -413,7 +413,7 @@ class _Result:
     """A finished statement's rows, ``lastrowid`` and ``rowcount``, as sqlite3 gives them."""
 
     def __init__(self, rows: list[Any], lastrowid: int | None, rowcount: int,
-                 description: list[tuple] | None = None) -> None:
+                 description: list[tuple[Any, ...]] | None = None) -> None:
         self._rows = iter(rows)
         self.lastrowid = lastrowid
         self.rowcount = rowcount
@@ -588,7 +588,7 @@ class PostgresConnection:
 
     # running statements
 
-    def _run(self, query: str, parameters: tuple | None) -> Any:
+    def _run(self, query: str, parameters: tuple[Any, ...] | None) -> Any:
         try:
             return self._connection.execute(query, parameters)
         except self._psycopg.Error as exc:

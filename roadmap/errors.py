@@ -85,7 +85,7 @@ def shown(line: str) -> str:
     if len(line) <= MAX_VALUE_SHOWN:
         return line
 
-    def short(match: re.Match) -> str:
+    def short(match: re.Match[str]) -> str:
         quote, inner = match.group(1), match.group(2)
         return f"{quote}{shorten(inner, MAX_VALUE_SHOWN - 2)}{quote}"
 

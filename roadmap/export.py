@@ -12,7 +12,7 @@ from .xlsx import DATE_FORMAT, MONTH_FORMAT, month_date, new_workbook, save_atom
 def requirements_sheet(book, requirements: list[Requirement]) -> None:
     """The ``Requirements`` sheet: canonical headers, one row per requirement."""
     sheet = book.create_sheet("Requirements")
-    rows = [tuple(month_date(value) if name == "target" else value
+    rows = [tuple(month_date(r.target) if name == "target" else value
                   for name, value in r.as_dict().items()) for r in requirements]
     write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40},
                 formats={"Target": MONTH_FORMAT})

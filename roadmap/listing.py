@@ -1,6 +1,8 @@
 """Rows for the listing commands, keyed as their ``--format json`` output (README)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import InputError
 from .model import REQUIREMENT_FIELDS, Tier
 from .store import Store
@@ -11,7 +13,7 @@ REQUIREMENT_TABLE_COLUMNS = [name for name in REQUIREMENT_FIELDS
 
 
 def requirement_rows(store: Store, *, stage: str | None = None, tier: str | None = None,
-                     status: str | None = None) -> list[dict]:
+                     status: str | None = None) -> list[dict[str, object]]:
     """Requirements in stage order then id; filters matched as the importer matches."""
     settings = store.settings()
     try:
@@ -48,7 +50,7 @@ def no_requirements_reason(store: Store, *, stage: str | None = None,
     return reason
 
 
-def log_rows(store: Store) -> list[dict]:
+def log_rows(store: Store) -> list[dict[str, object]]:
     rows = []
     for event in store.events():
         summary = event.summary
@@ -66,7 +68,7 @@ def log_rows(store: Store) -> list[dict]:
     return rows
 
 
-def _snapshot_changes(summary: dict) -> str:
+def _snapshot_changes(summary: dict[str, Any]) -> str:
     """``sagemaker 2021-12-15 (replaced), 35 entries``: which snapshots, not just how many."""
     replaced = set(summary.get("replaced", []))
     stored = [f"{name} (replaced)" if name in replaced else name
@@ -78,7 +80,7 @@ def _snapshot_changes(summary: dict) -> str:
     return text
 
 
-def vendor_rows(store: Store) -> list[dict]:
+def vendor_rows(store: Store) -> list[dict[str, object]]:
     """Vendors by key, with how many current snapshots each has and the latest date."""
     infos = store.snapshot_infos()
     rows = []
@@ -90,11 +92,11 @@ def vendor_rows(store: Store) -> list[dict]:
 
 
 def snapshot_rows(store: Store, vendor: str | None = None, *, history: bool = False
-                  ) -> list[dict]:
+                  ) -> list[dict[str, object]]:
     """Snapshots by vendor then date; ``history`` adds replaced ones and a ``current`` key."""
     rows = []
     for info in store.snapshot_infos(vendor, include_replaced=history):
-        row: dict = {"vendor": info.vendor, "as_of": info.as_of, "source": info.source,
+        row: dict[str, object] = {"vendor": info.vendor, "as_of": info.as_of, "source": info.source,
                      "entries": info.entries, "ga": info.ga}
         if history:
             row["current"] = info.replaced_by is None

@@ -11,6 +11,8 @@ import io
 import json
 import os
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 ELLIPSIS = "…"
 NARROWEST = 8  # a column cut to fit is never narrower than this (or its header)
@@ -22,7 +24,7 @@ def format_names() -> list[str]:
     return ["json", "csv", *tabulate.tabulate_formats]
 
 
-def render(rows: list[dict], fmt: str, columns: list[str] | None = None,
+def render(rows: Sequence[Mapping[str, Any]], fmt: str, columns: list[str] | None = None,
            width: int | None = None) -> str:
     """Rows as text; ``columns`` fixes the order (and the header when there are no rows).
 
@@ -45,8 +47,8 @@ def render(rows: list[dict], fmt: str, columns: list[str] | None = None,
     headers: list[int | None] | None = None
     if width:
         table, headers = fit_width(table, columns, width, _separator(fmt))
-    return tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True,
-                             maxheadercolwidths=headers)
+    return str(tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True,
+                                 maxheadercolwidths=headers))
 
 
 def terminal_width() -> int | None:

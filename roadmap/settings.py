@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Problem, UsageError
 from .model import DEFAULT_WEIGHTS, RETIRED, UNASSIGNED, Level, normalise_word
@@ -159,8 +159,8 @@ def checked_settings(settings: Settings) -> Settings:
     return replace(settings, start=start, stages=list(stages))
 
 
-def _number_problems(location: str, given: object, known: dict, bounds: tuple[float, float]
-                     ) -> list[Problem]:
+def _number_problems(location: str, given: object, known: dict[Any, Any],
+                     bounds: tuple[float, float]) -> list[Problem]:
     """What is wrong with a ``weights`` or ``scores`` mapping: a key not in ``known``, a
     value that is not a number within ``bounds``."""
     if not isinstance(given, dict):
@@ -197,7 +197,7 @@ def _weights_text(weights: dict[str, float]) -> str:
     return ",".join(f"{k}={v:g}" for k, v in weights.items())
 
 
-def settings_rows(settings: Settings) -> list[dict]:
+def settings_rows(settings: Settings) -> list[dict[str, object]]:
     """The settings as ``setting``/``value`` rows, for listing."""
     return [
         {"setting": "name", "value": settings.name},

@@ -137,7 +137,7 @@ class Event:
     as_of: str | None
     file: str | None
     sha256: str | None
-    summary: dict
+    summary: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,9 @@ class ReviewRecord:
     id: int
     as_of: str
     primary: str | None
-    requirements: dict  # id -> requirement dict, as the review saw them
-    snapshots: dict  # vendor -> snapshot id
-    scores: dict
+    requirements: dict[str, dict[str, Any]]  # id -> requirement dict, as the review saw them
+    snapshots: dict[str, int]  # vendor -> snapshot id
+    scores: dict[str, Any]
 
 
 def _check_path(path: object) -> None:
@@ -176,7 +176,7 @@ def now_utc() -> str:
 def _inserted_id(cursor: Any) -> int:
     """The rowid of the row a successful INSERT just made (always set after one)."""
     assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(cursor.lastrowid)
 
 
 class Store:
@@ -501,7 +501,7 @@ class Store:
         self.db.executemany("INSERT INTO stages VALUES (?, ?)",
                             [(last + 1 + i, name) for i, name in enumerate(names)])
 
-    def add_event(self, action: str, summary: dict, *, as_of: str | None = None,
+    def add_event(self, action: str, summary: dict[str, Any], *, as_of: str | None = None,
                   file: str | None = None, sha256: str | None = None) -> int:
         cursor = self.db.execute(
             "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES (?,?,?,?,?,?)",
@@ -541,12 +541,12 @@ class Store:
         if row[0] is None:
             row = self.db.execute(
                 "SELECT MIN(id) FROM events WHERE action = 'import requirements'").fetchone()
-        return row[0]
+        return None if row[0] is None else int(row[0])
 
     def latest_requirements_as_of(self) -> str | None:
         row = self.db.execute(
             "SELECT MAX(as_of) FROM events WHERE action = 'import requirements'").fetchone()
-        return row[0]
+        return None if row[0] is None else str(row[0])
 
     def write_requirement_versions(self, event: int, versions: list[Requirement]) -> None:
         self.db.executemany(
@@ -624,7 +624,7 @@ class Store:
                        include_replaced: bool = False) -> list[SnapshotInfo]:
         """Snapshots by vendor then date; replaced ones only when asked."""
         where = [] if include_replaced else ["s.replaced_by IS NULL"]
-        params: list = []
+        params: list[str] = []
         if vendor is not None:
             where.append("s.vendor = ?")
             params.append(vendor)
@@ -683,8 +683,8 @@ class Store:
 
     # -- reviews -------------------------------------------------------------------------
 
-    def add_review(self, event: int, as_of: str, primary: str | None, requirements: dict,
-                   snapshots: dict, scores: dict) -> int:
+    def add_review(self, event: int, as_of: str, primary: str | None, requirements: dict[str, Any],
+                   snapshots: dict[str, int], scores: dict[str, Any]) -> int:
         cursor = self.db.execute(
             "INSERT INTO reviews (event, as_of, primary_vendor, requirements, snapshots, scores)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -725,7 +725,7 @@ class Store:
     def first_ga_dates(self, until: str | None = None) -> list[tuple[str, str, str, str]]:
         """(requirement, vendor, first date at ``ga``, first date at a known level) over
         current snapshots on or before ``until``, for each pair that reached ``ga``."""
-        return self.db.execute(
+        found: list[tuple[str, str, str, str]] = self.db.execute(
             """SELECT e.requirement, s.vendor,
                       MIN(CASE WHEN e.level = 'ga' THEN s.as_of END),
                       MIN(CASE WHEN e.level <> 'unknown' THEN s.as_of END)
@@ -735,6 +735,7 @@ class Store:
                HAVING MIN(CASE WHEN e.level = 'ga' THEN s.as_of END) IS NOT NULL
                ORDER BY s.vendor, 3, e.requirement""",
             (until if until is not None else "9999-12-31",)).fetchall()
+        return found
 
     def snapshot_levels(self, snapshot_ids: list[int]) -> dict[int, dict[str, Level]]:
         """snapshot id -> requirement -> level: all that coverage needs of a snapshot."""
