@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
-from .errors import InputError, RoadmapError, StoreError, shorten
+from .errors import InputError, RoadmapError, StoreError, UsageError, shorten
 
 T = TypeVar("T")
 # How long a command waits for another writer to finish: quietly for QUIET_WAIT seconds,
@@ -175,7 +175,11 @@ def _sqlite_errors(path: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
+        if "binding parameter" in str(exc).lower():  # a value of a type no column holds
+            raise UsageError(f"{path}: cannot store or look up that value ({exc})") from None
         raise _store_error(exc, path) from None
+    except OverflowError as exc:  # a number no SQLite INTEGER holds
+        raise UsageError(f"{path}: cannot store or look up that number ({exc})") from None
     except UnicodeEncodeError as exc:
         raise _not_utf8(exc, path) from None
 
