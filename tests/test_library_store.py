@@ -1,6 +1,5 @@
 """The store and settings called from Python: every wrong value is a RoadmapError of the
 right kind (UsageError, InputError, StoreError) naming it, and nothing is written."""
-import json
 import sqlite3
 
 import pytest
@@ -241,8 +240,8 @@ def test_a_damaged_store_is_a_clear_error_on_the_command_line(invoke, stocked, d
     result = invoke("settings", "--format", "json")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {db}: the store is damaged (its roadmap settings: Expecting value: line 1 column 1 "
-        "(char 0)); restore it from your own backup, or run 'roadmap init' for a new one\n")
+        f"error: {db}: the store is damaged (its roadmap settings: Expecting value: line 1 "
+        "column 1 (char 0)); restore it from your own backup, or run 'roadmap init' for a new one\n")
     assert result.stdout == ""
 
 
