@@ -241,7 +241,8 @@ def test_a_damaged_store_is_a_clear_error_on_the_command_line(invoke, stocked, d
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {db}: the store is damaged (its roadmap settings: Expecting value: line 1 "
-        "column 1 (char 0)); restore it from your own backup, or run 'roadmap init' for a new one\n")
+        "column 1 (char 0)); restore it from your own backup, or run 'roadmap init' for a "
+        "new one\n")
     assert result.stdout == ""
 
 
