@@ -28,7 +28,7 @@ from .engines import (
     is_url,
 )
 from .engines import connect_sqlite as _connect
-from .errors import InputError, RoadmapError, StoreError, UsageError
+from .errors import InputError, StoreError, UsageError
 from .model import (
     BIG_EIGHT,
     DEFAULT_SCORES,
@@ -386,7 +386,7 @@ class Store:
         try:
             shutil.copy2(self.path, backup)
         except OSError as exc:
-            raise RoadmapError(
+            raise StoreError(
                 f"{self.path}: cannot write the backup {backup} before upgrading the "
                 f"store ({exc.strerror}); nothing was changed") from None
 
@@ -398,7 +398,7 @@ class Store:
         tables = [t for t in origin.db.table_names() if t != "meta"]
         missing = sorted(set(tables) - set(self.db.table_names()))
         if missing:
-            raise RoadmapError(f"{self.path}: has no table {', '.join(missing)} to copy into")
+            raise StoreError(f"{self.path}: has no table {', '.join(missing)} to copy into")
         # Rows may point at rows copied after them (a replaced snapshot at its successor).
         self.db.defer_foreign_keys()
         for table in tables:
@@ -804,7 +804,7 @@ def copy_store(source: str, target: str, *,
             finally:
                 copied.close()
         if counts != expected:  # pragma: no cover - a copy that lost rows is a bug
-            raise RoadmapError(f"{display_name(target)}: the copy has {counts} rows, "
+            raise StoreError(f"{display_name(target)}: the copy has {counts} rows, "
                                f"the original {expected}")
     finally:
         origin.close()
