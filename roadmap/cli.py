@@ -20,7 +20,7 @@ class RoadmapGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from .store import engine_error
+            from .engines import engine_error
 
             error = engine_error(exc, (ctx.obj or {}).get("db", ""))
             if error is None:
