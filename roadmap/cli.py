@@ -736,7 +736,8 @@ def compare_command(ctx, vendors, as_of, fmt):
     from .output import plural
 
     comparison = compare_at(store, day, keys)
-    if not comparison.rows and fmt not in ("json", "csv"):
+    compared = comparison.as_rows()
+    if not compared and fmt not in ("json", "csv"):
         warn(f"no vendor has a snapshot on or before {day}; import one: "
              "roadmap import snapshot FILE, or pass --as-of DATE")
     for key, lacking in comparison.missing.items():
@@ -747,18 +748,18 @@ def compare_command(ctx, vendors, as_of, fmt):
     from .model import UNASSIGNED
 
     stages = store.settings().stages  # then Unassigned, when some requirement has no stage
-    stages += [UNASSIGNED] if any(UNASSIGNED in row for row in comparison.rows) else []
+    stages += [UNASSIGNED] if any(UNASSIGNED in row for row in compared) else []
     columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "weighted",
                "as_of", *stages]
     if fmt in ("json", "csv"):
-        show(comparison.rows, fmt, columns)
+        show(compared, fmt, columns)
         return
     click.echo(f"Coverage at {day} over {plural(comparison.requirements, 'active requirement')}")
     rows = [{**row, "vendor": row["vendor"] + _marks(comparison.caveats[row["vendor"]]),
              "as_of": row["as_of"] + (" (stale)" if any(n.startswith("stale")
                                                         for n in comparison.caveats[row["vendor"]])
                                       else "")}
-            for row in comparison.rows]
+            for row in compared]
     show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
                      "best_in_class", "weighted", *stages])
     for key, notes in comparison.caveats.items():
@@ -831,7 +832,8 @@ def parity_command(ctx, fmt):
     """
     from .evaluate import parity_at
 
-    rows, vendors = parity_at(open_store(ctx))
+    parity = parity_at(open_store(ctx))
+    rows, vendors = parity.rows, parity.vendors
     if fmt in ("json", "csv"):
         show([row.as_dict() for row in rows], fmt,
              ["requirement", "title", "first_ga", "censored", "leader", "lag_months",
@@ -930,9 +932,9 @@ def schedule_command(ctx, fmt):
 
     Example: roadmap schedule --format json
     """
-    from .review import store_schedule
+    from .schedule import store_schedule
 
-    show([{"date": s.date, "state": s.state} for s in store_schedule(open_store(ctx))], fmt,
+    show([s.as_dict() for s in store_schedule(open_store(ctx))], fmt,
          ["date", "state"])
 
 

@@ -57,7 +57,8 @@ def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
     """The parity table's top rows: the longest lags between vendors reaching ga."""
     from .evaluate import parity_at
 
-    rows, vendors = parity_at(store)
+    parity = parity_at(store)
+    rows, vendors = parity.rows, parity.vendors
     return [f"Parity: first month at ga per vendor, longest lags first (top {top} of "
             f"{len(rows)}; ≤ is ga in the vendor's first assessment, ≥ a lag at least that)",
             render([r.terminal_row() for r in rows[:top]], "simple",
@@ -72,7 +73,7 @@ def recommend_lines(store: Store, day: str, max_steps: int = 2) -> list[str]:
     then what ``roadmap recommend`` would add to the best-covered platform."""
     from .evaluate import compare_at, recommend_at
 
-    stacks = compare_at(store, day, list(DEMO_STACKS)).rows
+    stacks = compare_at(store, day, list(DEMO_STACKS)).as_rows()
     result = recommend_at(store, day, None, max_steps)
     steps = [{**step.as_dict(), "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
              for step in result.steps]

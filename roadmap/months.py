@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Union, overload
 
 _MONTHS = {
     name: number
@@ -41,16 +43,101 @@ def month_str(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def add_months(month: str, count: int) -> str:
-    """``add_months('2021-11', 3) == '2022-02'``."""
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + (mon - 1) + count
-    return month_str(index // 12, index % 12 + 1)
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month: ordered, ``str()`` is ``YYYY-MM``, and ``+``/``-`` count months
+    (``Month(2021, 11) + 3 == Month(2022, 2)``; ``Month(2022, 2) - Month(2021, 11) == 3``)."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.month <= 12 and 1 <= self.year <= 9999):
+            raise ValueError(f"no such month {self.year}-{self.month:02d}")
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        """The month a day falls in."""
+        return cls(day.year, day.month)
+
+    @classmethod
+    def iso(cls, text: str) -> Month:
+        """A month as the store keeps it (``YYYY-MM``, or a day's first seven letters);
+        ValueError when it is not one."""
+        if not (isinstance(text, str) and len(text) >= 7 and text[4] == "-"
+                and text[:4].isdigit() and text[5:7].isdigit()):
+            raise ValueError(f"not a month: {text!r}")
+        return cls(int(text[:4]), int(text[5:7]))
+
+    @classmethod
+    def parse(cls, value: object) -> Month:
+        """A month from ``2021-09``, ``Sep 2021``, ``2021-09-15`` or a date (ValueError
+        naming the value otherwise)."""
+        text = parse_month(value)
+        return cls(int(text[:4]), int(text[5:7]))
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    def __add__(self, count: int) -> Month:
+        index = self.year * 12 + self.month - 1 + count
+        return Month(index // 12, index % 12 + 1)
+
+    @overload
+    def __sub__(self, other: Month) -> int: ...
+
+    @overload
+    def __sub__(self, other: int) -> Month: ...
+
+    def __sub__(self, other: Month | int) -> int | Month:
+        if isinstance(other, Month):
+            return (self.year - other.year) * 12 + self.month - other.month
+        return self + -other
 
 
-def months_between(start: str, end: str) -> int:
-    """Whole months from ``start`` to ``end`` (both ``YYYY-MM``); negative if end is earlier."""
-    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
+# What a caller may pass wherever the library asks for a day or a month: text as the
+# command line takes it (``2021-12`` means 2021-12-01, as ``--as-of 2021-12`` does), or
+# a ``date`` (a ``datetime`` is its day).
+DayLike = Union[str, dt.date]
+
+
+def to_day(value: DayLike, parameter: str) -> dt.date:
+    """``value`` as a day, as ``--as-of`` reads it; ``UsageError`` naming the value and
+    ``parameter`` when it is none."""
+    from .errors import UsageError
+
+    if not isinstance(value, (str, dt.date)):
+        raise UsageError(f"{value!r} is not a date (use YYYY-MM-DD, YYYY-MM "
+                         "or a datetime.date)", parameter)
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise UsageError(str(error), parameter) from None
+
+
+def day_or_today(value: DayLike | None, parameter: str) -> dt.date:
+    """``to_day``, today when ``value`` is None (as each command's ``--as-of`` defaults)."""
+    return dt.date.today() if value is None else to_day(value, parameter)
+
+
+def to_month(value: DayLike | Month, parameter: str) -> Month:
+    """``value`` as a month (a day means its month); ``UsageError`` naming the value and
+    ``parameter`` when it is none."""
+    from .errors import UsageError
+
+    if isinstance(value, Month):
+        return value
+    if not isinstance(value, (str, dt.date)):
+        raise UsageError(f"{value!r} is not a month (use YYYY-MM)", parameter)
+    try:
+        month = Month.parse(value)
+    except ValueError as error:
+        raise UsageError(f"{error} (use YYYY-MM)", parameter) from None
+    return month
 
 
 def parse_month(value: object) -> str:
@@ -108,7 +195,7 @@ def parse_target(value: object, start_month: str) -> str | None:
         number = int(match.group(1))
         if number < 1:
             raise ValueError(f"roadmap months start at M1, not {str(value).strip()!r}")
-        return add_months(start_month, number - 1)
+        return str(Month.parse(start_month) + (number - 1))
     try:
         return parse_month(text)
     except ValueError:
@@ -144,3 +231,8 @@ def parse_date(value: object) -> dt.date:
 
 def first_day(month: str) -> dt.date:
     return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def iso_day(text: str) -> dt.date:
+    """A stored ``YYYY-MM-DD`` (the store keeps days as text) as a date."""
+    return dt.date.fromisoformat(text)

@@ -1,8 +1,9 @@
-"""The periodic review as data, and the review schedule.
+"""The periodic review as data: coverage, changes since the last review, gaps, timeline.
 
-``build_review`` evaluates the roadmap at one date against each vendor's latest
-snapshot on or before it; ``review_workbook`` only formats what it returns. The
-review is recorded (``record_review``) so the next one can say what changed since.
+``build_review`` loads what a review at one date needs from the store once
+(``load_review``), then ``review_of`` evaluates it without touching the store;
+``review_workbook`` only formats what it returns. The review is recorded
+(``record_review``) so the next one can say what changed since.
 """
 from __future__ import annotations
 
@@ -10,23 +11,23 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .errors import RoadmapError
+from .errors import InputError
 from .evaluate import (
     Coverage,
+    FirstGa,
     ParityRow,
-    active,
+    RoadmapAt,
+    best_covered,
     caveats,
     coverage,
     first_ga_months,
     is_stale,
+    load_at,
     parity_rows,
-    requirements_at,
-    snapshots_at,
-    stack_named,
 )
-from .model import PRIORITIES, REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Vendor
-from .months import add_months, first_day, parse_date
-from .snapshots import vendor_named
+from .model import PRIORITIES, REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Stages, Vendor
+from .months import DayLike, Month, day_or_today, iso_day
+from .schedule import cadence_between, next_review_date
 from .stacks import Recommendation, Stack, combine, recommend, stack_key, stack_members
 from .store import Event, ReviewRecord, Settings, Store
 
@@ -34,69 +35,6 @@ DONE = "done"  # a requirement status that takes it off the gap list
 # Gap actions in the order a reader meets them (gap_action says which one applies).
 ACTIONS = ("assess", "buy", "glue", "wait", "build")
 NEXT_STEPS = 8  # how many gaps the Summary's next steps list
-
-
-# -- the schedule ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ScheduledReview:
-    """One cadence date: ``done``, ``missed``, ``next`` or ``planned``."""
-
-    date: str  # YYYY-MM-DD
-    state: str
-
-
-def _cadence(settings: Settings):
-    from dateutil.rrule import MONTHLY, rrule
-
-    start = first_day(settings.start)
-    return rrule(MONTHLY, interval=settings.cadence,
-                 dtstart=dt.datetime(start.year, start.month, start.day))
-
-
-def next_review_date(settings: Settings, day: str) -> str:
-    """The first cadence date strictly after ``day`` (YYYY-MM-DD)."""
-    after = _cadence(settings).after(dt.datetime.fromisoformat(day), inc=False)
-    return after.date().isoformat()
-
-
-def schedule(settings: Settings, reviewed: list[str]) -> list[ScheduledReview]:
-    """The cadence dates from the start through one horizon past the latest review.
-
-    A date is ``done`` when a review (``reviewed``: YYYY-MM-DD) falls in its period (from
-    it up to the next date), ``next`` when it is the first date after the latest review
-    (the first date of all when none is recorded), ``missed`` before that, else ``planned``.
-    """
-    from dateutil.relativedelta import relativedelta
-
-    dates = _cadence(settings)
-    first = first_day(settings.start)
-    latest = max(reviewed) if reviewed else None
-    next_date = (dates.after(dt.datetime.fromisoformat(latest), inc=False).date()
-                 if latest else first)
-    until = (parse_date(latest) if latest else first) + relativedelta(months=settings.horizon)
-    until = max(until, next_date)
-    days = [d.date() for d in dates.between(
-        dt.datetime.combine(first, dt.time()), dt.datetime.combine(until, dt.time()), inc=True)]
-    rows = []
-    for index, day in enumerate(days):
-        period_end = days[index + 1] if index + 1 < len(days) else (
-            day + relativedelta(months=settings.cadence))
-        if any(day.isoformat() <= r < period_end.isoformat() for r in reviewed):
-            state = "done"
-        elif day == next_date:
-            state = "next"
-        elif day < next_date:
-            state = "missed"
-        else:
-            state = "planned"
-        rows.append(ScheduledReview(day.isoformat(), state))
-    return rows
-
-
-def store_schedule(store: Store) -> list[ScheduledReview]:
-    """``schedule`` for a store's settings and recorded reviews."""
-    return schedule(store.settings(), [r.as_of for r in store.reviews()])
 
 
 # -- the review -----------------------------------------------------------------------
@@ -204,7 +142,7 @@ class TimelineRow:
 class ReviewMark:
     """A review date inside the window: ``this review``, ``reviewed``, ``next`` or ``planned``."""
 
-    date: str
+    date: dt.date
     kind: str
 
 
@@ -212,7 +150,7 @@ class ReviewMark:
 class HistoryPoint:
     """One review's overall coverage per vendor, for the coverage-over-time chart."""
 
-    as_of: str
+    as_of: dt.date
     coverage: dict[str, float | None]
 
 
@@ -221,9 +159,9 @@ class Review:
     """The roadmap evaluated at ``as_of``; everything the workbook shows."""
 
     settings: Settings
-    as_of: str  # YYYY-MM-DD
-    window: list[str]  # the horizon's months, YYYY-MM, from the review's month
-    next_review: str
+    as_of: dt.date
+    window: list[Month]  # the horizon's months, from the review's month
+    next_review: dt.date
     requirements: list[Requirement]  # active at as_of, in stage order then id
     vendors: list[Vendor]  # with a snapshot at as_of: the primary first, then by key
     snapshots: dict[str, tuple[int, Snapshot]]
@@ -233,9 +171,9 @@ class Review:
     gaps: list[Gap]
     parity: list[ParityRow]
     timeline: list[TimelineRow]
-    marks: dict[str, ReviewMark]  # month -> the review date marked in it
+    marks: dict[Month, ReviewMark]  # month -> the review date marked in it
     history: list[HistoryPoint]
-    requirements_as_of: str | None  # the requirements import in force
+    requirements_as_of: dt.date | None  # the date of the requirements import in force
     # Requirement imports dated after the review: not used by it (see requirements_note).
     ignored_imports: list[Event] = field(default_factory=list)
     # ``--stack``: the primary and the tools beside it, scored beside the vendors; the
@@ -246,11 +184,11 @@ class Review:
     recommendation: Recommendation | None = None
 
     @property
-    def window_start(self) -> str:
+    def window_start(self) -> Month:
         return self.window[0]
 
     @property
-    def window_end(self) -> str:
+    def window_end(self) -> Month:
         return self.window[-1]
 
     def vendor_name(self, key: str) -> str:
@@ -335,12 +273,6 @@ class Review:
                 for vendor, c in sorted(self.coverage.items())}
 
 
-def best_covered(coverages: dict[str, Coverage]) -> str | None:
-    """The vendor with the highest overall coverage; ties go to the first key."""
-    ranked = sorted(coverages, key=lambda v: (-(coverages[v].overall or 0.0), v))
-    return ranked[0] if ranked else None
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun if count == 1 else noun + 's'}"
 
@@ -371,7 +303,7 @@ def gap_action(levels: dict[str, Level], primary: str | None) -> tuple[str, tupl
 
 
 def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
-              primary: str | None, window_start: str, window_end: str) -> list[Gap]:
+              primary: str | None, window_start: Month, window_end: Month) -> list[Gap]:
     """Requirements due by the window's last month, not ``done``, not ``ga`` at the primary.
 
     Requirements without a target are not gaps. Overdue: a target before the window
@@ -379,7 +311,10 @@ def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
     """
     gaps = []
     for requirement in requirements:
-        if requirement.target is None or requirement.target > window_end:
+        if requirement.target is None:
+            continue
+        target = Month.iso(requirement.target)
+        if target > window_end:
             continue
         if (requirement.status or "").lower() == DONE:
             continue
@@ -388,8 +323,7 @@ def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
         if primary_level is Level.GA:
             continue
         action, vendors = gap_action(levels, primary)
-        gaps.append(Gap(requirement, requirement.target < window_start, primary_level,
-                        action, vendors))
+        gaps.append(Gap(requirement, target < window_start, primary_level, action, vendors))
     gaps.sort(key=lambda g: g.requirement.target or "")  # stable: stage order within a month
     return gaps
 
@@ -428,12 +362,14 @@ def new_vendors(previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot
     return found
 
 
-def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot]],
+def level_moves(previous: ReviewRecord, earlier: dict[int, Snapshot],
+                snapshots: dict[str, tuple[int, Snapshot]],
                 requirements: list[Requirement]) -> list[LevelMove]:
     """Every level that differs between the snapshot the previous review used and this one's.
 
     A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
     did not see is left to ``new_vendors`` (a first assessment is no list of upgrades).
+    ``earlier`` holds the snapshots the previous review used, by id.
     """
     from .diff import diff_snapshots
 
@@ -443,7 +379,7 @@ def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple
         old_id = previous.snapshots.get(vendor)
         if old_id is None or old_id == sid:
             continue
-        old = store.snapshot(int(old_id))
+        old = earlier[int(old_id)]
         for row in diff_snapshots(old, snapshot, titles, levels_only=True):
             before = row.old.level if row.old else Level.UNKNOWN
             after = row.new.level if row.new else Level.UNKNOWN
@@ -453,10 +389,11 @@ def level_moves(store: Store, previous: ReviewRecord, snapshots: dict[str, tuple
     return moves
 
 
-def _timeline(requirements: list[Requirement], window: list[str], stages) -> list[TimelineRow]:
+def _timeline(requirements: list[Requirement], window: list[Month], stages: Stages
+              ) -> list[TimelineRow]:
     rows = []
     for requirement in requirements:
-        target = requirement.target
+        target = None if requirement.target is None else Month.iso(requirement.target)
         if target is None:
             rows.append(TimelineRow(requirement, None, None, False))
         elif target < window[0]:
@@ -465,111 +402,135 @@ def _timeline(requirements: list[Requirement], window: list[str], stages) -> lis
         elif target > window[-1]:
             rows.append(TimelineRow(requirement, "after", None, False))
         else:
-            rows.append(TimelineRow(requirement, "in", window.index(target), False))
+            rows.append(TimelineRow(requirement, "in", target - window[0], False))
     return sorted(rows, key=lambda t: (t.requirement.target or "9999-99",
                                        stages.index(t.requirement.stage), t.requirement.id))
 
 
-def _marks(settings: Settings, as_of: str, window: list[str], next_review: str,
-           recorded: list[ReviewRecord]) -> dict[str, ReviewMark]:
+def _marks(settings: Settings, as_of: dt.date, window: list[Month], next_review: dt.date,
+           recorded: list[ReviewRecord]) -> dict[Month, ReviewMark]:
     """One review date per month of the window; this review, then recorded, then planned."""
-    marks: dict[str, ReviewMark] = {}
-    for day in _cadence_dates(settings, window):
-        kind = "next" if day == next_review else "planned"
-        marks[day[:7]] = ReviewMark(day, kind)
+    marks: dict[Month, ReviewMark] = {}
+    for day in cadence_between(settings, window[0].first_day, (window[-1] + 1).first_day
+                               - dt.timedelta(days=1)):
+        marks[Month.of(day)] = ReviewMark(day, "next" if day == next_review else "planned")
     for record in recorded:
-        if record.as_of[:7] in window and record.as_of > as_of:
-            marks[record.as_of[:7]] = ReviewMark(record.as_of, "reviewed")
-    marks[as_of[:7]] = ReviewMark(as_of, "this review")
+        day = iso_day(record.as_of)
+        if window[0] <= Month.of(day) <= window[-1] and day > as_of:
+            marks[Month.of(day)] = ReviewMark(day, "reviewed")
+    marks[Month.of(as_of)] = ReviewMark(as_of, "this review")
     return marks
 
 
-def _cadence_dates(settings: Settings, window: list[str]) -> list[str]:
-    first = dt.datetime.combine(first_day(window[0]), dt.time())
-    last = dt.datetime.combine(first_day(add_months(window[-1], 1)), dt.time())
-    return [d.date().isoformat() for d in _cadence(settings).between(first, last, inc=True)
-            if d < last]
-
-
-def _history(recorded: list[ReviewRecord], as_of: str,
+def _history(recorded: list[ReviewRecord], as_of: dt.date,
              coverages: dict[str, Coverage]) -> list[HistoryPoint]:
     """Recorded reviews before ``as_of`` (the latest of each date), then this review."""
-    by_date: dict[str, ReviewRecord] = {}
+    by_date: dict[dt.date, ReviewRecord] = {}
     for record in recorded:
-        if record.as_of < as_of:
-            by_date[record.as_of] = record  # reviews() come in date then recording order
+        day = iso_day(record.as_of)
+        if day < as_of:
+            by_date[day] = record  # reviews() come in date then recording order
     points = [HistoryPoint(day, {v: s.get("coverage") for v, s in record.scores.items()})
               for day, record in sorted(by_date.items())]
     points.append(HistoryPoint(as_of, {v: c.overall for v, c in coverages.items()}))
     return points
 
 
-def build_review(store: Store, as_of: str | dt.date, primary: str | None = None,
-                 stack: str | None = None) -> Review:
-    """The roadmap at ``as_of`` against each vendor's latest snapshot on or before it.
+@dataclass(frozen=True)
+class ReviewInputs:
+    """What a review at one date reads from the store, loaded once by ``load_review``.
 
-    ``primary`` is a vendor key or name (default: the stack's first member, else the
-    best-covered vendor); ``stack`` (``a+b``, keys or names) the primary and the tools
-    run beside it. Pure reads: nothing is written; ``record_review`` records the result.
+    ``roadmap`` holds the requirements in force and each vendor's whole snapshot;
+    ``earlier`` the snapshots the previous recorded review used (by id), for its level
+    moves; ``first_ga`` the first ``ga`` months up to the date, for the Parity sheet.
     """
-    settings = store.settings()
-    day = parse_date(as_of).isoformat()
-    month = day[:7]
-    requirements = settings.stage_matcher.in_order(active(requirements_at(store, day)))
+
+    roadmap: RoadmapAt
+    reviews: list[ReviewRecord]
+    events: list[Event]
+    requirements_event: int | None
+    first_ga: dict[str, dict[str, FirstGa]]
+    earlier: dict[int, Snapshot]
+
+    @property
+    def previous(self) -> ReviewRecord | None:
+        """The latest review recorded before this one's date."""
+        day = self.roadmap.day
+        return next((r for r in reversed(self.reviews) if iso_day(r.as_of) < day), None)
+
+
+def load_review(store: Store, day: dt.date) -> ReviewInputs:
+    """Read everything a review at ``day`` needs, once."""
+    roadmap, _ = load_at(store, day, entries=True)
+    reviews = store.reviews()
+    inputs = ReviewInputs(roadmap, reviews, store.events(),
+                          store.requirements_event_as_of(day.isoformat()),
+                          first_ga_months(store, until=day), {})
+    previous = inputs.previous
+    if previous is not None:
+        used = set(roadmap.snapshot_ids.values())
+        for old_id in previous.snapshots.values():
+            if int(old_id) not in used:
+                inputs.earlier[int(old_id)] = store.snapshot(int(old_id))
+    return inputs
+
+
+def review_of(inputs: ReviewInputs, primary: str | None = None,
+              stack: str | None = None) -> Review:
+    """The review of ``inputs`` (see ``build_review``): a pure function of what was loaded."""
+    roadmap = inputs.roadmap
+    settings, day, requirements = roadmap.settings, roadmap.day, roadmap.requirements
     if not requirements:
-        raise RoadmapError(f"no requirements on {day}; import some first: "
-                           "roadmap import requirements FILE")
-    vendors = store.vendors()
-    chosen = snapshots_at(store, day)
-    coverages = {v: coverage(requirements, s, settings) for v, (_, s) in chosen.items()}
-    members = stack_members(stack_named(store, stack)) if stack is not None else None
+        raise InputError(f"no requirements on {day}; import some first: "
+                         "roadmap import requirements FILE")
+    chosen = {v: (roadmap.snapshot_ids[v], s) for v, s in roadmap.snapshots.items()}
+    snapshots = roadmap.snapshots
+    coverages = {v: coverage(requirements, s, settings) for v, s in snapshots.items()}
+    members = stack_members(roadmap.stack(stack)) if stack is not None else None
     if members:
         lacking = [m for m in members if m not in chosen]
         if lacking:
-            raise RoadmapError(
+            raise InputError(
                 f"--stack: {', '.join(lacking)} has no snapshot on or before {day} (vendors "
                 f"with one: {', '.join(chosen) or 'none'}); import one or leave it out")
         primary = primary or members[0]
     if primary is not None:
-        key = vendor_named(store, primary).key
+        key = roadmap.vendor(primary).key
         if key not in chosen:
             with_one = ", ".join(chosen) or "none"
-            raise RoadmapError(
+            raise InputError(
                 f"--primary: {key} has no snapshot on or before {day} "
                 f"(vendors with one: {with_one}); import one or pick another vendor")
         primary = key
     else:
         primary = best_covered(coverages)
     order = sorted(chosen, key=lambda v: (v != primary, v))
-    window = [add_months(month, i) for i in range(settings.horizon)]
-    recorded = store.reviews()
-    previous = next((r for r in reversed(recorded) if r.as_of < day), None)
+    window = [Month.of(day) + i for i in range(settings.horizon)]
+    previous = inputs.previous
     changes = Changes(previous, [], [])
     if previous is not None:
         changes = Changes(previous, requirement_changes(previous.requirements, requirements),
-                          level_moves(store, previous, chosen, requirements),
+                          level_moves(previous, inputs.earlier, chosen, requirements),
                           new_vendors(previous, chosen, requirements))
-    snapshots = {v: s for v, (_, s) in chosen.items()}
     team = review_stack(members, primary, snapshots) if members else None
-    first_ga = first_ga_months(store, until=day)
     next_review = next_review_date(settings, day)
-    requirements_event = store.requirements_event_as_of(day)
-    events = store.events()
+    events = inputs.events
+    used = next((e.as_of for e in events if e.id == inputs.requirements_event), None)
     return Review(
         settings=settings, as_of=day, window=window, next_review=next_review,
         requirements=requirements,
-        vendors=[vendors.get(v, Vendor(v, v)) for v in order],
+        vendors=[roadmap.vendors.get(v, Vendor(v, v)) for v in order],
         snapshots={v: chosen[v] for v in order}, primary=primary,
         coverage={v: coverages[v] for v in order}, changes=changes,
         gaps=stack_gaps(requirements, snapshots, team, window[0], window[-1]) if team
         else find_gaps(requirements, snapshots, primary, window[0], window[-1]),
-        parity=parity_rows(requirements, first_ga, order),
+        parity=parity_rows(requirements, inputs.first_ga, order),
         timeline=_timeline(requirements, window, settings.stage_matcher),
-        marks=_marks(settings, day, window, next_review, recorded),
-        history=_history(recorded, day, {v: coverages[v] for v in order}),
-        requirements_as_of=next((e.as_of for e in events if e.id == requirements_event), None),
+        marks=_marks(settings, day, window, next_review, inputs.reviews),
+        history=_history(inputs.reviews, day, {v: coverages[v] for v in order}),
+        requirements_as_of=iso_day(used) if used else None,
         ignored_imports=[e for e in events if e.action == "import requirements"
-                         and (e.as_of or "") > day],
+                         and e.as_of is not None and iso_day(e.as_of) > day],
         stack=team, stack_coverage=coverage(requirements, team.snapshot, settings) if team
         else None,
         recommendation=recommend(requirements, snapshots, list(team.members) if team
@@ -578,22 +539,41 @@ def build_review(store: Store, as_of: str | dt.date, primary: str | None = None,
     )
 
 
+def build_review(store: Store, as_of: DayLike | None = None, primary: str | None = None,
+                 stack: str | None = None) -> Review:
+    """``roadmap review``'s data: the roadmap at a date against each vendor's latest
+    snapshot on or before it. Pure reads: nothing is written (``record_review`` records
+    it; ``review_workbook.write_review`` writes the workbook).
+
+    :param as_of: the review date (``"2021-12"`` is 2021-12-01, as ``--as-of`` reads it;
+        ``"2021-12-15"``; a ``date``); default today.
+    :param primary: the platform the team is on, by key, name or alias; default the
+        stack's first member, else the best covered vendor.
+    :param stack: ``"a+b"`` (keys or names): the primary and the tools run beside it;
+        the gaps are the stack's.
+    :returns: a ``Review``.
+    :raises UsageError: a date that is none; ``InputError``: an unknown vendor, no
+        requirements, or a vendor asked for with no snapshot at the date.
+    """
+    return review_of(load_review(store, day_or_today(as_of, "as_of")), primary, stack)
+
+
 def review_stack(members: list[str], primary: str | None, snapshots: dict[str, Snapshot]
                  ) -> Stack:
     """``--stack`` at the review date (every member has a snapshot then): the primary
     among them, at least two of them (a stack of one is ``--primary``)."""
     text = stack_key(members)
     if len(members) < 2:
-        raise RoadmapError(f"--stack {text}: a stack is the primary and the tools beside "
+        raise InputError(f"--stack {text}: a stack is the primary and the tools beside "
                            f"it, e.g. {text}+TOOL; for one vendor use --primary {text}")
     if primary not in members:
-        raise RoadmapError(f"--primary {primary} is not in --stack {text}; put it first in "
+        raise InputError(f"--primary {primary} is not in --stack {text}; put it first in "
                            f"the stack ({primary}+{text}) or leave --primary out")
     return combine({m: snapshots[m] for m in members})
 
 
 def stack_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot], team: Stack,
-               window_start: str, window_end: str) -> list[Gap]:
+               window_start: Month, window_end: Month) -> list[Gap]:
     """``find_gaps`` against the stack: what it lacks at ``ga``, with buy naming vendors
     outside it; where the stack's own level decides the action (its partner: glue, its
     preview: wait, unknown: assess), the member that gives that level is named instead."""
@@ -620,7 +600,7 @@ def record_review(store: Store, review: Review, output: str | None = None, *,
     snapshots = review.recorded_snapshots()
     for record in store.reviews():
         if (record.as_of, record.primary, record.requirements, record.snapshots) == (
-                review.as_of, review.primary, requirements,
+                review.as_of.isoformat(), review.primary, requirements,
                 {k: int(v) for k, v in snapshots.items()}):
             return False
     counts = review.changes.counts()
@@ -633,8 +613,9 @@ def record_review(store: Store, review: Review, output: str | None = None, *,
     summary = {"text": text, "primary": review.primary, "vendors": snapshots,
                "gaps": len(review.gaps)}
     with store.transaction():
-        event = store.add_event("review", summary, as_of=review.as_of, file=output)
-        store.add_review(event, review.as_of, review.primary, requirements, snapshots,
+        day = review.as_of.isoformat()
+        event = store.add_event("review", summary, as_of=day, file=output)
+        store.add_review(event, day, review.primary, requirements, snapshots,
                          review.scores())
         if before_commit:
             before_commit()

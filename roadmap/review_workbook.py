@@ -21,6 +21,7 @@ from .model import (
     Tier,
     stage_label,
 )
+from .months import DayLike, Month
 from .review import ACTIONS, DONE, Review, build_review, record_review
 from .store import Store
 from .xlsx import (
@@ -172,8 +173,8 @@ SUMMARY_LABELS = 40  # column A: labels, stages and next steps' titles
 
 def window_text(review: Review) -> str:
     """``Dec 2021 – May 2023 (18 months)``: the window as one readable range."""
-    def name(month: str) -> str:
-        return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+    def name(month: Month) -> str:
+        return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
     return (f"{name(review.window_start)} – {name(review.window_end)} "
             f"({review.settings.horizon} months)")
@@ -848,7 +849,7 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
         yield publish
 
 
-def write_and_record(store: Store, output: str, as_of: str, primary: str | None = None, *,
+def write_and_record(store: Store, output: str, as_of: DayLike | None, primary: str | None = None, *,
                      record: bool = True, progress: Progress | None = None,
                      stack: str | None = None, force: bool = False) -> tuple[Review, bool]:
     """Build the review at ``as_of`` and (unless ``record`` is False) record it and write

@@ -106,13 +106,10 @@ def find_vendor(vendors: dict[str, Vendor], text: str,
 
 
 def vendor_named(store: Store, text: str) -> Vendor:
-    """``find_vendor`` over the store, or a RoadmapError listing the stored keys."""
-    vendors = store.vendors()
-    found = find_vendor(vendors, text, store.vendor_aliases())
-    if found is None:
-        known = ", ".join(vendors) or "none yet; run 'roadmap import snapshot FILE'"
-        raise RoadmapError(f"unknown vendor {text!r} (stored vendors: {known})")
-    return found
+    """``find_vendor`` over the store, or an InputError listing the stored keys."""
+    from .evaluate import vendor_in  # where every vendor a user names is resolved
+
+    return vendor_in(store.vendors(), store.vendor_aliases(), text)
 
 
 CLOSE_NAMES = 0.75  # difflib ratio from which a new vendor's key looks like a stored one

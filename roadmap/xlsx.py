@@ -346,13 +346,18 @@ def add_dropdown(sheet: Sheet, column_letter: str, source: str, rows: int, promp
         "error_title": "Not in the list", "error_message": prompt})
 
 
-def month_date(month: str | None) -> dt.date | None:
-    """A ``YYYY-MM`` month as a real date cell value (its first day)."""
-    return dt.date(int(month[:4]), int(month[5:7]), 1) if month else None
+def month_date(month: object | None) -> dt.date | None:
+    """A ``YYYY-MM`` month (or a ``months.Month``) as a real date cell value (its first day)."""
+    if not month:
+        return None
+    text = str(month)
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
-def day_date(day: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` day as a real date cell value."""
+def day_date(day: str | dt.date | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` day (or a date) as a real date cell value."""
+    if isinstance(day, dt.date):
+        return day
     return dt.date.fromisoformat(day) if day else None
 
 

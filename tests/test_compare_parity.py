@@ -210,6 +210,7 @@ def test_demo_prints_vertex_diff_and_parity(runner, tmp_path, monkeypatch):
 def test_first_ga_months_come_from_current_snapshots_only(store):
     """A replaced snapshot's ga does not count; an earlier unknown does not uncensor."""
     from roadmap.evaluate import FirstGa, first_ga_months, levels_at
+    from roadmap.months import Month
     from roadmap.model import Entry, Level, Snapshot, Vendor
 
     def add(vendor: str, day: str, **levels: str) -> None:
@@ -228,10 +229,10 @@ def test_first_ga_months_come_from_current_snapshots_only(store):
         add("b", "2021-02-15", R1="partial")  # replaces the ga one
         add("b", "2021-04-15", R1="ga", R2="none")
     assert first_ga_months(store) == {
-        "R1": {"a": FirstGa("2021-03", True), "b": FirstGa("2021-04", False)},
-        "R2": {"a": FirstGa("2021-03", True)}}
+        "R1": {"a": FirstGa(Month(2021, 3), True), "b": FirstGa(Month(2021, 4), False)},
+        "R2": {"a": FirstGa(Month(2021, 3), True)}}
     assert first_ga_months(store, until="2021-03-31") == {
-        "R1": {"a": FirstGa("2021-03", True)}, "R2": {"a": FirstGa("2021-03", True)}}
+        "R1": {"a": FirstGa(Month(2021, 3), True)}, "R2": {"a": FirstGa(Month(2021, 3), True)}}
     chosen = levels_at(store, "2021-03-01")
     assert {v: (s.as_of, {r: e.level.value for r, e in s.entries.items()})
             for v, s in chosen.items()} == {

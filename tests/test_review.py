@@ -499,7 +499,7 @@ def test_the_previous_review_is_the_latest_recorded_before_this_date(review_stor
     record_review(review_store, december)
     again = build_review(review_store, "2021-12-15", "alpha")  # re-run: same previous
     assert again.changes.previous.as_of == "2021-06-30"
-    assert [p.as_of for p in again.history] == ["2021-06-30", "2021-12-15"]
+    assert [p.as_of.isoformat() for p in again.history] == ["2021-06-30", "2021-12-15"]
     earlier = build_review(review_store, "2021-06-30", "alpha")
     assert earlier.changes.previous is None
 

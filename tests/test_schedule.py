@@ -1,9 +1,10 @@
 """`roadmap schedule`: the cadence's review dates, each done, missed, next or planned."""
+import datetime as dt
 import json
 
 import pytest
 
-from roadmap.review import next_review_date, schedule
+from roadmap.schedule import next_review_date, schedule
 from roadmap.store import Settings
 
 pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
@@ -12,7 +13,7 @@ SETTINGS = Settings(start="2021-05", horizon=18, cadence=3)
 
 
 def states(rows) -> list[tuple[str, str]]:
-    return [(row.date, row.state) for row in rows]
+    return [(row.date.isoformat(), row.state) for row in rows]
 
 
 def test_without_reviews_the_first_date_is_next_through_one_horizon():
@@ -59,9 +60,9 @@ def test_another_cadence_and_horizon():
 
 
 def test_the_next_review_date_is_the_first_cadence_date_after_a_day():
-    assert next_review_date(SETTINGS, "2021-12-15") == "2022-02-01"
-    assert next_review_date(SETTINGS, "2022-02-01") == "2022-05-01"
-    assert next_review_date(SETTINGS, "2020-01-01") == "2021-05-01"
+    assert next_review_date(SETTINGS, "2021-12-15") == dt.date(2022, 2, 1)
+    assert next_review_date(SETTINGS, "2022-02-01") == dt.date(2022, 5, 1)
+    assert next_review_date(SETTINGS, "2020-01-01") == dt.date(2021, 5, 1)
 
 
 def test_schedule_json_follows_recorded_reviews(review_store, invoke):

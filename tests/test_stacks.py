@@ -93,7 +93,7 @@ def test_compare_at_takes_stacks_from_python(stack_store):
     comparison = compare_at(stack_store, "2021-06-30", ["serve+feast", "glueco"])
     # serve+feast: R2 ga (feast), R4 ga, R5 ga (serve: ga beats feast's partner); dated
     # by feast's snapshot, the older one.
-    assert [(r["vendor"], r["coverage"]) for r in comparison.rows] == [
+    assert [(r["vendor"], r["coverage"]) for r in comparison.as_rows()] == [
         ("serve+feast", pytest.approx(3 / 5)), ("glueco", pytest.approx(1 / 5))]
     assert comparison.used == {"serve+feast": "2021-05-01", "glueco": "2021-04-01"}
     assert comparison.missing == {}
