@@ -690,8 +690,7 @@ def diff_command(ctx, vendor, start, end, output, levels_only, force, fmt):
         click.echo(f"Wrote {output} ({span}, {plural(len(diff.rows), 'change')}).")
         return
     if fmt in ("json", "csv"):
-        show([row.as_dict() for row in diff.rows], fmt,
-             ["requirement", "title", "from", "to", "change"])
+        show(diff.as_rows(), fmt, ["requirement", "title", "from", "to", "change"])
         return
     click.echo(f"{span}, {plural(len(diff.rows), 'change')}")
     if diff.rows:
@@ -797,7 +796,7 @@ def recommend_command(ctx, as_of, primary, max_steps, fmt):
 
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
     result = recommend_at(open_store(ctx), day, primary, max_steps)
-    rows = [step.as_dict() for step in result.steps]
+    rows = result.as_rows()
     columns = ["step", "add", "closes", "glue", "weighted_gain", "coverage", "weighted",
                "stack"]
     if fmt == "json":
@@ -835,7 +834,7 @@ def parity_command(ctx, fmt):
     parity = parity_at(open_store(ctx))
     rows, vendors = parity.rows, parity.vendors
     if fmt in ("json", "csv"):
-        show([row.as_dict() for row in rows], fmt,
+        show(parity.as_rows(), fmt,
              ["requirement", "title", "first_ga", "censored", "leader", "lag_months",
               "lag_is_lower_bound"])
         return

@@ -7,12 +7,13 @@ CSV and the highlighted workbook (``diff_workbook.py``) only format these rows.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .errors import RoadmapError
+from .errors import InputError, UsageError
 from .model import Entry, Snapshot, Vendor
-from .months import parse_date, parse_month
+from .months import DayLike, Month, iso_day, parse_date
 from .store import SnapshotInfo, Store
 
 CHANGES = ("added", "removed", "upgraded", "downgraded", "changed")
@@ -29,7 +30,7 @@ class DiffRow:
     new: Entry | None  # None when the second snapshot has no entry
     change: str  # one of CHANGES
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """The keys of ``roadmap diff --format json``, exactly."""
         return {
             "requirement": self.requirement,
@@ -96,7 +97,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str], *,
     return rows
 
 
-def terminal_row(row: DiffRow) -> dict:
+def terminal_row(row: DiffRow) -> dict[str, object]:
     """``as_dict`` plus what moved besides the level, for people reading a table."""
     details = "; ".join(f"{name}: {_text(getattr(row.old, name))} → "
                         f"{_text(getattr(row.new, name))}" for name in row.moved())
@@ -109,62 +110,90 @@ def _text(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class VendorDiff:
+    """One vendor's diff: the two snapshots compared (``old.as_of``, ``new.as_of``) and
+    a row per requirement whose entry differs."""
+
     vendor: Vendor
     old: SnapshotInfo
     new: SnapshotInfo
     rows: list[DiffRow]
 
+    def as_rows(self) -> list[dict[str, object]]:
+        """``diff``'s JSON."""
+        return [row.as_dict() for row in self.rows]
 
-def pick_snapshots(infos: list[SnapshotInfo], vendor: str, start: str | None,
-                   end: str | None) -> tuple[SnapshotInfo, SnapshotInfo]:
+
+def pick_snapshots(infos: list[SnapshotInfo], vendor: str, start: DayLike | None,
+                   end: DayLike | None) -> tuple[SnapshotInfo, SnapshotInfo]:
     """The two snapshots to compare: by date (a month alone picks that month's one),
     else the latest and the one before it."""
     dates = ", ".join(i.as_of for i in infos)
     if len(infos) < 2:
-        raise RoadmapError(
+        raise InputError(
             f"{vendor} has {len(infos)} snapshot{'s' if len(infos) != 1 else ''}"
             f"{' (' + dates + ')' if infos else ''}; a diff needs two: import another "
             "with 'roadmap import snapshot FILE'")
-    newer = _match(infos, vendor, end, "--to") if end else infos[-1]
-    if start:
+    newer = _match(infos, vendor, end, "--to") if end is not None else infos[-1]
+    if start is not None:
         older = _match(infos, vendor, start, "--from")
     else:
-        before = [i for i in infos if i.as_of < newer.as_of]
+        before = [i for i in infos if iso_day(i.as_of) < iso_day(newer.as_of)]
         if not before:
-            raise RoadmapError(f"no snapshot of {vendor} before {newer.as_of} "
-                               f"(its snapshots: {dates}); pass --from DATE", "--to")
+            raise InputError(f"no snapshot of {vendor} before {newer.as_of} "
+                             f"(its snapshots: {dates}); pass --from DATE", "--to")
         older = before[-1]
-    if older.as_of >= newer.as_of:
-        said = "--from and --to" if end else "--from and the latest snapshot (the default --to)"
-        raise RoadmapError(f"{said} must be in date order: {older.as_of} is not before "
-                           f"{newer.as_of} (its snapshots: {dates})")
+    if iso_day(older.as_of) >= iso_day(newer.as_of):
+        said = ("--from and --to" if end is not None
+                else "--from and the latest snapshot (the default --to)")
+        raise InputError(f"{said} must be in date order: {older.as_of} is not before "
+                         f"{newer.as_of} (its snapshots: {dates})")
     return older, newer
 
 
-def _match(infos: list[SnapshotInfo], vendor: str, text: str, option: str) -> SnapshotInfo:
-    dates = ", ".join(i.as_of for i in infos)
+def _match(infos: list[SnapshotInfo], vendor: str, value: DayLike, option: str
+           ) -> SnapshotInfo:
+    """The snapshot a ``--from``/``--to`` value names: a day (text or a date) exactly, a
+    month alone the one snapshot in it."""
+    found: list[SnapshotInfo]
     try:
-        if re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", text):
-            day = parse_date(text).isoformat()
-            found = [i for i in infos if i.as_of == day]
-            said = day
+        if isinstance(value, dt.date) or re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value):
+            day = parse_date(value)
+            found = [i for i in infos if iso_day(i.as_of) == day]
+            said = day.isoformat()
         else:
-            said = parse_month(text)
-            found = [i for i in infos if i.as_of[:7] == said]
-    except ValueError as exc:
-        raise RoadmapError(f"{exc} (use YYYY-MM-DD or YYYY-MM)", option) from None
+            month = Month.parse(value)
+            found = [i for i in infos if Month.iso(i.as_of) == month]
+            said = str(month)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{exc} (use YYYY-MM-DD or YYYY-MM)", option) from None
     if not found:
-        raise RoadmapError(f"no snapshot of {vendor} at {said} (its snapshots: {dates})", option)
+        dates = ", ".join(i.as_of for i in infos)
+        raise InputError(f"no snapshot of {vendor} at {said} (its snapshots: {dates})", option)
     if len(found) > 1:
-        raise RoadmapError(
+        raise InputError(
             f"{len(found)} snapshots of {vendor} in {said} "
             f"({', '.join(i.as_of for i in found)}); give the full date", option)
     return found[0]
 
 
-def vendor_diff(store: Store, vendor: Vendor, start: str | None = None,
-                end: str | None = None, *, levels_only: bool = False) -> VendorDiff:
-    """The diff of one vendor's stored snapshots (default: its two latest)."""
+def vendor_diff(store: Store, vendor: str | Vendor, start: DayLike | None = None,
+                end: DayLike | None = None, *, levels_only: bool = False) -> VendorDiff:
+    """``roadmap diff``: what changed in one vendor's snapshots.
+
+    :param vendor: its key, name or alias (or a ``Vendor``).
+    :param start: the earlier snapshot's date (``--from``): a day (``"2021-12-15"``, a
+        ``date``) picks that day's snapshot, a month (``"2021-12"``) that month's one;
+        default the one before ``end``.
+    :param end: the later snapshot's date (``--to``), the same way; default the latest.
+    :param levels_only: only rows whose level moved.
+    :returns: a ``VendorDiff``; ``as_rows()`` is ``diff``'s JSON.
+    :raises UsageError: a date that is none; ``InputError``: an unknown vendor, or no
+        snapshot at a date.
+    """
+    if not isinstance(vendor, Vendor):
+        from .evaluate import vendor_in
+
+        vendor = vendor_in(store.vendors(), store.vendor_aliases(), vendor)
     older, newer = pick_snapshots(store.snapshot_infos(vendor.key), vendor.key, start, end)
     requirements = store.settings().stage_matcher.in_order(store.requirements().values())
     titles = {r.id: r.title for r in requirements}

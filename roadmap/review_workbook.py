@@ -849,7 +849,8 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
         yield publish
 
 
-def write_and_record(store: Store, output: str, as_of: DayLike | None, primary: str | None = None, *,
+def write_and_record(store: Store, output: str, as_of: DayLike | None,
+                     primary: str | None = None, *,
                      record: bool = True, progress: Progress | None = None,
                      stack: str | None = None, force: bool = False) -> tuple[Review, bool]:
     """Build the review at ``as_of`` and (unless ``record`` is False) record it and write

@@ -149,6 +149,10 @@ class Recommendation:
     steps: list[Step]
     stopped: str  # "max" (reached --max) or "nothing closes" (no vendor adds anything)
 
+    def as_rows(self) -> list[dict[str, object]]:
+        """``recommend``'s JSON: a row per step."""
+        return [step.as_dict() for step in self.steps]
+
 
 def closes(held: Level, offered: Level) -> str | None:
     """Whether a vendor offering ``offered`` closes a requirement the stack holds at

@@ -210,8 +210,8 @@ def test_demo_prints_vertex_diff_and_parity(runner, tmp_path, monkeypatch):
 def test_first_ga_months_come_from_current_snapshots_only(store):
     """A replaced snapshot's ga does not count; an earlier unknown does not uncensor."""
     from roadmap.evaluate import FirstGa, first_ga_months, levels_at
-    from roadmap.months import Month
     from roadmap.model import Entry, Level, Snapshot, Vendor
+    from roadmap.months import Month
 
     def add(vendor: str, day: str, **levels: str) -> None:
         entries = {rid: Entry(rid, Level(level), "product", "evidence")
