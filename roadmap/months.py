@@ -156,7 +156,13 @@ def _check_year(year: int, value: object) -> None:
 def _calendar_month(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return month_str(value.year, value.month)
-    text = str(value).strip().lower()
+    try:
+        return _month_text(str(value).strip().lower())
+    except ValueError:  # "no such month 2021-13" would not say what was given
+        raise ValueError(f"not a month: {str(value).strip()!r}") from None
+
+
+def _month_text(text: str) -> str:
     for pattern in (_YEAR_MONTH, _ISO_DATE):
         match = pattern.match(text)
         if match:
@@ -167,7 +173,7 @@ def _calendar_month(value: object) -> str:
     match = _NAMED_MONTH.match(text)
     if match and match.group(1) in _MONTHS:
         return month_str(int(match.group(2)), _MONTHS[match.group(1)])
-    raise ValueError(f"not a month: {str(value).strip()!r}")
+    raise ValueError(f"not a month: {text!r}")
 
 
 def parse_target(value: object, start_month: str) -> str | None:

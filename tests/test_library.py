@@ -1,0 +1,318 @@
+"""The library's own contract, called from Python: dates in every spelling a user would
+pass mean what the CLI means by them, bad ones raise ``UsageError`` naming the value,
+vendors resolve by key, name, alias and case, and results are typed.
+
+The stores are conftest's ``review_store`` (Alpha ML and Beta AI with snapshots of
+2021-06-01 and 2021-12-01, Gamma OSS of 2021-06-01; start 2021-05, cadence 3) and
+``stack_store`` (plat 2021-01-15, blank 2021-02-01, glueco 2021-04-01, feast 2021-05-01,
+serve 2021-05-15).
+"""
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+import roadmap
+from roadmap import (
+    Comparison,
+    CompareRow,
+    InputError,
+    Month,
+    RoadmapError,
+    StoreError,
+    UsageError,
+    build_review,
+    compare_at,
+    parity_at,
+    recommend_at,
+    record_review,
+    store_schedule,
+    vendor_diff,
+)
+from roadmap.schedule import next_review_date, schedule
+from roadmap.store import Settings, Store
+
+# The first of December, spelt every way a caller may: a month alone is its first day.
+DECEMBER_FIRST = ["2021-12", "2021-12-01", dt.date(2021, 12, 1), dt.datetime(2021, 12, 1, 9, 30)]
+# What the CLI and the library pick on 2021-12-01: the December snapshots where there is
+# one (a text comparison of "2021-12-01" with "2021-12" picked June's).
+DECEMBER_SNAPSHOTS = {"alpha": "2021-12-01", "beta": "2021-12-01", "gamma": "2021-06-01"}
+BAD_DAYS = ["2021-13", "soon", "", "0000-06-01", "2021-02-30"]
+
+
+def as_json(invoke, *command: str) -> list[dict]:
+    result = invoke(*command, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# -- dates in every spelling ---------------------------------------------------------
+
+@pytest.mark.parametrize("day", DECEMBER_FIRST)
+def test_compare_at_a_month_picks_the_snapshots_the_cli_picks(review_store, invoke, day):
+    comparison = compare_at(review_store, day)
+    assert isinstance(comparison, Comparison)
+    assert comparison.day == dt.date(2021, 12, 1)
+    assert comparison.used == DECEMBER_SNAPSHOTS
+    cli_rows = as_json(invoke, "compare", "--as-of", "2021-12")
+    assert {row["vendor"]: row["as_of"] for row in cli_rows} == DECEMBER_SNAPSHOTS
+    assert comparison.as_rows() == cli_rows
+
+
+def test_compare_at_the_end_of_the_month_and_the_day_before_it(review_store):
+    assert compare_at(review_store, "2021-12-31").used == DECEMBER_SNAPSHOTS
+    assert compare_at(review_store, dt.date(2021, 11, 30)).used == {
+        "alpha": "2021-06-01", "beta": "2021-06-01", "gamma": "2021-06-01"}
+
+
+def test_compare_rows_are_typed_and_scored_once(review_store):
+    row = compare_at(review_store, "2021-12", ["alpha"]).rows[0]
+    assert isinstance(row, CompareRow)
+    # Alpha on 2021-12-01 over the November roadmap's 9 active requirements: FE-01
+    # partial (½), DM-01 ga (1), DM-02 planned (0), six unassessed.
+    assert (row.vendor, row.as_of) == ("alpha", "2021-12-01")
+    assert row.coverage.overall == pytest.approx(1.5 / 9)
+    assert row.coverage.assessed == pytest.approx(3 / 9)
+    assert row.caveats == ("assessed on 33% of requirements only",)
+
+
+@pytest.mark.parametrize("day", DECEMBER_FIRST)
+def test_a_review_at_a_month_is_the_review_of_its_first_day(review_store, invoke, day):
+    review = build_review(review_store, day, "alpha")
+    assert review.as_of == dt.date(2021, 12, 1)
+    assert review.window[0] == Month(2021, 12) and review.window[-1] == Month(2023, 5)
+    assert review.next_review == dt.date(2022, 2, 1)
+    assert {v: s.as_of for v, (_, s) in review.snapshots.items()} == DECEMBER_SNAPSHOTS
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12", "--primary",
+                    "alpha", "--no-record")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(
+        "r.xlsx: review of 2021-12-01, window 2021-12 to 2023-05, 9 requirements, 3 vendors.")
+
+
+def test_a_recorded_review_keeps_its_day_as_text(review_store):
+    assert record_review(review_store, build_review(review_store, dt.datetime(2021, 6, 30, 8)))
+    assert [r.as_of for r in review_store.reviews()] == ["2021-06-30"]
+    # The same review again, spelt as text: already recorded.
+    assert not record_review(review_store, build_review(review_store, "2021-06-30"))
+
+
+@pytest.mark.parametrize("day", ["2021-05", "2021-05-01", dt.date(2021, 5, 1)])
+def test_recommend_at_a_month_leaves_out_snapshots_later_in_it(stack_store, invoke, day):
+    # On 2021-05-01 serve (2021-05-15) has no snapshot yet: feast closes R2 to ga (weight
+    # 2 × ½) and R5 as glue (weight 3 × ½) of 11; then nothing closes anything more.
+    result = recommend_at(stack_store, day, "Plat ML", 3)
+    assert [(s.add, s.closes, s.glue) for s in result.steps] == [
+        ("feast", ("R2", "R5"), ("R5",))]
+    assert result.steps[0].weighted_gain == pytest.approx(2.5 / 11)
+    assert result.stopped == "nothing closes"
+    assert result.as_rows() == as_json(invoke, "recommend", "--as-of", "2021-05",
+                                       "--primary", "plat")
+
+
+def test_recommend_in_the_middle_of_the_month_sees_serve(stack_store):
+    # serve brings R4 to ga (2 × ½) and R5 to ga (3 × 1): more than feast's 2.5.
+    assert recommend_at(stack_store, "2021-05-15", "plat", 1).steps[0].add == "serve"
+
+
+@pytest.mark.parametrize("day", ["2021-11", "2021-11-30", dt.date(2021, 11, 30)])
+def test_parity_at_a_date_leaves_out_later_snapshots(review_store, day):
+    rows = {row.requirement: row.as_dict() for row in parity_at(review_store, day).rows}
+    # Before Alpha's December snapshot only Gamma has DM-01 at ga, in its first snapshot.
+    assert rows["DM-01"] == {
+        "requirement": "DM-01", "title": "Real-time endpoints",
+        "first_ga": {"alpha": None, "beta": None, "gamma": "2021-06"},
+        "censored": ["gamma"], "leader": "gamma", "lag_months": None,
+        "lag_is_lower_bound": False}
+
+
+def test_parity_undated_is_the_command(review_store, invoke):
+    parity = parity_at(review_store)
+    assert parity.vendors == ["alpha", "beta", "gamma"]
+    rows = {row["requirement"]: row for row in parity.as_rows()}
+    # Alpha reached ga in December, six months after Gamma's "ga by then": at least 6.
+    assert rows["DM-01"]["first_ga"] == {"alpha": "2021-12", "beta": None, "gamma": "2021-06"}
+    assert (rows["DM-01"]["lag_months"], rows["DM-01"]["lag_is_lower_bound"]) == (6, True)
+    assert parity.as_rows() == as_json(invoke, "parity")
+
+
+ALPHA_DIFF = [
+    {"requirement": "FE-01", "title": "Managed feature store", "from": "none",
+     "to": "partial", "change": "upgraded"},
+    {"requirement": "DM-01", "title": "Real-time endpoints", "from": "preview", "to": "ga",
+     "change": "upgraded"},
+    {"requirement": "DM-02", "title": "Inference graphs", "from": "none", "to": "planned",
+     "change": "upgraded"},
+]
+
+
+@pytest.mark.parametrize("start, end", [
+    ("2021-06", "2021-12"), ("2021-06-01", "2021-12-01"),
+    (dt.date(2021, 6, 1), dt.date(2021, 12, 1)), (None, None),
+])
+def test_diff_by_month_day_or_date(review_store, invoke, start, end):
+    diff = vendor_diff(review_store, "Alpha ML", start, end)
+    assert (diff.old.as_of, diff.new.as_of) == ("2021-06-01", "2021-12-01")
+    assert diff.as_rows() == ALPHA_DIFF
+    assert as_json(invoke, "diff", "alpha", "--from", "2021-06", "--to", "2021-12") == ALPHA_DIFF
+
+
+def test_diff_on_a_day_without_a_snapshot_says_which_there_are(review_store):
+    with pytest.raises(InputError) as caught:
+        vendor_diff(review_store, "alpha", dt.date(2021, 6, 2))
+    assert str(caught.value) == ("--from: no snapshot of alpha at 2021-06-02 (its snapshots: "
+                                 "2021-06-01, 2021-12-01)")
+
+
+@pytest.mark.parametrize("reviewed", [["2021-06-30"], [dt.date(2021, 6, 30)],
+                                      [dt.datetime(2021, 6, 30, 23, 59)]])
+def test_schedule_takes_days_in_any_spelling(reviewed):
+    settings = Settings(start="2021-05", horizon=6, cadence=3)
+    assert [(r.date, r.state) for r in schedule(settings, reviewed)] == [
+        (dt.date(2021, 5, 1), "done"), (dt.date(2021, 8, 1), "next"),
+        (dt.date(2021, 11, 1), "planned")]  # 2021-06-30 + 6 months is 2021-12-30
+
+
+@pytest.mark.parametrize("day, expected", [
+    ("2021-12", dt.date(2022, 2, 1)), ("2021-11", dt.date(2022, 2, 1)),
+    ("2021-10-31", dt.date(2021, 11, 1)), (dt.date(2021, 11, 1), dt.date(2022, 2, 1)),
+])
+def test_the_next_review_after_a_day_in_any_spelling(day, expected):
+    assert next_review_date(Settings(start="2021-05", cadence=3), day) == expected
+
+
+def test_the_stored_schedule_is_the_command_s(review_store, invoke):
+    record_review(review_store, build_review(review_store, "2021-06"))
+    rows = [row.as_dict() for row in store_schedule(review_store)]
+    assert rows[:2] == [{"date": "2021-05-01", "state": "done"},
+                        {"date": "2021-08-01", "state": "next"}]
+    assert rows == as_json(invoke, "schedule")
+
+
+# -- bad dates ------------------------------------------------------------------------
+
+CALLS = {
+    "compare": lambda store, day: compare_at(store, day),
+    "review": lambda store, day: build_review(store, day),
+    "recommend": lambda store, day: recommend_at(store, day),
+    "parity": lambda store, day: parity_at(store, day),
+    "diff": lambda store, day: vendor_diff(store, "alpha", day),
+    "next review": lambda store, day: next_review_date(store.settings(), day),
+    "schedule": lambda store, day: schedule(store.settings(), [day]),
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+@pytest.mark.parametrize("day", BAD_DAYS)
+def test_a_bad_date_is_a_usage_error_naming_it(review_store, call, day):
+    with pytest.raises(UsageError) as caught:
+        CALLS[call](review_store, day)
+    assert repr(day) in str(caught.value)
+
+
+@pytest.mark.parametrize("call", ["compare", "review", "recommend", "parity"])
+def test_a_date_of_year_one_is_refused(review_store, call):
+    with pytest.raises(UsageError) as caught:
+        CALLS[call](review_store, dt.date(1, 1, 1))
+    assert str(caught.value) == ("as_of: year out of range in '0001-01-01' "
+                                 "(use 1900 to 2999)")
+
+
+@pytest.mark.parametrize("call", ["next review", "schedule"])
+def test_none_is_no_day(review_store, call):
+    with pytest.raises(UsageError) as caught:
+        CALLS[call](review_store, None)
+    assert "None is not a date" in str(caught.value)
+
+
+def test_a_number_is_no_date(review_store):
+    with pytest.raises(UsageError) as caught:
+        compare_at(review_store, 20211201)  # type: ignore[arg-type]
+    assert str(caught.value) == ("as_of: 20211201 is not a date (use YYYY-MM-DD, YYYY-MM "
+                                 "or a datetime.date)")
+
+
+def test_a_bad_start_month_is_an_input_error_saying_how_to_set_it():
+    with pytest.raises(InputError) as caught:
+        schedule(Settings(start=""), [])
+    assert str(caught.value) == ("the roadmap's start month '' is not a month; set one: "
+                                 "roadmap settings --start YYYY-MM")
+
+
+def test_months_count_and_print_as_the_store_spells_them():
+    assert str(Month(2021, 11) + 3) == "2022-02"
+    assert Month(2022, 2) - Month(2021, 11) == 3
+    assert Month(2021, 1) - 1 == Month(2020, 12)
+    assert Month.parse("Sep 2021") == Month(2021, 9) < Month(2021, 10)
+    with pytest.raises(ValueError):
+        Month(2021, 13)
+
+
+# -- vendors --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["alpha", "Alpha ML", "ALPHA ML", "  alpha ml ",
+                                  "Alpha Platform", "alpha-platform"])
+def test_a_vendor_by_key_name_alias_or_case(review_store, name):
+    with review_store.transaction():
+        review_store.add_vendor_alias("Alpha Platform", "alpha")
+    assert [r.vendor for r in compare_at(review_store, "2021-12", [name]).rows] == ["alpha"]
+    assert build_review(review_store, "2021-12", name).primary == "alpha"
+    assert recommend_at(review_store, "2021-12", name).primary == "alpha"
+    assert vendor_diff(review_store, name).vendor.key == "alpha"
+    assert compare_at(review_store, "2021-12", [f"{name}+Beta AI"]).rows[0].vendor == (
+        "alpha+beta")
+
+
+UNKNOWN = "unknown vendor 'delta' (stored vendors: alpha, beta, gamma)"
+
+
+@pytest.mark.parametrize("call", [
+    lambda store: compare_at(store, "2021-12", ["delta"]),
+    lambda store: compare_at(store, "2021-12", ["alpha+delta"]),
+    lambda store: build_review(store, "2021-12", "delta"),
+    lambda store: build_review(store, "2021-12", stack="alpha+delta"),
+    lambda store: recommend_at(store, "2021-12", "delta"),
+    lambda store: vendor_diff(store, "delta"),
+])
+def test_an_unknown_vendor_is_an_input_error_listing_the_stored_ones(review_store, call):
+    with pytest.raises(InputError) as caught:
+        call(review_store)
+    assert str(caught.value) == UNKNOWN
+
+
+# -- what escapes ---------------------------------------------------------------------
+
+def test_a_file_that_is_no_store_is_a_store_error(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError):
+        Store.open(str(junk))
+    with pytest.raises(StoreError):
+        Store.open(str(tmp_path / "missing.db"))
+
+
+def test_every_error_is_a_roadmap_error():
+    for kind in (InputError, StoreError, UsageError, roadmap.OutputError):
+        assert issubclass(kind, RoadmapError)
+
+
+def test_the_package_top_exports_each_call_with_its_docstring():
+    for name in ("Store", "import_requirements", "import_snapshots", "compare_at",
+                 "parity_at", "recommend_at", "build_review", "write_review",
+                 "record_review", "vendor_diff", "store_schedule", "write_export"):
+        assert name in roadmap.__all__
+        assert getattr(roadmap, name).__doc__, name
+    assert sorted(roadmap.__all__) == sorted([*roadmap._HOME, "__version__"])
+
+
+def test_help_imports_neither_the_store_nor_the_evaluation_nor_a_spreadsheet_library():
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom roadmap.cli import cli\n"
+            "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+            "print(sorted(m for m in sys.modules if m in ('roadmap.store', 'roadmap.evaluate', "
+            "'roadmap.review', 'roadmap.schedule', 'roadmap.months', 'sqlite3', 'openpyxl', "
+            "'xlsxwriter', 'python_calamine')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
