@@ -46,7 +46,8 @@ STAGE_WORDS = ("Connector for", "Versioned datasets of", "Feature store entries 
 def build_store(path: str, requirements: int, seed: int = 2021) -> None:
     """Requirements, two snapshots per vendor (levels drift between them), one review."""
     from roadmap.model import BIG_EIGHT, Entry, Level, Requirement, Snapshot, Tier, Vendor
-    from roadmap.review import build_review, record_review
+    from roadmap.review import build_review
+    from roadmap.review_workbook import record_review
     from roadmap.store import Settings, Store
 
     rng = random.Random(seed)

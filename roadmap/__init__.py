@@ -61,8 +61,8 @@ if TYPE_CHECKING:
     from .model import Entry, Level, Requirement, Snapshot, Tier, Vendor
     from .months import Month
     from .requirements import import_requirements
-    from .review import Review, build_review, record_review
-    from .review_workbook import write_and_record, write_review
+    from .review import Review, build_review
+    from .review_workbook import record_review, write_and_record, write_review
     from .schedule import ScheduledReview, store_schedule
     from .snapshots import import_snapshots
     from .stacks import Recommendation, Step
@@ -82,8 +82,8 @@ _HOME = {
     **dict.fromkeys(("Entry", "Level", "Requirement", "Snapshot", "Tier", "Vendor"), "model"),
     "Month": "months",
     "import_requirements": "requirements",
-    **dict.fromkeys(("Review", "build_review", "record_review"), "review"),
-    **dict.fromkeys(("write_and_record", "write_review"), "review_workbook"),
+    **dict.fromkeys(("Review", "build_review"), "review"),
+    **dict.fromkeys(("record_review", "write_and_record", "write_review"), "review_workbook"),
     **dict.fromkeys(("ScheduledReview", "store_schedule"), "schedule"),
     "import_snapshots": "snapshots",
     **dict.fromkeys(("Recommendation", "Step"), "stacks"),

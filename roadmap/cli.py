@@ -913,7 +913,7 @@ def review_command(ctx, output, as_of, primary, no_record, stack, force):
         review, recorded = write_and_record(store, output, day, primary,
                                             record=not no_record, progress=progress,
                                             stack=stack, force=force)
-    from .review import report_lines
+    from .output import report_lines
 
     for line in report_lines(review, output, recorded=recorded, record=not no_record):
         click.echo(line)

@@ -92,7 +92,7 @@ DEMO_REVIEWS = ("2021-06-30", "2021-12-15")
 def review_lines(store: Store, output: str, scratch: str, *, force: bool = False) -> list[str]:
     """Record the sample reviews (earlier ones written to ``scratch``), the last to ``output``,
     so its Changes sheet and coverage-over-time chart have something to show."""
-    from .review import report_lines
+    from .output import report_lines
     from .review_workbook import write_and_record
 
     for day in DEMO_REVIEWS[:-1]:

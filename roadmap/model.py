@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 
@@ -243,11 +244,11 @@ class Stages:
         """Position in the roadmap; no stage (and a stage since dropped) sorts last."""
         return self.names.index(name) if name in self.names else len(self.names)
 
-    def in_order(self, requirements) -> list[Requirement]:
+    def in_order(self, requirements: Iterable[Requirement]) -> list[Requirement]:
         """Requirements as every listing and sheet shows them: by stage, then id."""
         return sorted(requirements, key=lambda r: (self.index(r.stage), r.id))
 
-    def labels(self, requirements=()) -> list[str]:
+    def labels(self, requirements: Iterable[Requirement] = ()) -> list[str]:
         """The stage columns of a comparison: every stage, then Unassigned when some
         requirement has no stage."""
         extra = [UNASSIGNED] if any(r.stage is None for r in requirements) else []

@@ -12,7 +12,10 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .review import Review
 
 ELLIPSIS = "…"
 NARROWEST = 8  # a column cut to fit is never narrower than this (or its header)
@@ -143,3 +146,75 @@ def _csv_value(value: object) -> object:
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``1 vendor``, ``2 vendors``."""
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+# -- the review, as ``roadmap review`` and the demo print it -----------------------------
+
+def coverage_rows(review: Review) -> list[dict[str, object]]:
+    """One row per vendor of the review, in its column order, then the ``--stack``:
+    coverage as fractions 0-1, and what to know before trusting it (``caveats``)."""
+    from .evaluate import caveats
+
+    rows: list[dict[str, object]] = [
+        {"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
+             "coverage": review.coverage[v.key].overall,
+             "table_stakes": review.coverage[v.key].table_stakes,
+             "best_in_class": review.coverage[v.key].best_in_class,
+             "assessed": review.coverage[v.key].assessed,
+             "weighted": review.coverage[v.key].weighted,
+             "primary": "yes" if v.key == review.primary else "",
+             "caveats": "; ".join(review.caveats(v.key))}
+            for v in review.vendors]
+    if review.stack is not None and review.stack_coverage is not None:
+        cover = review.stack_coverage
+        as_of = review.stack.snapshot.as_of
+        rows.append({"vendor": review.stack.key, "name": review.vendor_name(review.stack.key),
+                     "snapshot": as_of, "coverage": cover.overall,
+                     "table_stakes": cover.table_stakes, "best_in_class": cover.best_in_class,
+                     "assessed": cover.assessed, "weighted": cover.weighted, "primary": "stack",
+                     "caveats": "; ".join(caveats(cover, as_of, review.as_of,
+                                                  review.settings.cadence))})
+    return rows
+
+
+def adding_one_tool_lines(review: Review) -> list[str]:
+    """``roadmap recommend``'s first step, in one line (none when nothing closes)."""
+    result = review.recommendation
+    if result is None or not result.steps:
+        return []
+    step = result.steps[0]
+    glue = f" (as glue: {' '.join(step.glue)})" if step.glue else ""
+    return [f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
+            f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
+            f"{step.coverage or 0:.0%} (roadmap recommend)."]
+
+
+def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
+    """What ``roadmap review`` and the demo print: where, coverage, gaps, recording."""
+    from .review import ACTIONS
+
+    lines = [f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
+             f"{review.window_end}, {plural(len(review.requirements), 'requirement')}, "
+             f"{plural(len(review.vendors), 'vendor')}."]
+    if review.vendors:
+        columns = ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
+                   "assessed", "weighted", "primary"]
+        rows = coverage_rows(review)
+        if any(row["caveats"] for row in rows):
+            columns.append("caveats")
+        lines.append(render(rows, "simple", columns))
+    counts = review.action_counts()
+    actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS)
+    lines.append(f"Gaps at {review.gaps_at or 'no vendor'}: {len(review.gaps)} ({actions}; "
+                 f"{review.overdue()} overdue).")
+    lines += adding_one_tool_lines(review)
+    note = review.requirements_note()
+    if note:
+        lines.append(f"Note: {note}")
+    if not record:
+        lines.append("Not recorded (--no-record).")
+    elif recorded:
+        lines.append(f"Recorded the review; the next is due {review.next_review}.")
+    else:
+        lines.append("This review was already recorded; nothing new was recorded.")
+    return lines

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .errors import InputError
@@ -261,7 +260,7 @@ class Review:
         """Whose gaps the review lists: the stack's when there is one, else the primary's."""
         return self.stack.key if self.stack is not None else self.primary
 
-    def recorded_requirements(self) -> dict[str, dict]:
+    def recorded_requirements(self) -> dict[str, dict[str, object]]:
         return {r.id: r.as_dict() for r in self.requirements}
 
     def recorded_snapshots(self) -> dict[str, int]:
@@ -328,7 +327,7 @@ def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
     return gaps
 
 
-def requirement_changes(previous: dict[str, dict], now: list[Requirement]
+def requirement_changes(previous: dict[str, dict[str, object]], now: list[Requirement]
                         ) -> list[RequirementChange]:
     """Added, changed (field by field) and retired, between two recorded requirement sets."""
     changes = []
@@ -588,102 +587,3 @@ def stack_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot], 
                                    for m in (members if v == team.key else (v,))))
 
     return [replace(gap, vendors=named(gap)) for gap in gaps]
-
-
-def record_review(store: Store, review: Review, output: str | None = None, *,
-                  before_commit: Callable[[], None] | None = None) -> bool:
-    """Record the review in one transaction; False when an identical one is recorded.
-
-    ``before_commit`` runs last inside the transaction (the review workbook is renamed
-    into place there): if it fails, nothing is recorded."""
-    requirements = review.recorded_requirements()
-    snapshots = review.recorded_snapshots()
-    for record in store.reviews():
-        if (record.as_of, record.primary, record.requirements, record.snapshots) == (
-                review.as_of.isoformat(), review.primary, requirements,
-                {k: int(v) for k, v in snapshots.items()}):
-            return False
-    counts = review.changes.counts()
-    text = (f"review of {review.as_of} (primary {review.primary or 'none'}): "
-            f"{_plural(len(requirements), 'requirement')}, "
-            f"{_plural(len(snapshots), 'vendor')}, {_plural(len(review.gaps), 'gap')}")
-    if review.changes.previous is not None:
-        text += f"; since {review.changes.previous.as_of}: " + ", ".join(
-            f"{n} {kind}" for kind, n in counts.items())
-    summary = {"text": text, "primary": review.primary, "vendors": snapshots,
-               "gaps": len(review.gaps)}
-    with store.transaction():
-        day = review.as_of.isoformat()
-        event = store.add_event("review", summary, as_of=day, file=output)
-        store.add_review(event, day, review.primary, requirements, snapshots,
-                         review.scores())
-        if before_commit:
-            before_commit()
-    return True
-
-
-def coverage_rows(review: Review) -> list[dict]:
-    """One row per vendor of the review, in its column order, then the ``--stack``:
-    coverage as fractions 0-1, and what to know before trusting it (``caveats``)."""
-    rows = [{"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
-             "coverage": review.coverage[v.key].overall,
-             "table_stakes": review.coverage[v.key].table_stakes,
-             "best_in_class": review.coverage[v.key].best_in_class,
-             "assessed": review.coverage[v.key].assessed,
-             "weighted": review.coverage[v.key].weighted,
-             "primary": "yes" if v.key == review.primary else "",
-             "caveats": "; ".join(review.caveats(v.key))}
-            for v in review.vendors]
-    if review.stack is not None and review.stack_coverage is not None:
-        cover = review.stack_coverage
-        as_of = review.stack.snapshot.as_of
-        rows.append({"vendor": review.stack.key, "name": review.vendor_name(review.stack.key),
-                     "snapshot": as_of, "coverage": cover.overall,
-                     "table_stakes": cover.table_stakes, "best_in_class": cover.best_in_class,
-                     "assessed": cover.assessed, "weighted": cover.weighted, "primary": "stack",
-                     "caveats": "; ".join(caveats(cover, as_of, review.as_of,
-                                                  review.settings.cadence))})
-    return rows
-
-
-def adding_one_tool_lines(review: Review) -> list[str]:
-    """``roadmap recommend``'s first step, in one line (none when nothing closes)."""
-    result = review.recommendation
-    if result is None or not result.steps:
-        return []
-    step = result.steps[0]
-    glue = f" (as glue: {' '.join(step.glue)})" if step.glue else ""
-    return [f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
-            f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
-            f"{step.coverage or 0:.0%} (roadmap recommend)."]
-
-
-def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
-    """What ``roadmap review`` and the demo print: where, coverage, gaps, recording."""
-    from .output import plural, render
-
-    lines = [f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
-             f"{review.window_end}, {plural(len(review.requirements), 'requirement')}, "
-             f"{plural(len(review.vendors), 'vendor')}."]
-    if review.vendors:
-        columns = ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
-                   "assessed", "weighted", "primary"]
-        rows = coverage_rows(review)
-        if any(row["caveats"] for row in rows):
-            columns.append("caveats")
-        lines.append(render(rows, "simple", columns))
-    counts = review.action_counts()
-    actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS)
-    lines.append(f"Gaps at {review.gaps_at or 'no vendor'}: {len(review.gaps)} ({actions}; "
-                 f"{review.overdue()} overdue).")
-    lines += adding_one_tool_lines(review)
-    note = review.requirements_note()
-    if note:
-        lines.append(f"Note: {note}")
-    if not record:
-        lines.append("Not recorded (--no-record).")
-    elif recorded:
-        lines.append(f"Recorded the review; the next is due {review.next_review}.")
-    else:
-        lines.append("This review was already recorded; nothing new was recorded.")
-    return lines

@@ -22,7 +22,8 @@ from .model import (
     stage_label,
 )
 from .months import DayLike, Month
-from .review import ACTIONS, DONE, Review, build_review, record_review
+from .output import plural
+from .review import ACTIONS, DONE, Review, build_review
 from .store import Store
 from .xlsx import (
     DATE_FORMAT,
@@ -863,3 +864,35 @@ def write_and_record(store: Store, output: str, as_of: DayLike | None,
     with staged_review(review, output, progress, force=force) as publish:
         recorded = record and record_review(store, review, output, before_commit=publish)
     return review, recorded
+
+
+def record_review(store: Store, review: Review, output: str | None = None, *,
+                  before_commit: Callable[[], None] | None = None) -> bool:
+    """Record the review in one transaction; False when an identical one is recorded.
+
+    ``before_commit`` runs last inside the transaction (the review workbook is renamed
+    into place there): if it fails, nothing is recorded."""
+    requirements = review.recorded_requirements()
+    snapshots = review.recorded_snapshots()
+    for record in store.reviews():
+        if (record.as_of, record.primary, record.requirements, record.snapshots) == (
+                review.as_of.isoformat(), review.primary, requirements,
+                {k: int(v) for k, v in snapshots.items()}):
+            return False
+    counts = review.changes.counts()
+    text = (f"review of {review.as_of} (primary {review.primary or 'none'}): "
+            f"{plural(len(requirements), 'requirement')}, "
+            f"{plural(len(snapshots), 'vendor')}, {plural(len(review.gaps), 'gap')}")
+    if review.changes.previous is not None:
+        text += f"; since {review.changes.previous.as_of}: " + ", ".join(
+            f"{n} {kind}" for kind, n in counts.items())
+    summary = {"text": text, "primary": review.primary, "vendors": snapshots,
+               "gaps": len(review.gaps)}
+    with store.transaction():
+        day = review.as_of.isoformat()
+        event = store.add_event("review", summary, as_of=day, file=output)
+        store.add_review(event, day, review.primary, requirements, snapshots,
+                         review.scores())
+        if before_commit:
+            before_commit()
+    return True

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .model import DEFAULT_WEIGHTS, Entry, Level, Requirement, Snapshot
+from .model import DEFAULT_WEIGHTS, Entry, Level, Requirement, Snapshot, Tier
 
 SEPARATOR = "+"
 DEFAULT_MAX_STEPS = 3
@@ -95,7 +95,8 @@ def weighted_coverage(requirements: Iterable[Requirement], snapshot: Snapshot | 
                       ) -> float | None:
     """The weighted mean score, 0-1; None when nothing weighs anything."""
     total = covered = 0.0
-    known: dict[tuple, float] = {}  # (priority, tier) -> weight: a few kinds, many rows
+    # (priority, tier) -> weight: a few kinds, many rows
+    known: dict[tuple[str | None, Tier], float] = {}
     for requirement in requirements:
         kind = (requirement.priority, requirement.tier)
         weight = known.get(kind)

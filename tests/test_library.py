@@ -16,8 +16,8 @@ import pytest
 
 import roadmap
 from roadmap import (
-    Comparison,
     CompareRow,
+    Comparison,
     InputError,
     Month,
     RoadmapError,

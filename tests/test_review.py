@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from roadmap.errors import RoadmapError
 from roadmap.model import Level
-from roadmap.review import build_review, gap_action, record_review
-from roadmap.review_workbook import SHEETS, write_and_record, write_review
+from roadmap.review import build_review, gap_action
+from roadmap.review_workbook import SHEETS, record_review, write_and_record, write_review
 from roadmap.xlsx import LEVEL_COLOURS
 
 pytestmark = pytest.mark.engines  # every test here runs on SQLite and PostgreSQL
