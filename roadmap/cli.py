@@ -727,11 +727,11 @@ def compare_command(ctx, vendors, as_of, fmt):
 
     Example: roadmap compare --as-of 2021-12-31 sagemaker+seldon vertex
     """
-    from .evaluate import compare_at, stack_named
+    from .evaluate import compare_at
 
     store = open_store(ctx)
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
-    keys = [stack_named(store, v) for v in vendors] or None
+    keys = list(vendors) or None  # resolved (key, name or alias) by compare_at
     from .output import plural
 
     comparison = compare_at(store, day, keys)

@@ -324,11 +324,6 @@ def compare_at(store: Store, as_of: DayLike | None = None,
     return comparison(roadmap, keys)
 
 
-def stack_named(store: Store, text: str) -> str:
-    """A vendor's key, or a stack's ``a+b`` of keys, from keys or names as typed."""
-    return stack_in(store.vendors(), store.vendor_aliases(), text)
-
-
 # -- parity ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

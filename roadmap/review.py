@@ -281,8 +281,8 @@ def _percent(value: float | None) -> str:
 
 
 def gap_action(levels: dict[str, Level], primary: str | None) -> tuple[str, tuple[str, ...]]:
-    """The precedence of the Gaps sheet (README), with the vendors behind it: ``assess`` when the
-    primary's level is unknown; else ``buy`` (another vendor at ga), ``glue`` (partner),
+    """The README's order of gap actions, with the vendors behind the action: ``assess``
+    when the primary's level is unknown; else ``buy`` (another vendor at ga), ``glue`` (partner),
     ``wait`` (preview or planned); else ``assess`` while any vendor is unknown; else
     ``build`` (every vendor assessed, none offers it)."""
     def having(*wanted: Level, others_only: bool = False) -> tuple[str, ...]:
