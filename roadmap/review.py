@@ -26,7 +26,7 @@ from .evaluate import (
 )
 from .model import PRIORITIES, REQUIREMENT_FIELDS, Level, Requirement, Snapshot, Stages, Vendor
 from .months import DayLike, Month, day_or_today, iso_day
-from .schedule import cadence_between, next_review_date
+from .schedule import cadence_between, check_settings, next_review_date
 from .stacks import Recommendation, Stack, combine, recommend, stack_key, stack_members
 from .store import Event, ReviewRecord, Settings, Store
 
@@ -462,16 +462,13 @@ def load_review(store: Store, day: dt.date) -> ReviewInputs:
     """Read everything a review at ``day`` needs, once."""
     roadmap, _ = load_at(store, day, entries=True)
     reviews = store.reviews()
-    inputs = ReviewInputs(roadmap, reviews, store.events(),
-                          store.requirements_event_as_of(day.isoformat()),
-                          first_ga_months(store, until=day), {})
-    previous = inputs.previous
-    if previous is not None:
-        used = set(roadmap.snapshot_ids.values())
-        for old_id in previous.snapshots.values():
-            if int(old_id) not in used:
-                inputs.earlier[int(old_id)] = store.snapshot(int(old_id))
-    return inputs
+    previous = next((r for r in reversed(reviews) if iso_day(r.as_of) < day), None)
+    used = set(roadmap.snapshot_ids.values())
+    earlier = {int(old): store.snapshot(int(old)) for old in
+               (previous.snapshots.values() if previous else ()) if int(old) not in used}
+    return ReviewInputs(roadmap, reviews, store.events(),
+                        store.requirements_event_as_of(day.isoformat()),
+                        first_ga_months(store, until=day), earlier)
 
 
 def review_of(inputs: ReviewInputs, primary: str | None = None,
@@ -479,6 +476,7 @@ def review_of(inputs: ReviewInputs, primary: str | None = None,
     """The review of ``inputs`` (see ``build_review``): a pure function of what was loaded."""
     roadmap = inputs.roadmap
     settings, day, requirements = roadmap.settings, roadmap.day, roadmap.requirements
+    check_settings(settings)  # a window needs a horizon, the next review a cadence
     if not requirements:
         raise InputError(f"no requirements on {day}; import some first: "
                          "roadmap import requirements FILE")

@@ -29,13 +29,25 @@ class ScheduledReview:
 
 
 def start_month(settings: Settings) -> Month:
-    """The roadmap's first month; an ``InputError`` saying how to set it when the stored
-    one is none (a store made by an older version, or by hand)."""
+    """The roadmap's first month, once its settings are checked (``check_settings``)."""
+    check_settings(settings)
+    return Month.iso(settings.start)
+
+
+def check_settings(settings: Settings) -> None:
+    """An ``InputError`` naming the value when settings made outside ``roadmap init``
+    (by hand, or in Python) cannot make a schedule or a window."""
     try:
-        return Month.iso(settings.start)
+        Month.iso(settings.start)
     except ValueError:
-        raise InputError(f"the roadmap's start month {settings.start!r} is not a month; "
-                         "set one: roadmap settings --start YYYY-MM") from None
+        raise InputError(f"the roadmap's start month {settings.start!r} is not a month "
+                         "(YYYY-MM): make the roadmap with 'roadmap init --start YYYY-MM'"
+                         ) from None
+    for name, value, most in (("horizon", settings.horizon, 120),
+                              ("cadence", settings.cadence, 24)):
+        if not isinstance(value, int) or not 1 <= value <= most:
+            raise InputError(f"the roadmap's {name} {value!r} is not a number of months "
+                             f"from 1 to {most}: set one with 'roadmap settings --{name} N'")
 
 
 def _nth(settings: Settings, index: int) -> dt.date:

@@ -234,11 +234,31 @@ def test_a_number_is_no_date(review_store):
                                  "or a datetime.date)")
 
 
-def test_a_bad_start_month_is_an_input_error_saying_how_to_set_it():
+def test_a_bad_start_month_is_an_input_error_naming_it():
     with pytest.raises(InputError) as caught:
         schedule(Settings(start=""), [])
-    assert str(caught.value) == ("the roadmap's start month '' is not a month; set one: "
-                                 "roadmap settings --start YYYY-MM")
+    assert str(caught.value) == ("the roadmap's start month '' is not a month (YYYY-MM): "
+                                 "make the roadmap with 'roadmap init --start YYYY-MM'")
+
+
+@pytest.mark.parametrize("name, value", [("cadence", 0), ("horizon", 0), ("cadence", 25),
+                                         ("horizon", "18")])
+def test_a_cadence_or_horizon_that_makes_no_schedule_is_an_input_error(name, value):
+    settings = Settings(start="2021-05", **{name: value})
+    for call in (lambda: schedule(settings, []), lambda: next_review_date(settings, "2021-12")):
+        with pytest.raises(InputError) as caught:
+            call()
+        assert str(caught.value).startswith(f"the roadmap's {name} {value!r} is not a number "
+                                            "of months from 1 to ")
+
+
+def test_a_review_with_no_horizon_is_an_input_error(review_store):
+    with review_store.transaction():
+        review_store.db.execute("UPDATE roadmap SET horizon = 0")
+    with pytest.raises(InputError) as caught:
+        build_review(review_store, "2021-12")
+    assert str(caught.value) == ("the roadmap's horizon 0 is not a number of months from 1 "
+                                 "to 120: set one with 'roadmap settings --horizon N'")
 
 
 def test_months_count_and_print_as_the_store_spells_them():
