@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .months import DayLike, Month, to_day
+from .settings import CADENCE_RANGE, HORIZON_RANGE
 from .store import Settings, Store
 
 STATES = ("done", "missed", "next", "planned")
@@ -43,11 +44,12 @@ def check_settings(settings: Settings) -> None:
         raise InputError(f"the roadmap's start month {settings.start!r} is not a month "
                          "(YYYY-MM): make the roadmap with 'roadmap init --start YYYY-MM'"
                          ) from None
-    for name, value, most in (("horizon", settings.horizon, 120),
-                              ("cadence", settings.cadence, 24)):
-        if not isinstance(value, int) or not 1 <= value <= most:
+    for name, (least, most) in (("horizon", HORIZON_RANGE), ("cadence", CADENCE_RANGE)):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
             raise InputError(f"the roadmap's {name} {value!r} is not a number of months "
-                             f"from 1 to {most}: set one with 'roadmap settings --{name} N'")
+                             f"from {least} to {most}: set one with "
+                             f"'roadmap settings --{name} N'")
 
 
 def _nth(settings: Settings, index: int) -> dt.date:
