@@ -141,9 +141,8 @@ def exact_best(requirements, snapshots, primary: str, k: int, scores, weights) -
 
 
 def greedy_vs_exact(requirements: int, seeds: int, exact_max: int) -> None:
-    from roadmap.evaluate import coverage
+    from roadmap.evaluate import best_covered, coverage
     from roadmap.model import DEFAULT_SCORES, DEFAULT_WEIGHTS
-    from roadmap.review import best_covered
     from roadmap.stacks import recommend, weighted_coverage
     from roadmap.store import Settings
 
