@@ -81,3 +81,26 @@ def test_the_requirement_fields_are_one_list():
         "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
         "Requested by", "Description", "Notes"]
     assert tuple(REQUIREMENT_HEADERS) == REQUIREMENT_FIELDS
+
+
+def test_the_readme_python_example_runs_as_printed(tmp_path, monkeypatch, capsys):
+    """A user who copies the README's example next to the samples sees what it says."""
+    import shutil
+
+    from roadmap.demo import samples_folder
+
+    samples = Path(samples_folder())
+    shutil.copy(samples / "requirements_2021-11.csv", tmp_path)
+    for name in ("sagemaker_2021-12-15.csv", "vertex_2021-05-18.csv", "seldon_2021-06-15.csv"):
+        shutil.copy(samples / "snapshots" / name, tmp_path)
+    example = re.search(r"### From Python.*?```python\n(.*?)```", README, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "sagemaker+seldon 0.62 0.7"
+    assert printed[-1] == "as_of: not a date: '2021-13' (use YYYY-MM-DD or YYYY-MM)"
+    assert (tmp_path / "review.xlsx").stat().st_size > 0
+    import roadmap
+
+    assert [(r.as_of, r.primary) for r in roadmap.Store.open("roadmap.db").reviews()] == [
+        ("2021-12-15", "sagemaker")]
