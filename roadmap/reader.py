@@ -25,7 +25,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -533,7 +533,7 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
                 if index % PROGRESS_EVERY == 0:
                     if progress is not None:
                         progress(index, total)
-                    if len(shared) > 100_000:
+                    if len(shared) > SHARED_TEXTS:
                         shared.clear()
                 row = _cell_values(cells, shared)
                 if row is not None:
@@ -643,20 +643,24 @@ def _choose_sheet(sheets, display: str, sheet: str | None, preferred: str) -> st
     raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
 
 
-def _cell_values(cells: list, shared: dict[str, str]) -> tuple | None:
+def _cell_values(cells: Sequence[object], shared: dict[str, str]) -> tuple[object, ...] | None:
     """A row as the importers take it: blanks None, whole numbers ints; None when empty.
 
     calamine makes a new string for every cell, so a column of a few words repeated
     (stages, tiers, owners) costs a string per row; short texts are shared through
-    ``shared`` instead: 40 MB less at 100,000 rows.
+    ``shared`` instead: 40 MB less at 100,000 rows. One comprehension, no calls per
+    cell: this runs for every cell of the sheet.
     """
     share = shared.setdefault
-    values = [None if value == "" else
-              share(value, value) if value.__class__ is str and len(value) < 32 else value
-              for value in cells]
+    values = [value if value.__class__ is not str
+              else (share(value, value) if len(value) < 32 else value) if value
+              else None for value in cells]
     if float in map(type, values):
-        values = [int(v) if v.__class__ is float and v.is_integer() else v for v in values]
+        values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
     return tuple(values) if values.count(None) != len(values) else None
+
+
+SHARED_TEXTS = 100_000  # distinct texts remembered for sharing before starting afresh
 
 
 PROGRESS_EVERY = 2000
