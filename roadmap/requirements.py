@@ -633,16 +633,38 @@ def said_date(table: Table, path: str, as_of: str | None) -> tuple[str, str] | N
     return (found.group("date"), table.file) if found else None
 
 
-def _unchanged_since(store: Store, path: str, sha: str, options: dict,
-                     as_of: str | None) -> Event | None:
-    """The last import, when it read this very file with these options and nothing that
-    affects interpretation (settings, stages) changed since: importing again would
-    change nothing, so the file need not be read. None when that cannot be told."""
-    event = store.last_requirements_import()
-    said = event.summary.get("options") if event else None
-    if event is None or said is None or event.sha256 != sha or not event.as_of:
+def regular_file_sha256(path: str) -> str:
+    """The file's SHA-256, or "" for what is not a regular file: a device or a pipe
+    (/dev/zero) never ends, and the reader refuses it within its bounds; a missing
+    file the reader names."""
+    try:
+        return file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
+    except OSError:
+        return ""
+
+
+def last_import_of(store: Store, action: str, path: str, sha: str,
+                   options: dict[str, object], invalidated_by: tuple[str, ...]
+                   ) -> Event | None:
+    """The last ``action`` event, when it read these very bytes (``sha``) with these
+    options and no event of ``invalidated_by`` came after it: importing the file again
+    would change nothing, so it need not be read (the ``roadmap log`` says "unchanged"
+    for both imports this way). None when that cannot be told."""
+    if not sha:
         return None
-    if {k: said.get(k) for k in options} != options:
+    event = store.last_import(action, invalidated_by)
+    said = event.summary.get("options") if event else None
+    if event is None or not isinstance(said, dict) or event.sha256 != sha:
+        return None
+    return event if {k: said.get(k) for k in options} == options else None
+
+
+def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, object],
+                     as_of: str | None) -> Event | None:
+    """The last requirements import, when it read this very file with these options and
+    no settings (stages) changed since; its date may not be later than ``as_of``."""
+    event = last_import_of(store, "import requirements", path, sha, options, ("settings",))
+    if event is None or not event.as_of:
         return None
     if as_of is not None:  # an earlier date is refused by the full import
         try:
@@ -671,12 +693,7 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
     options = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
-    # Hashed before reading only when it is a regular file: a device or a pipe
-    # (/dev/zero) never ends, and the reader refuses it within its bounds.
-    try:
-        sha = file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
-    except OSError:  # the reader says what is wrong with the file
-        sha = ""
+    sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if sha and not dry_run:
         known = _unchanged_since(store, path, sha, options, as_of)
         if known is not None:

@@ -38,7 +38,7 @@ from .model import (
 )
 from .months import parse_date
 from .reader import Table, cell_text, file_sha256, read_table
-from .requirements import FILE_NAME_DATE
+from .requirements import FILE_NAME_DATE, last_import_of, regular_file_sha256
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"
@@ -753,13 +753,20 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
     user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
+    options: dict[str, object] = {"vendor": vendor, "as_of": as_of, "source": source,
+                                  "sheet": sheet, "map": list(mapping), "replace": replace}
+    sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
+    if not dry_run:
+        known = _unchanged(store, path, sha, options)
+        if known is not None:
+            return known
     table = read_table(path, with_mapped_columns(snapshot_header_score, user_map), sheet=sheet,
                        preferred_sheet="Snapshots", progress=progress)
     interpreted = interpret_snapshots(
         table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
         source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases(),
         mapping=user_map)
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     written = False
     if dry_run:
         _settle(store, interpreted.snapshots, replace)
@@ -768,8 +775,10 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
             # Settled under the write lock, so a snapshot stored meanwhile is seen.
             changes = _settle(store, interpreted.snapshots, replace)
             if changes:
-                event = store.add_event("import snapshot",
-                                        _summary(changes, len(interpreted.snapshots)),
+                summary = _summary(changes, len(interpreted.snapshots))
+                summary["options"] = {**options, "warnings": interpreted.warnings, "held": [
+                    f"{s.vendor.key} {s.snapshot.as_of}" for s in interpreted.snapshots]}
+                event = store.add_event("import snapshot", summary,
                                         as_of=max(s.snapshot.as_of for s in changes),
                                         file=str(path), sha256=sha)
                 for found in changes:
@@ -779,6 +788,35 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
                 written = True
     return SnapshotImportResult(interpreted.snapshots, interpreted.warnings, written,
                                 str(path), sha)
+
+
+# What can change the outcome of importing the same snapshot file again: the
+# requirements it names, the vendors it resolves, a snapshot stored over its own.
+_INVALIDATED_BY = ("import requirements", "import snapshot", "vendors merge",
+                   "vendors rename", "settings")
+
+
+def _unchanged(store: Store, path: str, sha: str, options: dict[str, object]
+               ) -> SnapshotImportResult | None:
+    """The file last imported, unchanged, with the same options and nothing since that
+    could change its outcome: each snapshot it holds is as stored, told from the log
+    without reading the file. None when that cannot be told."""
+    event = last_import_of(store, "import snapshot", path, sha, options, _INVALIDATED_BY)
+    if event is None or os.path.basename(str(event.file)) != os.path.basename(str(path)):
+        return None  # the vendor and the date may come from the file's name
+    said = event.summary["options"]
+    vendors = store.vendors()
+    found = []
+    for name in said.get("held", []):
+        key, _, day = str(name).partition(" ")
+        current = store.current_snapshot_id(key, day)
+        if current is None or key not in vendors:
+            return None
+        found.append(ImportedSnapshot(vendors[key], store.snapshot(current), str(path),
+                                      status="unchanged"))
+    if not found:
+        return None
+    return SnapshotImportResult(found, list(said.get("warnings", [])), False, str(path), sha)
 
 
 def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool

@@ -708,15 +708,16 @@ class Store:
                                             json.loads(r[5])))
         return records
 
-    def last_requirements_import(self) -> Event | None:
-        """The last requirements import, unless settings changed after it (a re-import
-        of the same file with the same options can then only change nothing)."""
+    def last_import(self, action: str, invalidated_by: tuple[str, ...]) -> Event | None:
+        """The last ``action`` event, unless an event of ``invalidated_by`` came after it
+        (a re-import of the same file with the same options can then only change nothing)."""
+        marks = ", ".join("?" * len(invalidated_by)) or "NULL"
         row = self.db.execute(
-            """SELECT id, action, at, as_of, file, sha256, summary FROM events
-               WHERE id = (SELECT MAX(id) FROM events WHERE action = 'import requirements')
+            f"""SELECT id, action, at, as_of, file, sha256, summary FROM events
+               WHERE id = (SELECT MAX(id) FROM events WHERE action = ?)
                  AND NOT EXISTS (SELECT 1 FROM events newer
-                                 WHERE newer.action = 'settings' AND newer.id > events.id)"""
-        ).fetchone()
+                                 WHERE newer.action IN ({marks}) AND newer.id > events.id)""",
+            (action, *invalidated_by)).fetchone()
         if row is None:
             return None
         with self._stored_values("its log"):
