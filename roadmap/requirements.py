@@ -692,7 +692,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     """
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
-    options = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
+    options: dict[str, object] = {"sheet": sheet, "map": list(mapping),
+                                  "add_stages": add_stages}
     sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if sha and not dry_run:
         known = _unchanged_since(store, path, sha, options, as_of)
