@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import Problem, RoadmapError
 from .headers import (
@@ -56,16 +57,28 @@ _LABELS = {
 @dataclass
 class ImportedSnapshot:
     """One snapshot a file holds, and what importing it does (``added``, ``replaced``,
-    ``unchanged``)."""
+    ``unchanged``).
+
+    A file told unchanged from the log is not read: its snapshots carry their vendor,
+    date and source, and ``counts`` from the store; their entries are as stored
+    (``Store.snapshot``), not loaded.
+    """
 
     vendor: Vendor
     snapshot: Snapshot
     place: str  # where its vendor was named, for messages
     new_vendor: bool = False
     status: str = "added"
+    counts: tuple[int, int] | None = None  # (entries, ga) when the entries were not loaded
+
+    @property
+    def entries(self) -> int:
+        return self.counts[0] if self.counts else len(self.snapshot.entries)
 
     @property
     def ga(self) -> int:
+        if self.counts:
+            return self.counts[1]
         return sum(e.level is Level.GA for e in self.snapshot.entries.values())
 
 
@@ -404,12 +417,15 @@ class _UnknownLevels:
     """Level cells parsed; a cell that is no level is an error at that cell, the accepted
     words listed once (a table with many such cells would repeat them on every line)."""
 
-    def __init__(self, problems: list) -> None:
+    def __init__(self, problems: list[Any]) -> None:  # Problems, and level cells to settle
         self.problems = problems
+        # A sheet repeats a few level words: each distinct cell is parsed once.
+        self.known: dict[str | None, Level] = {}
 
     def parse(self, text: str | None, row: int, column: int) -> Level | None:
         try:
-            return Level.parse(text)
+            found = self.known[text] = Level.parse(text)
+            return found
         except ValueError:
             self.problems.append(("level", str(text).strip(), row, column))
             return None
@@ -490,12 +506,8 @@ def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Require
                     problems: list[Problem]) -> str | None:
     """The requirement a row is about, or None (with a problem when it names an unknown one)."""
     values = row.values
-
-    def text(name: str) -> str | None:
-        column = fields.get(name)
-        return cell_text(values[column]) if column is not None and column < len(values) else None
-
-    said = [(name, value) for name in ("requirement", "title") if (value := text(name))]
+    said = [(name, value) for name in ("requirement", "title") if name in fields
+            and fields[name] < len(values) and (value := cell_text(values[fields[name]]))]
     for _name, value in said:
         found = matcher.match(value)
         if found:
@@ -714,21 +726,30 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
         problems.append(Problem("--vendor", f"no column for vendor {wanted!r} in this "
                                             f"comparison table (vendor columns: {names})"))
     id_column = fields.get("requirement", fields.get("title"))
-    seen: dict[str, str] = {}
+    seen: dict[str, int] = {}  # requirement -> its first row
+    vendor_cells = [(column, group.entries) for column, group in groups.items()]
+    parsed = levels.known
     for row in table.rows:
         rid = _requirement_of(table, row, fields, matcher, problems)
         if rid is None:
             continue
         if rid in seen:
             problems.append(Problem(table.where(row.number, id_column),
-                                    f"{rid} appears twice (first at {seen[rid]})"))
+                                    f"{rid} appears twice (first at "
+                                    f"{table.where(seen[rid], id_column)})"))
             continue
-        seen[rid] = table.where(row.number, id_column)
-        for column, group in groups.items():
-            value = row.values[column] if column < len(row.values) else None
-            level = levels.parse(cell_text(value), row.number, column)
-            if level is not None:
-                group.entries[rid] = Entry(rid, level)
+        seen[rid] = row.number
+        values = row.values
+        made: dict[str | None, Entry] = {}  # one Entry per word: vendors share equal ones
+        for column, entries in vendor_cells:
+            text = cell_text(values[column]) if column < len(values) else None
+            entry = made.get(text)
+            if entry is None:
+                level = parsed.get(text) or levels.parse(text, row.number, column)
+                if level is None:
+                    continue
+                entry = made[text] = Entry(rid, level)
+            entries[rid] = entry
     return list(groups.values())
 
 
@@ -806,14 +827,15 @@ def _unchanged(store: Store, path: str, sha: str, options: dict[str, object]
         return None  # the vendor and the date may come from the file's name
     said = event.summary["options"]
     vendors = store.vendors()
+    stored = {f"{info.vendor} {info.as_of}": info for info in store.snapshot_infos()}
     found = []
     for name in said.get("held", []):
-        key, _, day = str(name).partition(" ")
-        current = store.current_snapshot_id(key, day)
-        if current is None or key not in vendors:
+        info = stored.get(str(name))
+        if info is None or info.vendor not in vendors:
             return None
-        found.append(ImportedSnapshot(vendors[key], store.snapshot(current), str(path),
-                                      status="unchanged"))
+        found.append(ImportedSnapshot(
+            vendors[info.vendor], Snapshot(info.vendor, info.as_of, info.source), str(path),
+            status="unchanged", counts=(info.entries, info.ga)))
     if not found:
         return None
     return SnapshotImportResult(found, list(said.get("warnings", [])), False, str(path), sha)
