@@ -9,6 +9,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .errors import Problem, RoadmapError
 from .headers import (
@@ -60,7 +61,7 @@ class SyncPlan:
     def is_empty(self) -> bool:
         return not (self.added or self.changed or self.retired)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {
             "added": [r.id for r in self.added],
             "changed": {new.id: names for _, new, names in self.changed},
@@ -266,7 +267,7 @@ class _StageNames:
     """Stage cells and section headings resolved to stages; unknown ones gathered by
     value (once each, with every cell), added in order of first appearance when asked."""
 
-    def __init__(self, settings: Settings, add: bool, problems: list) -> None:
+    def __init__(self, settings: Settings, add: bool, problems: list[Any]) -> None:
         self.stages = settings.stage_matcher
         self.add = add
         self.unknown: dict[str, tuple[str, list[tuple[int, int]]]] = {}
@@ -411,7 +412,7 @@ def interpret_requirements(table: Table, settings: Settings,
     parse_tier = memo()(Tier.parse)
     parse_priority_cell = memo()(parse_priority)
     parse_target_cell = memo()(functools.partial(parse_target, start_month=settings.start))
-    problems: list = []  # Problems, and unknown stages' keys (see _StageNames.settle)
+    problems: list[Any] = []  # Problems, and unknown stages' keys (see _StageNames.settle)
     stages = _StageNames(settings, add_stages, problems)
     stage_col = fields.get("stage")
     # Without a stage column, a row holding one text cell is a section heading naming
@@ -602,7 +603,7 @@ def plan_sync(current: dict[str, Requirement], incoming: list[Requirement]) -> S
     return plan
 
 
-def has_tier_column(header: tuple, user_map: dict[str, str]) -> bool:
+def has_tier_column(header: tuple[object, ...], user_map: dict[str, str]) -> bool:
     """Whether the tier is settled by the header alone (``--map``, or a column named
     Tier); else bold titles may mark the best-in-class requirements, so they are read."""
     for value in header:
@@ -718,6 +719,7 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
             f"--as-of {day}{where} is before the last requirements import ({latest}); "
             f"history only moves forward: pass --as-of {latest} or later")
     interpreted = interpret_requirements(table, settings, user_map, add_stages=add_stages)
+    del table  # its rows are no longer needed: a big sheet's are most of the memory
     sha = sha or file_sha256(path)
     written = False
     if dry_run:

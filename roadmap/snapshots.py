@@ -38,11 +38,12 @@ from .model import (
     slug,
 )
 from .months import parse_date
-from .reader import Table, cell_text, file_sha256, read_table
+from .reader import Cells, Row, Table, cell_text, file_sha256, read_table
 from .requirements import FILE_NAME_DATE, last_import_of, regular_file_sha256
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"
+Said = tuple[object, str] | None  # a cell's value and where it is, None when empty
 # What --map may name in a snapshot sheet (besides ``ignore``).
 SNAPSHOT_MAP_FIELDS = ("requirement", "title", "level", "product", "evidence", "notes",
                        "vendor", "as_of")
@@ -502,7 +503,7 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     return Interpreted(snapshots, warnings)
 
 
-def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Requirements,
+def _requirement_of(table: Table, row: Row, fields: dict[str, int], matcher: _Requirements,
                     problems: list[Problem]) -> str | None:
     """The requirement a row is about, or None (with a problem when it names an unknown one)."""
     values = row.values
@@ -524,8 +525,9 @@ def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Require
     return None
 
 
-def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+def _long_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
+               known: _Vendors, matcher: _Requirements, problems: list[Problem],
+               warnings: list[str], levels: _UnknownLevels
                ) -> list[_Group]:
     header_place = table.where(table.header_row)
     ignored = []
@@ -545,7 +547,7 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
     for row in table.rows:
         values = row.values
 
-        def cell(name: str, row=row, values=values) -> tuple[object, str] | None:
+        def cell(name: str, row: Row = row, values: Cells = values) -> Said:
             column = fields.get(name)
             if column is None:
                 return None
@@ -591,7 +593,8 @@ def _said_text(said: tuple[object, str] | None) -> str | None:
     return cell_text(said[0]) if said else None
 
 
-def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:
+def _row_source(said: Said, group: _Group, defaults: _Defaults, problems: list[Problem]
+                ) -> None:
     """A Source column beats a ``Source:`` label; --source beats both."""
     if not said or (defaults.source and defaults.source[1] == "--source"):
         return
@@ -604,8 +607,9 @@ def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:
             f"in the same snapshot of {group.vendor.key} at {group.as_of}"))
 
 
-def _row_vendor(cell, defaults: _Defaults, known: _Vendors, fields, table, row, problems,
-                missing) -> Vendor | None:
+def _row_vendor(cell: Callable[[str], Said], defaults: _Defaults, known: _Vendors,
+                fields: dict[str, int], table: Table, row: Row, problems: list[Problem],
+                missing: set[str]) -> Vendor | None:
     said = cell("vendor")
     kind_said = cell("kind")
     kind = None
@@ -641,8 +645,9 @@ def _row_vendor(cell, defaults: _Defaults, known: _Vendors, fields, table, row, 
     return vendor
 
 
-def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
-              header_place) -> str | None:
+def _row_date(cell: Callable[[str], Said], defaults: _Defaults, fields: dict[str, int],
+              table: Table, row: Row, problems: list[Problem], missing: set[str],
+              header_place: str) -> str | None:
     said = cell("as_of")
     if said:
         try:
@@ -666,8 +671,9 @@ def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
     return None
 
 
-def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
+               known: _Vendors, matcher: _Requirements, problems: list[Problem],
+               warnings: list[str], levels: _UnknownLevels
                ) -> list[_Group]:
     header_place = table.where(table.header_row)
     columns = []
@@ -866,7 +872,7 @@ def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
     return [s for s in snapshots if s.status != "unchanged"]
 
 
-def _summary(changes: list[ImportedSnapshot], total: int) -> dict:
+def _summary(changes: list[ImportedSnapshot], total: int) -> dict[str, Any]:
     """What the log keeps of an import: the snapshots it changes, out of ``total`` read."""
     return {
         "snapshots": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes],
