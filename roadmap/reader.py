@@ -1388,13 +1388,21 @@ def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_sco
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     found = None
     fallback = None
+    tops: list[tuple[int, int]] = []  # (filled cells, index) of the rows above, labels aside
     for index, row in enumerate(head):
         score = header_score(row.values)
         if score >= 2:
             found = index
             break
-        if score == 1 and fallback is None and not _is_label_row(row):
-            fallback = index
+        label = _is_label_row(row)
+        filled = len(row.values) - row.values.count(None)
+        if score == 1 and fallback is None and not label:
+            # One field named, below a row as full as this one: that row is the top of
+            # the table, so its header (a word in a data cell, ``true/false, comment``,
+            # names no column).
+            fallback = next((above for width, above in tops if width >= filled), index)
+        if not label:
+            tops.append((filled, index))
     if found is None:
         found = fallback
     if found is None:
