@@ -153,6 +153,16 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def regular_file_sha256(path: str) -> str:
+    """The file's SHA-256, or "" for what is not a regular file: a device or a pipe
+    (/dev/zero) never ends, and the reader refuses it within its bounds; a missing
+    file the reader names."""
+    try:
+        return file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
+    except OSError:
+        return ""
+
+
 def read_table(
     path: str,
     header_score: HeaderScore,

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,7 +35,14 @@ from .model import (
     slug,
 )
 from .months import parse_date, parse_target
-from .reader import Table, cell_text, column_letter, file_sha256, read_table
+from .reader import (
+    Table,
+    cell_text,
+    column_letter,
+    file_sha256,
+    read_table,
+    regular_file_sha256,
+)
 from .store import Event, Settings, Store
 
 
@@ -632,16 +638,6 @@ def said_date(table: Table, path: str, as_of: str | None) -> tuple[str, str] | N
             return labels[word]  # type: ignore[return-value]
     found = FILE_NAME_DATE.match(os.path.splitext(os.path.basename(str(path)))[0].strip())
     return (found.group("date"), table.file) if found else None
-
-
-def regular_file_sha256(path: str) -> str:
-    """The file's SHA-256, or "" for what is not a regular file: a device or a pipe
-    (/dev/zero) never ends, and the reader refuses it within its bounds; a missing
-    file the reader names."""
-    try:
-        return file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
-    except OSError:
-        return ""
 
 
 def last_import_of(store: Store, action: str, path: str, sha: str,

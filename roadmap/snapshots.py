@@ -38,8 +38,16 @@ from .model import (
     slug,
 )
 from .months import parse_date
-from .reader import Cells, Row, Table, cell_text, file_sha256, read_table
-from .requirements import FILE_NAME_DATE, last_import_of, regular_file_sha256
+from .reader import (
+    Cells,
+    Row,
+    Table,
+    cell_text,
+    file_sha256,
+    read_table,
+    regular_file_sha256,
+)
+from .requirements import FILE_NAME_DATE, last_import_of
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"
