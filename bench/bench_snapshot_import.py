@@ -12,8 +12,8 @@ strings, as Excel writes them), then times as whole processes (best of N, interl
 the CLI import into a copy of that store, the same file imported again (told unchanged
 from the log, unread), a bare python-calamine read of every row and a bare openpyxl
 read-only pass, with each one's peak memory.
-Goals: import / calamine process <= 2; the unchanged re-import <= 1 calamine read.
-Exits 1 when one is missed.
+Goal: import / calamine process <= 2, as for requirements (the re-import, which reads
+nothing, is shown beside it). Exits 1 when it is missed.
 """
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from bench_import import CALAMINE_PASS, OPENPYXL_PASS, PEAKS, command_env, cpu_s
 from common import roadmap_command
 
 IMPORT_GOAL = 2.0
-REIMPORT_GOAL = 1.0
 VENDORS = ("Amazon SageMaker", "Google Vertex AI", "Azure ML", "Databricks", "Seldon",
            "MLflow", "Kubeflow", "Feast", "Weights & Biases", "Tecton")
 WORDS = ("ga", "GA", "yes", "✓", "preview", "beta", "partial", "partner", "planned", "no",
@@ -112,7 +111,7 @@ def main() -> int:
         met = True
         for name, seconds, peak, goal in (
                 ("import snapshot, CLI (process)", imported, "import", IMPORT_GOAL),
-                ("re-import unchanged, CLI (process)", again, "reimport", REIMPORT_GOAL),
+                ("re-import unchanged, CLI (process)", again, "reimport", None),
                 ("calamine read (process)", calamine, "calamine", None),
                 ("openpyxl pass (process)", openpyxl, "openpyxl", None)):
             verdict = ""
