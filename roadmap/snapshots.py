@@ -10,7 +10,7 @@ above the header (``Vendor:``, ``As of:``), else from the file name
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,12 +232,14 @@ def rename_vendor(store: Store, key: str, name: str) -> tuple[Vendor, Vendor]:
 class _Requirements:
     """Matches a snapshot row to a requirement: by id (any ever stored), else latest title."""
 
-    def __init__(self, requirements: dict[str, Requirement]) -> None:
+    def __init__(self, requirements: Mapping[str, Requirement | tuple[str, str]]) -> None:
         self.ids = {rid.casefold(): rid for rid in requirements}
+        named = [(rid, (r.title, r.status) if isinstance(r, Requirement) else r)
+                 for rid, r in requirements.items()]
         self.titles: dict[str, str] = {}
         # Retired first, so an active requirement wins a title that a retired one shared.
-        for requirement in sorted(requirements.values(), key=lambda r: r.status != RETIRED):
-            self.titles[fold_title(requirement.title)] = requirement.id
+        for rid, (title, _) in sorted(named, key=lambda item: item[1][1] != RETIRED):
+            self.titles[fold_title(title)] = rid
 
     def match(self, text: str) -> str | None:
         return self.ids.get(text.casefold()) or self.titles.get(fold_title(text))
@@ -454,7 +456,8 @@ class _UnknownLevels:
         return found
 
 
-def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
+def interpret_snapshots(table: Table,
+                        requirements: Mapping[str, Requirement | tuple[str, str]],
                         vendors: dict[str, Vendor], *, vendor: str | None = None,
                         as_of: str | None = None, source: str | None = None,
                         file_name: str | None = None,
@@ -463,7 +466,9 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     """Validate every row into snapshots; RoadmapError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
-    titles the latest ones); ``vendors`` the stored ones, reused by name or key.
+    titles the latest ones), as requirements or as (title, status) pairs
+    (``Store.requirement_titles``, which builds no requirement); ``vendors`` the
+    stored ones, reused by name or key.
     """
     problems: list[Problem] = []
     warnings: list[str] = list(table.warnings)
@@ -798,7 +803,7 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     table = read_table(path, with_mapped_columns(snapshot_header_score, user_map), sheet=sheet,
                        preferred_sheet="Snapshots", progress=progress)
     interpreted = interpret_snapshots(
-        table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
+        table, store.requirement_titles(), store.vendors(), vendor=vendor, as_of=as_of,
         source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases(),
         mapping=user_map)
     sha = sha or file_sha256(path)

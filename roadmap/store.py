@@ -533,6 +533,15 @@ class Store:
         with self._stored_values("its requirements"):
             return {row[0]: _requirement(row, former) for row in rows}
 
+    def requirement_titles(self) -> dict[str, tuple[str, str]]:
+        """Every requirement's id -> (title, status) in its latest version: what a
+        snapshot row is matched by, without building whole requirements."""
+        return {row[0]: (row[1], row[2]) for row in self.db.execute(
+            """SELECT v.requirement, v.title, v.status FROM requirement_versions v
+               JOIN (SELECT requirement, MAX(event) AS event FROM requirement_versions
+                     GROUP BY requirement) latest
+                 ON latest.requirement = v.requirement AND latest.event = v.event""")}
+
     def requirements_event_as_of(self, day: str) -> int | None:
         """The requirements import in force on ``day``: the last on or before it, else the first."""
         row = self.db.execute(
