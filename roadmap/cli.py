@@ -548,7 +548,7 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, mapping, re
         warn(message)
     for found in result.snapshots:
         line = f"{found.status:<10}{found.vendor.key} {found.snapshot.as_of}: " \
-               f"{plural(len(found.snapshot.entries), 'entry', 'entries')}, {found.ga} ga"
+               f"{plural(found.entries, 'entry', 'entries')}, {found.ga} ga"
         if found.new_vendor:
             line += f" (new vendor: {found.vendor.name}, {found.vendor.kind})"
         click.echo(line)

@@ -81,7 +81,7 @@ def _fold(value: object) -> str:
     return "#" if text == "#" else normalise_word(text)
 
 
-def requirement_header_score(values: tuple) -> int:
+def requirement_header_score(values: tuple[object, ...]) -> int:
     """Requirement fields a row names, whole (``Title``) or within (``Control Identifier``);
     ``Owner: | Priya`` above the table is a label, not one."""
     found: set[str] = set()
@@ -103,7 +103,7 @@ STRONG_STAGE_HEADERS = frozenset(
     normalise_word(w) for w in ("stage", "phase", "area", "mlops stage", "lifecycle stage"))
 
 
-def snapshot_header_score(values: tuple) -> int:
+def snapshot_header_score(values: tuple[object, ...]) -> int:
     """Snapshot fields, plus requirement fields a wide sheet carries (Stage, Tier…).
 
     A cell ending in ``:`` is a label (``Vendor:``, ``As of:``), never a header.
@@ -130,8 +130,8 @@ def requirement_field(value: object) -> str | None:
     return _REQUIREMENT_LOOKUP.get(_fold(value))
 
 
-def with_mapped_columns(score: Callable[[tuple], int],
-                        user_map: dict[str, str]) -> Callable[[tuple], int]:
+def with_mapped_columns(score: Callable[[tuple[object, ...]], int],
+                        user_map: dict[str, str]) -> Callable[[tuple[object, ...]], int]:
     """A header score that also counts the columns ``--map`` names, so they find the header."""
     mapped = {_fold(column) or column for column in user_map}
     return lambda values: score(values) + sum(
@@ -147,7 +147,7 @@ class Columns:
     mapped: set[str] = field(default_factory=set)  # fields --map chose: taken as said
 
 
-def column_names(header: tuple) -> str:
+def column_names(header: tuple[object, ...]) -> str:
     """The sheet's column names as a user reads them, for messages."""
     return ", ".join(repr(t) for v in header if (t := header_text(v))) or "none"
 
@@ -172,8 +172,8 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
     return mapping
 
 
-def describe_columns(header: tuple, fields: dict[str, int], where: Callable[[int], str], *,
-                     stage_from: str = "") -> str:
+def describe_columns(header: tuple[object, ...], fields: dict[str, int],
+                     where: Callable[[int], str], *, stage_from: str = "") -> str:
     """``id ← UID (B1), title ← Requirement (D1), stage ← none: …``: which column each
     requirement field was taken from, for --dry-run and header errors."""
     parts = []
@@ -207,7 +207,7 @@ def _guesses(value: object, lookup: dict[str, str]) -> list[str]:
 
 
 def match_columns(
-    header: tuple,
+    header: tuple[object, ...],
     synonyms: dict[str, tuple[str, ...]],
     user_map: dict[str, str],
     where: Callable[[int], str],

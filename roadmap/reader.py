@@ -25,10 +25,10 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import IO, Any, NamedTuple
 
 from .errors import Problem, RoadmapError
 
@@ -65,10 +65,14 @@ class ZipLimits:
     max_csv_line: int = 1024 * 1024  # characters in one line of a CSV file
 
 
+Cells = tuple[object, ...]  # a row's values, blanks None
+HeaderScore = Callable[[Cells], int]  # how many cells of a row name a known field
+
+
 class Row(NamedTuple):
     number: int  # 1-based sheet row
-    values: tuple
-    bold: tuple | None  # per cell, None when not read (CSV, or not needed)
+    values: Cells
+    bold: tuple[bool, ...] | None  # per cell, None when not read (CSV, or not needed)
 
 
 @dataclass
@@ -82,7 +86,7 @@ class Table:
     file: str
     sheet: str | None
     header_row: int
-    header: tuple
+    header: Cells
     rows: list[Row]
     labels: dict[str, tuple[object, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -149,14 +153,24 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def regular_file_sha256(path: str) -> str:
+    """The file's SHA-256, or "" for what is not a regular file: a device or a pipe
+    (/dev/zero) never ends, and the reader refuses it within its bounds; a missing
+    file the reader names."""
+    try:
+        return file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
+    except OSError:
+        return ""
+
+
 def read_table(
     path: str,
-    header_score: Callable[[tuple], int],
+    header_score: HeaderScore,
     *,
     sheet: str | None = None,
     preferred_sheet: str = "Requirements",
     limits: ZipLimits = ZipLimits(),
-    needs_bold: Callable[[tuple], bool] | None = None,
+    needs_bold: Callable[[Cells], bool] | None = None,
     progress: Progress | None = None,
 ) -> Table:
     """Read the sheet a user means and split it at its header row.
@@ -222,7 +236,7 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def _collector_paused():
+def _collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a file is read.
 
     A big sheet makes millions of short-lived containers and no reference cycles, so
@@ -388,7 +402,7 @@ def _unreadable(display: str, member: zipfile.ZipInfo, exc: BaseException) -> Ro
 
 
 def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,
-                  limits: ZipLimits) -> tuple[str, dict] | None:
+                  limits: ZipLimits) -> tuple[str, dict[str, str]] | None:
     """Office parts never declare a DTD; one that does is an entity-expansion attack.
 
     expat, the parser behind ElementTree, reads the part up to its first element: it
@@ -398,10 +412,10 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
     """
     from xml.parsers import expat
 
-    def dtd(*_args):
+    def dtd(*_args: object) -> None:
         raise _DtdFound
 
-    def element(name, attributes):
+    def element(name: str, attributes: dict[str, str]) -> None:
         raise _PrologEnd(name, attributes)
 
     parser = expat.ParserCreate()
@@ -477,8 +491,10 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
 
 # -- workbooks, through python-calamine ------------------------------------------------
 
-def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, limits,
-                   needs_bold, progress) -> Table:
+def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore,
+                   sheet: str | None, preferred_sheet: str, limits: ZipLimits,
+                   needs_bold: Callable[[Cells], bool] | None, progress: Progress | None
+                   ) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     # calamine reads every sheet of these as it opens them: all are checked first.
@@ -533,7 +549,7 @@ def _read_workbook(path, display, kind, header_score, sheet, preferred_sheet, li
                 if index % PROGRESS_EVERY == 0:
                     if progress is not None:
                         progress(index, total)
-                    if len(shared) > 100_000:
+                    if len(shared) > SHARED_TEXTS:
                         shared.clear()
                 row = _cell_values(cells, shared)
                 if row is not None:
@@ -595,7 +611,7 @@ def _named_for(path: str, kind: str) -> Iterator[str]:
 
 
 @contextmanager
-def _quiet_panics():
+def _quiet_panics() -> Iterator[None]:
     """Keep a Rust panic's report (and backtrace) off the terminal: the panic still
     raises, and becomes one located line."""
     import sys
@@ -621,42 +637,47 @@ def _sheets_hint(others: list[str]) -> str:
     return f" (other sheets: {', '.join(others)}); use --sheet NAME with one of those"
 
 
-def _choose_sheet(sheets, display: str, sheet: str | None, preferred: str) -> str:
+def _choose_sheet(sheets: list[Any], display: str, sheet: str | None, preferred: str
+                  ) -> str:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     names = [s.name for s in sheets]
     if sheet is not None:
         for name in names:
             if name == sheet or name.lower() == sheet.lower():
-                return name
+                return str(name)
         raise RoadmapError(
             f"{display}: no sheet named {sheet!r} (sheets: {', '.join(names)}); "
             "use --sheet NAME with one of those"
         )
     for name in names:
         if name.lower() == preferred.lower():
-            return name
+            return str(name)
     for meta in sheets:
         # A chart sheet (no cells) is skipped like a hidden one.
         if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
-            return meta.name
+            return str(meta.name)
     raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
 
 
-def _cell_values(cells: list, shared: dict[str, str]) -> tuple | None:
+def _cell_values(cells: Sequence[object], shared: dict[str, str]) -> tuple[object, ...] | None:
     """A row as the importers take it: blanks None, whole numbers ints; None when empty.
 
     calamine makes a new string for every cell, so a column of a few words repeated
     (stages, tiers, owners) costs a string per row; short texts are shared through
-    ``shared`` instead: 40 MB less at 100,000 rows.
+    ``shared`` instead: 40 MB less at 100,000 rows. One comprehension, no calls per
+    cell: this runs for every cell of the sheet.
     """
     share = shared.setdefault
-    values = [None if value == "" else
-              share(value, value) if value.__class__ is str and len(value) < 32 else value
-              for value in cells]
+    values = [value if value.__class__ is not str
+              else (share(value, value) if len(value) < 32 else value) if value
+              else None for value in cells]
     if float in map(type, values):
-        values = [int(v) if v.__class__ is float and v.is_integer() else v for v in values]
+        values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
     return tuple(values) if values.count(None) != len(values) else None
+
+
+SHARED_TEXTS = 20_000  # distinct short texts remembered for sharing before starting afresh
 
 
 PROGRESS_EVERY = 2000
@@ -748,12 +769,13 @@ def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.Z
                        "missing)")
 
 
-def _open_sheet(path: str, display: str, sheet: str):
+def _open_sheet(path: str, display: str, sheet: str
+                ) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
     archive = zipfile.ZipFile(path)
     return archive, _sheet_part(archive, display, sheet)
 
 
-def _chunks(stream, size: int = 1 << 20) -> Iterator[bytes]:
+def _chunks(stream: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
     """The part in pieces of about ``size`` bytes, each cut before a ``<``: no tag is split."""
     carry = b""
     for chunk in iter(lambda: stream.read(size), b""):
@@ -847,7 +869,7 @@ _HYPERLINK = re.compile(r'\s*=?\s*HYPERLINK\(\s*"(?:[^"]|"")*"\s*[,;]\s*"((?:[^"
                         re.IGNORECASE)
 
 
-def _formula_cells(data: bytes, formula: re.Pattern, cell: bytes
+def _formula_cells(data: bytes, formula: re.Pattern[bytes], cell: bytes
                    ) -> dict[tuple[int, int], str | None]:
     """Formula cells with no value, by (row, column): the text a ``HYPERLINK`` with
     literal arguments shows (a script's link, written without computing it), else None.
@@ -886,8 +908,8 @@ def _fill_formula_values(table: Table, formulas: dict[tuple[int, int], str | Non
                   if row.number in rows else row for row in table.rows]
 
 
-def _with_values(values: tuple, number: int,
-                 formulas: dict[tuple[int, int], str | None]) -> tuple:
+def _with_values(values: Cells, number: int,
+                 formulas: dict[tuple[int, int], str | None]) -> Cells:
     cells = list(values)
     for (row, column), shown in formulas.items():
         if row == number:
@@ -945,9 +967,9 @@ def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
     from xml.parsers import expat
 
     found: list[tuple[int, int]] = []
-    state = {"row": 0, "column": 0, "cell": None, "filled": False}
+    state: dict[str, Any] = {"row": 0, "column": 0, "cell": None, "filled": False}
 
-    def start(name, attributes):
+    def start(name: str, attributes: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
         if local == "row":
             if "r" in attributes and attributes["r"].isdigit():
@@ -960,7 +982,7 @@ def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
         elif state["cell"] is not None:
             state["filled"] = True
 
-    def end(name):
+    def end(name: str) -> None:
         local = name.rpartition(":")[2]
         if local == "c":
             if state["filled"]:
@@ -1002,7 +1024,7 @@ def bold_cells(path: str, display: str, sheet: str,
             raise RoadmapError(f"{display}: not a readable workbook (part xl/styles.xml: "
                                f"{_reason(exc)})") from None
 
-        def children(parent_name: str) -> list:
+        def children(parent_name: str) -> list[Any]:
             for element in styles:
                 if element.tag.rpartition("}")[2] == parent_name:
                     return list(element)
@@ -1044,12 +1066,12 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
     from xml.parsers import expat
 
     table_name = "table:name"
-    state: dict = {"in": False, "row": 0, "row_repeat": 1, "column": 0, "low": None,
+    state: dict[str, Any] = {"in": False, "row": 0, "row_repeat": 1, "column": 0, "low": None,
                    "high": None, "left": None, "right": None, "name": "", "style": None}
     bold_styles: set[str] = set()
     bold: dict[str, set[tuple[int, int]]] = {}
 
-    def start(name, attributes):
+    def start(name: str, attributes: dict[str, str]) -> None:
         if name == "style:style":
             state["style"] = attributes.get("style:name")
             if attributes.get("style:parent-style-name") in bold_styles:
@@ -1088,7 +1110,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
                         "what lies outside the table and save again")
             state["column"] += repeat
 
-    def end(name):
+    def end(name: str) -> None:
         if name == "table:table":
             state["in"] = False
         elif name == "table:table-row" and state["in"]:
@@ -1220,22 +1242,23 @@ class _Refused(Exception):
 class _Replayed(io.RawIOBase):
     """A stream's first bytes, already read, then the rest of it."""
 
-    def __init__(self, head: bytes, rest) -> None:
+    def __init__(self, head: bytes, rest: Any) -> None:
         self.head, self.rest = head, rest
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         if self.head:
             size = min(len(buffer), len(self.head))
             buffer[:size] = self.head[:size]
             self.head = self.head[size:]
             return size
-        return self.rest.readinto(buffer)
+        return int(self.rest.readinto(buffer))
 
 
-def _read_csv(handle, display, header_score, limits, progress, warnings) -> Table:
+def _read_csv(handle: Any, display: str, header_score: HeaderScore, limits: ZipLimits,
+              progress: Progress | None, warnings: list[str]) -> Table:
     info = os.fstat(handle.fileno())
     size = info.st_size if stat.S_ISREG(info.st_mode) else 0
     if size > limits.max_csv_bytes:
@@ -1278,7 +1301,8 @@ def _read_csv(handle, display, header_score, limits, progress, warnings) -> Tabl
     raise AssertionError("unreachable")
 
 
-def _csv_table(handle, display, header_score, limits, progress, size, encoding) -> Table:
+def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: ZipLimits,
+               progress: Progress | None, size: int, encoding: str) -> Table:
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         start = text.read(65536)
@@ -1367,20 +1391,28 @@ def _sniff_delimiter(text: str) -> str:
 _LABEL = re.compile(r"^\s*([^:]{1,40}):\s*(.*)$")
 
 
-def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_score,
+def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_score: HeaderScore,
            limits: ZipLimits, others: list[str]) -> Table:
     """The header among the first rows, then every row below it (read from ``rows``
     only as far as needed to say there is no header)."""
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     found = None
     fallback = None
+    tops: list[tuple[int, int]] = []  # (filled cells, index) of the rows above, labels aside
     for index, row in enumerate(head):
         score = header_score(row.values)
         if score >= 2:
             found = index
             break
-        if score == 1 and fallback is None and not _is_label_row(row):
-            fallback = index
+        label = _is_label_row(row)
+        filled = len(row.values) - row.values.count(None)
+        if score == 1 and fallback is None and not label:
+            # One field named, below a row as full as this one: that row is the top of
+            # the table, so its header (a word in a data cell, ``true/false, comment``,
+            # names no column).
+            fallback = next((above for width, above in tops if width >= filled), index)
+        if not label:
+            tops.append((filled, index))
     if found is None:
         found = fallback
     if found is None:

@@ -6,9 +6,9 @@ import functools
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .errors import Problem, RoadmapError
 from .headers import (
@@ -35,7 +35,14 @@ from .model import (
     slug,
 )
 from .months import parse_date, parse_target
-from .reader import Table, cell_text, column_letter, file_sha256, read_table
+from .reader import (
+    Table,
+    cell_text,
+    column_letter,
+    file_sha256,
+    read_table,
+    regular_file_sha256,
+)
 from .store import Event, Settings, Store
 
 
@@ -60,7 +67,7 @@ class SyncPlan:
     def is_empty(self) -> bool:
         return not (self.added or self.changed or self.retired)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {
             "added": [r.id for r in self.added],
             "changed": {new.id: names for _, new, names in self.changed},
@@ -187,12 +194,18 @@ def _repeated_headers(table: Table) -> tuple[set[int], list[int]]:
     # A repeat matches at least half the header, so one of its first two named cells.
     probes = [c for c, h in enumerate(raw) if h][:2]
 
-    def matches(values: tuple, column: int) -> bool:
+    def matches(values: tuple[object, ...], column: int) -> bool:
         value = values[column] if column < len(values) else None
-        return value.__class__ is str and value.strip().casefold() == raw[column]
+        return isinstance(value, str) and value.strip().casefold() == raw[column]
 
+    # The probes are looked up inline: this runs once per row of the sheet.
+    first, second = (probes + [_ABSENT, _ABSENT])[:2]
     for row in table.rows:
-        if not any(matches(row.values, c) for c in probes):
+        values = row.values
+        one = values[first] if first < len(values) else None
+        two = values[second] if second < len(values) else None
+        if not (isinstance(one, str) and one.strip().casefold() == raw[first]
+                or isinstance(two, str) and two.strip().casefold() == raw[second]):
             continue
         same = sum(1 for c in range(min(len(row.values), len(raw)))
                    if raw[c] and matches(row.values, c))
@@ -233,6 +246,8 @@ def _unlabelled_title(table: Table, columns: Columns) -> int | None:
     return None
 
 
+_ABSENT = 1 << 62  # the column of a field the sheet lacks: past the end of every row
+
 # A table ends where a title of its own follows more blank rows than this (a legend or a
 # second table below the requirements); one blank row between chapters is no end.
 TABLE_GAP = 3
@@ -258,7 +273,7 @@ class _StageNames:
     """Stage cells and section headings resolved to stages; unknown ones gathered by
     value (once each, with every cell), added in order of first appearance when asked."""
 
-    def __init__(self, settings: Settings, add: bool, problems: list) -> None:
+    def __init__(self, settings: Settings, add: bool, problems: list[Any]) -> None:
         self.stages = settings.stage_matcher
         self.add = add
         self.unknown: dict[str, tuple[str, list[tuple[int, int]]]] = {}
@@ -403,7 +418,7 @@ def interpret_requirements(table: Table, settings: Settings,
     parse_tier = memo()(Tier.parse)
     parse_priority_cell = memo()(parse_priority)
     parse_target_cell = memo()(functools.partial(parse_target, start_month=settings.start))
-    problems: list = []  # Problems, and unknown stages' keys (see _StageNames.settle)
+    problems: list[Any] = []  # Problems, and unknown stages' keys (see _StageNames.settle)
     stages = _StageNames(settings, add_stages, problems)
     stage_col = fields.get("stage")
     # Without a stage column, a row holding one text cell is a section heading naming
@@ -426,17 +441,21 @@ def interpret_requirements(table: Table, settings: Settings,
     unnumbered: list[tuple[int, int]] = []  # id cells left empty: derived from the title
     requirements: list[Requirement] = []
     title_col = fields["title"]
+    # Each field's column, or an index past any row's end when the sheet has none: the
+    # loop below runs once per row, so it looks cells up inline, without calls.
+    c_id, c_stage, c_tier, c_priority, c_target, c_status, c_owner, c_requested, \
+        c_description, c_notes = (fields.get(name, _ABSENT) for name in (
+            "id", "stage", "tier", "priority", "target", "status", "owner", "requested_by",
+            "description", "notes"))
+    status_of = memo()(lambda text: (text or ACTIVE).lower())
+    others = columns.others
+    id_col = c_id if "id" in fields else title_col
     for row in table.rows:
         values = row.values
-
-        def get(name: str, values: tuple = values) -> object:
-            column = fields.get(name)
-            return values[column] if column is not None and column < len(values) else None
-
-        def where(name: str, number: int = row.number) -> str:
-            return table.where(number, fields[name])
-
-        gap = row.number - last_row > TABLE_GAP
+        number = row.number
+        width = len(values)
+        raw_title = values[title_col] if title_col < width else None
+        gap = number - last_row > TABLE_GAP
         filled: list[tuple[int, object]] = []
         if headings or gap:
             filled = [(c, v) for c, v in enumerate(values) if c in named and _filled(v)]
@@ -444,17 +463,17 @@ def interpret_requirements(table: Table, settings: Settings,
                 continue
             if gap and len(filled) == 1 and _looks_like_heading(filled[0][1]):
                 warnings.append(
-                    f"{table.where(row.number, filled[0][0])}: {cell_text(filled[0][1])!r} "
-                    f"below {row.number - last_row - 1} blank rows starts another table: it "
+                    f"{table.where(number, filled[0][0])}: {cell_text(filled[0][1])!r} "
+                    f"below {number - last_row - 1} blank rows starts another table: it "
                     "and the rows under it are not read (remove the blank rows to read them)")
                 break
-        elif get("title") is None and not any(map(_filled, values)):
+        elif raw_title is None and not any(map(_filled, values)):
             continue  # a blank row (a row with a title is none: no need to look)
-        last_row = row.number
-        if row.number in repeats:
+        last_row = number
+        if repeats and number in repeats:
             if stage_col is None and varying:
-                text = cell_text(values[varying[0]]) if varying[0] < len(values) else None
-                heading, heading_used = (str(text), row.number, varying[0]) if text else \
+                text = cell_text(values[varying[0]]) if varying[0] < width else None
+                heading, heading_used = (str(text), number, varying[0]) if text else \
                     None, not text
             continue
         if headings:
@@ -463,82 +482,85 @@ def interpret_requirements(table: Table, settings: Settings,
             if (len(filled) == 1 or len(filled) == 2 < typical_fill and row.bold and all(
                     c < len(row.bold) and row.bold[c] for c, _ in filled)) \
                     and _looks_like_heading(filled[-1][1]):
-                heading, heading_used = (str(cell_text(filled[-1][1])), row.number,
+                heading, heading_used = (str(cell_text(filled[-1][1])), number,
                                          filled[-1][0]), False
                 continue
-        title = cell_text(get("title"))
+        title = cell_text(raw_title)
+        raw_id = cell_text(values[c_id]) if c_id < width else None
         if title is None:
-            if "id" in fields and cell_text(get("id")) is None:
+            if "id" in fields and raw_id is None:
                 if any(cell_text(v) for v in values):  # a sub-header or a note: no field
-                    skipped.append((row.number, title_col))
+                    skipped.append((number, title_col))
             elif any(cell_text(v) for v in values):  # a heading item, or a title to add
-                untitled.append((row.number, title_col))
+                untitled.append((number, title_col))
             continue
         derived = "id" not in fields
-        rid = cell_text(get("id")) if not derived else derived_id(title)
+        rid = raw_id if not derived else derived_id(title)
         if not rid:  # a sub-item under an item with an id, most often
             rid = derived_id(title)
-            unnumbered.append((row.number, fields["id"]))
-        id_col = fields.get("id", title_col)
+            unnumbered.append((number, c_id))
         if rid in seen:  # reported, and the rest of the row is still checked
+            where_id = id_col
             first = table.where(seen[rid], id_col)
             if derived:
                 why = (f"two titles give the id {rid!r} (first at {first}); without an id "
                        "column titles must differ: add an ID column, or --map 'Column=id'")
-            elif unnumbered and unnumbered[-1][0] == row.number:
-                id_col = title_col
+            elif unnumbered and unnumbered[-1][0] == number:
+                where_id = title_col
                 first = table.where(seen[rid], title_col)
                 why = (f"no id, and the title gives the id {rid!r} of {first}: fill in the "
                        "row's id, or add an ID column that gives every row one "
                        "(or --map 'Column=id')")
             else:
                 why = f"duplicate id {rid!r} (first at {first})"
-            problems.append(Problem(table.where(row.number, id_col), why))
+            problems.append(Problem(table.where(number, where_id), why))
         else:
-            seen[rid] = row.number  # its cell is only spelled out for a duplicate
+            seen[rid] = number  # its cell is only spelled out for a duplicate
 
         if stage_col is not None:
-            stage = stages.resolve(cell_text(get("stage")), row.number, stage_col)
+            stage = stages.resolve(cell_text(values[stage_col]) if stage_col < width
+                                   else None, number, stage_col)
         else:
             if heading is not None and not heading_used:
                 heading_stage = stages.resolve(heading[0], heading[1], heading[2],
                                                heading=True)
                 heading_used = True
             stage = heading_stage
+        tier: Tier | None
         if use_bold:
             bold = row.bold[title_col] if row.bold and title_col < len(row.bold) else False
             tier = Tier.BEST_IN_CLASS if bold else Tier.TABLE_STAKES
         else:
             try:
-                tier = parse_tier(cell_text(get("tier")) or "")
+                tier = parse_tier((cell_text(values[c_tier]) if c_tier < width else None) or "")
             except ValueError as exc:
-                problems.append(Problem(where("tier"), str(exc)))
+                problems.append(Problem(table.where(number, c_tier), str(exc)))
                 tier = None
         try:
-            target = parse_target_cell(get("target"))
+            target = parse_target_cell(values[c_target] if c_target < width else None)
         except ValueError as exc:
-            problems.append(Problem(where("target"), str(exc)))
+            problems.append(Problem(table.where(number, c_target), str(exc)))
             target = None
         try:
-            priority = parse_priority_cell(get("priority"))
+            priority = parse_priority_cell(values[c_priority] if c_priority < width else None)
         except ValueError as exc:
-            problems.append(Problem(where("priority"), str(exc)))
+            problems.append(Problem(table.where(number, c_priority), str(exc)))
             priority = None
-        notes_text = cell_text(get("notes"))
-        extra = [
-            f"{name}: {text}" for column, name in columns.others
-            if column < len(values) and (text := cell_text(values[column]))
-        ]
-        if extra:
-            notes_text = "\n".join(([notes_text] if notes_text else []) + extra)
+        notes_text = cell_text(values[c_notes]) if c_notes < width else None
+        if others:
+            extra = [f"{name}: {text}" for column, name in others
+                     if column < width and (text := cell_text(values[column]))]
+            if extra:
+                notes_text = "\n".join(([notes_text] if notes_text else []) + extra)
         if tier is None:
             continue
         requirements.append(Requirement(
-            id=rid, title=title, stage=stage, tier=tier, priority=priority, target=target,
-            status=(cell_text(get("status")) or ACTIVE).lower(),
-            owner=cell_text(get("owner")), requested_by=cell_text(get("requested_by")),
-            description=cell_text(get("description")), notes=notes_text,
-        ))
+            rid, title, stage, tier, priority, target,
+            status_of(cell_text(values[c_status]) if c_status < width else None),
+            cell_text(values[c_owner]) if c_owner < width else None,
+            cell_text(values[c_requested]) if c_requested < width else None,
+            cell_text(values[c_description]) if c_description < width else None,
+            notes_text))
     if skipped:
         warnings.append(f"{table.where(skipped[0][0], skipped[0][1])}: rows with no id and no "
                         f"title are skipped ({cell_ranges(skipped)})")
@@ -587,7 +609,7 @@ def plan_sync(current: dict[str, Requirement], incoming: list[Requirement]) -> S
     return plan
 
 
-def has_tier_column(header: tuple, user_map: dict[str, str]) -> bool:
+def has_tier_column(header: tuple[object, ...], user_map: dict[str, str]) -> bool:
     """Whether the tier is settled by the header alone (``--map``, or a column named
     Tier); else bold titles may mark the best-in-class requirements, so they are read."""
     for value in header:
@@ -618,16 +640,28 @@ def said_date(table: Table, path: str, as_of: str | None) -> tuple[str, str] | N
     return (found.group("date"), table.file) if found else None
 
 
-def _unchanged_since(store: Store, path: str, sha: str, options: dict,
-                     as_of: str | None) -> Event | None:
-    """The last import, when it read this very file with these options and nothing that
-    affects interpretation (settings, stages) changed since: importing again would
-    change nothing, so the file need not be read. None when that cannot be told."""
-    event = store.last_requirements_import()
-    said = event.summary.get("options") if event else None
-    if event is None or said is None or event.sha256 != sha or not event.as_of:
+def last_import_of(store: Store, action: str, path: str, sha: str,
+                   options: dict[str, object], invalidated_by: tuple[str, ...]
+                   ) -> Event | None:
+    """The last ``action`` event, when it read these very bytes (``sha``) with these
+    options and no event of ``invalidated_by`` came after it: importing the file again
+    would change nothing, so it need not be read (the ``roadmap log`` says "unchanged"
+    for both imports this way). None when that cannot be told."""
+    if not sha:
         return None
-    if {k: said.get(k) for k in options} != options:
+    event = store.last_import(action, invalidated_by)
+    said = event.summary.get("options") if event else None
+    if event is None or not isinstance(said, dict) or event.sha256 != sha:
+        return None
+    return event if {k: said.get(k) for k in options} == options else None
+
+
+def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, object],
+                     as_of: str | None) -> Event | None:
+    """The last requirements import, when it read this very file with these options and
+    no settings (stages) changed since; its date may not be later than ``as_of``."""
+    event = last_import_of(store, "import requirements", path, sha, options, ("settings",))
+    if event is None or not event.as_of:
         return None
     if as_of is not None:  # an earlier date is refused by the full import
         try:
@@ -655,13 +689,9 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     """
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
-    options = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
-    # Hashed before reading only when it is a regular file: a device or a pipe
-    # (/dev/zero) never ends, and the reader refuses it within its bounds.
-    try:
-        sha = file_sha256(path) if stat.S_ISREG(os.stat(path).st_mode) else ""
-    except OSError:  # the reader says what is wrong with the file
-        sha = ""
+    options: dict[str, object] = {"sheet": sheet, "map": list(mapping),
+                                  "add_stages": add_stages}
+    sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if sha and not dry_run:
         known = _unchanged_since(store, path, sha, options, as_of)
         if known is not None:
@@ -685,6 +715,7 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
             f"--as-of {day}{where} is before the last requirements import ({latest}); "
             f"history only moves forward: pass --as-of {latest} or later")
     interpreted = interpret_requirements(table, settings, user_map, add_stages=add_stages)
+    del table  # its rows are no longer needed: a big sheet's are most of the memory
     sha = sha or file_sha256(path)
     written = False
     if dry_run:

@@ -10,8 +10,9 @@ above the header (``Vendor:``, ``As of:``), else from the file name
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import Problem, RoadmapError
 from .headers import (
@@ -37,11 +38,20 @@ from .model import (
     slug,
 )
 from .months import parse_date
-from .reader import Table, cell_text, file_sha256, read_table
-from .requirements import FILE_NAME_DATE
+from .reader import (
+    Cells,
+    Row,
+    Table,
+    cell_text,
+    file_sha256,
+    read_table,
+    regular_file_sha256,
+)
+from .requirements import FILE_NAME_DATE, last_import_of
 from .store import Store
 
 DEFAULT_KIND = "end-to-end"
+Said = tuple[object, str] | None  # a cell's value and where it is, None when empty
 # What --map may name in a snapshot sheet (besides ``ignore``).
 SNAPSHOT_MAP_FIELDS = ("requirement", "title", "level", "product", "evidence", "notes",
                        "vendor", "as_of")
@@ -56,16 +66,28 @@ _LABELS = {
 @dataclass
 class ImportedSnapshot:
     """One snapshot a file holds, and what importing it does (``added``, ``replaced``,
-    ``unchanged``)."""
+    ``unchanged``).
+
+    A file told unchanged from the log is not read: its snapshots carry their vendor,
+    date and source, and ``counts`` from the store; their entries are as stored
+    (``Store.snapshot``), not loaded.
+    """
 
     vendor: Vendor
     snapshot: Snapshot
     place: str  # where its vendor was named, for messages
     new_vendor: bool = False
     status: str = "added"
+    counts: tuple[int, int] | None = None  # (entries, ga) when the entries were not loaded
+
+    @property
+    def entries(self) -> int:
+        return self.counts[0] if self.counts else len(self.snapshot.entries)
 
     @property
     def ga(self) -> int:
+        if self.counts:
+            return self.counts[1]
         return sum(e.level is Level.GA for e in self.snapshot.entries.values())
 
 
@@ -207,12 +229,14 @@ def rename_vendor(store: Store, key: str, name: str) -> tuple[Vendor, Vendor]:
 class _Requirements:
     """Matches a snapshot row to a requirement: by id (any ever stored), else latest title."""
 
-    def __init__(self, requirements: dict[str, Requirement]) -> None:
+    def __init__(self, requirements: Mapping[str, Requirement | tuple[str, str]]) -> None:
         self.ids = {rid.casefold(): rid for rid in requirements}
+        named = [(rid, (r.title, r.status) if isinstance(r, Requirement) else r)
+                 for rid, r in requirements.items()]
         self.titles: dict[str, str] = {}
         # Retired first, so an active requirement wins a title that a retired one shared.
-        for requirement in sorted(requirements.values(), key=lambda r: r.status != RETIRED):
-            self.titles[fold_title(requirement.title)] = requirement.id
+        for rid, (title, _) in sorted(named, key=lambda item: item[1][1] != RETIRED):
+            self.titles[fold_title(title)] = rid
 
     def match(self, text: str) -> str | None:
         return self.ids.get(text.casefold()) or self.titles.get(fold_title(text))
@@ -401,12 +425,15 @@ class _UnknownLevels:
     """Level cells parsed; a cell that is no level is an error at that cell, the accepted
     words listed once (a table with many such cells would repeat them on every line)."""
 
-    def __init__(self, problems: list) -> None:
+    def __init__(self, problems: list[Any]) -> None:  # Problems, and level cells to settle
         self.problems = problems
+        # A sheet repeats a few level words: each distinct cell is parsed once.
+        self.known: dict[str | None, Level] = {}
 
     def parse(self, text: str | None, row: int, column: int) -> Level | None:
         try:
-            return Level.parse(text)
+            found = self.known[text] = Level.parse(text)
+            return found
         except ValueError:
             self.problems.append(("level", str(text).strip(), row, column))
             return None
@@ -426,7 +453,8 @@ class _UnknownLevels:
         return found
 
 
-def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
+def interpret_snapshots(table: Table,
+                        requirements: Mapping[str, Requirement | tuple[str, str]],
                         vendors: dict[str, Vendor], *, vendor: str | None = None,
                         as_of: str | None = None, source: str | None = None,
                         file_name: str | None = None,
@@ -435,7 +463,9 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     """Validate every row into snapshots; RoadmapError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
-    titles the latest ones); ``vendors`` the stored ones, reused by name or key.
+    titles the latest ones), as requirements or as (title, status) pairs
+    (``Store.requirement_titles``, which builds no requirement); ``vendors`` the
+    stored ones, reused by name or key.
     """
     problems: list[Problem] = []
     warnings: list[str] = list(table.warnings)
@@ -483,16 +513,12 @@ def interpret_snapshots(table: Table, requirements: dict[str, Requirement],
     return Interpreted(snapshots, warnings)
 
 
-def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Requirements,
+def _requirement_of(table: Table, row: Row, fields: dict[str, int], matcher: _Requirements,
                     problems: list[Problem]) -> str | None:
     """The requirement a row is about, or None (with a problem when it names an unknown one)."""
     values = row.values
-
-    def text(name: str) -> str | None:
-        column = fields.get(name)
-        return cell_text(values[column]) if column is not None and column < len(values) else None
-
-    said = [(name, value) for name in ("requirement", "title") if (value := text(name))]
+    said = [(name, value) for name in ("requirement", "title") if name in fields
+            and fields[name] < len(values) and (value := cell_text(values[fields[name]]))]
     for _name, value in said:
         found = matcher.match(value)
         if found:
@@ -509,8 +535,9 @@ def _requirement_of(table: Table, row, fields: dict[str, int], matcher: _Require
     return None
 
 
-def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+def _long_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
+               known: _Vendors, matcher: _Requirements, problems: list[Problem],
+               warnings: list[str], levels: _UnknownLevels
                ) -> list[_Group]:
     header_place = table.where(table.header_row)
     ignored = []
@@ -530,7 +557,7 @@ def _long_form(table, fields, others, defaults: _Defaults, known: _Vendors,
     for row in table.rows:
         values = row.values
 
-        def cell(name: str, row=row, values=values) -> tuple[object, str] | None:
+        def cell(name: str, row: Row = row, values: Cells = values) -> Said:
             column = fields.get(name)
             if column is None:
                 return None
@@ -576,7 +603,8 @@ def _said_text(said: tuple[object, str] | None) -> str | None:
     return cell_text(said[0]) if said else None
 
 
-def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:
+def _row_source(said: Said, group: _Group, defaults: _Defaults, problems: list[Problem]
+                ) -> None:
     """A Source column beats a ``Source:`` label; --source beats both."""
     if not said or (defaults.source and defaults.source[1] == "--source"):
         return
@@ -589,8 +617,9 @@ def _row_source(said, group: _Group, defaults: _Defaults, problems) -> None:
             f"in the same snapshot of {group.vendor.key} at {group.as_of}"))
 
 
-def _row_vendor(cell, defaults: _Defaults, known: _Vendors, fields, table, row, problems,
-                missing) -> Vendor | None:
+def _row_vendor(cell: Callable[[str], Said], defaults: _Defaults, known: _Vendors,
+                fields: dict[str, int], table: Table, row: Row, problems: list[Problem],
+                missing: set[str]) -> Vendor | None:
     said = cell("vendor")
     kind_said = cell("kind")
     kind = None
@@ -626,8 +655,9 @@ def _row_vendor(cell, defaults: _Defaults, known: _Vendors, fields, table, row, 
     return vendor
 
 
-def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
-              header_place) -> str | None:
+def _row_date(cell: Callable[[str], Said], defaults: _Defaults, fields: dict[str, int],
+              table: Table, row: Row, problems: list[Problem], missing: set[str],
+              header_place: str) -> str | None:
     said = cell("as_of")
     if said:
         try:
@@ -651,8 +681,9 @@ def _row_date(cell, defaults: _Defaults, fields, table, row, problems, missing,
     return None
 
 
-def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
-               matcher: _Requirements, problems, warnings, levels: _UnknownLevels
+def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
+               known: _Vendors, matcher: _Requirements, problems: list[Problem],
+               warnings: list[str], levels: _UnknownLevels
                ) -> list[_Group]:
     header_place = table.where(table.header_row)
     columns = []
@@ -711,21 +742,30 @@ def _wide_form(table, fields, others, defaults: _Defaults, known: _Vendors,
         problems.append(Problem("--vendor", f"no column for vendor {wanted!r} in this "
                                             f"comparison table (vendor columns: {names})"))
     id_column = fields.get("requirement", fields.get("title"))
-    seen: dict[str, str] = {}
+    seen: dict[str, int] = {}  # requirement -> its first row
+    vendor_cells = [(column, group.entries) for column, group in groups.items()]
+    parsed = levels.known
     for row in table.rows:
         rid = _requirement_of(table, row, fields, matcher, problems)
         if rid is None:
             continue
         if rid in seen:
             problems.append(Problem(table.where(row.number, id_column),
-                                    f"{rid} appears twice (first at {seen[rid]})"))
+                                    f"{rid} appears twice (first at "
+                                    f"{table.where(seen[rid], id_column)})"))
             continue
-        seen[rid] = table.where(row.number, id_column)
-        for column, group in groups.items():
-            value = row.values[column] if column < len(row.values) else None
-            level = levels.parse(cell_text(value), row.number, column)
-            if level is not None:
-                group.entries[rid] = Entry(rid, level)
+        seen[rid] = row.number
+        values = row.values
+        made: dict[str | None, Entry] = {}  # one Entry per word: vendors share equal ones
+        for column, entries in vendor_cells:
+            text = cell_text(values[column]) if column < len(values) else None
+            entry = made.get(text)
+            if entry is None:
+                level = parsed.get(text) or levels.parse(text, row.number, column)
+                if level is None:
+                    continue
+                entry = made[text] = Entry(rid, level)
+            entries[rid] = entry
     return list(groups.values())
 
 
@@ -750,13 +790,20 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
     user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
+    options: dict[str, object] = {"vendor": vendor, "as_of": as_of, "source": source,
+                                  "sheet": sheet, "map": list(mapping), "replace": replace}
+    sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
+    if not dry_run:
+        known = _unchanged(store, path, sha, options)
+        if known is not None:
+            return known
     table = read_table(path, with_mapped_columns(snapshot_header_score, user_map), sheet=sheet,
                        preferred_sheet="Snapshots", progress=progress)
     interpreted = interpret_snapshots(
-        table, store.requirements(), store.vendors(), vendor=vendor, as_of=as_of,
+        table, store.requirement_titles(), store.vendors(), vendor=vendor, as_of=as_of,
         source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases(),
         mapping=user_map)
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     written = False
     if dry_run:
         _settle(store, interpreted.snapshots, replace)
@@ -765,8 +812,10 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
             # Settled under the write lock, so a snapshot stored meanwhile is seen.
             changes = _settle(store, interpreted.snapshots, replace)
             if changes:
-                event = store.add_event("import snapshot",
-                                        _summary(changes, len(interpreted.snapshots)),
+                summary = _summary(changes, len(interpreted.snapshots))
+                summary["options"] = {**options, "warnings": interpreted.warnings, "held": [
+                    f"{s.vendor.key} {s.snapshot.as_of}" for s in interpreted.snapshots]}
+                event = store.add_event("import snapshot", summary,
                                         as_of=max(s.snapshot.as_of for s in changes),
                                         file=str(path), sha256=sha)
                 for found in changes:
@@ -776,6 +825,36 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
                 written = True
     return SnapshotImportResult(interpreted.snapshots, interpreted.warnings, written,
                                 str(path), sha)
+
+
+# What can change the outcome of importing the same snapshot file again: the
+# requirements it names, the vendors it resolves, a snapshot stored over its own.
+_INVALIDATED_BY = ("import requirements", "import snapshot", "vendors merge",
+                   "vendors rename", "settings")
+
+
+def _unchanged(store: Store, path: str, sha: str, options: dict[str, object]
+               ) -> SnapshotImportResult | None:
+    """The file last imported, unchanged, with the same options and nothing since that
+    could change its outcome: each snapshot it holds is as stored, told from the log
+    without reading the file. None when that cannot be told."""
+    event = last_import_of(store, "import snapshot", path, sha, options, _INVALIDATED_BY)
+    if event is None or os.path.basename(str(event.file)) != os.path.basename(str(path)):
+        return None  # the vendor and the date may come from the file's name
+    said = event.summary["options"]
+    vendors = store.vendors()
+    stored = {f"{info.vendor} {info.as_of}": info for info in store.snapshot_infos()}
+    found = []
+    for name in said.get("held", []):
+        info = stored.get(str(name))
+        if info is None or info.vendor not in vendors:
+            return None
+        found.append(ImportedSnapshot(
+            vendors[info.vendor], Snapshot(info.vendor, info.as_of, info.source), str(path),
+            status="unchanged", counts=(info.entries, info.ga)))
+    if not found:
+        return None
+    return SnapshotImportResult(found, list(said.get("warnings", [])), False, str(path), sha)
 
 
 def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
@@ -803,7 +882,7 @@ def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
     return [s for s in snapshots if s.status != "unchanged"]
 
 
-def _summary(changes: list[ImportedSnapshot], total: int) -> dict:
+def _summary(changes: list[ImportedSnapshot], total: int) -> dict[str, Any]:
     """What the log keeps of an import: the snapshots it changes, out of ``total`` read."""
     return {
         "snapshots": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes],

@@ -424,6 +424,10 @@ def test_asvs_2_polish_chapters(invoke, corpus):
 def test_working_sheet_that_is_no_requirements_list_is_refused_saying_what_to_type(invoke, corpus):
     result = refused(invoke, "requirements", corpus("webcompat-roadmap.ods"))
     assert "webcompat-roadmap.ods" in result.output
+    # Its header is its top row (not row 23, whose "true/false, comment" ends in a synonym).
+    assert ("webcompat-roadmap.ods:Ark1!1: no title column" in result.output
+            and "(columns: 'script', 'arch', 'lang', 'features to keep', 'features to rip "
+                "out')" in result.output)
     assert "--map 'Column=title'" in result.output
     assert len(result.output.splitlines()) <= 20
 

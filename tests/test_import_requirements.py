@@ -640,3 +640,26 @@ def test_the_same_bytes_under_another_name_are_read_again(invoke, store, make_xl
     # A file changed since is read again (and here fails: it was read).
     make_xlsx(ROWS[:2])
     assert invoke("import", "requirements", "reqs.xlsx").exit_code != 0
+
+
+def test_a_word_in_a_data_cell_does_not_make_its_row_the_header(invoke, imported, make_xlsx):
+    """A working sheet (LibreOffice's webcompat roadmap): its top row names no field, and
+    far below, a cell reading ``true/false, comment`` ends in a notes synonym."""
+    rows = [["script", "arch", "lang", "features to keep", "features to rip out"],
+            ["slimertester.js", "slimer/phantom", "js", "supports misc test types", "x"],
+            ["testsites.py", "marionette", "py", "compares screenshots", None],
+            [], [],
+            [None, None, None, "Server / service", None],
+            ["is_busy()", "false when both are idle", None, "detect WAP", "js"],
+            ["get_testresults()", "true/false, comment", None, "plugin architecture", "py"]]
+    make_xlsx(rows)
+    before = state(invoke)
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "reqs.xlsx:Requirements!1: no title column (a column named Title, Feature, "
+        "Requirement, Capability or Name); use --map 'Column=title' (columns: 'script', "
+        "'arch', 'lang', 'features to keep', 'features to rip out')",
+        "columns: id ← none: derived from titles, stage ← none: requirements will be "
+        "Unassigned, tier ← none: bold titles are best-in-class"]
+    assert state(invoke) == before

@@ -273,6 +273,80 @@ def test_reimporting_an_identical_snapshot_changes_nothing(invoke, roadmap_store
     assert state(invoke) == before
 
 
+def count_reads(monkeypatch) -> list[int]:
+    """One item per time an import reads its file."""
+    import roadmap.snapshots as module
+
+    reads: list[int] = []
+    real = module.read_table
+    monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
+    return reads
+
+
+@pytest.mark.engines
+def test_the_same_comparison_table_again_is_told_unchanged_from_the_log(
+        invoke, roadmap_store, make_xlsx, monkeypatch):
+    make_xlsx(WIDE, "comparison.xlsx")
+    first = invoke("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18")
+    assert first.exit_code == 0, first.output
+    before = state(invoke)
+    reads = count_reads(monkeypatch)
+    result = invoke("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unchanged amazon-sagemaker 2021-05-18: 3 entries, 2 ga",
+        "unchanged google-vertex-ai 2021-05-18: 3 entries, 1 ga",
+        "No changes (0 added, 0 replaced, 2 unchanged); nothing was written.",
+    ]
+    assert result.stderr == first.stderr  # the first import's warnings, said again
+    assert reads == []
+    assert state(invoke) == before
+
+
+@pytest.mark.parametrize("again", [
+    ("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18", "--source", "x",
+     "--replace"),
+    ("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18", "--dry-run"),
+    ("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-19"),
+])
+def test_other_options_read_the_snapshot_file_again(invoke, roadmap_store, make_xlsx,
+                                                    monkeypatch, again):
+    make_xlsx(WIDE, "comparison.xlsx")
+    invoke("import", "snapshot", "comparison.xlsx", "--as-of", "2021-05-18")
+    reads = count_reads(monkeypatch)
+    assert invoke(*again).exit_code == 0
+    assert reads == [1]
+
+
+def test_a_snapshot_file_is_read_again_after_what_could_change_it(invoke, roadmap_store,
+                                                                  make_xlsx, monkeypatch):
+    make_xlsx(LONG, "sm.xlsx")
+    invoke("import", "snapshot", "sm.xlsx")
+    invoke("vendors", "rename", "amazon-sagemaker", "--name", "AWS SageMaker")
+    reads = count_reads(monkeypatch)
+    result = invoke("import", "snapshot", "sm.xlsx")
+    assert result.exit_code == 0, result.output
+    assert reads == [1]
+    assert result.stdout.splitlines()[0] == "unchanged amazon-sagemaker 2020-12-15: 3 entries, 2 ga"
+    make_xlsx(LONG[:-1], "sm.xlsx")  # other bytes: read, and a different snapshot
+    result = invoke("import", "snapshot", "sm.xlsx")
+    assert result.exit_code == 1
+    assert reads == [1, 1]
+
+
+def test_library_tells_an_unchanged_snapshot_file_without_reading_it(roadmap_store,
+                                                                     make_xlsx, monkeypatch):
+    path = make_xlsx(LONG, "sm.xlsx")
+    assert import_snapshots(roadmap_store, str(path)).written
+    reads = count_reads(monkeypatch)
+    again = import_snapshots(roadmap_store, str(path))
+    assert reads == []
+    assert not again.written
+    assert [(s.vendor.key, s.snapshot.as_of, s.status, s.entries, s.ga)
+            for s in again.snapshots] == [("amazon-sagemaker", "2020-12-15", "unchanged", 3, 2)]
+    assert again.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 @pytest.mark.engines
 def test_a_different_snapshot_for_the_same_date_needs_replace(invoke, roadmap_store,
                                                               make_xlsx, tmp_path):
