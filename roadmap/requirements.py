@@ -34,7 +34,7 @@ from .model import (
     parse_priority,
     slug,
 )
-from .months import parse_date, parse_target
+from .months import DayLike, parse_date, parse_target, to_day
 from .reader import (
     Table,
     cell_text,
@@ -675,7 +675,7 @@ def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, objec
 
 
 def import_requirements(store: Store, path: str, *, sheet: str | None = None,
-                        mapping: tuple[str, ...] = (), as_of: str | None = None,
+                        mapping: tuple[str, ...] = (), as_of: DayLike | None = None,
                         add_stages: bool = False, dry_run: bool = False,
                         progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Sync the store's requirements with a spreadsheet, in one transaction.
@@ -687,6 +687,7 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     appearance, instead of refusing them. The file last imported, unchanged, with the
     same options and no settings change since, is told unchanged from the log unread.
     """
+    as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
     options: dict[str, object] = {"sheet": sheet, "map": list(mapping),

@@ -37,7 +37,7 @@ from .model import (
     parse_kind,
     slug,
 )
-from .months import parse_date
+from .months import DayLike, parse_date, to_day
 from .reader import (
     Cells,
     Row,
@@ -779,7 +779,7 @@ def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
 
 
 def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
-                     as_of: str | None = None, source: str | None = None,
+                     as_of: DayLike | None = None, source: str | None = None,
                      sheet: str | None = None, mapping: tuple[str, ...] = (),
                      replace: bool = False, dry_run: bool = False,
                      progress: Callable[[int, int], None] | None = None
@@ -789,6 +789,7 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     An identical snapshot already stored is left alone; a different one for the same
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
+    as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
     options: dict[str, object] = {"vendor": vendor, "as_of": as_of, "source": source,
                                   "sheet": sheet, "map": list(mapping), "replace": replace}

@@ -324,3 +324,25 @@ def test_help_imports_neither_the_store_nor_the_evaluation_nor_a_spreadsheet_lib
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_imports_take_their_date_in_any_spelling_and_refuse_a_bad_one(store, make_csv):
+    requirements = make_csv([["ID", "Title", "Stage", "Tier"],
+                             ["DC-1", "Ingest from S3", "Data collection", "table stakes"]])
+    snapshot = make_csv([["Requirement", "Level"], ["DC-1", "ga"]], name="acme.csv")
+    for bad in ("2021-13", "soon", "", 20211):
+        for call, path in ((roadmap.import_requirements, requirements),
+                           (roadmap.import_snapshots, snapshot)):
+            with pytest.raises(UsageError) as caught:
+                call(store, str(path), as_of=bad, dry_run=True)
+            assert str(caught.value).startswith("as_of: ")
+            assert repr(bad) in str(caught.value)
+    assert store.events() == []
+    roadmap.import_requirements(store, str(requirements), as_of=dt.date(2021, 11, 2))
+    roadmap.import_snapshots(store, str(snapshot), vendor="acme",
+                             as_of=dt.datetime(2021, 12, 15, 9, 30))
+    roadmap.import_snapshots(store, str(snapshot), vendor="acme", as_of="2022-01")
+    assert [event.as_of for event in store.events()] == ["2021-11-02", "2021-12-15",
+                                                          "2022-01-01"]
+    assert [info.as_of for info in store.snapshot_infos("acme")] == ["2021-12-15",
+                                                                      "2022-01-01"]
