@@ -6,12 +6,13 @@ only lays out what ``roadmap.review.build_review`` computed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import __version__
 from .evaluate import Coverage, is_stale
+from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import (
     LEVEL_ORDER,
     LEVEL_SYNONYMS,
@@ -32,18 +33,22 @@ from .xlsx import (
     MAX_LINKS,
     MONTH_FORMAT,
     PERCENT_FORMAT,
+    Style,
     check_output,
     day_date,
     finish_table,
     fit_columns,
     fit_row_height,
     level_cell,
+    measure,
     month_date,
     new_workbook,
     print_landscape,
     put,
     staged_save,
     write_block,
+    write_header,
+    write_rows,
 )
 
 Progress = Callable[[int, int], None]
@@ -374,10 +379,28 @@ def _adding_one_tool(sheet, review: Review, row: int) -> int:
                        start_row=row + 1, wrap_header=True,
                        formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
     for column, text in ((1, review.vendor_name(step.add)), (2, start),
-                         (3, " ".join(step.to_ga)), (4, " ".join(step.glue))):
+                         (3, id_list(step.to_ga)), (4, id_list(step.glue))):
         put(sheet, last, column, text or None, wrap=True)  # ids may run long: wrapped
     fit_row_height(sheet, last, (1, 2, 3, 4))
     return last
+
+
+ID_LIST_CHARACTERS = 1_000  # a Summary cell stays readable; recommend lists every id
+
+
+def id_list(ids: Sequence[str]) -> str:
+    """Requirement ids joined by spaces; past ``ID_LIST_CHARACTERS`` the rest is counted
+    (``… and 1,234 more``) and ``roadmap recommend`` names them: a large roadmap's
+    closes would not fit in one cell."""
+    shown: list[str] = []
+    length = 0
+    for rid in ids:
+        length += len(rid) + 1
+        if length > ID_LIST_CHARACTERS and len(shown) < len(ids) - 1:
+            return (f"{' '.join(shown)} … and {len(ids) - len(shown):,} more "
+                    "(roadmap recommend lists them all)")
+        shown.append(rid)
+    return " ".join(shown)
 
 
 def _weights_rule(review: Review) -> str:
@@ -491,19 +514,22 @@ def matrix_header(review: Review, key: str) -> str:
 def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
     """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
     with its evidence; each vendor's header says which snapshot it shows."""
-    sheet = book.create_sheet("Matrix")
+    sheet = book.create_sheet("Matrix", streamed=True)
     fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
     # The --stack first (each cell's comment names the member giving its level).
     stack = [review.stack] if review.stack is not None else []
     headers = fixed + [f"{review.vendor_name(s.key)}\n{s.snapshot.as_of}" for s in stack] + [
         matrix_header(review, v.key) for v in review.vendors]
-    for column, name in enumerate(headers, start=1):
-        put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
-    for column, vendor in enumerate(review.vendors, start=len(fixed) + len(stack) + 1):
-        if review.is_stale(vendor.key):
-            put(sheet, 1, column, headers[column - 1], bold=True, fill=CAVEAT_FILL, wrap=True)
     snapshots = [s.snapshot for s in stack] + [review.snapshots[v.key][1]
                                                for v in review.vendors]
+    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
+            len(fixed), len(snapshots), 15)
+    stale = {column for column, vendor in enumerate(
+        review.vendors, start=len(fixed) + len(stack) + 1) if review.is_stale(vendor.key)}
+    for column, name in enumerate(headers, start=1):
+        put(sheet, 1, column, name, bold=True, wrap=True,
+            fill=CAVEAT_FILL if column in stale else HEADER_FILL)
+    fit_row_height(sheet, 1, range(1, len(headers) + 1))
     row = 1
     stage = object()  # no band yet
     for index, requirement in enumerate(review.requirements, start=1):
@@ -529,9 +555,6 @@ def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
         if index % 250 == 0:
             progress()
     finish_table(sheet, 1, row, len(headers), frozen_columns=2)
-    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
-            len(fixed), len(snapshots), 15)
-    fit_row_height(sheet, 1, range(1, len(headers) + 1))
     print_landscape(sheet)
 
 
@@ -554,7 +577,7 @@ def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) ->
 
 def changes_sheet(book, review: Review) -> None:
     """Requirements added / changed / retired and vendor levels moved, old → new."""
-    sheet = book.create_sheet("Changes")
+    sheet = book.create_sheet("Changes", streamed=True)
     previous = review.changes.previous
     put(sheet, 1, 1, "Previous review", bold=True)
     if previous is None:
@@ -577,20 +600,20 @@ def changes_sheet(book, review: Review) -> None:
                      move.title, "level", move.old, move.new,
                      f"{move.old_as_of} → {move.new_as_of}"))
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
-    last = write_block(sheet, headers, rows, start_row=3)
-    finish_table(sheet, 3, last, len(headers))
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
-    for row, values in enumerate(rows, start=4):
-        if values[0] in ("changed", "new vendor"):  # long text: wrap, all top-aligned
-            for column, value in enumerate(values, start=1):
-                put(sheet, row, column, value, wrap=True)
-            fit_row_height(sheet, row, range(1, len(headers) + 1))
+    wrapped: dict[int, Style] = {c: {"wrap": True} for c in range(1, len(headers) + 1)}
+    last = write_block(  # long text: wrap, all top-aligned, rows as tall as it needs
+        sheet, headers, rows, start_row=3, fit_wrapped=True,
+        styles=lambda _index, values: wrapped if values[0] in ("changed", "new vendor")
+        else {})
+    finish_table(sheet, 3, last, len(headers))
     print_landscape(sheet)
 
 
 def gaps_sheet(book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
-    sheet = book.create_sheet("Gaps")
+    sheet = book.create_sheet("Gaps", streamed=True)
     primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
     put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
                      f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
@@ -602,29 +625,33 @@ def gaps_sheet(book, review: Review) -> None:
              "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
              g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
             for g in review.gaps]
-    last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT},
-                       wrap_header=True)
-    for row, gap in enumerate(review.gaps, start=4):
-        # Target and Due side by side: centred, so the month and the word do not touch
-        put(sheet, row, 6, month_date(gap.requirement.target), align="center",
-            number_format=MONTH_FORMAT)
-        if gap.overdue:
-            put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True, align="center")
-        else:
-            put(sheet, row, 7, "in window", align="center")
-        put(sheet, row, 11, gap.action, fill=ACTION_COLOURS[gap.action])
-        put(sheet, row, 2, gap.requirement.title,
-            bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
-    finish_table(sheet, 3, last, len(headers), frozen_columns=2)
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "E": 10, "F": 11, "G": 12, "J": 16, "K": 10,
                         "L": 40})
+    write_header(sheet, 3, headers, wrap=True)
     fit_row_height(sheet, 3, range(1, len(headers) + 1))
+    # Target and Due side by side: centred, so the month and the word do not touch
+    target: Style = {"align": "center", "number_format": MONTH_FORMAT}
+    overdue: Style = {"fill": OVERDUE_FILL, "bold": True, "align": "center"}
+    in_window: Style = {"align": "center"}
+    bold: Style = {"bold": True}
+
+    def styles(index: int, _values: Sequence[object]) -> dict[int, Style]:
+        gap = review.gaps[index]
+        own = {6: target, 7: overdue if gap.overdue else in_window,
+               11: {"fill": ACTION_COLOURS[gap.action]}}
+        if gap.requirement.tier is Tier.BEST_IN_CLASS:
+            own[2] = bold
+        return own
+
+    last = write_rows(sheet, 4, rows, styles=styles)
+    finish_table(sheet, 3, last, len(headers), frozen_columns=2)
     print_landscape(sheet)
 
 
 def timeline_sheet(book, review: Review) -> None:
     """The window's months as columns; targets marked, review dates marked above them."""
-    sheet = book.create_sheet("Timeline")
+    sheet = book.create_sheet("Timeline", streamed=True)
     fixed = ["ID", "Title", "Stage", "Target", "Status", "Earlier"]
     months = review.window
     later = len(fixed) + len(months) + 1
@@ -668,7 +695,7 @@ def timeline_sheet(book, review: Review) -> None:
 def parity_sheet(book, review: Review) -> None:
     """First ga month per vendor per requirement (``≤`` where that is only "ga by then"),
     the leader (tied leaders joined by ``=``), and the lag in months."""
-    sheet = book.create_sheet("Parity")
+    sheet = book.create_sheet("Parity", streamed=True)
     keys = [v.key for v in review.vendors]
     headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
                "Lag (months)", "Note"]
@@ -680,16 +707,16 @@ def parity_sheet(book, review: Review) -> None:
     rows = [(row.requirement, row.title, *[month(row, k) for k in keys],
              " = ".join(review.vendor_name(k) for k in row.leaders) or None, row.lag_months,
              _parity_note(row)) for row in review.parity]
-    last = write_block(sheet, headers, rows, wrap_header=True,
-                       formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
-    for number, values in enumerate(rows, start=2):
-        for column in range(3, 3 + len(keys)):
-            put(sheet, number, column, values[column - 1], align="right",
-                number_format=MONTH_FORMAT)
-    finish_table(sheet, 1, last, len(headers), frozen_columns=2)
+    # Months and "≤ 2021-06" alike to the right, so they line up.
+    months: dict[int, Style] = {c: {"align": "right", "number_format": MONTH_FORMAT}
+                                for c in range(3, 3 + len(keys))}
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
+    write_header(sheet, 1, headers, wrap=True)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
+    last = write_rows(sheet, 2, rows, styles=lambda _index, _values: months)
+    finish_table(sheet, 1, last, len(headers), frozen_columns=2)
     print_landscape(sheet)
 
 
@@ -815,8 +842,6 @@ def write_review(review: Review, path: str, progress: Progress | None = None, *,
 def staged_review(review: Review, path: str, progress: Progress | None = None, *,
                   force: bool = False) -> Iterator[Callable[[], None]]:
     """The workbook written beside ``path``; yields ``publish`` (see ``xlsx.staged_save``)."""
-    from .export import requirements_sheet, snapshots_sheet
-
     # Saving takes about as long as filling the sheets, so it counts as half the bar.
     steps = 2 * (len(SHEETS) + len(review.requirements) // 250)
     done = 0
@@ -835,12 +860,11 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
     for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
         write(book, review)
         tick()
-    requirements_sheet(book, review.requirements)
-    print_landscape(book["Requirements"])
+    print_landscape(requirements_sheet(book, review.requirements))
     tick()
-    snapshots_sheet(book, [(v, review.snapshots[v.key][1]) for v in review.vendors],
-                    {r.id: r.title for r in review.requirements})
-    print_landscape(book["Snapshots"])
+    print_landscape(snapshots_sheet(book, [(v, review.snapshots[v.key][1])
+                                           for v in review.vendors],
+                                    {r.id: r.title for r in review.requirements}))
     tick()
     legend_sheet(book, review)
     tick()
