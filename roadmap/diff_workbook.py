@@ -43,7 +43,7 @@ def write_diff_workbook(diff: VendorDiff, path: str, *, force: bool = False) -> 
     """One ``Diff`` sheet: a title line, then a frozen, filtered table of changed rows,
     each cell written once with its colour (the sheet is streamed: a diff of any size)."""
     book = new_workbook()
-    sheet = book.create_sheet("Diff", streamed=True)
+    sheet = book.create_sheet("Diff", rows=len(diff.rows))
     vendor = diff.vendor
     put(sheet, 1, 1, f"{vendor.name} ({vendor.key}): {diff.old.as_of}{ARROW}{diff.new.as_of}",
         bold=True)

@@ -22,7 +22,7 @@ SNAPSHOT_SHEET_COLUMNS = [
 def requirements_sheet(book: Book, requirements: Sequence[Requirement], *,
                        name: str = "Requirements") -> Sheet:
     """One row per requirement, under the headers ``import requirements`` knows first."""
-    sheet = book.create_sheet(name, streamed=True)
+    sheet = book.create_sheet(name, rows=len(requirements))
     rows = ((r.id, r.title, r.stage, r.tier.value, r.priority, month_date(r.target), r.status,
              r.owner, r.requested_by, r.description, r.notes) for r in requirements)
     write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40},
@@ -39,7 +39,7 @@ def snapshots_sheet(book: Book, snapshots: Sequence[tuple[Vendor, Snapshot]],
     (vendor, date) group becomes its own snapshot again. Entries follow ``titles``
     order (the roadmap's), then id.
     """
-    sheet = book.create_sheet(name, streamed=True)
+    sheet = book.create_sheet(name, rows=sum(len(s.entries) for _, s in snapshots))
     write_table(sheet, SNAPSHOT_SHEET_COLUMNS, _snapshot_rows(snapshots, titles or {}),
                 formats={"As of": DATE_FORMAT}, widths={"E": 40, "G": 40, "J": 40, "K": 40})
     return sheet

@@ -514,7 +514,8 @@ def matrix_header(review: Review, key: str) -> str:
 def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
     """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
     with its evidence; each vendor's header says which snapshot it shows."""
-    sheet = book.create_sheet("Matrix", streamed=True)
+    sheet = book.create_sheet(
+        "Matrix", rows=len(review.requirements) + len(review.settings.stages) + 2)
     fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
     # The --stack first (each cell's comment names the member giving its level).
     stack = [review.stack] if review.stack is not None else []
@@ -577,14 +578,7 @@ def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) ->
 
 def changes_sheet(book, review: Review) -> None:
     """Requirements added / changed / retired and vendor levels moved, old → new."""
-    sheet = book.create_sheet("Changes", streamed=True)
-    previous = review.changes.previous
-    put(sheet, 1, 1, "Previous review", bold=True)
-    if previous is None:
-        put(sheet, 1, 2, "none recorded: the next review will list what changed since this one")
-    else:
-        put(sheet, 1, 2, day_date(previous.as_of), number_format=DATE_FORMAT, align="left")
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     for change in review.changes.requirements:
         if change.change == "changed":
             rows += [("changed", None, change.requirement, change.title, name, old, new, None)
@@ -600,6 +594,13 @@ def changes_sheet(book, review: Review) -> None:
                      move.title, "level", move.old, move.new,
                      f"{move.old_as_of} → {move.new_as_of}"))
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
+    sheet = book.create_sheet("Changes", rows=len(rows))
+    previous = review.changes.previous
+    put(sheet, 1, 1, "Previous review", bold=True)
+    if previous is None:
+        put(sheet, 1, 2, "none recorded: the next review will list what changed since this one")
+    else:
+        put(sheet, 1, 2, day_date(previous.as_of), number_format=DATE_FORMAT, align="left")
     measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
     wrapped: dict[int, Style] = {c: {"wrap": True} for c in range(1, len(headers) + 1)}
@@ -613,7 +614,7 @@ def changes_sheet(book, review: Review) -> None:
 
 def gaps_sheet(book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
-    sheet = book.create_sheet("Gaps", streamed=True)
+    sheet = book.create_sheet("Gaps", rows=len(review.gaps))
     primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
     put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
                      f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
@@ -651,7 +652,7 @@ def gaps_sheet(book, review: Review) -> None:
 
 def timeline_sheet(book, review: Review) -> None:
     """The window's months as columns; targets marked, review dates marked above them."""
-    sheet = book.create_sheet("Timeline", streamed=True)
+    sheet = book.create_sheet("Timeline", rows=len(review.timeline))
     fixed = ["ID", "Title", "Stage", "Target", "Status", "Earlier"]
     months = review.window
     later = len(fixed) + len(months) + 1
@@ -695,7 +696,7 @@ def timeline_sheet(book, review: Review) -> None:
 def parity_sheet(book, review: Review) -> None:
     """First ga month per vendor per requirement (``≤`` where that is only "ga by then"),
     the leader (tied leaders joined by ``=``), and the lag in months."""
-    sheet = book.create_sheet("Parity", streamed=True)
+    sheet = book.create_sheet("Parity", rows=len(review.parity))
     keys = [v.key for v in review.vendors]
     headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
                "Lag (months)", "Note"]
