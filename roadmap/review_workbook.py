@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from . import __version__
-from .evaluate import Coverage, is_stale
+from .evaluate import Coverage, ParityRow, is_stale
 from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import (
     LEVEL_ORDER,
     LEVEL_SYNONYMS,
     PRIORITIES,
     UNASSIGNED,
+    Entry,
     Level,
+    Requirement,
     Tier,
     stage_label,
 )
@@ -33,6 +36,8 @@ from .xlsx import (
     MAX_LINKS,
     MONTH_FORMAT,
     PERCENT_FORMAT,
+    Book,
+    Sheet,
     Style,
     check_output,
     day_date,
@@ -130,12 +135,12 @@ def _caveat_words(review: Review, cover: Coverage, as_of: str) -> str | None:
     return "; ".join(notes) or None
 
 
-def _title(sheet, text: str) -> None:
+def _title(sheet: Sheet, text: str) -> None:
     put(sheet, 1, 1, text, bold=True, size=TITLE_SIZE, colour="1F3864")
     sheet.height(1, 24)
 
 
-def summary_sheet(book, review: Review) -> None:
+def summary_sheet(book: Book, review: Review) -> None:
     """Headline, facts, coverage per vendor, the stage heat map, changes, next steps,
     and the charts."""
     sheet = book.create_sheet("Summary")
@@ -190,11 +195,11 @@ MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
                "Dec")
 
 
-def _summary_facts(sheet, review: Review, row: int) -> int:
+def _summary_facts(sheet: Sheet, review: Review, row: int) -> int:
     """Label / value rows, dates as date cells; returns the last row."""
     settings, previous = review.settings, review.changes.previous
     tiers = [r.tier for r in review.requirements]
-    facts: list[tuple] = [  # (label, value, number format)
+    facts: list[tuple[str, object, str | None]] = [  # (label, value, number format)
         ("Roadmap", settings.name, None),
         ("Review date", day_date(review.as_of), DATE_FORMAT),
         ("Horizon window", window_text(review), None),
@@ -248,7 +253,7 @@ def _scored(review: Review) -> list[_Scored]:
     return scored
 
 
-def _vendor_coverage(sheet, review: Review, row: int) -> int:
+def _vendor_coverage(sheet: Sheet, review: Review, row: int) -> int:
     """Coverage per vendor; a low assessed share or a stale snapshot is filled and said."""
     put(sheet, row, 1, "Coverage by vendor", bold=True)
     headers = ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class",
@@ -272,13 +277,14 @@ def _vendor_coverage(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _stage_coverage(sheet, review: Review, row: int) -> int:
+def _stage_coverage(sheet: Sheet, review: Review, row: int) -> int:
     """The stage × vendor heat map (the ``--stack`` last; then all stages, plain and
     weighted), which the bar chart draws."""
     scored, stages = _scored(review), _stages(review)
     put(sheet, row, 1, "Coverage by stage", bold=True)
-    table: list[tuple] = [(stage, sum(_stage_of(r) == stage for r in review.requirements),
-                           *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
+    table: list[tuple[object, ...]] = [
+        (stage, sum(_stage_of(r) == stage for r in review.requirements),
+         *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
     table += [("All stages", len(review.requirements), *[s.cover.overall for s in scored]),
               ("All stages, weighted", len(review.requirements),
                *[s.cover.weighted for s in scored])]
@@ -299,7 +305,7 @@ def _stage_rows(review: Review) -> int:
 
 
 
-def _stage_of(requirement) -> str:
+def _stage_of(requirement: Requirement) -> str:
     return stage_label(requirement.stage)
 
 
@@ -311,7 +317,7 @@ def _stages(review: Review) -> list[str]:
     return stages
 
 
-def _change_counts(sheet, review: Review, row: int) -> int:
+def _change_counts(sheet: Sheet, review: Review, row: int) -> int:
     counts = review.changes.counts()
     put(sheet, row, 1, "Changes since the previous review", bold=True)
     last = write_block(sheet, ["Change", "Count"], [
@@ -335,7 +341,7 @@ def _change_counts(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _next_steps(sheet, review: Review, row: int) -> int:
+def _next_steps(sheet: Sheet, review: Review, row: int) -> int:
     """The most important gaps (priority, then target) with what to do about each."""
     steps = review.next_steps()
     put(sheet, row, 1, f"Next steps: the {len(steps)} most important gaps "
@@ -359,7 +365,7 @@ def _next_steps(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _adding_one_tool(sheet, review: Review, row: int) -> int:
+def _adding_one_tool(sheet: Sheet, review: Review, row: int) -> int:
     """``roadmap recommend``'s first step: the one vendor whose addition closes the most."""
     result = review.recommendation
     put(sheet, row, 1, "Next steps: adding one tool", bold=True)
@@ -438,7 +444,7 @@ def _history_keys(review: Review) -> list[str]:
     return shown + sorted({k for p in review.history for k in p.coverage} - set(shown))
 
 
-def _history_table(sheet, review: Review, row: int) -> int | None:
+def _history_table(sheet: Sheet, review: Review, row: int) -> int | None:
     """Coverage over the recorded reviews and this one, once there are two (the line
     chart is drawn from it); returns the table's header row (None when there is none)."""
     shown = [v.key for v in review.vendors]
@@ -455,7 +461,7 @@ def _history_table(sheet, review: Review, row: int) -> int | None:
     return row + 1
 
 
-def _bar_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+def _bar_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
                at_row: int) -> None:
     if not vendors:
         return
@@ -472,7 +478,7 @@ def _bar_chart(book, sheet, header_row: int, last_row: int, vendors: int,
     _percent_chart(sheet, chart, "Coverage by stage", at_row)
 
 
-def _percent_chart(sheet, chart, title: str, at_row: int) -> None:
+def _percent_chart(sheet: Sheet, chart: Any, title: str, at_row: int) -> None:
     """Coverage runs 0-100%, legend below, 24 × CHART_HEIGHT cm at column A."""
     chart.set_title({"name": title})
     chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -481,7 +487,7 @@ def _percent_chart(sheet, chart, title: str, at_row: int) -> None:
     sheet.worksheet.insert_chart(at_row - 1, 0, chart)
 
 
-def _line_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+def _line_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
                 at_row: int) -> None:
     chart = book.chart("line")
     for column in range(1, 1 + vendors):  # straight lines with markers: a curve through
@@ -496,7 +502,7 @@ def _line_chart(book, sheet, header_row: int, last_row: int, vendors: int,
     _percent_chart(sheet, chart, "Coverage over recorded reviews", at_row)
 
 
-def _entry_note(entry) -> str | None:
+def _entry_note(entry: Entry | None) -> str | None:
     if entry is None:
         return None
     lines = [f"Product: {entry.product}" if entry.product else "",
@@ -511,7 +517,7 @@ def matrix_header(review: Review, key: str) -> str:
     return f"{review.vendor_name(key)}\n{review.snapshot_date(key)}{stale}"
 
 
-def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
+def matrix_sheet(book: Book, review: Review, progress: Callable[[], None]) -> None:
     """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
     with its evidence; each vendor's header says which snapshot it shows."""
     sheet = book.create_sheet(
@@ -568,7 +574,7 @@ def _member_note(review: Review, requirement: str, note: str | None) -> str:
     return f"{said}\n{note}" if note else said
 
 
-def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
+def _widths(sheet: Sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
     """Fixed widths for the named columns and ``count`` equal ones after column ``first``."""
     for letter, value in fixed.items():
         sheet.width(letter, value)
@@ -576,7 +582,7 @@ def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) ->
         sheet.width(column, width)
 
 
-def changes_sheet(book, review: Review) -> None:
+def changes_sheet(book: Book, review: Review) -> None:
     """Requirements added / changed / retired and vendor levels moved, old → new."""
     rows: list[tuple[object, ...]] = []
     for change in review.changes.requirements:
@@ -612,7 +618,7 @@ def changes_sheet(book, review: Review) -> None:
     print_landscape(sheet)
 
 
-def gaps_sheet(book, review: Review) -> None:
+def gaps_sheet(book: Book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
     sheet = book.create_sheet("Gaps", rows=len(review.gaps))
     primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
@@ -650,7 +656,7 @@ def gaps_sheet(book, review: Review) -> None:
     print_landscape(sheet)
 
 
-def timeline_sheet(book, review: Review) -> None:
+def timeline_sheet(book: Book, review: Review) -> None:
     """The window's months as columns; targets marked, review dates marked above them."""
     sheet = book.create_sheet("Timeline", rows=len(review.timeline))
     fixed = ["ID", "Title", "Stage", "Target", "Status", "Earlier"]
@@ -693,7 +699,7 @@ def timeline_sheet(book, review: Review) -> None:
     print_landscape(sheet)
 
 
-def parity_sheet(book, review: Review) -> None:
+def parity_sheet(book: Book, review: Review) -> None:
     """First ga month per vendor per requirement (``≤`` where that is only "ga by then"),
     the leader (tied leaders joined by ``=``), and the lag in months."""
     sheet = book.create_sheet("Parity", rows=len(review.parity))
@@ -701,7 +707,7 @@ def parity_sheet(book, review: Review) -> None:
     headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
                "Lag (months)", "Note"]
 
-    def month(row, key):
+    def month(row: ParityRow, key: str) -> object:
         text = row.month_text(key)
         return text if text and text.startswith("≤") else month_date(row.first_ga.get(key))
 
@@ -723,7 +729,7 @@ def parity_sheet(book, review: Review) -> None:
 
 
 
-def _parity_note(row) -> str | None:
+def _parity_note(row: ParityRow) -> str | None:
     if row.lag_is_lower_bound:
         return "at least: the leader's ga is from its first assessment (≤)"
     if row.lag_months is None and len([m for m in row.first_ga.values() if m]) >= 2:
@@ -731,7 +737,7 @@ def _parity_note(row) -> str | None:
     return None
 
 
-def _links_rule(book) -> str:
+def _links_rule(book: Book) -> str:
     """What became a hyperlink, and what could not (a sheet holds MAX_LINKS at most)."""
     unlinked = sum(sheet.unlinked for sheet in book.sheets.values())
     text = (f"evidence that is a web address (http or https) links from its Matrix cell. "
@@ -741,7 +747,7 @@ def _links_rule(book) -> str:
     return text + (f": {unlinked:,} cells here." if unlinked else " (none here).")
 
 
-def legend_sheet(book, review: Review) -> None:
+def legend_sheet(book: Book, review: Review) -> None:
     """Levels and colours, scoring, gap and timeline rules, inputs used, tool version."""
     sheet = book.create_sheet("Legend")
     put(sheet, 1, 1, "Legend", bold=True)

@@ -300,37 +300,48 @@ def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = Fals
     the last row written. ``align`` is a horizontal alignment (``left``, ``center``…);
     ``wrap`` wraps the text, top-aligned.
     """
+    book = sheet.book
+    key = (bold, fill, number_format, wrap, align, size, colour)
+    fmt = book._formats.get(key, _MISSING)  # Book.format, without a call for each cell
+    if fmt is _MISSING:
+        fmt = book.format(*key)
     worksheet = sheet.worksheet
-    if isinstance(value, str):
-        check_text(sheet, row, column, value)
-        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
+    if type(value) is str:  # nearly every cell: the checks below in line, in order of cost
+        if not (len(value) <= MAX_CELL_TEXT // 2 and value.isascii() and value.isprintable()):
+            check_text(sheet, row, column, value)
         if value.startswith("<r>") and value.endswith("</r>"):
             written = _write_markup_lookalike(worksheet, row - 1, column - 1, value, fmt)
         else:
             written = worksheet.write_string(row - 1, column - 1, value, fmt)
         if wrap:
             sheet.wrapped[(row, column)] = value
+        width = len(value) if "\n" not in value else max(map(len, value.splitlines()))
     elif value is None:
-        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
         if fmt is None:
             return
         written = worksheet.write_blank(row - 1, column - 1, None, fmt)
+        width = 0
+    elif isinstance(value, str):  # a str subclass: as plain text
+        put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
+            wrap=wrap, align=align, size=size, colour=colour)
+        return
     elif isinstance(value, bool):
-        written = worksheet.write_boolean(row - 1, column - 1, value, sheet.book.format(
-            bold, fill, number_format, wrap, align, size, colour))
+        written = worksheet.write_boolean(row - 1, column - 1, value, fmt)
+        width = 5
     elif isinstance(value, (int, float)):
-        written = worksheet.write_number(row - 1, column - 1, value, sheet.book.format(
-            bold, fill, number_format, wrap, align, size, colour))
+        written = worksheet.write_number(row - 1, column - 1, value, fmt)
+        width = len(str(value))
     elif isinstance(value, dt.date):
-        written = worksheet.write_datetime(row - 1, column - 1, value, sheet.book.format(
-            bold, fill, number_format or DATE_FORMAT, wrap, align, size, colour))
+        if number_format is None:
+            fmt = book.format(bold, fill, DATE_FORMAT, wrap, align, size, colour)
+        written = worksheet.write_datetime(row - 1, column - 1, value, fmt)
+        width = 10
     else:
         put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
             wrap=wrap, align=align, size=size, colour=colour)
         return
     if written:
         _not_written(sheet, row, column)
-    width = cell_width(value)
     if width > sheet.longest.get(column, 0):
         sheet.longest[column] = width
 
