@@ -2,6 +2,7 @@
 dropped past what a sheet holds, and the CLI's help loads no spreadsheet library."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -12,8 +13,12 @@ from openpyxl import load_workbook
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("streamed", [False, True])
 def test_the_same_store_and_options_give_byte_identical_workbooks(review_store, invoke,
-                                                                  tmp_path):
+                                                                  tmp_path, monkeypatch,
+                                                                  streamed):
+    if streamed:
+        monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
     for name in ("one", "two"):
         assert invoke("review", "--output", f"{name}.xlsx", "--as-of", "2021-12-15",
                       "--no-record").exit_code == 0
@@ -192,3 +197,23 @@ def test_a_long_list_of_ids_in_the_summary_is_counted_past_a_thousand_characters
     text = id_list(ids)
     assert text.startswith("REQ-00001 REQ-00002 ")
     assert text.endswith(" REQ-00100 … and 100 more (roadmap recommend lists them all)")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_every_streamed_sheet(review_store, invoke, tmp_path, monkeypatch):
+    monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
+    assert invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
+                  "--no-record").exit_code == 0
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
+                    str(tmp_path / "review.xlsx")], check=True, capture_output=True,
+                   timeout=240)
+    ours = _everything_a_user_sees(tmp_path / "review.xlsx")
+    theirs = load_workbook(tmp_path / "lo" / "review.xlsx")
+    for name in ("Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
+                 "Snapshots"):
+        values = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row
+                  if c.value is not None}
+        assert values == {k: v[0] for k, v in ours[name][0].items() if v[0] is not None}, name
+    assert theirs["Matrix"]["C3"].value == "table-stakes"
