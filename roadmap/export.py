@@ -1,16 +1,21 @@
 """``roadmap export``: the store as one workbook that the importers read back unchanged."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import Requirement, Snapshot, Vendor
-from .store import Store
-from .xlsx import new_workbook, save_atomic
+from .store import SnapshotInfo, Store
+from .xlsx import check_output, new_workbook, save_atomic
 
 
-def current_snapshots(store: Store) -> list[tuple[Vendor, Snapshot]]:
-    """Every current snapshot (replaced ones are history), by vendor then date."""
+def current_snapshots(store: Store, infos: list[SnapshotInfo]
+                      ) -> Iterator[tuple[Vendor, Snapshot]]:
+    """The snapshots of ``infos``, loaded one at a time as the sheet is written: a large
+    store's entries are never all in memory at once."""
     vendors = store.vendors()
-    return [(vendors[info.vendor], store.snapshot(info.id)) for info in store.snapshot_infos()]
+    for info in infos:
+        yield vendors[info.vendor], store.snapshot(info.id)
 
 
 def sorted_requirements(store: Store) -> list[Requirement]:
@@ -21,8 +26,12 @@ def sorted_requirements(store: Store) -> list[Requirement]:
 def write_export(store: Store, path: str, *, force: bool = False) -> None:
     """Every requirement (retired included) and every current snapshot with its vendor,
     in a workbook that ``import requirements`` and ``import snapshot`` read back."""
+    check_output(path, force)  # before the work, not after it
     book = new_workbook()
     requirements = sorted_requirements(store)
     requirements_sheet(book, requirements)
-    snapshots_sheet(book, current_snapshots(store), {r.id: r.title for r in requirements})
+    infos = store.snapshot_infos()  # the current ones: replaced snapshots are history
+    snapshots_sheet(book, current_snapshots(store, infos),
+                    {r.id: r.title for r in requirements},
+                    sizes=[info.entries for info in infos])
     save_atomic(book, path, force=force)

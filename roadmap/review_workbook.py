@@ -869,9 +869,10 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
         tick()
     print_landscape(requirements_sheet(book, review.requirements))
     tick()
-    print_landscape(snapshots_sheet(book, [(v, review.snapshots[v.key][1])
-                                           for v in review.vendors],
-                                    {r.id: r.title for r in review.requirements}))
+    for sheet in snapshots_sheet(book, [(v, review.snapshots[v.key][1])
+                                        for v in review.vendors],
+                                 {r.id: r.title for r in review.requirements}):
+        print_landscape(sheet)
     tick()
     legend_sheet(book, review)
     tick()

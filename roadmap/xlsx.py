@@ -92,7 +92,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
     "in_memory": False,  # worksheets go through temporary files: less memory
 }
-DEFAULT_WIDTH = 8.43  # a column's width when nobody set it
 
 
 class Book:

@@ -217,3 +217,40 @@ def test_libreoffice_reads_every_streamed_sheet(review_store, invoke, tmp_path, 
                   if c.value is not None}
         assert values == {k: v[0] for k, v in ours[name][0].items() if v[0] is not None}, name
     assert theirs["Matrix"]["C3"].value == "table-stakes"
+
+
+def test_snapshots_past_what_a_sheet_holds_continue_on_the_next_sheet_whole(
+        review_store, invoke, tmp_path, monkeypatch):
+    # 10 requirements; snapshots of 3 entries: alpha x2 and beta's first, then the rest
+    monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 10)
+    result = invoke("export", "all.xlsx")
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "all.xlsx").sheetnames == [
+        "Requirements", "Snapshots", "Snapshots 2"]
+    result = invoke("import", "snapshot", "all.xlsx", "--sheet", "Snapshots 2", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unchanged beta 2021-12-01: 3 entries, 1 ga",
+        "unchanged gamma 2021-06-01: 3 entries, 1 ga",
+        "Dry run: 0 added, 0 replaced, 2 unchanged; nothing was written."]
+
+
+def test_more_than_a_sheet_holds_is_refused_before_anything_is_written(
+        review_store, invoke, tmp_path, monkeypatch):
+    monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 2)
+    result = invoke("export", "all.xlsx")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: 10 requirements do not fit on one sheet (it holds 2 "
+                             "rows below its header)\n")
+    assert not (tmp_path / "all.xlsx").exists()
+    from roadmap.errors import OutputError
+    from roadmap.importable_sheets import snapshots_sheet
+    from roadmap.model import Snapshot, Vendor
+    from roadmap.xlsx import new_workbook
+
+    book = new_workbook()
+    with pytest.raises(OutputError, match=r"^a snapshot of 3 entries does not fit on one "
+                                          r"sheet \(it holds 2 rows below its header\)$"):
+        snapshots_sheet(book, [(Vendor("a", "A", "end-to-end"),
+                                Snapshot("a", "2021-01-01", None, {}))], sizes=[3])
+    assert list(book.sheets) == []
