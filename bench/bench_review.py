@@ -187,10 +187,10 @@ def main() -> int:
                       "--as-of", REVIEW_DATE, "--no-record"]
         export_cli = ["--db", db, "export", os.path.join(folder, "export-cli.xlsx")]
         if args.no_floors:
-            cli = min(time_cli("review", review_cli) for _ in range(args.runs))
-            export = min(time_cli("export", export_cli) for _ in range(args.runs))
-            print(f"\nroadmap review (CLI): {cli:.3f} s, peak {PEAKS['review']:.1f} MB; "
-                  f"roadmap export (CLI): {export:.3f} s, peak {PEAKS['export']:.1f} MB")
+            for name, arguments in (("review", review_cli), ("export", export_cli)):
+                seconds = min(time_cli(name, arguments) for _ in range(args.runs))
+                print(f"roadmap {name} (CLI): {seconds:.3f} s, peak {PEAKS[name]:.1f} MB",
+                      flush=True)
             return memory_verdict(args.requirements)
         review_path = os.path.join(folder, "review.xlsx")
         export_path = os.path.join(folder, "export.xlsx")

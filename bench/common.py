@@ -58,8 +58,10 @@ def run_measured(command: list[str], clock: str = "wall") -> tuple[float, float]
     """Seconds (``wall`` or ``cpu``) and peak resident MB of one ``command``."""
     import subprocess
 
-    launched = subprocess.run([sys.executable, "-c", LAUNCHER, clock, *command], check=True,
+    launched = subprocess.run([sys.executable, "-c", LAUNCHER, clock, *command],
                               capture_output=True, text=True)
+    if launched.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{launched.stderr}")
     elapsed, kilobytes = launched.stdout.split()
     return float(elapsed), int(kilobytes) / 1024
 
