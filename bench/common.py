@@ -134,3 +134,9 @@ def openpyxl_floor(cells: int, output: str, clock, columns: int = 20) -> float:
         cell.fill = fills[index % 3]
     book.save(output)
     return clock() - start
+
+
+if __name__ == "__main__":  # the floor as a whole process: python common.py CELLS COMMENTS OUT
+    import time
+
+    xlsxwriter_floor(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], time.perf_counter)
