@@ -38,8 +38,8 @@ def requirements_sheet(book: Book, requirements: Sequence[Requirement], *,
         raise OutputError(f"{len(requirements):,} requirements do not fit on one sheet (it "
                           f"holds {ROWS_PER_SHEET:,} rows below its header)")
     sheet = book.create_sheet(name, rows=len(requirements))
-    rows = ((r.id, r.title, r.stage, r.tier.value, r.priority, month_date(r.target), r.status,
-             r.owner, r.requested_by, r.description, r.notes) for r in requirements)
+    rows = (tuple(month_date(r.target) if name == "target" else value  # a date cell
+                  for name, value in r.as_dict().items()) for r in requirements)
     write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40},
                 formats={"Target": MONTH_FORMAT})
     return sheet
