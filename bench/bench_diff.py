@@ -10,8 +10,10 @@ It stores 20,000 requirements, writes two long-form snapshot workbooks of one ve
 some entries added and removed), imports both, then times (best of N):
 ``roadmap diff`` as a subprocess, the library's diff alone, one bare openpyxl read-only
 pass over one snapshot workbook, and, when the ``daff`` command is installed,
-``daff diff --id`` over the same rows as CSV. Goals: diff/openpyxl <= 1.5, and
-``roadmap diff`` at least 5x faster than daff.
+``daff diff --id`` over the same rows as CSV. Then the highlighted workbook
+(``roadmap diff --output``, library and CLI) against XlsxWriter writing as many styled
+cells (and openpyxl, for reference). Goals: diff/openpyxl <= 1.5, and ``roadmap diff``
+at least 5x faster than daff.
 """
 from __future__ import annotations
 
@@ -25,7 +27,12 @@ import sys
 import tempfile
 import time
 
-from common import roadmap_command  # bench/common.py, beside this script
+from common import (  # bench/common.py, beside this script
+    count_cells,
+    openpyxl_floor,
+    roadmap_command,
+    xlsxwriter_floor,
+)
 
 RATIO_GOAL = 1.5
 DAFF_GOAL = 5.0
@@ -153,6 +160,23 @@ def time_library_diff(db: str) -> tuple[float, int]:
 
 
 
+def time_diff_workbook(db: str, output: str) -> float:
+    """Writing the highlighted workbook alone, from a diff computed beforehand."""
+    from roadmap.diff import vendor_diff
+    from roadmap.diff_workbook import write_diff_workbook
+    from roadmap.snapshots import vendor_named
+    from roadmap.store import Store
+
+    store = Store.open(db)
+    try:
+        diff = vendor_diff(store, vendor_named(store, "bench"))
+    finally:
+        store.close()
+    start = time.perf_counter()
+    write_diff_workbook(diff, output)
+    return time.perf_counter() - start
+
+
 def daff_command() -> list[str] | None:
     script = os.path.join(os.path.dirname(sys.executable), "daff")
     if os.path.exists(script):
@@ -220,12 +244,34 @@ def main() -> int:
             met = met and speedup >= DAFF_GOAL
         else:
             print("daff is not installed (pip install daff): no comparison with it")
+        workbook_ratios(db, folder, args.runs)
         print(f"\nbest of {args.runs} (daff: {args.daff_runs}); "
               f"CLI: {' '.join(roadmap_command())}; Python {sys.version.split()[0]}")
         return 0 if met else 1
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def workbook_ratios(db: str, folder: str, runs: int) -> None:
+    """``roadmap diff --output`` against XlsxWriter (and openpyxl) writing as many cells."""
+    output = os.path.join(folder, "diff.xlsx")
+    time_diff_workbook(db, output)
+    cells, _ = count_cells(output)
+    floor = os.path.join(folder, "floor.xlsx")
+    library, cli, bare, reference = (min(times) for times in zip(*(
+        (time_diff_workbook(db, output),
+         time_command(roadmap_command() + ["--db", db, "diff", "bench", "--output",
+                                           os.path.join(folder, "diff-cli.xlsx")]),
+         xlsxwriter_floor(cells, 0, floor, time.perf_counter),
+         openpyxl_floor(cells, floor, time.perf_counter)) for _ in range(runs))))
+    print(f"\nthe diff workbook holds {cells:,} cells")
+    print(f"{'what':36} {'best (s)':>9} {'/XlsxW':>7} {'/openpyxl':>9}")
+    for name, seconds in (("diff workbook, writing (library)", library),
+                          ("roadmap diff --output (CLI, process)", cli),
+                          (f"XlsxWriter: {cells:,} cells", bare),
+                          (f"openpyxl: {cells:,} cells", reference)):
+        print(f"{name:36} {seconds:9.3f} {seconds / bare:7.2f} {seconds / reference:9.2f}")
 
 
 if __name__ == "__main__":

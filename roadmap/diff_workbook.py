@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .diff import DETAIL_FIELDS, VendorDiff
 from .model import Entry
-from .xlsx import new_workbook, print_landscape, put, save_atomic, write_table
+from .xlsx import Style, new_workbook, print_landscape, put, save_atomic, write_table
 
 DIFF_COLOURS = {
     "upgraded": "C6EFCE",  # green: stronger support
@@ -40,30 +40,28 @@ def _cell(old: Entry | None, new: Entry | None, name: str,
 
 
 def write_diff_workbook(diff: VendorDiff, path: str, *, force: bool = False) -> None:
-    """One ``Diff`` sheet: a title line, then a frozen, filtered table of changed rows."""
+    """One ``Diff`` sheet: a title line, then a frozen, filtered table of changed rows,
+    each cell written once with its colour (the sheet is streamed: a diff of any size)."""
     book = new_workbook()
-    sheet = book.create_sheet("Diff")
+    sheet = book.create_sheet("Diff", rows=len(diff.rows))
     vendor = diff.vendor
     put(sheet, 1, 1, f"{vendor.name} ({vendor.key}): {diff.old.as_of}{ARROW}{diff.new.as_of}",
         bold=True)
     counts = [f"{sum(r.change == c for r in diff.rows)} {c}" for c in DIFF_COLOURS
               if any(r.change == c for r in diff.rows)]
     put(sheet, 2, 1, ", ".join(counts) or "no changes")
-    rows = []
-    changed_cells = []
+    rows: list[list[object]] = []
+    coloured: list[dict[int, Style]] = []  # by row: the cells on the change's colour
     for row in diff.rows:
         cells = [_cell(row.old, row.new, name, row.compared)
                  for name in ("level", *DETAIL_FIELDS)]
         rows.append([row.change, row.requirement, row.title, *(text for text, _ in cells)])
-        changed_cells.append([moved for _, moved in cells])
-    write_table(sheet, HEADERS, rows, start_row=4,
-                widths={"A": 12, "B": 13, "C": 42, "D": 20, "E": 32, "F": 42, "G": 42})
-    for offset, (row, moved) in enumerate(zip(diff.rows, changed_cells)):
-        number = 5 + offset
-        colour = DIFF_COLOURS[row.change]
+        fill: Style = {"fill": DIFF_COLOURS[row.change]}
         whole_row = row.change in ("added", "removed")
-        for column in range(1, len(HEADERS) + 1):
-            if column == 1 or whole_row or (column >= 4 and moved[column - 4]):
-                put(sheet, number, column, rows[offset][column - 1], fill=colour)
+        coloured.append({column: fill for column in range(1, len(HEADERS) + 1)
+                         if column == 1 or whole_row
+                         or (column >= 4 and cells[column - 4][1])})
+    write_table(sheet, HEADERS, rows, start_row=4, styles=lambda index, _v: coloured[index],
+                widths={"A": 12, "B": 13, "C": 42, "D": 20, "E": 32, "F": 42, "G": 42})
     print_landscape(sheet)
     save_atomic(book, path, force=force)

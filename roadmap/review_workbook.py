@@ -6,18 +6,22 @@ only lays out what ``roadmap.review.build_review`` computed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from . import __version__
-from .evaluate import Coverage, is_stale
+from .evaluate import Coverage, ParityRow, is_stale
+from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import (
     LEVEL_ORDER,
     LEVEL_SYNONYMS,
     PRIORITIES,
     UNASSIGNED,
+    Entry,
     Level,
+    Requirement,
     Tier,
     stage_label,
 )
@@ -32,18 +36,24 @@ from .xlsx import (
     MAX_LINKS,
     MONTH_FORMAT,
     PERCENT_FORMAT,
+    Book,
+    Sheet,
+    Style,
     check_output,
     day_date,
     finish_table,
     fit_columns,
     fit_row_height,
     level_cell,
+    measure,
     month_date,
     new_workbook,
     print_landscape,
     put,
     staged_save,
     write_block,
+    write_header,
+    write_rows,
 )
 
 Progress = Callable[[int, int], None]
@@ -125,12 +135,12 @@ def _caveat_words(review: Review, cover: Coverage, as_of: str) -> str | None:
     return "; ".join(notes) or None
 
 
-def _title(sheet, text: str) -> None:
+def _title(sheet: Sheet, text: str) -> None:
     put(sheet, 1, 1, text, bold=True, size=TITLE_SIZE, colour="1F3864")
     sheet.height(1, 24)
 
 
-def summary_sheet(book, review: Review) -> None:
+def summary_sheet(book: Book, review: Review) -> None:
     """Headline, facts, coverage per vendor, the stage heat map, changes, next steps,
     and the charts."""
     sheet = book.create_sheet("Summary")
@@ -185,11 +195,11 @@ MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
                "Dec")
 
 
-def _summary_facts(sheet, review: Review, row: int) -> int:
+def _summary_facts(sheet: Sheet, review: Review, row: int) -> int:
     """Label / value rows, dates as date cells; returns the last row."""
     settings, previous = review.settings, review.changes.previous
     tiers = [r.tier for r in review.requirements]
-    facts: list[tuple] = [  # (label, value, number format)
+    facts: list[tuple[str, object, str | None]] = [  # (label, value, number format)
         ("Roadmap", settings.name, None),
         ("Review date", day_date(review.as_of), DATE_FORMAT),
         ("Horizon window", window_text(review), None),
@@ -243,7 +253,7 @@ def _scored(review: Review) -> list[_Scored]:
     return scored
 
 
-def _vendor_coverage(sheet, review: Review, row: int) -> int:
+def _vendor_coverage(sheet: Sheet, review: Review, row: int) -> int:
     """Coverage per vendor; a low assessed share or a stale snapshot is filled and said."""
     put(sheet, row, 1, "Coverage by vendor", bold=True)
     headers = ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class",
@@ -267,13 +277,14 @@ def _vendor_coverage(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _stage_coverage(sheet, review: Review, row: int) -> int:
+def _stage_coverage(sheet: Sheet, review: Review, row: int) -> int:
     """The stage × vendor heat map (the ``--stack`` last; then all stages, plain and
     weighted), which the bar chart draws."""
     scored, stages = _scored(review), _stages(review)
     put(sheet, row, 1, "Coverage by stage", bold=True)
-    table: list[tuple] = [(stage, sum(_stage_of(r) == stage for r in review.requirements),
-                           *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
+    table: list[tuple[object, ...]] = [
+        (stage, sum(_stage_of(r) == stage for r in review.requirements),
+         *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
     table += [("All stages", len(review.requirements), *[s.cover.overall for s in scored]),
               ("All stages, weighted", len(review.requirements),
                *[s.cover.weighted for s in scored])]
@@ -294,7 +305,7 @@ def _stage_rows(review: Review) -> int:
 
 
 
-def _stage_of(requirement) -> str:
+def _stage_of(requirement: Requirement) -> str:
     return stage_label(requirement.stage)
 
 
@@ -306,7 +317,7 @@ def _stages(review: Review) -> list[str]:
     return stages
 
 
-def _change_counts(sheet, review: Review, row: int) -> int:
+def _change_counts(sheet: Sheet, review: Review, row: int) -> int:
     counts = review.changes.counts()
     put(sheet, row, 1, "Changes since the previous review", bold=True)
     last = write_block(sheet, ["Change", "Count"], [
@@ -330,7 +341,7 @@ def _change_counts(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _next_steps(sheet, review: Review, row: int) -> int:
+def _next_steps(sheet: Sheet, review: Review, row: int) -> int:
     """The most important gaps (priority, then target) with what to do about each."""
     steps = review.next_steps()
     put(sheet, row, 1, f"Next steps: the {len(steps)} most important gaps "
@@ -354,7 +365,7 @@ def _next_steps(sheet, review: Review, row: int) -> int:
     return last
 
 
-def _adding_one_tool(sheet, review: Review, row: int) -> int:
+def _adding_one_tool(sheet: Sheet, review: Review, row: int) -> int:
     """``roadmap recommend``'s first step: the one vendor whose addition closes the most."""
     result = review.recommendation
     put(sheet, row, 1, "Next steps: adding one tool", bold=True)
@@ -374,10 +385,28 @@ def _adding_one_tool(sheet, review: Review, row: int) -> int:
                        start_row=row + 1, wrap_header=True,
                        formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
     for column, text in ((1, review.vendor_name(step.add)), (2, start),
-                         (3, " ".join(step.to_ga)), (4, " ".join(step.glue))):
+                         (3, id_list(step.to_ga)), (4, id_list(step.glue))):
         put(sheet, last, column, text or None, wrap=True)  # ids may run long: wrapped
     fit_row_height(sheet, last, (1, 2, 3, 4))
     return last
+
+
+ID_LIST_CHARACTERS = 1_000  # a Summary cell stays readable; recommend lists every id
+
+
+def id_list(ids: Sequence[str]) -> str:
+    """Requirement ids joined by spaces; past ``ID_LIST_CHARACTERS`` the rest is counted
+    (``… and 1,234 more``) and ``roadmap recommend`` names them: a large roadmap's
+    closes would not fit in one cell."""
+    shown: list[str] = []
+    length = 0
+    for rid in ids:
+        length += len(rid) + 1
+        if length > ID_LIST_CHARACTERS and len(shown) < len(ids) - 1:
+            return (f"{' '.join(shown)} … and {len(ids) - len(shown):,} more "
+                    "(roadmap recommend lists them all)")
+        shown.append(rid)
+    return " ".join(shown)
 
 
 def _weights_rule(review: Review) -> str:
@@ -415,7 +444,7 @@ def _history_keys(review: Review) -> list[str]:
     return shown + sorted({k for p in review.history for k in p.coverage} - set(shown))
 
 
-def _history_table(sheet, review: Review, row: int) -> int | None:
+def _history_table(sheet: Sheet, review: Review, row: int) -> int | None:
     """Coverage over the recorded reviews and this one, once there are two (the line
     chart is drawn from it); returns the table's header row (None when there is none)."""
     shown = [v.key for v in review.vendors]
@@ -432,7 +461,7 @@ def _history_table(sheet, review: Review, row: int) -> int | None:
     return row + 1
 
 
-def _bar_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+def _bar_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
                at_row: int) -> None:
     if not vendors:
         return
@@ -449,7 +478,7 @@ def _bar_chart(book, sheet, header_row: int, last_row: int, vendors: int,
     _percent_chart(sheet, chart, "Coverage by stage", at_row)
 
 
-def _percent_chart(sheet, chart, title: str, at_row: int) -> None:
+def _percent_chart(sheet: Sheet, chart: Any, title: str, at_row: int) -> None:
     """Coverage runs 0-100%, legend below, 24 × CHART_HEIGHT cm at column A."""
     chart.set_title({"name": title})
     chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -458,7 +487,7 @@ def _percent_chart(sheet, chart, title: str, at_row: int) -> None:
     sheet.worksheet.insert_chart(at_row - 1, 0, chart)
 
 
-def _line_chart(book, sheet, header_row: int, last_row: int, vendors: int,
+def _line_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
                 at_row: int) -> None:
     chart = book.chart("line")
     for column in range(1, 1 + vendors):  # straight lines with markers: a curve through
@@ -473,7 +502,7 @@ def _line_chart(book, sheet, header_row: int, last_row: int, vendors: int,
     _percent_chart(sheet, chart, "Coverage over recorded reviews", at_row)
 
 
-def _entry_note(entry) -> str | None:
+def _entry_note(entry: Entry | None) -> str | None:
     if entry is None:
         return None
     lines = [f"Product: {entry.product}" if entry.product else "",
@@ -488,22 +517,26 @@ def matrix_header(review: Review, key: str) -> str:
     return f"{review.vendor_name(key)}\n{review.snapshot_date(key)}{stale}"
 
 
-def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
+def matrix_sheet(book: Book, review: Review, progress: Callable[[], None]) -> None:
     """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
     with its evidence; each vendor's header says which snapshot it shows."""
-    sheet = book.create_sheet("Matrix")
+    sheet = book.create_sheet(
+        "Matrix", rows=len(review.requirements) + len(review.settings.stages) + 2)
     fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
     # The --stack first (each cell's comment names the member giving its level).
     stack = [review.stack] if review.stack is not None else []
     headers = fixed + [f"{review.vendor_name(s.key)}\n{s.snapshot.as_of}" for s in stack] + [
         matrix_header(review, v.key) for v in review.vendors]
-    for column, name in enumerate(headers, start=1):
-        put(sheet, 1, column, name, bold=True, fill=HEADER_FILL, wrap=True)
-    for column, vendor in enumerate(review.vendors, start=len(fixed) + len(stack) + 1):
-        if review.is_stale(vendor.key):
-            put(sheet, 1, column, headers[column - 1], bold=True, fill=CAVEAT_FILL, wrap=True)
     snapshots = [s.snapshot for s in stack] + [review.snapshots[v.key][1]
                                                for v in review.vendors]
+    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
+            len(fixed), len(snapshots), 15)
+    stale = {column for column, vendor in enumerate(
+        review.vendors, start=len(fixed) + len(stack) + 1) if review.is_stale(vendor.key)}
+    for column, name in enumerate(headers, start=1):
+        put(sheet, 1, column, name, bold=True, wrap=True,
+            fill=CAVEAT_FILL if column in stale else HEADER_FILL)
+    fit_row_height(sheet, 1, range(1, len(headers) + 1))
     row = 1
     stage = object()  # no band yet
     for index, requirement in enumerate(review.requirements, start=1):
@@ -529,9 +562,6 @@ def matrix_sheet(book, review: Review, progress: Callable[[], None]) -> None:
         if index % 250 == 0:
             progress()
     finish_table(sheet, 1, row, len(headers), frozen_columns=2)
-    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
-            len(fixed), len(snapshots), 15)
-    fit_row_height(sheet, 1, range(1, len(headers) + 1))
     print_landscape(sheet)
 
 
@@ -544,7 +574,7 @@ def _member_note(review: Review, requirement: str, note: str | None) -> str:
     return f"{said}\n{note}" if note else said
 
 
-def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
+def _widths(sheet: Sheet, fixed: dict[str, int], first: int, count: int, width: int) -> None:
     """Fixed widths for the named columns and ``count`` equal ones after column ``first``."""
     for letter, value in fixed.items():
         sheet.width(letter, value)
@@ -552,16 +582,9 @@ def _widths(sheet, fixed: dict[str, int], first: int, count: int, width: int) ->
         sheet.width(column, width)
 
 
-def changes_sheet(book, review: Review) -> None:
+def changes_sheet(book: Book, review: Review) -> None:
     """Requirements added / changed / retired and vendor levels moved, old → new."""
-    sheet = book.create_sheet("Changes")
-    previous = review.changes.previous
-    put(sheet, 1, 1, "Previous review", bold=True)
-    if previous is None:
-        put(sheet, 1, 2, "none recorded: the next review will list what changed since this one")
-    else:
-        put(sheet, 1, 2, day_date(previous.as_of), number_format=DATE_FORMAT, align="left")
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     for change in review.changes.requirements:
         if change.change == "changed":
             rows += [("changed", None, change.requirement, change.title, name, old, new, None)
@@ -577,20 +600,27 @@ def changes_sheet(book, review: Review) -> None:
                      move.title, "level", move.old, move.new,
                      f"{move.old_as_of} → {move.new_as_of}"))
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
-    last = write_block(sheet, headers, rows, start_row=3)
-    finish_table(sheet, 3, last, len(headers))
+    sheet = book.create_sheet("Changes", rows=len(rows))
+    previous = review.changes.previous
+    put(sheet, 1, 1, "Previous review", bold=True)
+    if previous is None:
+        put(sheet, 1, 2, "none recorded: the next review will list what changed since this one")
+    else:
+        put(sheet, 1, 2, day_date(previous.as_of), number_format=DATE_FORMAT, align="left")
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
-    for row, values in enumerate(rows, start=4):
-        if values[0] in ("changed", "new vendor"):  # long text: wrap, all top-aligned
-            for column, value in enumerate(values, start=1):
-                put(sheet, row, column, value, wrap=True)
-            fit_row_height(sheet, row, range(1, len(headers) + 1))
+    wrapped: dict[int, Style] = {c: {"wrap": True} for c in range(1, len(headers) + 1)}
+    last = write_block(  # long text: wrap, all top-aligned, rows as tall as it needs
+        sheet, headers, rows, start_row=3, fit_wrapped=True,
+        styles=lambda _index, values: wrapped if values[0] in ("changed", "new vendor")
+        else {})
+    finish_table(sheet, 3, last, len(headers))
     print_landscape(sheet)
 
 
-def gaps_sheet(book, review: Review) -> None:
+def gaps_sheet(book: Book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
-    sheet = book.create_sheet("Gaps")
+    sheet = book.create_sheet("Gaps", rows=len(review.gaps))
     primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
     put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
                      f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
@@ -602,29 +632,33 @@ def gaps_sheet(book, review: Review) -> None:
              "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
              g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
             for g in review.gaps]
-    last = write_block(sheet, headers, rows, start_row=3, formats={6: MONTH_FORMAT},
-                       wrap_header=True)
-    for row, gap in enumerate(review.gaps, start=4):
-        # Target and Due side by side: centred, so the month and the word do not touch
-        put(sheet, row, 6, month_date(gap.requirement.target), align="center",
-            number_format=MONTH_FORMAT)
-        if gap.overdue:
-            put(sheet, row, 7, "overdue", fill=OVERDUE_FILL, bold=True, align="center")
-        else:
-            put(sheet, row, 7, "in window", align="center")
-        put(sheet, row, 11, gap.action, fill=ACTION_COLOURS[gap.action])
-        put(sheet, row, 2, gap.requirement.title,
-            bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
-    finish_table(sheet, 3, last, len(headers), frozen_columns=2)
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "E": 10, "F": 11, "G": 12, "J": 16, "K": 10,
                         "L": 40})
+    write_header(sheet, 3, headers, wrap=True)
     fit_row_height(sheet, 3, range(1, len(headers) + 1))
+    # Target and Due side by side: centred, so the month and the word do not touch
+    target: Style = {"align": "center", "number_format": MONTH_FORMAT}
+    overdue: Style = {"fill": OVERDUE_FILL, "bold": True, "align": "center"}
+    in_window: Style = {"align": "center"}
+    bold: Style = {"bold": True}
+
+    def styles(index: int, _values: Sequence[object]) -> dict[int, Style]:
+        gap = review.gaps[index]
+        own = {6: target, 7: overdue if gap.overdue else in_window,
+               11: {"fill": ACTION_COLOURS[gap.action]}}
+        if gap.requirement.tier is Tier.BEST_IN_CLASS:
+            own[2] = bold
+        return own
+
+    last = write_rows(sheet, 4, rows, styles=styles)
+    finish_table(sheet, 3, last, len(headers), frozen_columns=2)
     print_landscape(sheet)
 
 
-def timeline_sheet(book, review: Review) -> None:
+def timeline_sheet(book: Book, review: Review) -> None:
     """The window's months as columns; targets marked, review dates marked above them."""
-    sheet = book.create_sheet("Timeline")
+    sheet = book.create_sheet("Timeline", rows=len(review.timeline))
     fixed = ["ID", "Title", "Stage", "Target", "Status", "Earlier"]
     months = review.window
     later = len(fixed) + len(months) + 1
@@ -665,37 +699,37 @@ def timeline_sheet(book, review: Review) -> None:
     print_landscape(sheet)
 
 
-def parity_sheet(book, review: Review) -> None:
+def parity_sheet(book: Book, review: Review) -> None:
     """First ga month per vendor per requirement (``≤`` where that is only "ga by then"),
     the leader (tied leaders joined by ``=``), and the lag in months."""
-    sheet = book.create_sheet("Parity")
+    sheet = book.create_sheet("Parity", rows=len(review.parity))
     keys = [v.key for v in review.vendors]
     headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
                "Lag (months)", "Note"]
 
-    def month(row, key):
+    def month(row: ParityRow, key: str) -> object:
         text = row.month_text(key)
         return text if text and text.startswith("≤") else month_date(row.first_ga.get(key))
 
     rows = [(row.requirement, row.title, *[month(row, k) for k in keys],
              " = ".join(review.vendor_name(k) for k in row.leaders) or None, row.lag_months,
              _parity_note(row)) for row in review.parity]
-    last = write_block(sheet, headers, rows, wrap_header=True,
-                       formats={c: MONTH_FORMAT for c in range(3, 3 + len(keys))})
-    for number, values in enumerate(rows, start=2):
-        for column in range(3, 3 + len(keys)):
-            put(sheet, number, column, values[column - 1], align="right",
-                number_format=MONTH_FORMAT)
-    finish_table(sheet, 1, last, len(headers), frozen_columns=2)
+    # Months and "≤ 2021-06" alike to the right, so they line up.
+    months: dict[int, Style] = {c: {"align": "right", "number_format": MONTH_FORMAT}
+                                for c in range(3, 3 + len(keys))}
+    measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
+    write_header(sheet, 1, headers, wrap=True)
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
+    last = write_rows(sheet, 2, rows, styles=lambda _index, _values: months)
+    finish_table(sheet, 1, last, len(headers), frozen_columns=2)
     print_landscape(sheet)
 
 
 
 
-def _parity_note(row) -> str | None:
+def _parity_note(row: ParityRow) -> str | None:
     if row.lag_is_lower_bound:
         return "at least: the leader's ga is from its first assessment (≤)"
     if row.lag_months is None and len([m for m in row.first_ga.values() if m]) >= 2:
@@ -703,7 +737,7 @@ def _parity_note(row) -> str | None:
     return None
 
 
-def _links_rule(book) -> str:
+def _links_rule(book: Book) -> str:
     """What became a hyperlink, and what could not (a sheet holds MAX_LINKS at most)."""
     unlinked = sum(sheet.unlinked for sheet in book.sheets.values())
     text = (f"evidence that is a web address (http or https) links from its Matrix cell. "
@@ -713,7 +747,7 @@ def _links_rule(book) -> str:
     return text + (f": {unlinked:,} cells here." if unlinked else " (none here).")
 
 
-def legend_sheet(book, review: Review) -> None:
+def legend_sheet(book: Book, review: Review) -> None:
     """Levels and colours, scoring, gap and timeline rules, inputs used, tool version."""
     sheet = book.create_sheet("Legend")
     put(sheet, 1, 1, "Legend", bold=True)
@@ -815,8 +849,6 @@ def write_review(review: Review, path: str, progress: Progress | None = None, *,
 def staged_review(review: Review, path: str, progress: Progress | None = None, *,
                   force: bool = False) -> Iterator[Callable[[], None]]:
     """The workbook written beside ``path``; yields ``publish`` (see ``xlsx.staged_save``)."""
-    from .export import requirements_sheet, snapshots_sheet
-
     # Saving takes about as long as filling the sheets, so it counts as half the bar.
     steps = 2 * (len(SHEETS) + len(review.requirements) // 250)
     done = 0
@@ -835,12 +867,12 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
     for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
         write(book, review)
         tick()
-    requirements_sheet(book, review.requirements)
-    print_landscape(book["Requirements"])
+    print_landscape(requirements_sheet(book, review.requirements))
     tick()
-    snapshots_sheet(book, [(v, review.snapshots[v.key][1]) for v in review.vendors],
-                    {r.id: r.title for r in review.requirements})
-    print_landscape(book["Snapshots"])
+    for sheet in snapshots_sheet(book, [(v, review.snapshots[v.key][1])
+                                        for v in review.vendors],
+                                 {r.id: r.title for r in review.requirements}):
+        print_landscape(sheet)
     tick()
     legend_sheet(book, review)
     tick()

@@ -10,6 +10,7 @@ from .model import (
     Tier,
 )
 from .xlsx import (
+    Book,
     add_dropdown,
     column_letter,
     fit_columns,
@@ -42,7 +43,7 @@ REQUIREMENT_INSTRUCTIONS = [
 ]
 
 
-def _lists_sheet(book, lists: dict[str, list[str]]) -> dict[str, str]:
+def _lists_sheet(book: Book, lists: dict[str, list[str]]) -> dict[str, str]:
     """A hidden sheet holding the dropdown values; returns a range per list."""
     sheet = book.create_sheet("Lists")
     sheet.hide()
@@ -56,7 +57,7 @@ def _lists_sheet(book, lists: dict[str, list[str]]) -> dict[str, str]:
     return ranges
 
 
-def instructions_sheet(book, lines: list[str]) -> None:
+def instructions_sheet(book: Book, lines: list[str]) -> None:
     sheet = book.create_sheet("Instructions")
     for row, line in enumerate(lines, start=1):
         put(sheet, row, 1, line, bold=row == 1, wrap=True)

@@ -21,6 +21,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from .errors import OutputError, shorten
 from .model import Level
@@ -91,7 +92,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
     "in_memory": False,  # worksheets go through temporary files: less memory
 }
-DEFAULT_WIDTH = 8.43  # a column's width when nobody set it
 
 
 class Book:
@@ -101,60 +101,98 @@ class Book:
     def __init__(self) -> None:
         import xlsxwriter  # type: ignore[import-untyped]
 
-        self.workbook = xlsxwriter.Workbook(None, WORKBOOK_OPTIONS)
+        self.workbook: Any = xlsxwriter.Workbook(None, WORKBOOK_OPTIONS)
         self.workbook.set_properties({"author": "roadmap", "created": FIXED_TIME})
         self.workbook.set_custom_property(MARKER, MARKER_VALUE)
         self.workbook.set_size(1600, 1000)
         self.sheets: dict[str, Sheet] = {}
-        self._formats: dict[tuple, object] = {}
+        self._formats: dict[tuple[object, ...], Any] = {}
 
-    def create_sheet(self, title: str) -> Sheet:
-        sheet = Sheet(self, self.workbook.add_worksheet(title), title)
+    def create_sheet(self, title: str, *, rows: int | None = None) -> Sheet:
+        """A new sheet; ``rows``, for a sheet that may be long, about how many it holds.
+        A long one is streamed: its rows go to a temporary file as they are written
+        (XlsxWriter's ``constant_memory`` mode, here for one sheet), so it costs little
+        memory at any length. A sheet that gives ``rows`` is therefore written row by
+        row, and ``put`` refuses a cell above the last row written rather than lose it."""
+        streamed = rows is not None and rows >= STREAM_ROWS
+        self.workbook.constant_memory = streamed  # read by add_worksheet only
+        worksheet = self.workbook.add_worksheet(title)
+        self.workbook.constant_memory = False
+        sheet = Sheet(self, worksheet, title, streamed)
         self.sheets[title] = sheet
         return sheet
 
     def __getitem__(self, title: str) -> Sheet:
         return self.sheets[title]
 
+    def close(self, filename: str) -> None:
+        """Write the file. XlsxWriter closes the streamed sheets' temporary files only when
+        the whole workbook is in ``constant_memory`` mode: say so, and mark the other
+        sheets as having none to close."""
+        streamed = any(sheet.streamed for sheet in self.sheets.values())
+        for sheet in self.sheets.values():
+            if not sheet.streamed:
+                sheet.worksheet.row_data_fh_closed = True
+        self.workbook.constant_memory = streamed
+        self.workbook.filename = filename
+        self.workbook.close()
+
     def format(self, bold: bool = False, fill: str | None = None,
                number_format: str | None = None, wrap: bool = False,
                align: str | None = None, size: float | None = None,
-               colour: str | None = None):
+               colour: str | None = None) -> Any:
         """The cell format for these settings (None for the default), made once."""
         key = (bold, fill, number_format, wrap, align, size, colour)
-        if key == (False, None, None, False, None, None, None):
-            return None
-        found = self._formats.get(key)
-        if found is None:
-            spec: dict[str, object] = {"font_name": "Calibri", "font_size": size or 11}
-            if bold:
-                spec["bold"] = True
-            if fill:
-                spec.update(pattern=1, bg_color=f"#{fill}")
-            if number_format:
-                spec["num_format"] = number_format
-            if wrap:
-                spec.update(text_wrap=True, valign="top")
-            if align:
-                spec["align"] = align
-            if colour:
-                spec["font_color"] = f"#{colour}"
-            found = self._formats[key] = self.workbook.add_format(spec)
+        found = self._formats.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._formats[key] = self._make_format(*key)
         return found
 
-    def chart(self, kind: str, subtype: str | None = None):
+    def _make_format(self, bold: bool, fill: str | None, number_format: str | None,
+                     wrap: bool, align: str | None, size: float | None,
+                     colour: str | None) -> Any:
+        if not (bold or fill or number_format or wrap or align or size or colour):
+            return None
+        spec: dict[str, object] = {"font_name": "Calibri", "font_size": size or 11}
+        if bold:
+            spec["bold"] = True
+        if fill:
+            spec.update(pattern=1, bg_color=f"#{fill}")
+        if number_format:
+            spec["num_format"] = number_format
+        if wrap:
+            spec.update(text_wrap=True, valign="top")
+        if align:
+            spec["align"] = align
+        if colour:
+            spec["font_color"] = f"#{colour}"
+        return self.workbook.add_format(spec)
+
+    def chart(self, kind: str, subtype: str | None = None) -> Any:
         spec = {"type": kind, **({"subtype": subtype} if subtype else {})}
         return self.workbook.add_chart(spec)
+
+
+_MISSING = object()
+# A cell XlsxWriter holds costs about 190 bytes (measured: 20,000 rows x 11 cells); a
+# streamed cell nothing, but its text is escaped once per cell instead of once per
+# distinct text, which makes a sheet about 25% slower to write. Streamed from 20,000
+# rows (about 40 MB held otherwise): a review of 2,000 requirements streams nothing,
+# one of 100,000 every long sheet.
+STREAM_ROWS = 20_000
+MAX_ROWS = 1_048_576  # a sheet's rows, in Excel and LibreOffice alike
+MAX_COLUMNS = 16_384
 
 
 class Sheet:
     """One worksheet, and what was written to it that sizing needs (rows and columns
     count from 1, as in a spreadsheet)."""
 
-    def __init__(self, book: Book, worksheet, title: str) -> None:
+    def __init__(self, book: Book, worksheet: Any, title: str, streamed: bool = False) -> None:
         self.book = book
         self.worksheet = worksheet
         self.title = title
+        self.streamed = streamed
         self.longest: dict[int, int] = {}  # column -> longest line written
         self.widths: dict[int, float] = {}  # column -> width set
         self.wrapped: dict[tuple[int, int], str] = {}  # (row, column) -> wrapped text
@@ -167,10 +205,14 @@ class Sheet:
         self.worksheet.set_column(index - 1, index - 1, width)
 
     def height(self, row: int, height: float) -> None:
+        """A row's height; on a streamed sheet, before any later row is written (XlsxWriter
+        would ignore it after)."""
+        if self.streamed and row - 1 < self.worksheet.previous_row:
+            raise RuntimeError(f"{self.title}: row {row} sized after a later row was written")
         self.worksheet.set_row(row - 1, height)
 
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int,
-              value: str, **style) -> None:
+              value: str, **style: Any) -> None:
         """Merge a range holding ``value`` (text), styled as ``put`` would."""
         check_text(self, first_row, first_column, value)
         self.worksheet.merge_range(first_row - 1, first_column - 1, last_row - 1,
@@ -218,80 +260,182 @@ def check_text(sheet: Sheet, row: int, column: int, text: str) -> None:
             "its requirement or snapshot was imported from) and run again")
 
 
+def cell_width(value: object) -> int:
+    """How many characters wide ``value`` reads (its longest line): what a column is
+    sized from, since XlsxWriter cannot read cells back."""
+    if isinstance(value, str):
+        return len(value) if "\n" not in value else max(map(len, value.splitlines()))
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, (int, float)):
+        return len(str(value))
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, Level):
+        return len(value.value)
+    return cell_width(str(value))
+
+
+def measure(sheet: Sheet, rows: Iterable[Sequence[object]]) -> None:
+    """Count ``rows`` towards the column widths before they are written, so a streamed
+    sheet can size its columns (and so its wrapped rows' heights) first."""
+    longest = sheet.longest
+    for values in rows:
+        for column, value in enumerate(values, start=1):
+            width = cell_width(value)
+            if width > longest.get(column, 0):
+                longest[column] = width
+
+
 def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = False,
         fill: str | None = None, number_format: str | None = None, wrap: bool = False,
         align: str | None = None, size: float | None = None,
         colour: str | None = None) -> None:
     """Write one cell (the choke point): a string is always text, even ``=1+1``.
 
-    Writing a cell again replaces it (value and format). ``align`` is a horizontal
-    alignment (``left``, ``center``…); ``wrap`` wraps the text, top-aligned.
+    Writing a cell again replaces it (value and format); on a streamed sheet only within
+    the last row written. ``align`` is a horizontal alignment (``left``, ``center``…);
+    ``wrap`` wraps the text, top-aligned.
     """
+    book = sheet.book
+    key = (bold, fill, number_format, wrap, align, size, colour)
+    fmt = book._formats.get(key, _MISSING)  # Book.format, without a call for each cell
+    if fmt is _MISSING:
+        fmt = book.format(*key)
     worksheet = sheet.worksheet
-    if isinstance(value, str):
-        check_text(sheet, row, column, value)
-        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
-        worksheet.write_string(row - 1, column - 1, value, fmt)
-        width = len(value) if "\n" not in value else max(map(len, value.splitlines()))
+    if type(value) is str:  # nearly every cell: the checks below in line, in order of cost
+        if not (len(value) <= MAX_CELL_TEXT // 2 and value.isascii() and value.isprintable()):
+            check_text(sheet, row, column, value)
+        if value.startswith("<r>") and value.endswith("</r>"):
+            written = _write_markup_lookalike(worksheet, row - 1, column - 1, value, fmt)
+        else:
+            written = worksheet.write_string(row - 1, column - 1, value, fmt)
         if wrap:
             sheet.wrapped[(row, column)] = value
+        width = len(value) if "\n" not in value else max(map(len, value.splitlines()))
     elif value is None:
-        fmt = sheet.book.format(bold, fill, number_format, wrap, align, size, colour)
-        if fmt is not None:
-            worksheet.write_blank(row - 1, column - 1, None, fmt)
+        if fmt is None:
+            return
+        written = worksheet.write_blank(row - 1, column - 1, None, fmt)
+        width = 0
+    elif isinstance(value, str):  # a str subclass: as plain text
+        put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
+            wrap=wrap, align=align, size=size, colour=colour)
         return
     elif isinstance(value, bool):
-        worksheet.write_boolean(row - 1, column - 1, value,
-                                sheet.book.format(bold, fill, number_format, wrap, align,
-                                                  size, colour))
+        written = worksheet.write_boolean(row - 1, column - 1, value, fmt)
         width = 5
     elif isinstance(value, (int, float)):
-        worksheet.write_number(row - 1, column - 1, value,
-                               sheet.book.format(bold, fill, number_format, wrap, align,
-                                                 size, colour))
+        written = worksheet.write_number(row - 1, column - 1, value, fmt)
         width = len(str(value))
     elif isinstance(value, dt.date):
-        worksheet.write_datetime(row - 1, column - 1, value, sheet.book.format(
-            bold, fill, number_format or DATE_FORMAT, wrap, align, size, colour))
+        if number_format is None:
+            fmt = book.format(bold, fill, DATE_FORMAT, wrap, align, size, colour)
+        written = worksheet.write_datetime(row - 1, column - 1, value, fmt)
         width = 10
     else:
         put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
             wrap=wrap, align=align, size=size, colour=colour)
         return
+    if written:
+        _not_written(sheet, row, column)
     if width > sheet.longest.get(column, 0):
         sheet.longest[column] = width
 
 
-def write_table(sheet: Sheet, headers: list[str], rows: Iterable[Sequence], *,
+def _write_markup_lookalike(worksheet: Any, row: int, column: int, text: str,
+                            fmt: Any) -> int:
+    """Text such as ``<r>a & b</r>``, which XlsxWriter would copy into the file as raw
+    XML (its own rich-text marker, unescaped: a file nobody can open), written as a
+    rich string of three runs instead: every character escaped, the same text read back."""
+    parts = (text[:1], text[1:-1], text[-1:])
+    fragments: list[object] = []
+    for part in parts:
+        fragments += [fmt, part] if fmt is not None else [part]
+    if fmt is not None:
+        fragments.append(fmt)  # the cell's own format (fill, alignment) after the runs
+    return int(worksheet.write_rich_string(row, column, *fragments))
+
+
+def _not_written(sheet: Sheet, row: int, column: int) -> None:
+    """XlsxWriter refused a cell (it returns a status, it does not raise): never lose it
+    silently."""
+    if row > MAX_ROWS or column > MAX_COLUMNS:
+        raise OutputError(
+            f"{sheet.title}!{column_letter(column)}{row}: a sheet holds at most "
+            f"{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns; the {sheet.title} sheet would "
+            "need more")
+    raise RuntimeError(f"{sheet.title}!{column_letter(column)}{row} was not written (a cell "
+                       "above the last row written to a streamed sheet)")
+
+
+def write_table(sheet: Sheet, headers: list[str], rows: Iterable[Sequence[object]], *,
                 start_row: int = 1, widths: dict[str, int] | None = None,
-                formats: dict[str, str] | None = None) -> int:
+                formats: dict[str, str] | None = None, styles: RowStyles | None = None
+                ) -> int:
     """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row.
 
-    ``formats`` gives a column (by header) a number format, e.g. ``{"As of": DATE_FORMAT}``.
+    ``formats`` gives a column (by header) a number format, e.g. ``{"As of": DATE_FORMAT}``;
+    ``styles`` some cells a style of their own (see ``write_rows``).
     """
     by_column = {headers.index(c) + 1: f for c, f in (formats or {}).items() if c in headers}
-    last = write_block(sheet, headers, rows, start_row=start_row, formats=by_column)
+    last = write_block(sheet, headers, rows, start_row=start_row, formats=by_column,
+                       styles=styles)
     finish_table(sheet, start_row, last, len(headers))
     sheet.worksheet.repeat_rows(start_row - 1)
     fit_columns(sheet, widths)
     return last
 
 
-def write_block(sheet: Sheet, headers: list[str], rows: Iterable[Sequence], *,
+Style = dict[str, Any]  # put's keyword arguments: bold, fill, number_format, align…
+RowStyles = Callable[[int, Sequence[object]], dict[int, Style]]
+
+
+def write_block(sheet: Sheet, headers: list[str], rows: Iterable[Sequence[object]], *,
                 start_row: int = 1, formats: dict[int, str] | None = None,
-                wrap_header: bool = False) -> int:
+                wrap_header: bool = False, styles: RowStyles | None = None,
+                fit_wrapped: bool = False) -> int:
     """A bold header row and rows below, without freeze or filter (one of several tables
-    on a sheet); a Level is written as its key on its colour. Returns the last row."""
-    formats = formats or {}
+    on a sheet); see ``write_rows``. Returns the last row."""
+    write_header(sheet, start_row, headers, wrap=wrap_header)
+    return write_rows(sheet, start_row + 1, rows, formats=formats, styles=styles,
+                      fit_wrapped=fit_wrapped)
+
+
+def write_header(sheet: Sheet, row: int, headers: Sequence[str], *, wrap: bool = False) -> None:
+    """A table's header row: bold on the header fill."""
     for column, name in enumerate(headers, start=1):
-        put(sheet, start_row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap_header)
-    row_number = start_row
-    for row_number, values in enumerate(rows, start=start_row + 1):
+        put(sheet, row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap)
+
+
+def write_rows(sheet: Sheet, first_row: int, rows: Iterable[Sequence[object]], *,
+               formats: dict[int, str] | None = None, styles: RowStyles | None = None,
+               fit_wrapped: bool = False) -> int:
+    """Rows from ``first_row`` down; a Level is written as its key on its colour. Returns
+    the last row (``first_row - 1`` when there are none).
+
+    ``formats`` gives columns a number format; ``styles(index, values)`` gives cells of
+    one row (0-based index) a style of their own, by column: each cell is written once,
+    in row order, as a streamed sheet needs. ``fit_wrapped``: a row with wrapped cells is
+    made as tall as they need as it is written (the columns must be sized first).
+    """
+    formats = formats or {}
+    row_number = first_row - 1
+    for index, values in enumerate(rows):
+        row_number = first_row + index
+        own = styles(index, values) if styles else None
         for column, value in enumerate(values, start=1):
-            if isinstance(value, Level):
+            style = own.get(column) if own else None
+            if style is not None:
+                put(sheet, row_number, column, value, **style)
+            elif isinstance(value, Level):
                 level_cell(sheet, row_number, column, value)
             else:
                 put(sheet, row_number, column, value, number_format=formats.get(column))
+        if fit_wrapped and own and any(style.get("wrap") for style in own.values()):
+            fit_row_height(sheet, row_number, own)
     return row_number
 
 
@@ -304,10 +448,13 @@ def finish_table(sheet: Sheet, header_row: int, last_row: int, columns: int, *,
     worksheet.repeat_rows(0, header_row - 1)
 
 
-def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int = 8,
-                most: int = 60) -> None:
-    """Column widths from the longest text written to each column, within readable
-    bounds; ``fixed`` widths (by letter) win."""
+FIT_LEAST, FIT_MOST = 8, 60  # fit_columns' readable bounds
+
+
+def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int = FIT_LEAST,
+                most: int = FIT_MOST) -> None:
+    """Column widths from the longest text written (or measured) in each column, within
+    readable bounds; ``fixed`` widths (by letter) win."""
     for column, width in sorted(sheet.longest.items()):
         sheet.width(column, min(max(width + 2, least), most))
     for letter, width in (fixed or {}).items():
@@ -317,13 +464,16 @@ def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int
 def fit_row_height(sheet: Sheet, row: int, columns: Iterable[int], *,
                    line_height: float = 15.0) -> None:
     """Make a row tall enough for its wrapped cells in ``columns`` (LibreOffice does not
-    grow rows by itself), after the column widths are set."""
+    grow rows by itself). A column not sized yet counts as ``fit_columns`` would size it
+    from what it holds so far, so a header row can be sized before the rows below it."""
     lines = 1
     for column in columns:
         text = sheet.wrapped.get((row, column))
         if text is None:
             continue
-        width = sheet.widths.get(column, DEFAULT_WIDTH)
+        width = sheet.widths.get(column)
+        if width is None:
+            width = min(max(sheet.longest.get(column, 0) + 2, FIT_LEAST), FIT_MOST)
         chars = max(1, int(width * 1.1))  # proportional text: a bit more than the width
         count = sum(max(1, -(-len(part) // chars)) for part in text.splitlines())
         lines = max(lines, count)
@@ -369,6 +519,9 @@ def is_web_link(text: str | None) -> bool:
         c.isspace() for c in text)
 
 
+COMMENT_WIDTH = 320
+
+
 def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str | None = None,
                link: str | None = None, bold: bool = False) -> None:
     """A level key on its colour; ``note`` as a comment, ``link`` a hyperlink when it is
@@ -376,25 +529,26 @@ def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str |
     and its comment carries the address: a link is never dropped."""
     fmt = sheet.book.format(bold, LEVEL_COLOURS[level], None, False, "center")
     worksheet = sheet.worksheet
-    if is_web_link(link):
-        assert link is not None
+    if link is not None and is_web_link(link):
         if sheet.links < MAX_LINKS and len(link) <= MAX_LINK_LENGTH:
-            worksheet.write_url(row - 1, column - 1, link, fmt, level.value)
+            written = worksheet.write_url(row - 1, column - 1, link, fmt, level.value)
             sheet.links += 1
         else:
-            worksheet.write_string(row - 1, column - 1, level.value, fmt)
+            written = worksheet.write_string(row - 1, column - 1, level.value, fmt)
             sheet.unlinked += 1
             if link not in (note or ""):
                 note = f"{note}\nLink: {link}" if note else f"Link: {link}"
     else:
-        worksheet.write_string(row - 1, column - 1, level.value, fmt)
+        written = worksheet.write_string(row - 1, column - 1, level.value, fmt)
+    if written:
+        _not_written(sheet, row, column)
     if len(level.value) > sheet.longest.get(column, 0):
         sheet.longest[column] = len(level.value)
     if note:
         check_text(sheet, row, column, note)
         lines = note.splitlines()
         worksheet.write_comment(row - 1, column - 1, note, {
-            "author": "roadmap", "width": 320,
+            "author": "roadmap", "width": COMMENT_WIDTH,
             "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines)))})
 
 
@@ -567,9 +721,8 @@ def _write_part(book: Book, path: str, folder: str, mode: int) -> str:
         raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
     try:
-        book.workbook.filename = temporary
         try:
-            book.workbook.close()
+            book.close(temporary)
         except FileCreateError as wrapped:  # XlsxWriter's wrapper of the OSError
             raise wrapped.args[0] if wrapped.args and isinstance(
                 wrapped.args[0], OSError) else OSError(str(wrapped)) from None
@@ -659,7 +812,3 @@ def remove_stale_parts(folder: str, older_than: float = STALE_PART_SECONDS) -> N
                     os.remove(entry.path)
             except OSError:
                 pass
-
-DATE_FORMAT = "yyyy-mm-dd"
-MONTH_FORMAT = "yyyy-mm"
-PERCENT_FORMAT = "0%"

@@ -2,6 +2,7 @@
 dropped past what a sheet holds, and the CLI's help loads no spreadsheet library."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -12,8 +13,12 @@ from openpyxl import load_workbook
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("streamed", [False, True])
 def test_the_same_store_and_options_give_byte_identical_workbooks(review_store, invoke,
-                                                                  tmp_path):
+                                                                  tmp_path, monkeypatch,
+                                                                  streamed):
+    if streamed:
+        monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
     for name in ("one", "two"):
         assert invoke("review", "--output", f"{name}.xlsx", "--as-of", "2021-12-15",
                       "--no-record").exit_code == 0
@@ -70,3 +75,182 @@ def test_help_loads_no_spreadsheet_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _everything_a_user_sees(path) -> dict:
+    """Per sheet: each cell's value, bold, fill, wrap, comment and link; row heights,
+    column widths, the frozen cell and the filter."""
+    book = load_workbook(path)
+    seen = {}
+    for sheet in book.worksheets:
+        cells = {c.coordinate: (c.value, c.font.b, c.fill.fgColor.rgb if c.fill.fill_type
+                                else None, c.alignment.wrap_text, c.number_format,
+                                c.comment.text if c.comment else None,
+                                c.hyperlink.target if c.hyperlink else None)
+                 for row in sheet.iter_rows() for c in row
+                 if c.value is not None or c.fill.fill_type}
+        heights = {n: d.height for n, d in sheet.row_dimensions.items() if d.height}
+        widths = {k: d.width for k, d in sheet.column_dimensions.items() if d.width}
+        seen[sheet.title] = (cells, heights, widths, sheet.freeze_panes, sheet.auto_filter.ref,
+                             sheet.sheet_state)
+    return seen
+
+
+@pytest.mark.parametrize("command", [
+    ("review", "--output", "{name}.xlsx", "--as-of", "2021-12-15", "--no-record"),
+    ("export", "{name}.xlsx"),
+    ("diff", "beta", "--output", "{name}.xlsx"),
+])
+def test_a_streamed_sheet_shows_what_a_held_one_shows(review_store, invoke, tmp_path,
+                                                     monkeypatch, command):
+    assert invoke(*[a.format(name="held") for a in command]).exit_code == 0
+    monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)  # every sheet streamed
+    assert invoke(*[a.format(name="streamed") for a in command]).exit_code == 0
+    with zipfile.ZipFile(tmp_path / "streamed.xlsx") as archive:
+        last_sheet = max(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+        sheet_xml = archive.read(last_sheet if command[0] != "review"
+                                 else "xl/worksheets/sheet2.xml")  # the Matrix
+    assert b't="inlineStr"' in sheet_xml  # streamed: text inline, not in a shared table
+    held = _everything_a_user_sees(tmp_path / "held.xlsx")
+    assert _everything_a_user_sees(tmp_path / "streamed.xlsx") == held
+    if command[0] == "review":
+        gaps = held["Gaps"][0]
+        assert gaps["K4"][:3] == ("wait", False, "FFFFE699")  # DP-01: preview at Beta AI
+        assert gaps["B6"][:2] == ("Feature store with an entity model", True)  # best-in-class
+        assert gaps["K6"][:3] == ("glue", False, "FF9DC3E6")
+        matrix, heights = held["Matrix"][0], held["Matrix"][1]
+        # sized before the rows: "Gamma OSS" over "2021-06-01, stale", which wraps in 15
+        assert heights[1] == 45
+        assert matrix["H1"][:3] == ("Gamma OSS\n2021-06-01, stale", True, "FFF8CBAD")
+        assert matrix["A2"][:3] == ("Data collection", True, "FFD6DCE4")
+
+
+def test_a_streamed_review_reads_back_through_the_importers(review_store, invoke, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
+    assert invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15",
+                  "--no-record").exit_code == 0
+    result = invoke("import", "requirements", "r.xlsx", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "Dry run: 0 added, 0 changed, 0 retired, 9 unchanged; nothing was written.")
+    result = invoke("import", "snapshot", "r.xlsx", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unchanged beta 2021-12-01: 3 entries, 1 ga",
+        "unchanged alpha 2021-12-01: 3 entries, 1 ga",
+        "unchanged gamma 2021-06-01: 3 entries, 1 ga",
+        "Dry run: 0 added, 0 replaced, 3 unchanged; nothing was written."]
+
+
+def test_a_cell_above_the_last_row_of_a_streamed_sheet_is_refused_not_lost(monkeypatch):
+    from roadmap.xlsx import new_workbook, put
+
+    monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
+    sheet = new_workbook().create_sheet("Long", rows=10)
+    put(sheet, 1, 1, "first")
+    put(sheet, 2, 1, "second")
+    put(sheet, 2, 2, "beside it: the same row is fine")
+    with pytest.raises(RuntimeError, match=r"Long!A1 was not written"):
+        put(sheet, 1, 1, "first again")
+    with pytest.raises(RuntimeError, match="row 1 sized after a later row"):
+        sheet.height(1, 30)
+
+
+def test_a_sheet_cannot_grow_past_what_a_spreadsheet_holds():
+    from roadmap.errors import OutputError
+    from roadmap.xlsx import new_workbook, put
+
+    sheet = new_workbook().create_sheet("Snapshots")
+    with pytest.raises(OutputError, match=r"^Snapshots!A1048577: a sheet holds at most "
+                                          r"1,048,576 rows and 16,384 columns; the Snapshots "
+                                          r"sheet would need more$"):
+        put(sheet, 1_048_577, 1, "one too many")
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_text_that_looks_like_xlsxwriter_markup_stays_text(tmp_path, monkeypatch, streamed):
+    from python_calamine import CalamineWorkbook
+
+    from roadmap.xlsx import new_workbook, put, save_atomic
+
+    if streamed:
+        monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
+    texts = ["<r>a & b</r>", "<r><t>injected</t></r>", "<r></r>", "<r> spaced </r>"]
+    book = new_workbook()
+    sheet = book.create_sheet("Text", rows=len(texts))
+    for row, text in enumerate(texts, start=1):
+        put(sheet, row, 1, text, bold=row == 2)
+    save_atomic(book, str(tmp_path / "t.xlsx"))
+    written = load_workbook(tmp_path / "t.xlsx")["Text"]
+    assert [written.cell(r, 1).value for r in range(1, 5)] == texts
+    assert written["A2"].font.b
+    read = CalamineWorkbook.from_path(str(tmp_path / "t.xlsx")).get_sheet_by_name("Text")
+    assert [row[0] for row in read.to_python()] == texts
+
+
+def test_a_long_list_of_ids_in_the_summary_is_counted_past_a_thousand_characters():
+    from roadmap.review_workbook import id_list
+
+    assert id_list(["R1", "R2"]) == "R1 R2"
+    ids = [f"REQ-{n:05d}" for n in range(1, 201)]  # 10 characters each, with the space
+    text = id_list(ids)
+    assert text.startswith("REQ-00001 REQ-00002 ")
+    assert text.endswith(" REQ-00100 … and 100 more (roadmap recommend lists them all)")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_every_streamed_sheet(review_store, invoke, tmp_path, monkeypatch):
+    monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
+    assert invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
+                  "--no-record").exit_code == 0
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
+                    str(tmp_path / "review.xlsx")], check=True, capture_output=True,
+                   timeout=240)
+    ours = _everything_a_user_sees(tmp_path / "review.xlsx")
+    theirs = load_workbook(tmp_path / "lo" / "review.xlsx")
+    for name in ("Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
+                 "Snapshots"):
+        values = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row
+                  if c.value is not None}
+        assert values == {k: v[0] for k, v in ours[name][0].items() if v[0] is not None}, name
+    assert theirs["Matrix"]["C3"].value == "table-stakes"
+
+
+def test_snapshots_past_what_a_sheet_holds_continue_on_the_next_sheet_whole(
+        review_store, invoke, tmp_path, monkeypatch):
+    # 10 requirements; snapshots of 3 entries: alpha x2 and beta's first, then the rest
+    monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 10)
+    result = invoke("export", "all.xlsx")
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "all.xlsx").sheetnames == [
+        "Requirements", "Snapshots", "Snapshots 2"]
+    result = invoke("import", "snapshot", "all.xlsx", "--sheet", "Snapshots 2", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unchanged beta 2021-12-01: 3 entries, 1 ga",
+        "unchanged gamma 2021-06-01: 3 entries, 1 ga",
+        "Dry run: 0 added, 0 replaced, 2 unchanged; nothing was written."]
+
+
+def test_more_than_a_sheet_holds_is_refused_before_anything_is_written(
+        review_store, invoke, tmp_path, monkeypatch):
+    monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 2)
+    result = invoke("export", "all.xlsx")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: 10 requirements do not fit on one sheet (it holds 2 "
+                             "rows below its header)\n")
+    assert not (tmp_path / "all.xlsx").exists()
+    from roadmap.errors import OutputError
+    from roadmap.importable_sheets import snapshots_sheet
+    from roadmap.model import Snapshot, Vendor
+    from roadmap.xlsx import new_workbook
+
+    book = new_workbook()
+    with pytest.raises(OutputError, match=r"^a snapshot of 3 entries does not fit on one "
+                                          r"sheet \(it holds 2 rows below its header\)$"):
+        snapshots_sheet(book, [(Vendor("a", "A", "end-to-end"),
+                                Snapshot("a", "2021-01-01", None, {}))], sizes=[3])
+    assert list(book.sheets) == []
