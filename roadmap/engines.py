@@ -213,6 +213,9 @@ def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
     def said(code: str, *words: str) -> bool:
         return name.startswith(code) or any(w in text for w in words)
 
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in text:
+        return _failure(path, "closed", text, (
+            f"{path}: the store was closed; open it again with Store.open({path!r})"))
     if said("SQLITE_BUSY", "database is locked") or said("SQLITE_LOCKED", "table is locked"):
         return _failure(path, "busy", text, gave_up(path))
     if said("SQLITE_FULL", "disk is full"):

@@ -53,7 +53,8 @@ class StoreError(RoadmapError):
     """The store cannot be opened, read or written (a folder, damaged, busy, disk full…).
 
     ``reason`` names the cause for a caller that acts on it: ``busy``, ``full``,
-    ``read-only``, ``damaged``, ``cannot open``, ``i/o``, ``other``; empty when the store
+    ``read-only``, ``damaged``, ``cannot open``, ``i/o``, ``closed`` (used after
+    ``close()``), ``other``; empty when the store
     is simply not there or not a store. ``detail`` is the engine's own words.
     """
 

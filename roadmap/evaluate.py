@@ -9,7 +9,7 @@ and months are ``Month``. Renderers (terminal, JSON, workbooks) only format the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .errors import InputError, UsageError
@@ -124,15 +124,24 @@ def vendor_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str], text: s
     vendors here."""
     from .snapshots import find_vendor
 
-    found = find_vendor(dict(vendors), str(text), dict(aliases))
+    if not isinstance(text, str):
+        raise UsageError(f"{text!r} is not a vendor: pass its key, name or alias as text")
+    found = find_vendor(dict(vendors), text, dict(aliases))
     if found is None:
         known = ", ".join(vendors) or "none yet; run 'roadmap import snapshot FILE'"
         raise InputError(f"unknown vendor {text!r} (stored vendors: {known})")
     return found
 
 
-def stack_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str], text: str) -> str:
-    """A vendor's key, or a stack's ``a+b`` of keys, from keys, names or aliases as typed."""
+def stack_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str],
+             text: str | Sequence[str]) -> str:
+    """A vendor's key, or a stack's ``a+b`` of keys, from keys, names or aliases as typed
+    (a list or tuple of them is the stack of its members, in order)."""
+    if isinstance(text, (list, tuple)) and all(isinstance(m, str) for m in text):
+        text = stack_key(text)
+    if not isinstance(text, str):
+        raise UsageError(f"{text!r} is not a vendor or a stack: pass 'sagemaker', "
+                         "'sagemaker+seldon' or ['sagemaker', 'seldon']")
     try:
         names = stack_members(text)
     except ValueError as error:
@@ -176,7 +185,7 @@ class RoadmapAt:
     def vendor(self, text: str) -> Vendor:
         return vendor_in(self.vendors, self.aliases, text)
 
-    def stack(self, text: str) -> str:
+    def stack(self, text: str | Sequence[str]) -> str:
         return stack_in(self.vendors, self.aliases, text)
 
 
@@ -215,6 +224,9 @@ def load_at(store: Store, day: dt.date, *, names: list[str] | None = None,
     settings = store.settings()
     vendors, aliases = store.vendors(), store.vendor_aliases()
     keys = [stack_in(vendors, aliases, name) for name in names] if names else None
+    twice = sorted({k for k in keys if keys.count(k) > 1}) if keys else []
+    if twice:
+        raise InputError(f"{', '.join(twice)} named twice; name each vendor or stack once")
     members = sorted({m for k in keys for m in stack_members(k)}) if keys else None
     chosen = chosen_at(store.snapshot_infos(), day, members)
     requirements = settings.stage_matcher.in_order(active(requirements_at(store, day)))
@@ -310,17 +322,23 @@ def comparison(roadmap: RoadmapAt, keys: list[str] | None = None) -> Comparison:
 
 
 def compare_at(store: Store, as_of: DayLike | None = None,
-               vendors: list[str] | None = None) -> Comparison:
+               vendors: str | Sequence[str] | None = None) -> Comparison:
     """``roadmap compare``: vendors and stacks side by side at one date.
 
     :param as_of: the date (``"2021-12"`` is 2021-12-01, as ``--as-of`` reads it;
         ``"2021-12-31"``; a ``date``); default today.
-    :param vendors: vendors and stacks (``"sagemaker+seldon"``) by key, name or alias;
-        default every vendor with a snapshot on or before the date.
+    :param vendors: a list or tuple of vendors and stacks (``"sagemaker+seldon"``) by
+        key, name or alias, or one of them alone; default (None or empty) every vendor
+        with a snapshot on or before the date.
     :returns: a ``Comparison``; ``as_rows()`` is ``compare``'s JSON.
     :raises UsageError: a date that is none; ``InputError``: an unknown vendor.
     """
-    roadmap, keys = load_at(store, day_or_today(as_of, "as_of"), names=vendors)
+    if isinstance(vendors, str):  # one vendor or stack, not its letters
+        vendors = [vendors]
+    elif vendors is not None and not isinstance(vendors, (list, tuple)):
+        raise UsageError(f"{vendors!r} is not a list of vendors or stacks", "vendors")
+    roadmap, keys = load_at(store, day_or_today(as_of, "as_of"),
+                            names=list(vendors) if vendors else None)
     return comparison(roadmap, keys)
 
 
@@ -488,7 +506,7 @@ def recommend_at(store: Store, as_of: DayLike | None = None, primary: str | None
     :raises UsageError: a date that is none; ``InputError``: an unknown vendor, no
         requirements or no snapshot at the date.
     """
-    if not isinstance(max_steps, int) or max_steps < 1:
+    if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
         raise UsageError(f"max_steps must be a whole number from 1, not {max_steps!r}",
                          "max_steps")
     roadmap, _ = load_at(store, day_or_today(as_of, "as_of"))

@@ -152,6 +152,20 @@ def column_names(header: tuple[object, ...]) -> str:
     return ", ".join(repr(t) for v in header if (t := header_text(v))) or "none"
 
 
+def map_options(mapping: object) -> tuple[str, ...]:
+    """``--map`` as a caller passes it: ``"Column=field"`` options in a list or tuple,
+    one alone, or a ``{"Column": "field"}`` dict; a ``UsageError`` for anything else."""
+    from .errors import UsageError
+
+    if isinstance(mapping, str):  # one option, not its letters
+        mapping = [mapping]
+    elif isinstance(mapping, dict):
+        mapping = [f"{column}={name}" for column, name in mapping.items()]
+    if not isinstance(mapping, (list, tuple)) or not all(isinstance(o, str) for o in mapping):
+        raise UsageError(f"{mapping!r} is not a list of 'Column=field' options", "mapping")
+    return tuple(mapping)
+
+
 def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) -> dict[str, str]:
     """``('Feature Name=title',)`` -> ``{'Feature Name': 'title'}``; RoadmapError on bad ones."""
     mapping: dict[str, str] = {}

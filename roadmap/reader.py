@@ -163,6 +163,27 @@ def regular_file_sha256(path: str) -> str:
         return ""
 
 
+def input_path(path: object) -> str:
+    """A file to read as a caller passes it (text or a ``pathlib.Path``); a
+    ``UsageError`` for anything else (an int would read an open file descriptor)."""
+    from .errors import UsageError
+
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str):
+        raise UsageError(f"{path!r} is not a file's path: pass text or a pathlib.Path", "path")
+    return path
+
+
+def optional_text(value: object, parameter: str) -> str | None:
+    """An option given as text (``sheet``, ``vendor``, ``source``), or None for none."""
+    from .errors import UsageError
+
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{value!r} is not text", parameter)
+    return value
+
+
 def read_table(
     path: str,
     header_score: HeaderScore,

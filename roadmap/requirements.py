@@ -6,7 +6,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +18,7 @@ from .headers import (
     column_names,
     describe_columns,
     header_text,
+    map_options,
     match_columns,
     parse_map_options,
     requirement_header_score,
@@ -40,6 +41,8 @@ from .reader import (
     cell_text,
     column_letter,
     file_sha256,
+    input_path,
+    optional_text,
     read_table,
     regular_file_sha256,
 )
@@ -674,8 +677,9 @@ def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, objec
     return event if same_name else None
 
 
-def import_requirements(store: Store, path: str, *, sheet: str | None = None,
-                        mapping: tuple[str, ...] = (), as_of: DayLike | None = None,
+def import_requirements(store: Store, path: str | os.PathLike[str], *,
+                        sheet: str | None = None, mapping: Sequence[str] = (),
+                        as_of: DayLike | None = None,
                         add_stages: bool = False, dry_run: bool = False,
                         progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Sync the store's requirements with a spreadsheet, in one transaction.
@@ -687,6 +691,8 @@ def import_requirements(store: Store, path: str, *, sheet: str | None = None,
     appearance, instead of refusing them. The file last imported, unchanged, with the
     same options and no settings change since, is told unchanged from the log unread.
     """
+    path, mapping = input_path(path), map_options(mapping)
+    sheet = optional_text(sheet, "sheet")
     as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))

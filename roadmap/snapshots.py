@@ -10,7 +10,7 @@ above the header (``Vendor:``, ``As of:``), else from the file name
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from .headers import (
     WEAK_LEVEL_HEADERS,
     column_names,
     header_text,
+    map_options,
     parse_map_options,
     requirement_field,
     snapshot_field,
@@ -44,6 +45,8 @@ from .reader import (
     Table,
     cell_text,
     file_sha256,
+    input_path,
+    optional_text,
     read_table,
     regular_file_sha256,
 )
@@ -778,9 +781,9 @@ def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
     return column is not None and asked is not None and column.key == asked.key
 
 
-def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
+def import_snapshots(store: Store, path: str | os.PathLike[str], *, vendor: str | None = None,
                      as_of: DayLike | None = None, source: str | None = None,
-                     sheet: str | None = None, mapping: tuple[str, ...] = (),
+                     sheet: str | None = None, mapping: Sequence[str] = (),
                      replace: bool = False, dry_run: bool = False,
                      progress: Callable[[int, int], None] | None = None
                      ) -> SnapshotImportResult:
@@ -789,6 +792,9 @@ def import_snapshots(store: Store, path: str, *, vendor: str | None = None,
     An identical snapshot already stored is left alone; a different one for the same
     vendor and date is refused unless ``replace`` (the old one then stays in history).
     """
+    path, mapping = input_path(path), map_options(mapping)
+    vendor, source = optional_text(vendor, "vendor"), optional_text(source, "source")
+    sheet = optional_text(sheet, "sheet")
     as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
     options: dict[str, object] = {"vendor": vendor, "as_of": as_of, "source": source,

@@ -161,12 +161,16 @@ class ReviewRecord:
     scores: dict[str, Any]
 
 
-def _check_path(path: object) -> None:
-    """A store's path or URL is text no file system refuses outright."""
+def _store_path(path: object) -> str:
+    """A store's path or URL as text no file system refuses outright (a ``pathlib.Path``
+    is its text)."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
     if not isinstance(path, str) or not path:
         raise UsageError(f"{path!r} is not a store's path or URL", "--db")
     if "\x00" in path:
         raise UsageError(f"{path!r}: a path cannot hold the character U+0000", "--db")
+    return path
 
 
 def now_utc() -> str:
@@ -194,7 +198,7 @@ class Store:
         self.db = connection
 
     @classmethod
-    def create(cls, path: str, settings: Settings | Store, *,
+    def create(cls, path: str | os.PathLike[str], settings: Settings | Store, *,
                on_wait: Callable[[str], None] | None = None) -> Store:
         """A new store; refuses to touch an existing file (of two at once, one wins), or a
         database holding a roadmap.
@@ -202,7 +206,7 @@ class Store:
         Given a ``Store`` instead of settings, the new one is its copy (see ``copy_store``).
         Settings are checked first (``UsageError`` naming each wrong value).
         """
-        _check_path(path)
+        path = _store_path(path)
         if isinstance(settings, Settings):
             settings = checked_settings(settings)
         elif not isinstance(settings, Store):
@@ -239,9 +243,9 @@ class Store:
         return cls.open(path, on_wait=on_wait)
 
     @staticmethod
-    def exists(path: str) -> bool:
+    def exists(path: str | os.PathLike[str]) -> bool:
         """Whether there is a store at ``path`` (for a URL: a roadmap in that database)."""
-        _check_path(path)
+        path = _store_path(path)
         if not is_url(path):
             return os.path.exists(path)
         connection = connect_postgres(path)
@@ -287,9 +291,10 @@ class Store:
             "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
 
     @classmethod
-    def open(cls, path: str, *, on_wait: Callable[[str], None] | None = None) -> Store:
+    def open(cls, path: str | os.PathLike[str], *,
+             on_wait: Callable[[str], None] | None = None) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy)."""
-        _check_path(path)
+        path = _store_path(path)
         if is_url(path):
             store = cls(display_name(path), connect_postgres(path, on_wait))
             try:
@@ -391,7 +396,15 @@ class Store:
                 f"store ({exc.strerror}); nothing was changed") from None
 
     def close(self) -> None:
+        """Close the connection; a call on the store afterwards is a ``StoreError``."""
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with Store.open(path) as store:`` closes it at the end of the block."""
+        self.close()
 
     def _copy_rows(self, origin: Store) -> None:
         """Every row of ``origin`` (same schema version), ids kept, inside our transaction."""
@@ -502,7 +515,13 @@ class Store:
                             [(last + 1 + i, name) for i, name in enumerate(names)])
 
     def add_event(self, action: str, summary: dict[str, Any], *, as_of: str | None = None,
-                  file: str | None = None, sha256: str | None = None) -> int:
+                  file: str | os.PathLike[str] | None = None, sha256: str | None = None
+                  ) -> int:
+        if isinstance(file, os.PathLike):
+            file = os.fspath(file)
+        if file is not None and not isinstance(file, str):
+            raise UsageError(f"{file!r} is not a file's path: pass text or a pathlib.Path",
+                             "output")
         cursor = self.db.execute(
             "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES (?,?,?,?,?,?)",
             (action, now_utc(), as_of, file, sha256, json.dumps(summary, sort_keys=True)))
@@ -695,6 +714,15 @@ class Store:
 
     def add_review(self, event: int, as_of: str, primary: str | None, requirements: dict[str, Any],
                    snapshots: dict[str, int], scores: dict[str, Any]) -> int:
+        """Record a review; a ``UsageError`` when its snapshots are not this store's (a
+        review built on another store)."""
+        stored = {info.id: info.vendor for info in self.snapshot_infos(include_replaced=True)}
+        foreign = sorted(f"{vendor} #{i}" for vendor, i in snapshots.items()
+                         if stored.get(int(i)) != vendor)
+        if foreign:
+            raise UsageError(
+                f"the review's snapshots {', '.join(foreign)} are not in {self.path}: it was "
+                "built on another store; build it with build_review on this store")
         cursor = self.db.execute(
             "INSERT INTO reviews (event, as_of, primary_vendor, requirements, snapshots, scores)"
             " VALUES (?, ?, ?, ?, ?, ?)",
