@@ -690,6 +690,19 @@ def import_requirements(store: Store, path: str | os.PathLike[str], *,
     import. ``add_stages`` adds stage names the roadmap lacks, in order of first
     appearance, instead of refusing them. The file last imported, unchanged, with the
     same options and no settings change since, is told unchanged from the log unread.
+
+    :param path: the spreadsheet (xlsx, xlsm, xls, ods or CSV), as text or a ``Path``.
+    :param sheet: the sheet's name (``--sheet``); default the one named Requirements,
+        else the first visible one.
+    :param mapping: ``"Column=field"`` options (``--map``) in a list or tuple, one alone,
+        or a ``{"Column": "field"}`` dict.
+    :param as_of: the day (``"2021-11"`` is 2021-11-01; ``"2021-11-02"``; a ``date``).
+    :param dry_run: say what would change and write nothing.
+    :param progress: ``progress(done, total)`` now and then while reading.
+    :returns: an ``ImportResult``: the plan (``added``, ``changed``, ``retired``),
+        ``warnings``, whether it was ``written``, the stages added and the day used.
+    :raises InputError: a file or cell that is wrong (every problem located);
+        ``UsageError``: a bad argument; ``StoreError``: the store failed.
     """
     path, mapping = input_path(path), map_options(mapping)
     sheet = optional_text(sheet, "sheet")

@@ -791,6 +791,21 @@ def import_snapshots(store: Store, path: str | os.PathLike[str], *, vendor: str 
 
     An identical snapshot already stored is left alone; a different one for the same
     vendor and date is refused unless ``replace`` (the old one then stays in history).
+
+    :param path: the spreadsheet, as text or a ``Path``.
+    :param vendor: the vendor's key, name or alias (``--vendor``) when the file does not
+        say; a new key adds the vendor. Default: a ``Vendor:`` cell, else the file name.
+    :param as_of: the snapshot's day (``"2021-12"`` is 2021-12-01; a ``date``); default
+        an ``As of:`` cell, else a date in the file name.
+    :param source: where the levels came from (a URL or a note).
+    :param sheet: the sheet's name; default the one named Snapshots, else the first.
+    :param mapping: ``"Column=field"`` options, as ``import_requirements`` takes them.
+    :param replace: store it even when another snapshot of that vendor and day differs.
+    :param dry_run: check and say what would be stored; write nothing.
+    :returns: a ``SnapshotImportResult``: the ``snapshots`` (each with its vendor, day
+        and whether it is new), ``warnings`` and whether anything was ``written``.
+    :raises InputError: a file or cell that is wrong; ``UsageError``: a bad argument;
+        ``StoreError``: the store failed.
     """
     path, mapping = input_path(path), map_options(mapping)
     vendor, source = optional_text(vendor, "vendor"), optional_text(source, "source")

@@ -205,6 +205,12 @@ class Store:
 
         Given a ``Store`` instead of settings, the new one is its copy (see ``copy_store``).
         Settings are checked first (``UsageError`` naming each wrong value).
+
+        :param path: an SQLite file (text or a ``Path``) or a PostgreSQL URL.
+        :param settings: the roadmap's ``Settings`` (name, start month, horizon,
+            cadence, stages, scores, weights).
+        :returns: the new store, open; close it with ``close()`` or a ``with`` block.
+        :raises StoreError: a store is already there, or its folder is missing.
         """
         path = _store_path(path)
         if isinstance(settings, Settings):
@@ -293,7 +299,12 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str], *,
              on_wait: Callable[[str], None] | None = None) -> Store:
-        """An existing store, upgraded to the current schema (after a backup copy)."""
+        """An existing store, upgraded to the current schema (after a backup copy).
+
+        :param path: an SQLite file (text or a ``Path``) or a PostgreSQL URL.
+        :returns: the store, open; close it with ``close()`` or a ``with`` block.
+        :raises StoreError: no store there, a folder, a damaged file or a busy store.
+        """
         path = _store_path(path)
         if is_url(path):
             store = cls(display_name(path), connect_postgres(path, on_wait))

@@ -346,3 +346,162 @@ def test_imports_take_their_date_in_any_spelling_and_refuse_a_bad_one(store, mak
                                                           "2022-01-01"]
     assert [info.as_of for info in store.snapshot_infos("acme")] == ["2021-12-15",
                                                                       "2022-01-01"]
+
+
+# -- what a careless caller passes ------------------------------------------------------
+
+def test_one_vendor_as_text_or_a_tuple_of_them_is_compared_as_named(review_store):
+    def vendors(names):
+        return [row.vendor for row in compare_at(review_store, "2021-12", names).rows]
+
+    assert vendors("Alpha ML") == ["alpha"]  # one vendor, not the letters of its name
+    assert vendors("alpha+beta") == ["alpha+beta"]
+    assert sorted(vendors(("beta", "gamma"))) == ["beta", "gamma"]
+    assert sorted(vendors([])) == ["alpha", "beta", "gamma"]  # as the command with none
+
+
+def test_a_vendor_named_twice_is_refused(review_store):
+    with pytest.raises(InputError) as caught:
+        compare_at(review_store, "2021-12", ["alpha", "ALPHA ML"])
+    assert str(caught.value) == "alpha named twice; name each vendor or stack once"
+
+
+@pytest.mark.parametrize("call", [
+    lambda store: compare_at(store, "2021-12", [None]),
+    lambda store: compare_at(store, "2021-12", [5]),
+    lambda store: build_review(store, "2021-12", 5),
+    lambda store: recommend_at(store, "2021-12", 5),
+    lambda store: vendor_diff(store, 5),
+    lambda store: vendor_diff(store, None),
+])
+def test_a_vendor_that_is_not_text_is_a_usage_error_naming_it(review_store, call):
+    with pytest.raises(UsageError) as caught:
+        call(review_store)
+    assert str(caught.value).split(" is not a vendor")[0] in ("None", "5")
+
+
+def test_compare_refuses_vendors_that_are_no_list(review_store):
+    with pytest.raises(UsageError) as caught:
+        compare_at(review_store, "2021-12", 5)
+    assert str(caught.value) == "vendors: 5 is not a list of vendors or stacks"
+
+
+def test_a_stack_as_a_list_is_the_stack_of_its_members(review_store):
+    joined = build_review(review_store, "2021-12", stack="alpha+beta")
+    for stack in (["alpha", "beta"], ("Alpha ML", "Beta AI")):
+        review = build_review(review_store, "2021-12", stack=stack)
+        assert review.stack.key == "alpha+beta"
+        assert [g.requirement.id for g in review.gaps] == [
+            g.requirement.id for g in joined.gaps]
+    with pytest.raises(InputError) as caught:
+        build_review(review_store, "2021-12", stack=["alpha", "alpha"])
+    assert str(caught.value) == "the stack 'alpha+alpha' names alpha twice"
+
+
+@pytest.mark.parametrize("steps", [0, -1, True, 2.5, "2", None])
+def test_max_steps_must_be_a_whole_number_from_one(review_store, steps):
+    with pytest.raises(UsageError) as caught:
+        recommend_at(review_store, "2021-12", "alpha", max_steps=steps)
+    assert str(caught.value) == (
+        f"max_steps: max_steps must be a whole number from 1, not {steps!r}")
+
+
+def test_imports_take_a_path_and_mapping_as_a_user_writes_them(store, make_csv):
+    requirements = make_csv([["Key", "Title", "Stage", "Tier"],
+                             ["DC-1", "Ingest from S3", "Data collection", "table stakes"]])
+    for mapping in ("Key=id", ["Key=id"], ("Key=id",), {"Key": "id"}):
+        result = roadmap.import_requirements(store, requirements, mapping=mapping,
+                                             as_of="2021-11", dry_run=True)
+        assert [r.id for r in result.plan.added] == ["DC-1"]
+    snapshot = make_csv([["Requirement", "Level"], ["DC-1", "ga"]], name="acme.csv")
+    roadmap.import_requirements(store, requirements, mapping={"Key": "id"}, as_of="2021-11")
+    roadmap.import_snapshots(store, snapshot, vendor="acme", as_of="2021-12-15")  # a Path
+    assert [(i.vendor, i.as_of) for i in store.snapshot_infos()] == [("acme", "2021-12-15")]
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"path": None}, "path: None is not a file's path: pass text or a pathlib.Path"),
+    ({"path": 0}, "path: 0 is not a file's path: pass text or a pathlib.Path"),
+    ({"mapping": [("Key", "id")]},
+     "mapping: [('Key', 'id')] is not a list of 'Column=field' options"),
+    ({"mapping": 5}, "mapping: 5 is not a list of 'Column=field' options"),
+    ({"sheet": 1}, "sheet: 1 is not text"),
+])
+def test_imports_refuse_a_bad_argument_by_name_and_write_nothing(store, make_csv, given,
+                                                                 message):
+    requirements = make_csv([["ID", "Title", "Stage", "Tier"],
+                             ["DC-1", "Ingest from S3", "Data collection", "table stakes"]])
+    for call in (roadmap.import_requirements, roadmap.import_snapshots):
+        arguments = {"path": requirements, **given}
+        with pytest.raises(UsageError) as caught:
+            call(store, arguments.pop("path"), **arguments)
+        assert str(caught.value) == message
+    assert store.events() == []
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"vendor": 5}, "vendor: 5 is not text"),
+    ({"source": ["x"]}, "source: ['x'] is not text"),
+])
+def test_a_snapshot_import_refuses_options_that_are_not_text(store, make_csv, given, message):
+    snapshot = make_csv([["Requirement", "Level"], ["DC-1", "ga"]], name="acme.csv")
+    with pytest.raises(UsageError) as caught:
+        roadmap.import_snapshots(store, snapshot, **given)
+    assert str(caught.value) == message
+    assert store.snapshot_infos() == []
+
+
+def test_a_review_is_recorded_only_into_the_store_it_was_built_on(review_store, tmp_path):
+    review = build_review(review_store, "2021-12", "alpha")
+    other = Store.create(tmp_path / "other.db", Settings(start="2021-05"))
+    with pytest.raises(UsageError) as caught:
+        record_review(other, review)
+    assert str(caught.value).endswith(
+        "it was built on another store; build it with build_review on this store")
+    assert other.reviews() == [] and other.events() == []
+    assert record_review(review_store, review, tmp_path / "review.xlsx") is True
+    assert review_store.events()[-1].file == str(tmp_path / "review.xlsx")
+
+
+# The writers (review_workbook.py, export.py, xlsx.py) are being rewritten; these record
+# what a caller meets there today.
+
+@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
+                   "is an AttributeError")
+def test_write_review_takes_a_path(review_store, tmp_path):
+    roadmap.write_review(build_review(review_store, "2021-12", "alpha"),
+                         tmp_path / "review.xlsx")
+    assert (tmp_path / "review.xlsx").stat().st_size > 0
+
+
+@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
+                   "is an AttributeError")
+def test_write_and_record_takes_a_path(review_store, tmp_path):
+    roadmap.write_and_record(review_store, tmp_path / "review.xlsx", "2021-12",
+                             primary="alpha")
+    assert (tmp_path / "review.xlsx").stat().st_size > 0
+
+
+@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
+                   "is an AttributeError")
+def test_write_export_takes_a_path(review_store, tmp_path):
+    roadmap.write_export(review_store, tmp_path / "export.xlsx")
+    assert (tmp_path / "export.xlsx").stat().st_size > 0
+
+
+@pytest.mark.xfail(strict=True, reason="xlsx.py: None or an int as the output is an "
+                   "AttributeError, not a RoadmapError")
+@pytest.mark.parametrize("output", [None, 5])
+def test_an_output_that_is_no_path_is_a_roadmap_error(review_store, output):
+    with pytest.raises(RoadmapError) as caught:
+        roadmap.write_export(review_store, output)
+    assert repr(output) in str(caught.value)
+
+
+@pytest.mark.xfail(strict=True, reason="review_workbook.py: write_review and record_review "
+                   "read attributes of whatever they are given (AttributeError)")
+def test_a_review_that_is_no_review_is_a_usage_error(review_store, tmp_path):
+    with pytest.raises(UsageError):
+        roadmap.write_review("review", tmp_path / "review.xlsx")
+    with pytest.raises(UsageError):
+        record_review(review_store, None)

@@ -263,3 +263,44 @@ def test_a_value_no_column_holds_is_a_usage_error(store, db, value, message):
     with pytest.raises(UsageError) as caught:
         store.snapshot(value)
     assert str(caught.value).startswith(f"{db}: {message}")
+
+
+def test_a_store_is_created_and_opened_by_a_pathlib_path(tmp_path):
+    created = Store.create(tmp_path / "roadmap.db", Settings(name="Acme", start="2021-05"))
+    created.close()
+    with Store.open(tmp_path / "roadmap.db") as store:
+        assert store.settings().name == "Acme"
+        assert store.path == str(tmp_path / "roadmap.db")
+    assert Store.exists(tmp_path / "roadmap.db")
+
+
+def test_a_store_used_after_close_says_it_was_closed(tmp_path):
+    path = str(tmp_path / "roadmap.db")
+    with Store.create(path, Settings(name="Acme", start="2021-05")) as store:
+        pass  # the with block closed it
+    for call in (store.settings, store.reviews, store.vendors):
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert str(caught.value) == (
+            f"{path}: the store was closed; open it again with Store.open({path!r})")
+        assert caught.value.reason == "closed"
+    store.close()  # closing twice is harmless
+
+
+def test_a_store_opened_twice_sees_what_the_other_wrote(tmp_path):
+    path = tmp_path / "roadmap.db"
+    first = Store.create(path, Settings(name="Acme", start="2021-05"))
+    second = Store.open(path)
+    change_settings(first, name="Acme ML")
+    assert second.settings().name == "Acme ML"
+    first.close()
+    second.close()
+
+
+@pytest.mark.parametrize("path", [None, 5, b"roadmap.db"])
+def test_a_path_that_is_not_text_is_a_usage_error(path):
+    for call in (lambda: Store.open(path),
+                 lambda: Store.create(path, Settings(name="Acme", start="2021-05"))):
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == f"--db: {path!r} is not a store's path or URL"
