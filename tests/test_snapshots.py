@@ -516,7 +516,7 @@ def test_a_bad_as_of_option_is_the_only_problem(roadmap_store, make_csv):
     with pytest.raises(RoadmapError) as raised:
         import_snapshots(roadmap_store, "sm.csv", as_of="garbage")
     assert [(p.location, p.message) for p in raised.value.problems] == [
-        ("--as-of", "not a date: 'garbage' (use YYYY-MM-DD or YYYY-MM)")]
+        ("as_of", "not a date: 'garbage' (use YYYY-MM-DD or YYYY-MM)")]
 
 
 @pytest.mark.engines
