@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import Problem, RoadmapError
+from .errors import InputError, Problem
 from .model import normalise_word
 
 # Every word a header may use for a field, in one place (compared with case, spaces and
@@ -167,7 +167,7 @@ def map_options(mapping: object) -> tuple[str, ...]:
 
 
 def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) -> dict[str, str]:
-    """``('Feature Name=title',)`` -> ``{'Feature Name': 'title'}``; RoadmapError on bad ones."""
+    """``('Feature Name=title',)`` -> ``{'Feature Name': 'title'}``; InputError on bad ones."""
     mapping: dict[str, str] = {}
     problems = []
     for option in options:
@@ -182,7 +182,7 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
         else:
             mapping[column.strip()] = name
     if problems:
-        raise RoadmapError(problems)
+        raise InputError(problems)
     return mapping
 
 
@@ -297,5 +297,5 @@ def match_columns(
     if problems:
         notes = [f"columns: {describe_columns(header, columns.fields, where)}"] if describe \
             else []
-        raise RoadmapError(problems, notes=notes)
+        raise InputError(problems, notes=notes)
     return columns

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
-from .errors import Problem, RoadmapError
+from .errors import InputError, Problem, RoadmapError
 
 HEADER_SEARCH_ROWS = 50
 EXCEL_MAX_ROWS = 1_048_576
@@ -202,7 +202,7 @@ def read_table(
     ``needs_bold``) rows carry ``bold=None``, as CSV rows do. ``progress(done, total)`` is
     called now and then; ``total`` is 0 when the size is not known (a pipe), and
     ``done`` then counts rows.
-    Raises RoadmapError naming the file for anything that is not a readable sheet.
+    Raises InputError naming the file for anything that is not a readable sheet.
     """
     display = str(path)
     try:
@@ -213,13 +213,13 @@ def read_table(
                     return _read_csv(handle, display, header_score, limits, progress, [])
             head = handle.read(8)
     except FileNotFoundError:
-        raise RoadmapError(f"{display}: no such file") from None
+        raise InputError(f"{display}: no such file") from None
     except IsADirectoryError:
         if display.rstrip("/").lower().endswith(".numbers"):
-            raise RoadmapError(f"{display}: {_NUMBERS}") from None
-        raise RoadmapError(f"{display}: is a folder, not a spreadsheet") from None
+            raise InputError(f"{display}: {_NUMBERS}") from None
+        raise InputError(f"{display}: is a folder, not a spreadsheet") from None
     except OSError as exc:
-        raise RoadmapError(f"{display}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{display}: cannot read ({exc.strerror})") from None
     extension = os.path.splitext(display)[1].lower()
     with _collector_paused():
         if head.startswith(b"PK\x03\x04"):
@@ -231,11 +231,11 @@ def read_table(
             return _read_workbook(path, display, "xls", header_score, sheet, preferred_sheet,
                                   limits, needs_bold, progress)
         if head == b"":
-            raise RoadmapError(f"{display}: the file is empty")
+            raise InputError(f"{display}: the file is empty")
         warnings = []
         if extension in _WORKBOOK_EXTENSIONS:
             if not _looks_like_text(path):
-                raise RoadmapError(
+                raise InputError(
                     f"{display}: not a spreadsheet (the file is not an Excel workbook)")
             warnings.append(f"{display}: this is a CSV (text) file named like a workbook; "
                             "it was read as CSV")
@@ -287,7 +287,7 @@ def _check_ole(path: str, display: str) -> None:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             if encrypted in tail + block:
-                raise RoadmapError(f"{display}: {_PASSWORD}")
+                raise InputError(f"{display}: {_PASSWORD}")
             tail = block[-len(encrypted):]
 
 
@@ -301,11 +301,11 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise RoadmapError(f"{display}: not a spreadsheet (damaged or not a zip file)") from None
+        raise InputError(f"{display}: not a spreadsheet (damaged or not a zip file)") from None
     with archive:
         members = archive.infolist()
         if len(members) > limits.max_members:
-            raise RoadmapError(f"{display}: refused: {len(members)} parts in the package")
+            raise InputError(f"{display}: refused: {len(members)} parts in the package")
         total = 0
         for member in members:
             total += member.file_size
@@ -313,19 +313,19 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
             if member.file_size > limits.max_member_bytes or (
                 member.file_size > limits.ratio_applies_above and ratio > limits.max_ratio
             ):
-                raise RoadmapError(
+                raise InputError(
                     f"{display}: refused: part {member.filename} would inflate to "
                     f"{member.file_size:,} bytes (ratio {ratio:.0f}:1), a likely zip bomb"
                 )
         if total > limits.max_total_bytes:
-            raise RoadmapError(
+            raise InputError(
                 f"{display}: refused: the package would inflate to {total:,} bytes"
             )
         names = set(archive.namelist())
         kind = _package_kind(archive, names, display)
         for member in members:
             if member.flag_bits & 0x1:
-                raise RoadmapError(f"{display}: not a spreadsheet (a password-protected zip "
+                raise InputError(f"{display}: not a spreadsheet (a password-protected zip "
                                    "file; Excel workbooks are protected differently)")
             # Every part, whatever its name: a parser reads the parts the package names.
             root = _check_prolog(archive, member, display, limits)
@@ -335,12 +335,12 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
             local = name.rpartition(":")[2]
             if member.filename == "xl/workbook.xml" and any(
                     "purl.oclc.org/ooxml" in value for value in attributes.values()):
-                raise RoadmapError(f"{display}: {_STRICT}")
+                raise InputError(f"{display}: {_STRICT}")
             if local in _PARSED_PARTS:
                 _check_part_elements(archive, member, display, limits, name)
         if kind == "ods" and "META-INF/manifest.xml" in names and (
                 b"encryption-data" in archive.read("META-INF/manifest.xml")):
-            raise RoadmapError(f"{display}: the spreadsheet is password-protected; remove "
+            raise InputError(f"{display}: the spreadsheet is password-protected; remove "
                                "the password in LibreOffice and save again")
     return kind
 
@@ -364,12 +364,12 @@ def _package_kind(archive: zipfile.ZipFile, names: set[str], display: str) -> st
         if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
             return "ods"
     if "xl/workbook.bin" in names:
-        raise RoadmapError(f"{display}: an Excel binary workbook (.xlsb), which is not read; "
+        raise InputError(f"{display}: an Excel binary workbook (.xlsb), which is not read; "
                            "in Excel choose Save As > 'Excel Workbook (.xlsx)'")
     if "Index.zip" in names or any(n.startswith("Index/") and n.endswith(".iwa")
                                    for n in names) or "index.xml.gz" in names:
-        raise RoadmapError(f"{display}: {_NUMBERS}")
-    raise RoadmapError(f"{display}: not a spreadsheet (a zip file without a workbook)")
+        raise InputError(f"{display}: {_NUMBERS}")
+    raise InputError(f"{display}: not a spreadsheet (a zip file without a workbook)")
 
 
 _END_OF_DIRECTORY = b"PK\x05\x06"
@@ -400,7 +400,7 @@ def _check_directory_size(path: str, display: str, limits: ZipLimits) -> None:
             if record[:4] == _ZIP64_END and len(record) == 56:
                 count, directory_bytes = struct.unpack("<QQ", record[32:48])
     if count > limits.max_members or directory_bytes > limits.max_members * 256:
-        raise RoadmapError(
+        raise InputError(
             f"{display}: refused: {count:,} parts in the package ({directory_bytes:,} bytes "
             f"of directory; at most {limits.max_members:,} parts)")
 
@@ -417,8 +417,8 @@ _UNREADABLE_PART = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedErro
                     RuntimeError, OSError)
 
 
-def _unreadable(display: str, member: zipfile.ZipInfo, exc: BaseException) -> RoadmapError:
-    return RoadmapError(
+def _unreadable(display: str, member: zipfile.ZipInfo, exc: BaseException) -> InputError:
+    return InputError(
         f"{display}: not a readable workbook (part {member.filename}: {_reason(exc)})")
 
 
@@ -448,7 +448,7 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
         with archive.open(member) as stream:
             for chunk in iter(lambda: stream.read(16384), b""):
                 if read >= limits.max_prolog_bytes:
-                    raise RoadmapError(
+                    raise InputError(
                         f"{display}: refused: part {member.filename} has more than "
                         f"{limits.max_prolog_bytes:,} bytes before its first element (an "
                         "Excel part starts with a short XML declaration)")
@@ -459,7 +459,7 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
     except expat.ExpatError:
         return None  # not XML: nothing here can declare an entity
     except _DtdFound:
-        raise RoadmapError(
+        raise InputError(
             f"{display}: refused: part {member.filename} declares XML entities "
             "(an entity-expansion attack, or not an Excel file)"
         ) from None
@@ -493,7 +493,7 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
                 if strings:
                     count += sum(data.count(tag) for tag in string_tags)
                     if count > limits.max_shared_strings:
-                        raise RoadmapError(
+                        raise InputError(
                             f"{display}: refused: part {member.filename} holds more than "
                             f"{limits.max_shared_strings:,} strings (at most "
                             f"{limits.max_shared_strings:,})")
@@ -502,7 +502,7 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
                 else:
                     bound = limits.max_part_elements
                 if elements > bound:
-                    raise RoadmapError(
+                    raise InputError(
                         f"{display}: refused: part {member.filename} has more than "
                         f"{limits.max_part_elements:,} elements (an element flood, or not "
                         "an Excel file)")
@@ -528,13 +528,13 @@ def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore
         with _quiet_panics(), _named_for(path, kind) as named:
             book = CalamineWorkbook.from_path(named)
     except PasswordError:
-        raise RoadmapError(f"{display}: {_PASSWORD}") from None
+        raise InputError(f"{display}: {_PASSWORD}") from None
     except (CalamineError, ValueError, OSError) as exc:
-        raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+        raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     except BaseException as exc:  # a panic in the Rust reader: a file it cannot parse
         if type(exc).__name__ != "PanicException":
             raise
-        raise RoadmapError(f"{display}: not a readable workbook (damaged, or not an "
+        raise InputError(f"{display}: not a readable workbook (damaged, or not an "
                            "Excel or LibreOffice file)") from None
     try:
         name = _choose_sheet(book.sheets_metadata, display, sheet, preferred_sheet)
@@ -547,13 +547,13 @@ def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore
             with _quiet_panics():
                 values = book.get_sheet_by_name(name)
         except (CalamineError, ValueError) as exc:
-            raise RoadmapError(f"{where}: cannot read the sheet ({_reason(exc)})") from None
+            raise InputError(f"{where}: cannot read the sheet ({_reason(exc)})") from None
         except BaseException as exc:
             if type(exc).__name__ != "PanicException":
                 raise
-            raise RoadmapError(f"{where}: cannot read the sheet (damaged)") from None
+            raise InputError(f"{where}: cannot read the sheet (damaged)") from None
         if values.height == 0 or values.start is None:
-            raise RoadmapError(f"{where}: the sheet is empty{_sheets_hint(others)}")
+            raise InputError(f"{where}: the sheet is empty{_sheets_hint(others)}")
         start_row, start_column = values.start
         listed = values.iter_rows()
         first = next(listed, None)
@@ -600,7 +600,7 @@ def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore
     except RoadmapError:
         raise
     except (CalamineError, ValueError, OSError) as exc:
-        raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+        raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     finally:
         book.close()
 
@@ -667,7 +667,7 @@ def _choose_sheet(sheets: list[Any], display: str, sheet: str | None, preferred:
         for name in names:
             if name == sheet or name.lower() == sheet.lower():
                 return str(name)
-        raise RoadmapError(
+        raise InputError(
             f"{display}: no sheet named {sheet!r} (sheets: {', '.join(names)}); "
             "use --sheet NAME with one of those"
         )
@@ -678,7 +678,7 @@ def _choose_sheet(sheets: list[Any], display: str, sheet: str | None, preferred:
         # A chart sheet (no cells) is skipped like a hidden one.
         if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
             return str(meta.name)
-    raise RoadmapError(f"{display}: no visible sheet; use --sheet NAME")
+    raise InputError(f"{display}: no visible sheet; use --sheet NAME")
 
 
 def _cell_values(cells: Sequence[object], shared: dict[str, str]) -> tuple[object, ...] | None:
@@ -725,7 +725,7 @@ def _checked(rows: Iterable[Row], display: str, sheet: str | None) -> Iterator[R
         if not problems:
             yield from block
     if problems:
-        raise RoadmapError(problems)
+        raise InputError(problems)
 
 
 def _unwritable_cells(row: Row, display: str, sheet: str | None) -> list[Problem]:
@@ -770,9 +770,9 @@ def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.Z
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except KeyError as exc:
-        raise RoadmapError(f"{display}: not a readable workbook (no part {exc})") from None
+        raise InputError(f"{display}: not a readable workbook (no part {exc})") from None
     except Exception as exc:  # defusedxml and expat raise several types
-        raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+        raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     rid = None
     for element in workbook.iter():
         if local(element.tag) == "sheet" and element.get("name") == sheet:
@@ -786,7 +786,7 @@ def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.Z
                 return archive.getinfo(name)
             except KeyError:
                 break
-    raise RoadmapError(f"{display}:{sheet}: not a readable workbook (the sheet's part is "
+    raise InputError(f"{display}:{sheet}: not a readable workbook (the sheet's part is "
                        "missing)")
 
 
@@ -840,7 +840,7 @@ def scan_sheet(path: str, display: str, sheet: str,
                 for data in _chunks(stream):
                     cells = data.count(cell_start)  # and <col>, <cfRule>...: a bound
                     if cells < 1000 and data.count(value_end) > cells + 16:
-                        raise RoadmapError(
+                        raise InputError(
                             f"{display}: refused: part {member.filename} has more values than "
                             "cells (a value flood, or not an Excel sheet)")
                     if cells != data.count(plain_cell):
@@ -875,12 +875,12 @@ def _refuse_outside_excel(data: bytes, display: str, member: zipfile.ZipInfo) ->
     """A reference past XFD or row 1,048,576: no sheet Excel wrote has one."""
     for letters in dict.fromkeys(re.findall(rb' r="([A-Z]{3,})\d', data)):
         if column_index(letters) >= EXCEL_MAX_COLUMNS:
-            raise RoadmapError(
+            raise InputError(
                 f"{display}: refused: part {member.filename} has a cell in column "
                 f"{letters.decode()}, past Excel's last column (XFD): not a sheet Excel wrote")
     for number in re.findall(rb' r="[A-Z]{0,3}(\d{7,})', data):
         if int(number) > EXCEL_MAX_ROWS:
-            raise RoadmapError(
+            raise InputError(
                 f"{display}: refused: part {member.filename} has a cell in row "
                 f"{int(number):,}, past Excel's last row ({EXCEL_MAX_ROWS:,}): not a sheet "
                 "Excel wrote")
@@ -921,7 +921,7 @@ def _fill_formula_values(table: Table, formulas: dict[tuple[int, int], str | Non
                         "LibreOffice so the values are stored")
                 for (row, column), shown in sorted(formulas.items()) if shown is None]
     if problems:
-        raise RoadmapError(problems)
+        raise InputError(problems)
     rows = {row: column for row, column in formulas}
     if table.header_row in rows:
         table.header = _with_values(table.header, table.header_row, formulas)
@@ -966,7 +966,7 @@ def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display:
         low_column = min(low_column, min(columns))
         high_column = max(high_column, max(columns))
         if high_column >= EXCEL_MAX_COLUMNS or high_row > EXCEL_MAX_ROWS:
-            raise RoadmapError(
+            raise InputError(
                 f"{display}: refused: part {member.filename} has a cell past Excel's last "
                 "cell (XFD1048576): not a sheet Excel wrote")
     if high_row < 0:
@@ -975,7 +975,7 @@ def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display:
     if area > limits.max_cells:
         span = (f"{column_letter(low_column)}{low_row}:"
                 f"{column_letter(high_column)}{high_row}")
-        raise RoadmapError(
+        raise InputError(
             f"{display}: refused: sheet {sheet} spans {span}, {area:,} cells (at most "
             f"{limits.max_cells:,}): delete what lies outside the table and save again")
 
@@ -1042,7 +1042,7 @@ def bold_cells(path: str, display: str, sheet: str,
         except KeyError:
             return set()
         except Exception as exc:
-            raise RoadmapError(f"{display}: not a readable workbook (part xl/styles.xml: "
+            raise InputError(f"{display}: not a readable workbook (part xl/styles.xml: "
                                f"{_reason(exc)})") from None
 
         def children(parent_name: str) -> list[Any]:
@@ -1125,7 +1125,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
                 area = ((state["high"] - state["low"] + 1)
                         * (state["right"] - state["left"] + 1))
                 if area > limits.max_cells:
-                    raise RoadmapError(
+                    raise InputError(
                         f"{display}: refused: sheet {state['name']} spans more than "
                         f"{limits.max_cells:,} cells (its repeated rows and cells); delete "
                         "what lies outside the table and save again")
@@ -1145,7 +1145,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
             for chunk in iter(lambda: stream.read(1 << 20), b""):
                 parser.Parse(chunk, False)
     except (KeyError, expat.ExpatError, ValueError, *_UNREADABLE_PART) as exc:
-        raise RoadmapError(f"{display}: not a readable workbook ({_reason(exc)})") from None
+        raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     return bold
 
 
@@ -1156,14 +1156,14 @@ def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) ->
     with open(path, "rb") as handle:
         data = handle.read(limits.max_member_bytes + 1)
     if len(data) > limits.max_member_bytes:
-        raise RoadmapError(f"{display}: refused: more than {limits.max_member_bytes:,} bytes")
+        raise InputError(f"{display}: refused: more than {limits.max_member_bytes:,} bytes")
     try:
         stream = _ole_stream(data, ("Workbook", "Book"))
     except (struct.error, IndexError, ValueError):
-        raise RoadmapError(f"{display}: not a readable workbook (damaged, or not an Excel "
+        raise InputError(f"{display}: not a readable workbook (damaged, or not an Excel "
                            "or LibreOffice file)") from None
     if stream is None:
-        raise RoadmapError(f"{display}: not a spreadsheet (an Office file with no workbook "
+        raise InputError(f"{display}: not a spreadsheet (an Office file with no workbook "
                            "in it)")
     low_row = low_column = 1 << 30
     high_row = high_column = -1
@@ -1185,7 +1185,7 @@ def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) ->
             low_column, high_column = min(low_column, column), max(high_column, last)
             area = (high_row - low_row + 1) * (high_column - low_column + 1)
             if area > limits.max_cells:
-                raise RoadmapError(
+                raise InputError(
                     f"{display}: refused: a sheet spans more than {limits.max_cells:,} cells "
                     f"(to {column_letter(high_column)}{high_row + 1}): delete what lies "
                     "outside the table and save again")
@@ -1283,18 +1283,18 @@ def _read_csv(handle: Any, display: str, header_score: HeaderScore, limits: ZipL
     info = os.fstat(handle.fileno())
     size = info.st_size if stat.S_ISREG(info.st_mode) else 0
     if size > limits.max_csv_bytes:
-        raise RoadmapError(
+        raise InputError(
             f"{display}: refused: {size:,} bytes of CSV (at most {limits.max_csv_bytes:,}); "
             "save it as .xlsx, or split it")
     head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and not size:
-        raise RoadmapError(f"{display}: a workbook is read from a file, not from a pipe; "
+        raise InputError(f"{display}: a workbook is read from a file, not from a pipe; "
                            "save it to a file first")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]
         warnings.append(f"{display}: read as UTF-16 text (Excel's \"Unicode Text\")")
     elif b"\x00" in head:
-        raise RoadmapError(f"{display}: not a spreadsheet (binary data, not CSV text)")
+        raise InputError(f"{display}: not a spreadsheet (binary data, not CSV text)")
     else:
         encodings = ["utf-8-sig", "cp1252"]
     seekable = handle.seekable()
@@ -1310,7 +1310,7 @@ def _read_csv(handle: Any, display: str, header_score: HeaderScore, limits: ZipL
         except UnicodeDecodeError:
             if encoding == "utf-8-sig" and seekable:
                 continue
-            raise RoadmapError(
+            raise InputError(
                 f"{display}: not text in UTF-8, UTF-16 or Windows-1252; save it as "
                 "'CSV UTF-8' or .xlsx") from None
         if encoding == "cp1252":
@@ -1330,7 +1330,7 @@ def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: Zip
         if start and not start.endswith(("\n", "\r")):
             start += text.readline(limits.max_csv_line)
         if not start.strip():
-            raise RoadmapError(f"{display}: the file is empty")
+            raise InputError(f"{display}: the file is empty")
         delimiter = _sniff_delimiter(start)
         read = [0]
 
@@ -1368,9 +1368,9 @@ def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: Zip
             table = _table(display, None, _checked(rows(), display, None), header_score,
                            limits, [])
         except _Refused as exc:
-            raise RoadmapError(f"{display}: refused: {exc}") from None
+            raise InputError(f"{display}: refused: {exc}") from None
         except csv.Error as exc:
-            raise RoadmapError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
+            raise InputError(f"{display}:{reader.line_num}: malformed CSV ({exc})") from None
         if progress is not None:
             progress(size or reader.line_num, size)
         return table
@@ -1439,7 +1439,7 @@ def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_sco
     if found is None:
         where = f"{display}:{sheet_name}" if sheet_name else display
         sheets = (f" (other sheets: {', '.join(others)})" if others else "")
-        raise RoadmapError(
+        raise InputError(
             f"{where}: no header row found in the first {HEADER_SEARCH_ROWS} rows{sheets} "
             "(expected column names such as ID, Title, Stage, Tier, Target); "
             "check the sheet or use --sheet NAME / --map 'Column=field'"
@@ -1450,7 +1450,7 @@ def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_sco
     for row in rows:
         cells += len(row.values)
         if cells > limits.max_cells:
-            raise RoadmapError(f"{display}: refused: more than {limits.max_cells:,} cells "
+            raise InputError(f"{display}: refused: more than {limits.max_cells:,} cells "
                                "(save it as .xlsx, or split it)")
         table.rows.append(row)
     for row in head[:found]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import Problem, RoadmapError
+from .errors import InputError, Problem
 from .headers import (
     REQUIREMENT_HEADERS,
     STRONG_STAGE_HEADERS,
@@ -346,7 +346,7 @@ class _StageNames:
 def interpret_requirements(table: Table, settings: Settings,
                            mapping: dict[str, str] | None = None, *,
                            add_stages: bool = False) -> Interpreted:
-    """Validate every row; RoadmapError carries every problem of the sheet at once.
+    """Validate every row; InputError carries every problem of the sheet at once.
 
     With ``add_stages`` stage names the roadmap lacks are returned in ``new_stages``
     instead of refused.
@@ -383,7 +383,7 @@ def interpret_requirements(table: Table, settings: Settings,
             "will look like retiring one requirement and adding another")
     notes = [f"columns: {describe_columns(table.header, fields, header_cell)}"]
     if "title" not in fields:
-        raise RoadmapError([Problem(header_place, (
+        raise InputError([Problem(header_place, (
             "no title column (a column named Title, Feature, Requirement, Capability or "
             f"Name); use --map 'Column=title' (columns: {column_names(table.header)})"))],
             warnings=warnings, notes=notes)
@@ -576,9 +576,9 @@ def interpret_requirements(table: Table, settings: Settings,
     warnings += stages.heading_warning(table)
     found = stages.settle(table)
     if found:
-        raise RoadmapError(found, warnings=warnings)
+        raise InputError(found, warnings=warnings)
     if not requirements:
-        raise RoadmapError("no requirements below the header row", header_place)
+        raise InputError("no requirements below the header row", header_place)
     from_headings = stage_col is None and any(r.stage for r in requirements)
     return Interpreted(requirements, warnings, stages.new_names, describe_columns(
         table.header, fields, lambda c: table.where(table.header_row, c),
@@ -727,11 +727,11 @@ def import_requirements(store: Store, path: str | os.PathLike[str], *,
     try:
         day = (parse_date(said[0]) if said else dt.date.today()).isoformat()
     except ValueError as exc:
-        raise RoadmapError(str(exc), said[1] if said else "--as-of") from None
+        raise InputError(str(exc), said[1] if said else "--as-of") from None
     latest = store.latest_requirements_as_of()
     if latest and day < latest:
         where = "" if not said or said[1] == "--as-of" else f" (from {said[1]})"
-        raise RoadmapError(
+        raise InputError(
             f"--as-of {day}{where} is before the last requirements import ({latest}); "
             f"history only moves forward: pass --as-of {latest} or later")
     interpreted = interpret_requirements(table, settings, user_map, add_stages=add_stages)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Problem, RoadmapError
+from .errors import InputError, Problem
 from .headers import (
     WEAK_LEVEL_HEADERS,
     column_names,
@@ -182,7 +182,7 @@ def merge_vendors(store: Store, source: str, target: str, keep: str | None = Non
     """
     moving, into = vendor_named(store, source), vendor_named(store, target)
     if moving.key == into.key:
-        raise RoadmapError(f"{source!r} and {target!r} are the same vendor ({into.key})")
+        raise InputError(f"{source!r} and {target!r} are the same vendor ({into.key})")
     with store.transaction():
         theirs = {i.as_of: i.id for i in store.snapshot_infos(moving.key)}
         ours = {i.as_of: i.id for i in store.snapshot_infos(into.key)}
@@ -198,7 +198,7 @@ def merge_vendors(store: Store, source: str, target: str, keep: str | None = Non
             else:
                 clashes.append(day)
         if clashes:
-            raise RoadmapError(
+            raise InputError(
                 f"{moving.key} and {into.key} both have a different snapshot at "
                 f"{', '.join(clashes)}; pass --keep into to keep {into.key}'s or --keep from "
                 f"to keep {moving.key}'s (the other stays in history), then merge again")
@@ -217,10 +217,10 @@ def rename_vendor(store: Store, key: str, name: str) -> tuple[Vendor, Vendor]:
     vendor = vendor_named(store, key)
     name = " ".join(name.split())
     if not name:
-        raise RoadmapError("--name: a vendor's name cannot be empty")
+        raise InputError("--name: a vendor's name cannot be empty")
     other = find_vendor(store.vendors(), name)
     if other is not None and other.key != vendor.key:
-        raise RoadmapError(f"--name: {name!r} is already vendor {other.key}; to make them one, "
+        raise InputError(f"--name: {name!r} is already vendor {other.key}; to make them one, "
                            f"run 'roadmap vendors merge {vendor.key} {other.key}'")
     with store.transaction():
         store.rename_vendor(vendor.key, name)
@@ -463,7 +463,7 @@ def interpret_snapshots(table: Table,
                         file_name: str | None = None,
                         aliases: dict[str, str] | None = None,
                         mapping: dict[str, str] | None = None) -> Interpreted:
-    """Validate every row into snapshots; RoadmapError carries every problem at once.
+    """Validate every row into snapshots; InputError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
     titles the latest ones), as requirements or as (title, status) pairs
@@ -478,11 +478,11 @@ def interpret_snapshots(table: Table,
         problems.append(Problem(
             table.where(table.header_row),
             "no requirement column (a column named Requirement ID, ID, Feature or Title)"))
-        raise RoadmapError(problems)
+        raise InputError(problems)
     if not requirements:
         problems.append(Problem("", "the store has no requirements yet; run "
                                     "'roadmap import requirements FILE' first"))
-        raise RoadmapError(problems)
+        raise InputError(problems)
     known = _Vendors(vendors, aliases)
     matcher = _Requirements(requirements)
     levels = _UnknownLevels(problems)
@@ -493,7 +493,7 @@ def interpret_snapshots(table: Table,
         problems.append(Problem(table.where(table.header_row),
                                 "no snapshot rows below the header row"))
     if problems:
-        raise RoadmapError(problems, warnings=warnings)
+        raise InputError(problems, warnings=warnings)
     warnings.extend(known.warnings())
     snapshots = []
     announced: set[str] = set()  # a new vendor is new on its first snapshot only
@@ -900,7 +900,7 @@ def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
                 f"({len(stored.entries)} entries); pass --replace to store this one "
                 "(the old one stays in history)"))
     if problems:
-        raise RoadmapError(problems)
+        raise InputError(problems)
     return [s for s in snapshots if s.status != "unchanged"]
 
 

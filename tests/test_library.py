@@ -505,3 +505,21 @@ def test_a_review_that_is_no_review_is_a_usage_error(review_store, tmp_path):
         roadmap.write_review("review", tmp_path / "review.xlsx")
     with pytest.raises(UsageError):
         record_review(review_store, None)
+
+
+def test_every_problem_of_an_input_file_is_an_input_error(store, make_csv, tmp_path):
+    no_header = make_csv([["nothing", "here"], ["a", "b"]], name="plain.csv")
+    for path, message in ((tmp_path / "missing.csv", f"{tmp_path}/missing.csv: no such file"),
+                          (tmp_path, f"{tmp_path}: is a folder, not a spreadsheet")):
+        for call in (roadmap.import_requirements, roadmap.import_snapshots):
+            with pytest.raises(InputError) as caught:
+                call(store, path, as_of="2021-11")
+            assert str(caught.value) == message
+    for call in (roadmap.import_requirements, roadmap.import_snapshots):
+        with pytest.raises(InputError) as caught:
+            call(store, no_header, as_of="2021-11")
+        assert str(caught.value).startswith(f"{no_header}:")
+    with pytest.raises(InputError) as caught:
+        roadmap.import_requirements(store, no_header, mapping=["here=urgency"])
+    assert str(caught.value).startswith("--map: unknown field 'urgency' in 'here=urgency'")
+    assert store.events() == []
