@@ -1,12 +1,13 @@
 """``roadmap export``: the store as one workbook that the importers read back unchanged."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import Requirement, Snapshot, Vendor
 from .store import SnapshotInfo, Store
-from .xlsx import check_output, new_workbook, save_atomic
+from .xlsx import check_output, new_workbook, output_path, save_atomic
 
 
 def current_snapshots(store: Store, infos: list[SnapshotInfo]
@@ -23,9 +24,13 @@ def sorted_requirements(store: Store) -> list[Requirement]:
     return store.settings().stage_matcher.in_order(store.requirements().values())
 
 
-def write_export(store: Store, path: str, *, force: bool = False) -> None:
-    """Every requirement (retired included) and every current snapshot with its vendor,
-    in a workbook that ``import requirements`` and ``import snapshot`` read back."""
+def write_export(store: Store, path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Write everything ``store`` holds to the workbook ``path`` (an ``.xlsx`` name, text
+    or ``pathlib.Path``): every requirement (retired included) and every current
+    snapshot with its vendor, which ``import requirements`` and ``import snapshot`` read
+    back unchanged. A file roadmap did not write is replaced only with ``force``;
+    OutputError says why a file cannot be written (any existing file is unchanged)."""
+    path = output_path(path)
     check_output(path, force)  # before the work, not after it
     book = new_workbook()
     requirements = sorted_requirements(store)

@@ -6,12 +6,14 @@ only lays out what ``roadmap.review.build_review`` computed.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from . import __version__
+from .errors import UsageError, shorten
 from .evaluate import Coverage, ParityRow, is_stale
 from .importable_sheets import requirements_sheet, snapshots_sheet
 from .model import (
@@ -48,6 +50,7 @@ from .xlsx import (
     measure,
     month_date,
     new_workbook,
+    output_path,
     print_landscape,
     put,
     staged_save,
@@ -838,17 +841,29 @@ SHEETS = ("Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Require
           "Snapshots", "Legend")
 
 
-def write_review(review: Review, path: str, progress: Progress | None = None, *,
-                 force: bool = False) -> None:
-    """Write the nine sheets and save atomically; ``progress(done, total)`` as it goes."""
+def _check_review(review: object) -> None:
+    if not isinstance(review, Review):
+        raise UsageError(f"{shorten(repr(review))} is not a review; build one with "
+                         "build_review(store, as_of)", "review")
+
+
+def write_review(review: Review, path: str | os.PathLike[str],
+                 progress: Progress | None = None, *, force: bool = False) -> None:
+    """Write ``review`` (from ``build_review``) as the nine-sheet workbook at ``path``
+    (an ``.xlsx`` name, text or ``pathlib.Path``), saved atomically; nothing is
+    recorded (see ``record_review``). ``progress(done, total)`` is called as it goes.
+    A file roadmap did not write is replaced only with ``force``; OutputError says why
+    a file cannot be written, and any existing file is then unchanged."""
     with staged_review(review, path, progress, force=force):
         pass
 
 
 @contextmanager
-def staged_review(review: Review, path: str, progress: Progress | None = None, *,
+def staged_review(review: Review, path: str | os.PathLike[str],
+                  progress: Progress | None = None, *,
                   force: bool = False) -> Iterator[Callable[[], None]]:
     """The workbook written beside ``path``; yields ``publish`` (see ``xlsx.staged_save``)."""
+    _check_review(review)
     # Saving takes about as long as filling the sheets, so it counts as half the bar.
     steps = 2 * (len(SHEETS) + len(review.requirements) // 250)
     done = 0
@@ -882,7 +897,7 @@ def staged_review(review: Review, path: str, progress: Progress | None = None, *
         yield publish
 
 
-def write_and_record(store: Store, output: str, as_of: DayLike | None,
+def write_and_record(store: Store, output: str | os.PathLike[str], as_of: DayLike | None,
                      primary: str | None = None, *,
                      record: bool = True, progress: Progress | None = None,
                      stack: str | None = None, force: bool = False) -> tuple[Review, bool]:
@@ -890,7 +905,10 @@ def write_and_record(store: Store, output: str, as_of: DayLike | None,
     it to ``output``, all or nothing: the workbook is written beside ``output`` first,
     renamed into place just before the record is committed, and put back if the commit
     fails. ``output`` must be roadmap's own earlier file, or ``force`` (see
-    ``xlsx.check_output``). Returns the review and whether it was recorded."""
+    ``xlsx.check_output``). ``primary`` and ``stack`` are as for ``build_review``.
+    Returns the review and whether it was recorded (False when an identical review is
+    already recorded, or ``record`` is False)."""
+    output = output_path(output)
     check_output(output, force)  # before the work, not after it
     review = build_review(store, as_of, primary, stack)
     with staged_review(review, output, progress, force=force) as publish:
@@ -898,12 +916,18 @@ def write_and_record(store: Store, output: str, as_of: DayLike | None,
     return review, recorded
 
 
-def record_review(store: Store, review: Review, output: str | None = None, *,
-                  before_commit: Callable[[], None] | None = None) -> bool:
-    """Record the review in one transaction; False when an identical one is recorded.
+def record_review(store: Store, review: Review, output: str | os.PathLike[str] | None = None,
+                  *, before_commit: Callable[[], None] | None = None) -> bool:
+    """Record ``review`` (built by ``build_review`` on this ``store``) in one
+    transaction, with ``output`` as the workbook's name in the log, so the next review
+    can say what changed since. Returns False (recording nothing) when an identical
+    review is already recorded.
 
     ``before_commit`` runs last inside the transaction (the review workbook is renamed
     into place there): if it fails, nothing is recorded."""
+    _check_review(review)
+    if output is not None:
+        output = output_path(output)
     requirements = review.recorded_requirements()
     snapshots = review.recorded_snapshots()
     for record in store.reviews():

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import OutputError, shorten
+from .errors import OutputError, UsageError, shorten
 from .model import Level
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -607,7 +607,18 @@ def _small_member(archive: zipfile.ZipFile, name: str, most: int = 64 * 1024) ->
         return handle.read(most)
 
 
-def check_output(path: str, force: bool = False) -> str:
+def output_path(path: object) -> str:
+    """An output file as a caller may name it (text or a ``pathlib.Path``) as text;
+    UsageError naming anything else."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str) or not path:
+        raise UsageError(f"{path!r} is not a file name (give a path such as "
+                         "'review.xlsx')", "output")
+    return path
+
+
+def check_output(path: str | os.PathLike[str], force: bool = False) -> str:
     """The file to write for ``path`` (a symbolic link's target, with ``force``), or
     OutputError saying why not and what to do.
 
@@ -615,6 +626,7 @@ def check_output(path: str, force: bool = False) -> str:
     a symbolic link and a read-only file need ``force``. A folder, a device and an
     SQLite database (a store) are never replaced.
     """
+    path = output_path(path)
     if not path.lower().endswith(".xlsx"):
         raise OutputError(f"{path}: the output must be an .xlsx file")
     folder = os.path.dirname(os.path.abspath(path))
@@ -658,7 +670,8 @@ def check_output(path: str, force: bool = False) -> str:
 
 
 @contextmanager
-def staged_save(book: Book, path: str, *, force: bool = False) -> Iterator[Callable[[], None]]:
+def staged_save(book: Book, path: str | os.PathLike[str], *, force: bool = False
+                ) -> Iterator[Callable[[], None]]:
     """Write ``book`` to a hidden file beside ``path`` and yield ``publish``, which renames
     it into place. Leaving the block publishes it (when the body did not); an exception
     in the block removes the hidden file and, if it was published, puts the previous file
@@ -667,6 +680,7 @@ def staged_save(book: Book, path: str, *, force: bool = False) -> Iterator[Calla
     The file keeps the mode of the one it replaces; a new one follows the umask.
     OutputError when it cannot be written (any existing file is then unchanged).
     """
+    path = output_path(path)
     target = check_output(path, force)
     folder = os.path.dirname(os.path.abspath(target))
     remove_stale_parts(folder)
@@ -702,7 +716,7 @@ def staged_save(book: Book, path: str, *, force: bool = False) -> Iterator[Calla
         _remove_quietly(previous)
 
 
-def save_atomic(book: Book, path: str, *, force: bool = False) -> None:
+def save_atomic(book: Book, path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Write beside ``path`` and rename; an existing file survives any failure, and is
     replaced only when roadmap wrote it (or with ``force``: see ``check_output``)."""
     with staged_save(book, path, force=force):

@@ -463,48 +463,48 @@ def test_a_review_is_recorded_only_into_the_store_it_was_built_on(review_store, 
     assert review_store.events()[-1].file == str(tmp_path / "review.xlsx")
 
 
-# The writers (review_workbook.py, export.py, xlsx.py) are being rewritten; these record
-# what a caller meets there today.
+# -- the writers take a path as text or pathlib.Path, and refuse what is neither ------
 
-@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
-                   "is an AttributeError")
 def test_write_review_takes_a_path(review_store, tmp_path):
     roadmap.write_review(build_review(review_store, "2021-12", "alpha"),
                          tmp_path / "review.xlsx")
     assert (tmp_path / "review.xlsx").stat().st_size > 0
 
 
-@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
-                   "is an AttributeError")
 def test_write_and_record_takes_a_path(review_store, tmp_path):
     roadmap.write_and_record(review_store, tmp_path / "review.xlsx", "2021-12",
                              primary="alpha")
     assert (tmp_path / "review.xlsx").stat().st_size > 0
 
 
-@pytest.mark.xfail(strict=True, reason="xlsx.py's save calls path.lower(): a pathlib.Path "
-                   "is an AttributeError")
 def test_write_export_takes_a_path(review_store, tmp_path):
     roadmap.write_export(review_store, tmp_path / "export.xlsx")
     assert (tmp_path / "export.xlsx").stat().st_size > 0
 
 
-@pytest.mark.xfail(strict=True, reason="xlsx.py: None or an int as the output is an "
-                   "AttributeError, not a RoadmapError")
-@pytest.mark.parametrize("output", [None, 5])
-def test_an_output_that_is_no_path_is_a_roadmap_error(review_store, output):
-    with pytest.raises(RoadmapError) as caught:
-        roadmap.write_export(review_store, output)
-    assert repr(output) in str(caught.value)
+@pytest.mark.parametrize("output", [None, 5, ""])
+def test_an_output_that_is_no_path_is_a_usage_error_naming_it(review_store, output):
+    review = build_review(review_store, "2021-12", "alpha")
+    calls = [lambda: roadmap.write_export(review_store, output),
+             lambda: roadmap.write_review(review, output),
+             lambda: roadmap.write_and_record(review_store, output, "2021-12")]
+    for call in calls:
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == (f"output: {output!r} is not a file name (give a path "
+                                     "such as 'review.xlsx')")
+    assert review_store.reviews() == []
 
 
-@pytest.mark.xfail(strict=True, reason="review_workbook.py: write_review and record_review "
-                   "read attributes of whatever they are given (AttributeError)")
 def test_a_review_that_is_no_review_is_a_usage_error(review_store, tmp_path):
-    with pytest.raises(UsageError):
+    expected = ("review: {} is not a review; build one with build_review(store, as_of)")
+    with pytest.raises(UsageError) as caught:
         roadmap.write_review("review", tmp_path / "review.xlsx")
-    with pytest.raises(UsageError):
+    assert str(caught.value) == expected.format("'review'")
+    with pytest.raises(UsageError) as caught:
         record_review(review_store, None)
+    assert str(caught.value) == expected.format("None")
+    assert not (tmp_path / "review.xlsx").exists() and review_store.reviews() == []
 
 
 def test_every_problem_of_an_input_file_is_an_input_error(store, make_csv, tmp_path):
