@@ -142,11 +142,9 @@ def db(engine, tmp_path, monkeypatch, request) -> Path | str:
 
 
 @pytest.fixture
-def store(db):
+def store(engine, db, request):
     """An initialised store (default settings, start month 2021-05), closed afterwards."""
-    opened = Store.create(str(db), Settings(start="2021-05"))
-    yield opened
-    opened.close()
+    return prepared(request)
 
 
 @pytest.fixture
@@ -252,20 +250,24 @@ def csv_maker(tmp_path: Path):
 _prepared: dict = {}
 
 
-def prepared(request, fill) -> Store:
-    """The ``store`` after ``fill(store, make_csv)``. On SQLite ``fill`` runs once per
-    session and each test gets its own copy of the result (the store and the input files
-    beside it, copied into its ``tmp_path``): the imports took a tenth of a second a test.
-    The copy's imports name the files where they were first made."""
-    if request.getfixturevalue("engine") != "sqlite":
-        store = request.getfixturevalue("store")
-        fill(store, request.getfixturevalue("make_csv"))
-        return store
+def prepared(request, fill=None) -> Store:
+    """A new store at ``db`` (start month 2021-05) after ``fill(store, make_csv)``, closed
+    after the test. On SQLite it is made once per session and each test gets its own copy
+    (the store and the input files beside it, copied into its ``tmp_path``): the imports
+    took a tenth of a second a test. The copy's imports name the files first imported."""
     db = request.getfixturevalue("db")
+    if request.getfixturevalue("engine") != "sqlite":
+        store = Store.create(str(db), Settings(start="2021-05"))
+        request.addfinalizer(store.close)
+        if fill is not None:
+            fill(store, request.getfixturevalue("make_csv"))
+        return store
     if fill not in _prepared:
-        folder = request.getfixturevalue("tmp_path_factory").mktemp(fill.__name__)
+        name = fill.__name__ if fill else "empty_store"
+        folder = request.getfixturevalue("tmp_path_factory").mktemp(name)
         made = Store.create(str(folder / db.name), Settings(start="2021-05"))
-        fill(made, csv_maker(folder))
+        if fill is not None:
+            fill(made, csv_maker(folder))
         made.close()
         _prepared[fill] = folder
     shutil.copytree(_prepared[fill], db.parent, dirs_exist_ok=True)

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import prepared
 
 from roadmap.headers import requirement_header_score
 from roadmap.reader import ZipLimits, check_zip, column_letter, read_table
+from roadmap.requirements import import_requirements
 
 SECONDS = 5
 MEGABYTES = 300
@@ -563,12 +565,16 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, Attack]]:
 
 
 @pytest.fixture
-def filled_db(db, invoke, make_xlsx, store):
+def filled_db(engine, db, request):
     """A store holding one imported requirement, so 'untouched' means something."""
-    make_xlsx([["ID", "Title", "Stage", "Tier"],
-               ["FE-1", "Feature store", "feature engineering", "best-in-class"]])
-    assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
+    prepared(request, _one_requirement)
     return db
+
+
+def _one_requirement(store, make_csv) -> None:
+    import_requirements(store, str(make_csv([
+        ["ID", "Title", "Stage", "Tier"],
+        ["FE-1", "Feature store", "feature engineering", "best-in-class"]])))
 
 
 @pytest.mark.slow
