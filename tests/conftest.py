@@ -250,29 +250,42 @@ def csv_maker(tmp_path: Path):
 _prepared: dict = {}
 
 
-def prepared(request, fill=None) -> Store:
-    """A new store at ``db`` (start month 2021-05) after ``fill(store, make_csv)``, closed
-    after the test. On SQLite it is made once per session and each test gets its own copy
-    (the store and the input files beside it, copied into its ``tmp_path``): the imports
-    took a tenth of a second a test. The copy's imports name the files first imported."""
+def prepared(request, *fills) -> Store:
+    """A new store at ``db`` (start month 2021-05) after each ``fill(store, make_csv)`` in
+    turn (run in the store's folder), closed after the test. On SQLite it is made once per
+    session and each test gets its own copy (the store and the files beside it, copied into
+    its ``tmp_path``): the imports took a tenth of a second a test. The copy's imports name
+    the files first imported. A test asking for two such stores gets the fuller one, which
+    it must ask for first (``reviewed`` holds ``review_store``)."""
     db = request.getfixturevalue("db")
+    held = getattr(request.node, "_prepared", None)
+    if held is not None:
+        if held[0][:len(fills)] != fills:
+            raise RuntimeError(f"{request.node.nodeid}: ask for the fuller store first")
+        return held[1]
     if request.getfixturevalue("engine") != "sqlite":
         store = Store.create(str(db), Settings(start="2021-05"))
         request.addfinalizer(store.close)
-        if fill is not None:
+        for fill in fills:
             fill(store, request.getfixturevalue("make_csv"))
-        return store
-    if fill not in _prepared:
-        name = fill.__name__ if fill else "empty_store"
-        folder = request.getfixturevalue("tmp_path_factory").mktemp(name)
-        made = Store.create(str(folder / db.name), Settings(start="2021-05"))
-        if fill is not None:
-            fill(made, csv_maker(folder))
-        made.close()
-        _prepared[fill] = folder
-    shutil.copytree(_prepared[fill], db.parent, dirs_exist_ok=True)
-    store = Store.open(str(db))
-    request.addfinalizer(store.close)
+    else:
+        if fills not in _prepared:
+            name = "-".join(fill.__name__ for fill in fills) or "empty"
+            folder = request.getfixturevalue("tmp_path_factory").mktemp(name)
+            made = Store.create(str(folder / db.name), Settings(start="2021-05"))
+            cwd = os.getcwd()
+            os.chdir(folder)
+            try:
+                for fill in fills:
+                    fill(made, csv_maker(folder))
+            finally:
+                os.chdir(cwd)
+                made.close()
+            _prepared[fills] = folder
+        shutil.copytree(_prepared[fills], db.parent, dirs_exist_ok=True)
+        store = Store.open(str(db))
+        request.addfinalizer(store.close)
+    request.node._prepared = (fills, store)
     return store
 
 
@@ -289,12 +302,11 @@ ROADMAP_ROWS = [
 
 @pytest.fixture
 def roadmap_store(engine, db, request):
-    """The ``store`` with six requirements imported on 2021-05-01; on 2021-11-01 a second
-    import retires MO-05. For snapshot, diff, compare and parity tests."""
-    return prepared(request, _fill_roadmap_store)
+    """The store ``fill_roadmap_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_roadmap_store)
 
 
-def _fill_roadmap_store(store, make_csv):
+def fill_roadmap_store(store, make_csv):
     """The ``store`` with six requirements imported on 2021-05-01; on 2021-11-01 a second
     import retires MO-05. For snapshot, diff, compare and parity tests."""
     from roadmap.requirements import import_requirements
@@ -368,13 +380,11 @@ REVIEW_SNAPSHOTS = {
 
 @pytest.fixture
 def review_store(engine, db, request):
-    """The ``store`` (start 2021-05, 18-month horizon, 3-month cadence) with a roadmap
-    imported on 2021-05-01 and changed on 2021-11-01, and vendor snapshots of Alpha ML,
-    Beta AI (both 2021-06-01 and 2021-12-01) and Gamma OSS (2021-06-01). No review yet."""
-    return prepared(request, _fill_review_store)
+    """The store ``fill_review_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_review_store)
 
 
-def _fill_review_store(store, make_csv):
+def fill_review_store(store, make_csv):
     """The ``store`` (start 2021-05, 18-month horizon, 3-month cadence) with a roadmap
     imported on 2021-05-01 and changed on 2021-11-01, and vendor snapshots of Alpha ML,
     Beta AI (both 2021-06-01 and 2021-12-01) and Gamma OSS (2021-06-01). No review yet."""
@@ -421,12 +431,11 @@ STACK_VENDORS = {
 
 @pytest.fixture
 def stack_store(engine, db, request):
-    """The ``store`` with five weighted requirements (2021-01-01) and five vendors' snapshots
-    (STACK_VENDORS), one of them (blank) unassessed everywhere. For stacks and recommend."""
-    return prepared(request, _fill_stack_store)
+    """The store ``fill_stack_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_stack_store)
 
 
-def _fill_stack_store(store, make_csv):
+def fill_stack_store(store, make_csv):
     """The ``store`` with five weighted requirements (2021-01-01) and five vendors' snapshots
     (STACK_VENDORS), one of them (blank) unassessed everywhere. For stacks and recommend."""
     from roadmap.requirements import import_requirements
