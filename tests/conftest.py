@@ -19,6 +19,7 @@ import io
 import itertools
 import os
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -26,9 +27,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as hypothesis_settings
 
 from roadmap.cli import cli
 from roadmap.store import Settings, Store
+
+# Property tests without a count of their own try 10 examples in the default run and 30
+# where HYPOTHESIS_PROFILE=ci (.ci/run sets it).
+hypothesis_settings.register_profile("dev", max_examples=10)
+hypothesis_settings.register_profile("ci", max_examples=30)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 class Bold(str):
@@ -134,11 +142,9 @@ def db(engine, tmp_path, monkeypatch, request) -> Path | str:
 
 
 @pytest.fixture
-def store(db):
+def store(engine, db, request):
     """An initialised store (default settings, start month 2021-05), closed afterwards."""
-    opened = Store.create(str(db), Settings(start="2021-05"))
-    yield opened
-    opened.close()
+    return prepared(request)
 
 
 @pytest.fixture
@@ -224,6 +230,11 @@ def make_csv(tmp_path):
     ``delimiter`` (``,`` ``;`` or tab), ``bom=True`` for Excel's UTF-8 byte-order mark,
     ``encoding`` to write something other than UTF-8 (e.g. ``cp1252``).
     """
+    return csv_maker(tmp_path)
+
+
+def csv_maker(tmp_path: Path):
+    """``make_csv`` writing into ``tmp_path``."""
     def make(rows, name: str = "reqs.csv", *, delimiter: str = ",", bom: bool = False,
              encoding: str = "utf-8") -> Path:
         buffer = io.StringIO()
@@ -234,6 +245,48 @@ def make_csv(tmp_path):
         return path
 
     return make
+
+
+_prepared: dict = {}
+
+
+def prepared(request, *fills) -> Store:
+    """A new store at ``db`` (start month 2021-05) after each ``fill(store, make_csv)`` in
+    turn (run in the store's folder), closed after the test. On SQLite it is made once per
+    session and each test gets its own copy (the store and the files beside it, copied into
+    its ``tmp_path``): the imports took a tenth of a second a test. The copy's imports name
+    the files first imported. A test asking for two such stores gets the fuller one, which
+    it must ask for first (``reviewed`` holds ``review_store``)."""
+    db = request.getfixturevalue("db")
+    held = getattr(request.node, "_prepared", None)
+    if held is not None:
+        if held[0][:len(fills)] != fills:
+            raise RuntimeError(f"{request.node.nodeid}: ask for the fuller store first")
+        return held[1]
+    if request.getfixturevalue("engine") != "sqlite":
+        store = Store.create(str(db), Settings(start="2021-05"))
+        request.addfinalizer(store.close)
+        for fill in fills:
+            fill(store, request.getfixturevalue("make_csv"))
+    else:
+        if fills not in _prepared:
+            name = "-".join(fill.__name__ for fill in fills) or "empty"
+            folder = request.getfixturevalue("tmp_path_factory").mktemp(name)
+            made = Store.create(str(folder / db.name), Settings(start="2021-05"))
+            cwd = os.getcwd()
+            os.chdir(folder)
+            try:
+                for fill in fills:
+                    fill(made, csv_maker(folder))
+            finally:
+                os.chdir(cwd)
+                made.close()
+            _prepared[fills] = folder
+        shutil.copytree(_prepared[fills], db.parent, dirs_exist_ok=True)
+        store = Store.open(str(db))
+        request.addfinalizer(store.close)
+    request.node._prepared = (fills, store)
+    return store
 
 
 ROADMAP_ROWS = [
@@ -248,7 +301,12 @@ ROADMAP_ROWS = [
 
 
 @pytest.fixture
-def roadmap_store(store, make_csv):
+def roadmap_store(engine, db, request):
+    """The store ``fill_roadmap_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_roadmap_store)
+
+
+def fill_roadmap_store(store, make_csv):
     """The ``store`` with six requirements imported on 2021-05-01; on 2021-11-01 a second
     import retires MO-05. For snapshot, diff, compare and parity tests."""
     from roadmap.requirements import import_requirements
@@ -321,7 +379,12 @@ REVIEW_SNAPSHOTS = {
 
 
 @pytest.fixture
-def review_store(store, make_csv):
+def review_store(engine, db, request):
+    """The store ``fill_review_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_review_store)
+
+
+def fill_review_store(store, make_csv):
     """The ``store`` (start 2021-05, 18-month horizon, 3-month cadence) with a roadmap
     imported on 2021-05-01 and changed on 2021-11-01, and vendor snapshots of Alpha ML,
     Beta AI (both 2021-06-01 and 2021-12-01) and Gamma OSS (2021-06-01). No review yet."""
@@ -367,7 +430,12 @@ STACK_VENDORS = {
 
 
 @pytest.fixture
-def stack_store(store, make_csv):
+def stack_store(engine, db, request):
+    """The store ``fill_stack_store`` makes (on SQLite a copy: see ``prepared``)."""
+    return prepared(request, fill_stack_store)
+
+
+def fill_stack_store(store, make_csv):
     """The ``store`` with five weighted requirements (2021-01-01) and five vendors' snapshots
     (STACK_VENDORS), one of them (blank) unassessed everywhere. For stacks and recommend."""
     from roadmap.requirements import import_requirements

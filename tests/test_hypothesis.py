@@ -29,6 +29,10 @@ from roadmap.store import Settings, Store
 
 EXAMPLES = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# The fast properties run in the default run: as many examples as the profile says (10, or
+# 30 with HYPOTHESIS_PROFILE=ci; see tests/conftest.py).
+PROFILED = settings(deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 HEADER = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
           "Requested by", "Description", "Notes"]
 
@@ -285,7 +289,7 @@ def apply_diff(entries: dict[str, Entry], rows) -> dict[str, Entry]:
     return result
 
 
-@EXAMPLES
+@PROFILED
 @given(old=entries, new=entries, titled=st.lists(requirement_ids, unique=True))
 def test_a_diff_applied_to_the_first_snapshot_gives_the_second(old, new, titled):
     first, second = snapshot_of("2020-12-15", old), snapshot_of("2021-12-15", new)
@@ -317,7 +321,7 @@ def test_a_diff_applied_to_the_first_snapshot_gives_the_second(old, new, titled)
 
 # -- formulas ------------------------------------------------------------------------------
 
-@EXAMPLES
+@PROFILED
 @given(rows=st.lists(st.lists(st.none() | cell_text | st.integers(-10**6, 10**6), min_size=1,
                               max_size=5), min_size=1, max_size=10))
 def test_no_text_written_by_a_table_becomes_a_formula(rows):

@@ -13,8 +13,11 @@ import subprocess
 import zipfile
 
 import pytest
+from click.testing import CliRunner
+from conftest import fill_review_store, prepared
 from openpyxl import load_workbook
 
+from roadmap.cli import cli
 from roadmap.errors import RoadmapError
 from roadmap.model import Level
 from roadmap.review import build_review, gap_action
@@ -27,15 +30,23 @@ D = dt.datetime
 
 
 @pytest.fixture
-def reviewed(review_store, invoke, tmp_path):
-    """The 2021-06-30 review recorded, then the 2021-12-15 one written to review.xlsx."""
+def reviewed(engine, db, request, tmp_path):
+    """``review_store`` with the 2021-06-30 review recorded, then the 2021-12-15 one written
+    to review.xlsx (made once per session on SQLite: see ``prepared``)."""
+    prepared(request, fill_review_store, _two_reviews)
+    return load_workbook(tmp_path / "review.xlsx")
+
+
+def _two_reviews(store, make_csv) -> None:
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, ["--db", store.path, *args])
+
     first = invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30",
                    "--primary", "alpha")
     assert first.exit_code == 0, first.output
     result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
                     "--primary", "alpha")
     assert result.exit_code == 0, result.output
-    return load_workbook(tmp_path / "review.xlsx")
 
 
 def values(sheet, first_row: int = 1) -> list[tuple]:
