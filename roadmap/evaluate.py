@@ -93,11 +93,14 @@ def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
 
     levels = [(r, level(r)) for r in requirements]
     scored = [(r, settings.scores[lvl]) for r, lvl in levels]
+    by_label: dict[str, list[float]] = {}  # each requirement's stage label found once
+    for r, s in scored:
+        by_label.setdefault(stage_label(r.stage), []).append(s)
     return Coverage(
         overall=_mean([s for _, s in scored]),
         table_stakes=_mean([s for r, s in scored if r.tier is Tier.TABLE_STAKES]),
         best_in_class=_mean([s for r, s in scored if r.tier is Tier.BEST_IN_CLASS]),
-        by_stage={stage: _mean([s for r, s in scored if stage_label(r.stage) == stage])
+        by_stage={stage: _mean(by_label.get(stage, []))
                   for stage in settings.stage_matcher.labels(requirements)},
         assessed=_mean([0.0 if lvl is Level.UNKNOWN else 1.0 for _, lvl in levels]),
         weighted=weighted_coverage(requirements, snapshot, settings.scores, settings.weights),

@@ -515,8 +515,10 @@ def is_web_link(text: str | None) -> bool:
     """Only http(s) evidence becomes a hyperlink; anything else stays text."""
     if not text:
         return False
-    return text.lower().startswith(("http://", "https://")) and not any(
-        c.isspace() for c in text)
+    return text.lower().startswith(("http://", "https://")) and not _SPACE.search(text)
+
+
+_SPACE = re.compile(r"\s")  # the characters str.isspace() accepts: one search per link
 
 
 COMMENT_WIDTH = 320
