@@ -31,6 +31,7 @@ import tempfile
 import time
 
 from common import (  # bench/common.py, beside this script
+    compile_roadmap,
     count_cells,
     cpu_seconds,
     openpyxl_floor,
@@ -185,6 +186,7 @@ def main() -> int:
     global clock
     clock = cpu_seconds if args.clock == "cpu" else time.perf_counter
 
+    compile_roadmap()
     folder = args.keep or tempfile.mkdtemp(prefix="roadmap-bench-")
     os.makedirs(folder, exist_ok=True)
     try:
@@ -259,7 +261,8 @@ def main() -> int:
                   f"{verdict}")
         print(f"\n{args.clock} seconds, best of {args.runs}, interleaved; /XlsxW: in-process "
               "to in-process, a process to a process (openpyxl in-process: a reference); CLI: "
-              f"{' '.join(roadmap_command())}; Python {sys.version.split()[0]}")
+              f"{' '.join(roadmap_command())}, its modules compiled first as pip install "
+              f"does; Python {sys.version.split()[0]}")
         if args.profile:
             profile_review(db, review_path, 25)
         return 0 if met and memory_verdict(args.requirements) == 0 else 1

@@ -17,6 +17,17 @@ def roadmap_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "roadmap"]
 
 
+def compile_roadmap() -> None:
+    """Compile roadmap's modules to bytecode, as ``pip install`` does: an editable
+    install under PYTHONDONTWRITEBYTECODE would otherwise compile them in every
+    process it starts (about 0.2 s of CPU), which XlsxWriter, installed, never pays."""
+    import compileall
+
+    import roadmap
+
+    compileall.compile_dir(os.path.dirname(roadmap.__file__), quiet=1)
+
+
 def print_profile(call, lines: int) -> None:
     """cProfile of one ``call()``: the top ``lines`` by cumulative, then by own time."""
     profiler = cProfile.Profile()
