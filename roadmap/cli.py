@@ -1,4 +1,9 @@
-"""The command line: options in, library calls, results out. Nothing else lives here."""
+"""The command line: options in, library calls, results out. Nothing else lives here.
+
+The shared options and helpers come first, then the commands in the order of the
+README's walk-through (demo, init, templates, imports, settings, listings, export,
+snapshots, vendors, diff, compare, recommend, parity, review, schedule, copy-store).
+"""
 from __future__ import annotations
 
 import contextlib
@@ -214,6 +219,71 @@ def month_option(value: str | None, name: str) -> str | None:
             f"{value!r} is not a month (use YYYY-MM)", param_hint=name) from None
 
 
+def usage(parse, value):
+    """A library parser's RoadmapError as a command-line error (exit 2)."""
+    try:
+        return parse(value)
+    except RoadmapError as error:
+        hint = error.problems[0].location or None
+        raise click.BadParameter("; ".join(p.message for p in error.problems),
+                                 param_hint=hint) from None
+
+
+def stage_names(text: str) -> list[str]:
+    from .settings import parse_stage_names
+
+    return parse_stage_names(text)
+
+
+def map_option(values: tuple[str, ...], fields: str = "requirements") -> tuple[str, ...]:
+    """``--map`` values checked before anything is read: a bad one is a usage error."""
+    from .headers import parse_map_options
+    from .model import REQUIREMENT_FIELDS
+
+    if fields == "requirements":
+        valid = list(REQUIREMENT_FIELDS)
+    else:
+        from .snapshots import SNAPSHOT_MAP_FIELDS
+
+        valid = list(SNAPSHOT_MAP_FIELDS)
+    try:
+        parse_map_options(values, valid)
+    except RoadmapError as error:
+        raise click.BadParameter("; ".join(p.message for p in error.problems),
+                                 param_hint="--map") from None
+    return values
+
+
+def date_option(value: str | None, name: str) -> str | None:
+    """An option's date as YYYY-MM-DD (a month alone is its first day)."""
+    from .months import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)", param_hint=name) from None
+
+
+def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Stacks written wrong (``sagemaker+``) are a wrong command line, not a wrong store."""
+    from .stacks import stack_members
+
+    for value in values:
+        try:
+            stack_members(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="VENDOR or STACK") from None
+    return values
+
+
+def _marks(notes: list[str]) -> str:
+    """``*`` after a vendor assessed on fewer than half the requirements."""
+    return " *" if any(n.startswith("assessed") for n in notes) else ""
+
+
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="roadmap")
 @click.option("--db", envvar="ROADMAP_DB", default="roadmap.db", show_default=True,
@@ -230,6 +300,21 @@ def cli(ctx: click.Context, db: str) -> None:
                  roadmap import requirements roadmap.xlsx
     """
     ctx.obj = {"db": db}
+
+
+@cli.command()
+@output_option("Where to write the demo's workbook.", default="roadmap-demo-review.xlsx",
+               show_default=True)
+@force_option
+def demo(output, force):
+    """Build a throw-away store from the bundled samples and write its review workbook.
+
+    Example: roadmap demo --output /tmp/review.xlsx
+    """
+    from .demo import run_demo
+
+    for line in run_demo(output, force=force):
+        click.echo(line)
 
 
 @cli.command()
@@ -261,67 +346,30 @@ def init(ctx, name, start, horizon, cadence, stages):
                f"{len(stage_list)} stages.")
 
 
-def usage(parse, value):
-    """A library parser's RoadmapError as a command-line error (exit 2)."""
-    try:
-        return parse(value)
-    except RoadmapError as error:
-        hint = error.problems[0].location or None
-        raise click.BadParameter("; ".join(p.message for p in error.problems),
-                                 param_hint=hint) from None
+@cli.group("template")
+def template_group():
+    """Write a blank input workbook."""
 
 
-def stage_names(text: str) -> list[str]:
-    from .settings import parse_stage_names
-
-    return parse_stage_names(text)
-
-
-@cli.command("settings")
-@name_option("Rename the roadmap.")
-@horizon_option()
-@cadence_option()
-@stages_option("The whole stage list, in order: add, reorder, or drop unused stages.")
-@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'", type=ONE_LINE,
-              help="Rename a stage; its requirements and their history follow. Repeatable.")
-@click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
-              help="Weights of weighted coverage: by priority, and a factor for best-in-class.")
-@format_option
+@template_group.command("requirements")
+@click.argument("file", type=click.Path(dir_okay=False))
+@force_option
 @click.pass_context
-def settings_command(ctx, name, horizon, cadence, stages, renames, weights, fmt):
-    """Show the roadmap's settings, or change them (in one step, logged).
+def template_requirements(ctx, file, force):
+    """A blank requirements workbook: headers, dropdowns, an instructions sheet.
 
-    A renamed stage keeps its requirements and their history, and the old name still
-    matches on import; a stage that requirements still have cannot be dropped.
+    Uses the store's stages when there is a store, else the Big Eight.
 
-    Example: roadmap settings --rename-stage 'Model design=Experimentation'
+    Example: roadmap template requirements requirements.xlsx
     """
-    from .settings import (
-        change_settings,
-        parse_renames,
-        parse_weights,
-        settings_rows,
-    )
+    from .store import Store
+    from .templates import write_requirements_template
 
-    stage_list = usage(stage_names, stages) if stages is not None else None
-    rename_map = usage(parse_renames, renames)
-    weight_map = usage(parse_weights, weights) if weights is not None else None
-    store = open_store(ctx)
-    if (name, horizon, cadence, stage_list, weight_map) == (None,) * 5 and not rename_map:
-        show(settings_rows(store.settings()), fmt, ["setting", "value"])
-        return
-    if name is not None and not name.strip():
-        raise click.BadParameter("the name is empty", param_hint="--name")
-    change = change_settings(store, name=name, horizon=horizon, cadence=cadence,
-                             stages=stage_list, renames=rename_map, weights=weight_map)
-    if not change.changes:
-        click.echo("No changes; nothing was written.")
-        return
-    for key, (old, new) in change.changes.items():
-        click.echo(f"{key}: {old} -> {new}")
-    for old, new in change.renames.items():
-        click.echo(f"renamed stage {old!r} to {new!r}")
-    click.echo(f"Changed {', '.join(change.changes)}.")
+    stages = None
+    if Store.exists(ctx.obj["db"]):
+        stages = open_store(ctx).settings().stages
+    write_requirements_template(file, stages, force=force)
+    click.echo(f"Wrote {file}")
 
 
 @cli.group("import")
@@ -399,6 +447,53 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
         click.echo(f"Imported {file}: {counts}.")
 
 
+@cli.command("settings")
+@name_option("Rename the roadmap.")
+@horizon_option()
+@cadence_option()
+@stages_option("The whole stage list, in order: add, reorder, or drop unused stages.")
+@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'", type=ONE_LINE,
+              help="Rename a stage; its requirements and their history follow. Repeatable.")
+@click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
+              help="Weights of weighted coverage: by priority, and a factor for best-in-class.")
+@format_option
+@click.pass_context
+def settings_command(ctx, name, horizon, cadence, stages, renames, weights, fmt):
+    """Show the roadmap's settings, or change them (in one step, logged).
+
+    A renamed stage keeps its requirements and their history, and the old name still
+    matches on import; a stage that requirements still have cannot be dropped.
+
+    Example: roadmap settings --rename-stage 'Model design=Experimentation'
+    """
+    from .settings import (
+        change_settings,
+        parse_renames,
+        parse_weights,
+        settings_rows,
+    )
+
+    stage_list = usage(stage_names, stages) if stages is not None else None
+    rename_map = usage(parse_renames, renames)
+    weight_map = usage(parse_weights, weights) if weights is not None else None
+    store = open_store(ctx)
+    if (name, horizon, cadence, stage_list, weight_map) == (None,) * 5 and not rename_map:
+        show(settings_rows(store.settings()), fmt, ["setting", "value"])
+        return
+    if name is not None and not name.strip():
+        raise click.BadParameter("the name is empty", param_hint="--name")
+    change = change_settings(store, name=name, horizon=horizon, cadence=cadence,
+                             stages=stage_list, renames=rename_map, weights=weight_map)
+    if not change.changes:
+        click.echo("No changes; nothing was written.")
+        return
+    for key, (old, new) in change.changes.items():
+        click.echo(f"{key}: {old} -> {new}")
+    for old, new in change.renames.items():
+        click.echo(f"renamed stage {old!r} to {new!r}")
+    click.echo(f"Changed {', '.join(change.changes)}.")
+
+
 @cli.command("requirements")
 @click.option("--stage", help="Only this stage.")
 @click.option("--tier", help="Only this tier (table-stakes or best-in-class).")
@@ -436,77 +531,43 @@ def log_command(ctx, fmt):
     show(rows, fmt, ["id", "at", "action", "as_of", "file", "sha256", "changes"])
 
 
-@cli.group("template")
-def template_group():
-    """Write a blank input workbook."""
-
-
-@template_group.command("requirements")
+@cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
 @force_option
 @click.pass_context
-def template_requirements(ctx, file, force):
-    """A blank requirements workbook: headers, dropdowns, an instructions sheet.
+def export_command(ctx, file, force):
+    """Everything in the store as one workbook that the importers read back.
 
-    Uses the store's stages when there is a store, else the Big Eight.
+    Sheets: Requirements (retired ones included) for 'import requirements', and
+    Snapshots (every current snapshot, with its vendor) for 'import snapshot'.
 
-    Example: roadmap template requirements requirements.xlsx
+    Example: roadmap export everything.xlsx
     """
-    from .store import Store
-    from .templates import write_requirements_template
+    from .export import write_export
 
-    stages = None
-    if Store.exists(ctx.obj["db"]):
-        stages = open_store(ctx).settings().stages
-    write_requirements_template(file, stages, force=force)
-    click.echo(f"Wrote {file}")
+    store = open_store(ctx)
+    write_export(store, file, force=force)
+    snapshots = store.snapshot_infos()
+    from .output import plural
+
+    click.echo(f"Wrote {file}: {plural(len(store.requirements()), 'requirement')}, "
+               f"{plural(len(snapshots), 'snapshot')} of "
+               f"{plural(len({s.vendor for s in snapshots}), 'vendor')}.")
 
 
-@cli.command()
-@output_option("Where to write the demo's workbook.", default="roadmap-demo-review.xlsx",
-               show_default=True)
+@template_group.command("snapshot")
+@click.argument("file", type=click.Path(dir_okay=False))
 @force_option
-def demo(output, force):
-    """Build a throw-away store from the bundled samples and write its review workbook.
+def template_snapshot(file, force):
+    """A blank long-form snapshot workbook: Vendor:/Kind:/As of:/Source: cells, a level
+    dropdown, an instructions sheet.
 
-    Example: roadmap demo --output /tmp/review.xlsx
+    Example: roadmap template snapshot snapshot.xlsx
     """
-    from .demo import run_demo
+    from .templates import write_snapshot_template
 
-    for line in run_demo(output, force=force):
-        click.echo(line)
-
-
-def map_option(values: tuple[str, ...], fields: str = "requirements") -> tuple[str, ...]:
-    """``--map`` values checked before anything is read: a bad one is a usage error."""
-    from .headers import parse_map_options
-    from .model import REQUIREMENT_FIELDS
-
-    if fields == "requirements":
-        valid = list(REQUIREMENT_FIELDS)
-    else:
-        from .snapshots import SNAPSHOT_MAP_FIELDS
-
-        valid = list(SNAPSHOT_MAP_FIELDS)
-    try:
-        parse_map_options(values, valid)
-    except RoadmapError as error:
-        raise click.BadParameter("; ".join(p.message for p in error.problems),
-                                 param_hint="--map") from None
-    return values
-
-
-def date_option(value: str | None, name: str) -> str | None:
-    """An option's date as YYYY-MM-DD (a month alone is its first day)."""
-    from .months import parse_date
-
-    if value is None:
-        return None
-    try:
-        return parse_date(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)", param_hint=name) from None
+    write_snapshot_template(file, force=force)
+    click.echo(f"Wrote {file}")
 
 
 @import_group.command("snapshot")
@@ -698,18 +759,6 @@ def diff_command(ctx, vendor, start, end, output, levels_only, force, fmt):
              ["requirement", "title", "from", "to", "change", "details"])
 
 
-def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Stacks written wrong (``sagemaker+``) are a wrong command line, not a wrong store."""
-    from .stacks import stack_members
-
-    for value in values:
-        try:
-            stack_members(value)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="VENDOR or STACK") from None
-    return values
-
-
 @cli.command("compare")
 @click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", type=ONE_LINE,
                 callback=stack_arguments)
@@ -764,11 +813,6 @@ def compare_command(ctx, vendors, as_of, fmt):
     for key, notes in comparison.caveats.items():
         if notes:
             click.echo(f"{key}: {'; '.join(notes)}; read its coverage with care.")
-
-
-def _marks(notes: list[str]) -> str:
-    """``*`` after a vendor assessed on fewer than half the requirements."""
-    return " *" if any(n.startswith("assessed") for n in notes) else ""
 
 
 @cli.command("recommend")
@@ -843,45 +887,6 @@ def parity_command(ctx, fmt):
     if any(row.censored for row in rows):
         click.echo("≤ 2021-06: ga in the vendor's first snapshot that assessed it (ga by "
                    "then); ≥ 18: a lag at least that long; a=b: leaders in the same month.")
-
-
-@cli.command("export")
-@click.argument("file", type=click.Path(dir_okay=False))
-@force_option
-@click.pass_context
-def export_command(ctx, file, force):
-    """Everything in the store as one workbook that the importers read back.
-
-    Sheets: Requirements (retired ones included) for 'import requirements', and
-    Snapshots (every current snapshot, with its vendor) for 'import snapshot'.
-
-    Example: roadmap export everything.xlsx
-    """
-    from .export import write_export
-
-    store = open_store(ctx)
-    write_export(store, file, force=force)
-    snapshots = store.snapshot_infos()
-    from .output import plural
-
-    click.echo(f"Wrote {file}: {plural(len(store.requirements()), 'requirement')}, "
-               f"{plural(len(snapshots), 'snapshot')} of "
-               f"{plural(len({s.vendor for s in snapshots}), 'vendor')}.")
-
-
-@template_group.command("snapshot")
-@click.argument("file", type=click.Path(dir_okay=False))
-@force_option
-def template_snapshot(file, force):
-    """A blank long-form snapshot workbook: Vendor:/Kind:/As of:/Source: cells, a level
-    dropdown, an instructions sheet.
-
-    Example: roadmap template snapshot snapshot.xlsx
-    """
-    from .templates import write_snapshot_template
-
-    write_snapshot_template(file, force=force)
-    click.echo(f"Wrote {file}")
 
 
 @cli.command("review")
