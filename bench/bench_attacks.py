@@ -17,6 +17,7 @@ kills a child after that many seconds and ``--memory`` caps its address space, s
 version without the bounds can be measured too. Exits 1 when an attack is not refused
 (or read, for the few a reader may read), or goes over a limit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,9 +74,14 @@ def main() -> int:
 
         print(f"{'attack':32} {'file':>12} {'exit':>4} {'time (s)':>9} {'peak (MB)':>10}  verdict")
         failed = 0
-        baselines = [("(roadmap --help)", ["--help"], None),
-                     ("(a good workbook)", ["--db", str(db), "import", "requirements",
-                                            "good.xlsx", "--dry-run"], "good.xlsx")]
+        baselines = [
+            ("(roadmap --help)", ["--help"], None),
+            (
+                "(a good workbook)",
+                ["--db", str(db), "import", "requirements", "good.xlsx", "--dry-run"],
+                "good.xlsx",
+            ),
+        ]
         for name, command, file in baselines:
             status, seconds, megabytes, _ = best_of(args.runs, command, folder)
             size = f"{os.path.getsize(folder / file):,}" if file else ""
@@ -96,14 +102,17 @@ def main() -> int:
             failed += not (refused and within)
             path = Path(attack.file) if attack.file.startswith("/") else folder / attack.file
             size = f"{os.path.getsize(path):12,}" if path.is_file() else f"{'(stream)':>12}"
-            print(f"{attack.name:32} {size} {status:>4} {seconds:9.2f} {megabytes:10.1f}"
-                  f"  {verdict}")
+            print(
+                f"{attack.name:32} {size} {status:>4} {seconds:9.2f} {megabytes:10.1f}  {verdict}"
+            )
             if not refused:
                 lines = stderr.strip().splitlines() or ["(nothing)"]
                 got = ("a traceback: " if "Traceback" in stderr else "") + lines[-1][:200]
                 print(f"    expected: {attack.message or 'exit 0'}\n    got:      {got}")
-        print(f"\nbest of {args.runs}; limits {SECONDS} s and {MEGABYTES} MB per attack; "
-              f"Python {sys.version.split()[0]}; files in {folder}")
+        print(
+            f"\nbest of {args.runs}; limits {SECONDS} s and {MEGABYTES} MB per attack; "
+            f"Python {sys.version.split()[0]}; files in {folder}"
+        )
         return 1 if failed else 0
     finally:
         if not args.keep:

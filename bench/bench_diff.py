@@ -15,6 +15,7 @@ pass over one snapshot workbook, and, when the ``daff`` command is installed,
 cells (and openpyxl, for reference). Goals: diff/openpyxl <= 1.5, and ``roadmap diff``
 at least 5x faster than daff.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,18 @@ RATIO_GOAL = 1.5
 DAFF_GOAL = 5.0
 HEADER = ("Requirement ID", "Level", "Product", "Evidence", "Notes")
 LEVELS = ("ga", "preview", "partial", "partner", "planned", "none", "unknown")
-PRODUCTS = ("Feature Store", "Pipelines", "Model Registry", "Endpoints", "Notebooks",
-            "Experiments", "Labeling", "Data Wrangler", "Monitor", "Clarify")
+PRODUCTS = (
+    "Feature Store",
+    "Pipelines",
+    "Model Registry",
+    "Endpoints",
+    "Notebooks",
+    "Experiments",
+    "Labeling",
+    "Data Wrangler",
+    "Monitor",
+    "Clarify",
+)
 
 
 def requirement_id(number: int) -> str:
@@ -47,9 +58,16 @@ def requirement_id(number: int) -> str:
 
 
 def first_snapshot(entries: int, rng: random.Random) -> list[tuple]:
-    return [(requirement_id(n), rng.choice(LEVELS), f"Bench {rng.choice(PRODUCTS)}",
-             f"https://example.com/releases/{n}", "approximate date" if n % 7 == 0 else None)
-            for n in range(1, entries + 1)]
+    return [
+        (
+            requirement_id(n),
+            rng.choice(LEVELS),
+            f"Bench {rng.choice(PRODUCTS)}",
+            f"https://example.com/releases/{n}",
+            "approximate date" if n % 7 == 0 else None,
+        )
+        for n in range(1, entries + 1)
+    ]
 
 
 def second_snapshot(rows: list[tuple], rng: random.Random) -> list[tuple]:
@@ -64,8 +82,10 @@ def second_snapshot(rows: list[tuple], rng: random.Random) -> list[tuple]:
         elif roll >= 0.09:  # between 0.08 and 0.09: removed
             moved.append(row)
     extra = len(rows) // 100
-    moved += [(requirement_id(len(rows) + n), "ga", "Bench Endpoints", None, None)
-              for n in range(1, extra + 1)]
+    moved += [
+        (requirement_id(len(rows) + n), "ga", "Bench Endpoints", None, None)
+        for n in range(1, extra + 1)
+    ]
     return moved
 
 
@@ -101,15 +121,22 @@ def build_store(folder: str, total: int, first: str, second: str) -> str:
     try:
         with store.transaction():
             event = store.add_event("import requirements", {}, as_of="2021-01-01")
-            store.write_requirement_versions(event, [
-                Requirement(requirement_id(n), f"Bench capability {n}",
-                            BIG_EIGHT[n % len(BIG_EIGHT)], Tier.TABLE_STAKES)
-                for n in range(1, total + 1)])
+            store.write_requirement_versions(
+                event,
+                [
+                    Requirement(
+                        requirement_id(n),
+                        f"Bench capability {n}",
+                        BIG_EIGHT[n % len(BIG_EIGHT)],
+                        Tier.TABLE_STAKES,
+                    )
+                    for n in range(1, total + 1)
+                ],
+            )
         for workbook in (first, second):
             start = time.perf_counter()
             import_snapshots(store, workbook)
-            print(f"imported {os.path.basename(workbook)} in "
-                  f"{time.perf_counter() - start:.2f} s")
+            print(f"imported {os.path.basename(workbook)} in {time.perf_counter() - start:.2f} s")
     finally:
         store.close()
     return path
@@ -157,7 +184,6 @@ def time_library_diff(db: str) -> tuple[float, int]:
     finally:
         store.close()
     return time.perf_counter() - start, len(diff.rows)
-
 
 
 def time_diff_workbook(db: str, output: str) -> float:
@@ -208,8 +234,12 @@ def main() -> int:
 
         import openpyxl  # noqa: F401  (imported once up front so no timing pays for it)
 
-        cli = best_of(args.runs, lambda: time_command(
-            roadmap_command() + ["--db", db, "diff", "bench", "--format", "csv"]))
+        cli = best_of(
+            args.runs,
+            lambda: time_command(
+                roadmap_command() + ["--db", db, "diff", "bench", "--format", "csv"]
+            ),
+        )
         library, changes = min(time_library_diff(db) for _ in range(args.runs))
         bare = best_of(args.runs, lambda: time_openpyxl(first))
         rows = [
@@ -223,8 +253,12 @@ def main() -> int:
             old_csv, new_csv = os.path.join(folder, "old.csv"), os.path.join(folder, "new.csv")
             write_csv(old_csv, old_rows)
             write_csv(new_csv, new_rows)
-            daff_time = best_of(args.daff_runs, lambda: time_daff(
-                daff + ["diff", "--id", "Requirement ID", "--no-color", old_csv, new_csv]))
+            daff_time = best_of(
+                args.daff_runs,
+                lambda: time_daff(
+                    daff + ["diff", "--id", "Requirement ID", "--no-color", old_csv, new_csv]
+                ),
+            )
             rows.append(("daff diff --id (CSV)", daff_time, None, None))
 
         print(f"\n{changes:,} changed rows between the two snapshots")
@@ -239,14 +273,18 @@ def main() -> int:
         if daff_time is not None:
             speedup = daff_time / cli
             verdict = "goal met" if speedup >= DAFF_GOAL else "goal missed"
-            print(f"roadmap diff is {speedup:.1f}x faster than daff (goal >= {DAFF_GOAL:g}x): "
-                  f"{verdict}")
+            print(
+                f"roadmap diff is {speedup:.1f}x faster than daff (goal >= {DAFF_GOAL:g}x): "
+                f"{verdict}"
+            )
             met = met and speedup >= DAFF_GOAL
         else:
             print("daff is not installed (pip install daff): no comparison with it")
         workbook_ratios(db, folder, args.runs)
-        print(f"\nbest of {args.runs} (daff: {args.daff_runs}); "
-              f"CLI: {' '.join(roadmap_command())}; Python {sys.version.split()[0]}")
+        print(
+            f"\nbest of {args.runs} (daff: {args.daff_runs}); "
+            f"CLI: {' '.join(roadmap_command())}; Python {sys.version.split()[0]}"
+        )
         return 0 if met else 1
     finally:
         if not args.keep:
@@ -259,18 +297,38 @@ def workbook_ratios(db: str, folder: str, runs: int) -> None:
     time_diff_workbook(db, output)
     cells, _ = count_cells(output)
     floor = os.path.join(folder, "floor.xlsx")
-    library, cli, bare, reference = (min(times) for times in zip(*(
-        (time_diff_workbook(db, output),
-         time_command(roadmap_command() + ["--db", db, "diff", "bench", "--output",
-                                           os.path.join(folder, "diff-cli.xlsx")]),
-         xlsxwriter_floor(cells, 0, floor, time.perf_counter),
-         openpyxl_floor(cells, floor, time.perf_counter)) for _ in range(runs))))
+    library, cli, bare, reference = (
+        min(times)
+        for times in zip(
+            *(
+                (
+                    time_diff_workbook(db, output),
+                    time_command(
+                        roadmap_command()
+                        + [
+                            "--db",
+                            db,
+                            "diff",
+                            "bench",
+                            "--output",
+                            os.path.join(folder, "diff-cli.xlsx"),
+                        ]
+                    ),
+                    xlsxwriter_floor(cells, 0, floor, time.perf_counter),
+                    openpyxl_floor(cells, floor, time.perf_counter),
+                )
+                for _ in range(runs)
+            )
+        )
+    )
     print(f"\nthe diff workbook holds {cells:,} cells")
     print(f"{'what':36} {'best (s)':>9} {'/XlsxW':>7} {'/openpyxl':>9}")
-    for name, seconds in (("diff workbook, writing (library)", library),
-                          ("roadmap diff --output (CLI, process)", cli),
-                          (f"XlsxWriter: {cells:,} cells", bare),
-                          (f"openpyxl: {cells:,} cells", reference)):
+    for name, seconds in (
+        ("diff workbook, writing (library)", library),
+        ("roadmap diff --output (CLI, process)", cli),
+        (f"XlsxWriter: {cells:,} cells", bare),
+        (f"openpyxl: {cells:,} cells", reference),
+    ):
         print(f"{name:36} {seconds:9.3f} {seconds / bare:7.2f} {seconds / reference:9.2f}")
 
 

@@ -17,6 +17,7 @@ sqlite3"``, the floor for any click CLI over SQLite.
 Goals: CLI import / calamine process <= 2, --help/floor <= 1.3, and the CLI's peak
 memory <= 150 MB at 100,000 rows. Exits 1 when one is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,39 +36,109 @@ IMPORT_GOAL = 2.0  # against calamine's own read, as whole processes
 HELP_GOAL = 1.3
 MEMORY_GOAL_MB = 150  # at 100,000 rows
 
-HEADER = ("ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
-          "Requested by", "Description", "Notes")
+HEADER = (
+    "ID",
+    "Title",
+    "Stage",
+    "Tier",
+    "Priority",
+    "Target",
+    "Status",
+    "Owner",
+    "Requested by",
+    "Description",
+    "Notes",
+)
 
 # A few real-sounding capabilities per Big Eight stage; titles combine them with a subject.
 CAPABILITIES = {
-    "data collection": ("Connector for", "Streaming ingestion from", "Scheduled pulls from",
-                        "Schema capture for", "Lineage of raw data from"),
-    "data processing": ("Data quality checks on", "Distributed transforms over",
-                        "Versioned datasets from", "PII masking in", "Backfills of"),
-    "feature engineering": ("Feature store entries for", "Point-in-time joins on",
-                            "Online features from", "Feature drift alerts on",
-                            "Reusable feature pipelines for"),
-    "data labeling": ("Labeling queues for", "Active learning over", "Consensus review of",
-                      "Weak supervision for", "Labeler quality scores on"),
-    "model design": ("Notebooks with access to", "Experiment tracking for",
-                     "AutoML baselines on", "Model templates for", "Reproducible runs on"),
-    "model training": ("Distributed training on", "GPU scheduling for",
-                       "Hyperparameter search on", "Spot-instance training for",
-                       "Checkpointing of"),
-    "model optimization": ("Quantization of", "Distillation of", "Pruning of",
-                           "Compilation for edge of", "Latency profiling of"),
-    "model deployment & monitoring": ("Canary rollouts of", "Batch scoring of",
-                                      "Real-time endpoints for", "Prediction drift on",
-                                      "Rollback of"),
+    "data collection": (
+        "Connector for",
+        "Streaming ingestion from",
+        "Scheduled pulls from",
+        "Schema capture for",
+        "Lineage of raw data from",
+    ),
+    "data processing": (
+        "Data quality checks on",
+        "Distributed transforms over",
+        "Versioned datasets from",
+        "PII masking in",
+        "Backfills of",
+    ),
+    "feature engineering": (
+        "Feature store entries for",
+        "Point-in-time joins on",
+        "Online features from",
+        "Feature drift alerts on",
+        "Reusable feature pipelines for",
+    ),
+    "data labeling": (
+        "Labeling queues for",
+        "Active learning over",
+        "Consensus review of",
+        "Weak supervision for",
+        "Labeler quality scores on",
+    ),
+    "model design": (
+        "Notebooks with access to",
+        "Experiment tracking for",
+        "AutoML baselines on",
+        "Model templates for",
+        "Reproducible runs on",
+    ),
+    "model training": (
+        "Distributed training on",
+        "GPU scheduling for",
+        "Hyperparameter search on",
+        "Spot-instance training for",
+        "Checkpointing of",
+    ),
+    "model optimization": (
+        "Quantization of",
+        "Distillation of",
+        "Pruning of",
+        "Compilation for edge of",
+        "Latency profiling of",
+    ),
+    "model deployment & monitoring": (
+        "Canary rollouts of",
+        "Batch scoring of",
+        "Real-time endpoints for",
+        "Prediction drift on",
+        "Rollback of",
+    ),
 }
-SUBJECTS = ("clickstream events", "CRM records", "IoT telemetry", "image archives",
-            "support tickets", "transaction logs", "audio calls", "product catalogue",
-            "ranking models", "fraud models", "forecasting models", "LLM fine-tunes",
-            "vision models", "recommendation models", "churn models", "search logs")
+SUBJECTS = (
+    "clickstream events",
+    "CRM records",
+    "IoT telemetry",
+    "image archives",
+    "support tickets",
+    "transaction logs",
+    "audio calls",
+    "product catalogue",
+    "ranking models",
+    "fraud models",
+    "forecasting models",
+    "LLM fine-tunes",
+    "vision models",
+    "recommendation models",
+    "churn models",
+    "search logs",
+)
 PRIORITIES = ("high", "medium", "low", "P1", "P2", "must", "should", None)
 STATUSES = ("open", "open", "open", "in progress", "done", "blocked")
-OWNERS = ("Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Levi", "Elif Kaya", "Farid Haddad",
-          "Grace Kim", None)
+OWNERS = (
+    "Ana Ruiz",
+    "Ben Okafor",
+    "Chen Wei",
+    "Dana Levi",
+    "Elif Kaya",
+    "Farid Haddad",
+    "Grace Kim",
+    None,
+)
 TEAMS = ("Fraud", "Search", "Growth", "Risk", "Ads", "Supply chain", "Customer care", None)
 
 
@@ -102,14 +173,22 @@ def write_workbook(path: str, rows: int, seed: int = 2021) -> None:
         subject = rng.choice(SUBJECTS)
         title = f"{rng.choice(CAPABILITIES[stage])} {subject} #{number}"
         best = rng.random() < 0.3
-        sheet.append((
-            f"REQ-{number:05d}", title, stage, "best-in-class" if best else "table-stakes",
-            rng.choice(PRIORITIES), target(rng), rng.choice(STATUSES), rng.choice(OWNERS),
-            rng.choice(TEAMS),
-            f"As a data scientist on the {rng.choice(TEAMS[:-1])} team I need "
-            f"{title[0].lower()}{title[1:]} so that {stage} does not block releases.",
-            "Raised at the quarterly review." if rng.random() < 0.2 else None,
-        ))
+        sheet.append(
+            (
+                f"REQ-{number:05d}",
+                title,
+                stage,
+                "best-in-class" if best else "table-stakes",
+                rng.choice(PRIORITIES),
+                target(rng),
+                rng.choice(STATUSES),
+                rng.choice(OWNERS),
+                rng.choice(TEAMS),
+                f"As a data scientist on the {rng.choice(TEAMS[:-1])} team I need "
+                f"{title[0].lower()}{title[1:]} so that {stage} does not block releases.",
+                "Raised at the quarterly review." if rng.random() < 0.2 else None,
+            )
+        )
     book.save(path)
 
 
@@ -195,7 +274,6 @@ def time_openpyxl(workbook: str) -> float:
     return clock() - start
 
 
-
 def command_env(folder: str) -> dict[str, str]:
     """Subprocesses cache their bytecode (in ``folder``), as after any normal install.
 
@@ -236,8 +314,13 @@ def time_command(command: list[str], env: dict[str, str], name: str = "") -> flo
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         return clock() - start
     which = "cpu" if clock is cpu_seconds else "wall"
-    launched = subprocess.run([sys.executable, "-c", LAUNCHER, which, *command], check=True,
-                              capture_output=True, text=True, env=env)
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, which, *command],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     elapsed, kilobytes = launched.stdout.split()
     PEAKS[name] = min(PEAKS.get(name, float("inf")), int(kilobytes) / 1024)
     return float(elapsed)
@@ -245,14 +328,22 @@ def time_command(command: list[str], env: dict[str, str], name: str = "") -> flo
 
 def time_cli_import(folder: str, workbook: str, env: dict[str, str]) -> float:
     db = fresh_store(folder, "cli.db")
-    return time_command(roadmap_command() + ["--db", db, "import", "requirements", workbook,
-                                             "--as-of", "2021-06-01"], env, "cli")
+    return time_command(
+        roadmap_command()
+        + ["--db", db, "import", "requirements", workbook, "--as-of", "2021-06-01"],
+        env,
+        "cli",
+    )
 
 
 def time_cli_reimport(folder: str, workbook: str, env: dict[str, str]) -> float:
     """The same file into the store ``time_cli_import`` just filled: nothing to do."""
-    return time_command(roadmap_command() + ["--db", os.path.join(folder, "cli.db"), "import",
-                                             "requirements", workbook], env, "reimport")
+    return time_command(
+        roadmap_command()
+        + ["--db", os.path.join(folder, "cli.db"), "import", "requirements", workbook],
+        env,
+        "reimport",
+    )
 
 
 def profile_import(folder: str, workbook: str, lines: int) -> None:
@@ -272,13 +363,20 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000, help="requirements to generate")
     parser.add_argument("--runs", type=int, default=3, help="best of N for the import timings")
     parser.add_argument("--help-runs", type=int, default=10, help="best of N for --help")
-    parser.add_argument("--workbook", metavar="FILE",
-                        help="time this requirements workbook instead of generating one")
+    parser.add_argument(
+        "--workbook",
+        metavar="FILE",
+        help="time this requirements workbook instead of generating one",
+    )
     parser.add_argument("--profile", action="store_true", help="also cProfile one import")
     parser.add_argument("--keep", metavar="FOLDER", help="write files here and keep them")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="wall-clock seconds, or CPU seconds (steadier when the machine "
-                             "is busy; leaves out waiting for the disk)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall-clock seconds, or CPU seconds (steadier when the machine "
+        "is busy; leaves out waiting for the disk)",
+    )
     args = parser.parse_args()
     global clock
     clock = cpu_seconds if args.clock == "cpu" else time.perf_counter
@@ -291,8 +389,10 @@ def main() -> int:
             workbook = os.path.join(folder, f"requirements_{args.rows}.xlsx")
             start = time.perf_counter()
             write_workbook(workbook, args.rows)
-            print(f"wrote {workbook} ({args.rows:,} rows, {os.path.getsize(workbook):,} "
-                  f"bytes) in {time.perf_counter() - start:.2f} s")
+            print(
+                f"wrote {workbook} ({args.rows:,} rows, {os.path.getsize(workbook):,} "
+                f"bytes) in {time.perf_counter() - start:.2f} s"
+            )
 
         import openpyxl  # noqa: F401  (imported once up front so no timing pays for it)
         import python_calamine  # noqa: F401
@@ -307,32 +407,61 @@ def main() -> int:
 
         # Interleaved, so a burst of load on the machine hits every measure alike.
         library, calamine, bare, cli, reimport, calamine_process, bare_process = (
-            min(times) for times in zip(*(
-                (time_library_import(folder, workbook), time_calamine(workbook),
-                 time_openpyxl(workbook), time_cli_import(folder, workbook, env),
-                 time_cli_reimport(folder, workbook, env),
-                 time_command(calamine_command, env, "calamine"),
-                 time_command(openpyxl_command, env, "openpyxl"))
-                for _ in range(args.runs))))
-        help_time, floor = (min(times) for times in zip(*(
-            (time_command(roadmap + ["--help"], env), time_command(floor_command, env))
-            for _ in range(args.help_runs))))
+            min(times)
+            for times in zip(
+                *(
+                    (
+                        time_library_import(folder, workbook),
+                        time_calamine(workbook),
+                        time_openpyxl(workbook),
+                        time_cli_import(folder, workbook, env),
+                        time_cli_reimport(folder, workbook, env),
+                        time_command(calamine_command, env, "calamine"),
+                        time_command(openpyxl_command, env, "openpyxl"),
+                    )
+                    for _ in range(args.runs)
+                )
+            )
+        )
+        help_time, floor = (
+            min(times)
+            for times in zip(
+                *(
+                    (time_command(roadmap + ["--help"], env), time_command(floor_command, env))
+                    for _ in range(args.help_runs)
+                )
+            )
+        )
 
         rows = [
             ("import, library (in-process)", library, calamine, bare, None, ""),
             ("calamine read (in-process)", calamine, None, None, None, ""),
             ("openpyxl pass (in-process)", bare, None, None, None, ""),
-            ("import, roadmap CLI (process)", cli, calamine_process, bare_process,
-             IMPORT_GOAL, "cli"),
-            ("re-import unchanged, CLI (process)", reimport, calamine_process, bare_process,
-             None, "reimport"),
+            (
+                "import, roadmap CLI (process)",
+                cli,
+                calamine_process,
+                bare_process,
+                IMPORT_GOAL,
+                "cli",
+            ),
+            (
+                "re-import unchanged, CLI (process)",
+                reimport,
+                calamine_process,
+                bare_process,
+                None,
+                "reimport",
+            ),
             ("calamine read (process)", calamine_process, None, None, None, "calamine"),
             ("openpyxl pass (process)", bare_process, None, None, None, "openpyxl"),
             ("roadmap --help", help_time, floor, None, HELP_GOAL, ""),
             ("python -c 'import click, sqlite3'", floor, None, None, None, ""),
         ]
-        print(f"\n{'what':34} {'best (s)':>9} {'peak MB':>8} {'/fast':>6} {'/openpyxl':>9} "
-              f"{'goal':>5}  verdict")
+        print(
+            f"\n{'what':34} {'best (s)':>9} {'peak MB':>8} {'/fast':>6} {'/openpyxl':>9} "
+            f"{'goal':>5}  verdict"
+        )
         met = True
         for name, seconds, fastest, reference, goal, peak in rows:
             memory = f"{PEAKS[peak]:8.1f}" if peak else f"{'':8}"
@@ -343,17 +472,20 @@ def main() -> int:
                 ok = seconds / fastest <= goal
                 met = met and ok
                 verdict = "goal met" if ok else "goal missed"
-            print(f"{name:34} {seconds:9.3f} {memory} {ratio} {versus} "
-                  f"{goal or '':>5}  {verdict}")
+            print(f"{name:34} {seconds:9.3f} {memory} {ratio} {versus} {goal or '':>5}  {verdict}")
         if args.rows >= 100_000 and args.workbook is None:
             ok = PEAKS["cli"] <= MEMORY_GOAL_MB
             met = met and ok
-            print(f"peak memory of the CLI import: {PEAKS['cli']:.1f} MB (goal "
-                  f"<= {MEMORY_GOAL_MB} MB at 100,000 rows): {'goal met' if ok else 'goal missed'}")
-        print(f"\n{args.clock} seconds, best of {args.runs} (imports) and {args.help_runs} "
-              f"(--help); /fast is to calamine's read (to the floor for --help), /openpyxl "
-              f"to openpyxl's; bytecode cached; CLI: {' '.join(roadmap)}; "
-              f"Python {sys.version.split()[0]}")
+            print(
+                f"peak memory of the CLI import: {PEAKS['cli']:.1f} MB (goal "
+                f"<= {MEMORY_GOAL_MB} MB at 100,000 rows): {'goal met' if ok else 'goal missed'}"
+            )
+        print(
+            f"\n{args.clock} seconds, best of {args.runs} (imports) and {args.help_runs} "
+            f"(--help); /fast is to calamine's read (to the floor for --help), /openpyxl "
+            f"to openpyxl's; bytecode cached; CLI: {' '.join(roadmap)}; "
+            f"Python {sys.version.split()[0]}"
+        )
 
         if args.profile:
             profile_import(folder, workbook, 25)

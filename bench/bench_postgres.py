@@ -17,6 +17,7 @@ its durability on (fsync, synchronous commit), as SQLite's is. Times are best of
 
 Goals: import and review on PostgreSQL <= 2x SQLite; 8 writers lose nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -114,12 +115,19 @@ def time_writers(target: str, folder: str, writers: int, writes: int) -> float:
     for number in range(writers):
         with open(os.path.join(folder, f"w{number}.csv"), "w") as handle:
             handle.write("Requirement ID,Level,Product\n")
-            handle.writelines(f"R-{n},{'ga' if n % (number + 2) else 'none'},Thing {n}\n"
-                              for n in range(200))
+            handle.writelines(
+                f"R-{n},{'ga' if n % (number + 2) else 'none'},Thing {n}\n" for n in range(200)
+            )
     go = os.path.join(folder, f"go-{os.getpid()}-{time.monotonic_ns()}")
-    children = [subprocess.Popen([sys.executable, "-c", WRITER, target, f"w{n}", str(writes),
-                                  go], cwd=folder, stderr=subprocess.PIPE, text=True)
-                for n in range(writers)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, target, f"w{n}", str(writes), go],
+            cwd=folder,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(writers)
+    ]
     time.sleep(3)  # every child started and connected
     start = time.perf_counter()
     open(go, "w").close()
@@ -170,23 +178,29 @@ def main() -> int:
                     times[engine, "review"] = min(times.get((engine, "review"), 1e9), elapsed)
             for engine in engines:
                 times[engine, "writers"] = time_writers(
-                    fresh(engine, server, folder, "writers"), folder, args.writers, args.writes)
+                    fresh(engine, server, folder, "writers"), folder, args.writers, args.writes
+                )
         finally:
             if cluster:
                 pgcluster.stop(cluster)
 
     writes = args.writers * args.writes
     print(f"{'':34} {'SQLite':>9} {'PostgreSQL':>11} {'ratio':>7}")
-    for step, label in (("import", f"import {args.rows:,} requirements"),
-                        ("review", f"review {args.requirements:,} x 6")):
+    for step, label in (
+        ("import", f"import {args.rows:,} requirements"),
+        ("review", f"review {args.requirements:,} x 6"),
+    ):
         sqlite, postgres = times["sqlite", step], times["postgresql", step]
         print(f"{label:34} {sqlite:8.2f}s {postgres:10.2f}s {postgres / sqlite:7.2f}")
     label = f"{args.writers} writers, {writes} writes"
     sqlite, postgres = times["sqlite", "writers"], times["postgresql", "writers"]
     print(f"{label:34} {sqlite:8.2f}s {postgres:10.2f}s {postgres / sqlite:7.2f}")
     print(f"{'  throughput (writes/s)':34} {writes / sqlite:9.1f} {writes / postgres:11.1f}")
-    missed = [step for step in ("import", "review")
-              if times["postgresql", step] > 2 * times["sqlite", step]]
+    missed = [
+        step
+        for step in ("import", "review")
+        if times["postgresql", step] > 2 * times["sqlite", step]
+    ]
     if missed:
         print(f"goal missed: {', '.join(missed)} on PostgreSQL over 2x SQLite")
     return 1 if missed else 0

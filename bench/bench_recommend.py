@@ -18,6 +18,7 @@ Then, for ``--seeds`` such roadmaps, it runs greedy ``recommend`` and an exhaust
 over every set of k added vendors (k = 1 … ``--exact-max``) for the best weighted coverage
 of the stack, and prints how often greedy is below the best and by how much.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,12 +39,42 @@ STACK_GOAL = 3.0  # compare of a three-vendor stack loads three snapshots
 RECOMMEND_GOAL = 1.5  # recommend loads every vendor's snapshot, as compare of all does
 DAY = "2021-12-15"
 PLATFORMS = ("sagemaker", "vertex", "azureml", "databricks")
-TOOLS = ("seldon", "kserve", "bentoml", "mlflow", "wandb", "comet", "feast", "tecton",
-         "labelbox", "scale", "snorkel", "airflow", "dagster", "ray", "determined", "octoml")
-PLATFORM_LEVELS = {"ga": 45, "preview": 10, "partial": 10, "partner": 8, "planned": 7,
-                   "none": 12, "unknown": 8}
-TOOL_HOME_LEVELS = {"ga": 55, "preview": 10, "partial": 10, "partner": 5, "planned": 5,
-                    "none": 5, "unknown": 10}
+TOOLS = (
+    "seldon",
+    "kserve",
+    "bentoml",
+    "mlflow",
+    "wandb",
+    "comet",
+    "feast",
+    "tecton",
+    "labelbox",
+    "scale",
+    "snorkel",
+    "airflow",
+    "dagster",
+    "ray",
+    "determined",
+    "octoml",
+)
+PLATFORM_LEVELS = {
+    "ga": 45,
+    "preview": 10,
+    "partial": 10,
+    "partner": 8,
+    "planned": 7,
+    "none": 12,
+    "unknown": 8,
+}
+TOOL_HOME_LEVELS = {
+    "ga": 55,
+    "preview": 10,
+    "partial": 10,
+    "partner": 5,
+    "planned": 5,
+    "none": 5,
+    "unknown": 10,
+}
 TOOL_AWAY_LEVELS = {"ga": 2, "partner": 8, "none": 15, "unknown": 75}
 
 
@@ -52,11 +83,16 @@ def roadmap(requirements: int, seed: int):
     from roadmap.model import BIG_EIGHT, Entry, Level, Requirement, Snapshot, Tier
 
     rng = random.Random(seed)
-    rows = [Requirement(id=f"REQ-{n:05d}", title=f"Capability #{n}",
-                        stage=BIG_EIGHT[n % len(BIG_EIGHT)],
-                        tier=Tier.BEST_IN_CLASS if rng.random() < 0.3 else Tier.TABLE_STAKES,
-                        priority=rng.choice(("high", "medium", "low", None)))
-            for n in range(1, requirements + 1)]
+    rows = [
+        Requirement(
+            id=f"REQ-{n:05d}",
+            title=f"Capability #{n}",
+            stage=BIG_EIGHT[n % len(BIG_EIGHT)],
+            tier=Tier.BEST_IN_CLASS if rng.random() < 0.3 else Tier.TABLE_STAKES,
+            priority=rng.choice(("high", "medium", "low", None)),
+        )
+        for n in range(1, requirements + 1)
+    ]
 
     def pick(weights: dict[str, int]) -> Level:
         return Level(rng.choices(list(weights), list(weights.values()))[0])
@@ -85,10 +121,12 @@ def build_store(path: str, requirements: int, seed: int = 2021) -> None:
         event = store.add_event("import requirements", {"added": len(rows)}, as_of="2021-01-01")
         store.write_requirement_versions(event, rows)
         for key, snapshot in snapshots.items():
-            store.add_vendor(Vendor(key, key.title(), "end-to-end" if key in PLATFORMS
-                                    else "best-of-breed"))
-            store.add_snapshot(snapshot, store.add_event("import snapshot", {},
-                                                         as_of=snapshot.as_of))
+            store.add_vendor(
+                Vendor(key, key.title(), "end-to-end" if key in PLATFORMS else "best-of-breed")
+            )
+            store.add_snapshot(
+                snapshot, store.add_event("import snapshot", {}, as_of=snapshot.as_of)
+            )
     store.close()
 
 
@@ -116,8 +154,11 @@ def time_library(db: str, call) -> float:
 
 def time_cli(db: str, *args: str) -> float:
     start = clock()
-    subprocess.run(roadmap_command() + ["--db", db, *args, "--as-of", DAY, "--format", "json"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        roadmap_command() + ["--db", db, *args, "--as-of", DAY, "--format", "json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return clock() - start
 
 
@@ -129,8 +170,10 @@ def exact_best(requirements, snapshots, primary: str, k: int, scores, weights) -
     total = sum(weight)
     # A stack's level is its strongest member's; with the default scores its score is
     # then the members' best score, so each vendor is one vector of weighted scores.
-    vectors = {v: [w * scores[s.level(r.id)] for w, r in zip(weight, requirements)]
-               for v, s in snapshots.items()}
+    vectors = {
+        v: [w * scores[s.level(r.id)] for w, r in zip(weight, requirements)]
+        for v, s in snapshots.items()
+    }
     base = vectors[primary]
     others = sorted(set(snapshots) - {primary})
     best = 0.0
@@ -147,21 +190,27 @@ def greedy_vs_exact(requirements: int, seeds: int, exact_max: int) -> None:
     from roadmap.store import Settings
 
     settings = Settings()
-    print(f"\ngreedy recommend vs exhaustive search, {seeds} roadmaps of {requirements:,} "
-          f"requirements x {len(PLATFORMS) + len(TOOLS)} vendors (weighted coverage, "
-          "percentage points)")
-    print(f"{'k':>2} {'greedy below best':>18} {'mean gap':>9} {'worst gap':>10} "
-          f"{'worst as share of best gain':>28} {'exact (s)':>10}")
+    print(
+        f"\ngreedy recommend vs exhaustive search, {seeds} roadmaps of {requirements:,} "
+        f"requirements x {len(PLATFORMS) + len(TOOLS)} vendors (weighted coverage, "
+        "percentage points)"
+    )
+    print(
+        f"{'k':>2} {'greedy below best':>18} {'mean gap':>9} {'worst gap':>10} "
+        f"{'worst as share of best gain':>28} {'exact (s)':>10}"
+    )
     gaps: dict[int, list[tuple[float, float]]] = {k: [] for k in range(1, exact_max + 1)}
     seconds = dict.fromkeys(gaps, 0.0)
     for seed in range(seeds):
         rows, snapshots = roadmap(requirements, 1000 + seed)
         primary = best_covered({v: coverage(rows, s, settings) for v, s in snapshots.items()})
         assert primary is not None
-        start_weighted = weighted_coverage(rows, snapshots[primary], DEFAULT_SCORES,
-                                           DEFAULT_WEIGHTS) or 0.0
-        steps = recommend(rows, snapshots, primary, DEFAULT_SCORES, DEFAULT_WEIGHTS,
-                          exact_max).steps
+        start_weighted = (
+            weighted_coverage(rows, snapshots[primary], DEFAULT_SCORES, DEFAULT_WEIGHTS) or 0.0
+        )
+        steps = recommend(
+            rows, snapshots, primary, DEFAULT_SCORES, DEFAULT_WEIGHTS, exact_max
+        ).steps
         for k in gaps:
             greedy = steps[min(k, len(steps)) - 1].weighted if steps else start_weighted
             started = time.perf_counter()
@@ -173,8 +222,10 @@ def greedy_vs_exact(requirements: int, seeds: int, exact_max: int) -> None:
         worst = max(found)
         share = worst[0] / worst[1] if worst[1] else 0.0
         mean = 100 * sum(gap for gap, _ in found) / len(found)
-        print(f"{k:>2} {below:>10} of {len(found):<5} {mean:>8.2f} {100 * worst[0]:>10.2f} "
-              f"{share:>27.1%} {seconds[k] / len(found):>10.2f}")
+        print(
+            f"{k:>2} {below:>10} of {len(found):<5} {mean:>8.2f} {100 * worst[0]:>10.2f} "
+            f"{share:>27.1%} {seconds[k] / len(found):>10.2f}"
+        )
 
 
 def the_classic_trap() -> None:
@@ -196,18 +247,27 @@ def the_classic_trap() -> None:
 
     features = [f"FE-{n:02d}" for n in range(10)]
     training = [f"MT-{n:02d}" for n in range(10)]
-    rows = [Requirement(rid, rid, "model training", Tier.TABLE_STAKES, "medium")
-            for rid in features + training]
-    snapshots = {"platform": offer("platform", []),
-                 "broad": offer("broad", features[:6] + training[:6]),
-                 "feast": offer("feast", features), "ray": offer("ray", training)}
+    rows = [
+        Requirement(rid, rid, "model training", Tier.TABLE_STAKES, "medium")
+        for rid in features + training
+    ]
+    snapshots = {
+        "platform": offer("platform", []),
+        "broad": offer("broad", features[:6] + training[:6]),
+        "feast": offer("feast", features),
+        "ray": offer("ray", training),
+    }
     steps = recommend(rows, snapshots, "platform", DEFAULT_SCORES, DEFAULT_WEIGHTS, 3).steps
     print("\nthe textbook trap (20 gaps; broad closes 6+6, feast the 10 FE, ray the 10 MT):")
     for step in steps:
-        print(f"  step {step.step}: add {step.add:<6} closes {len(step.closes):>2}, "
-              f"stack at {step.weighted:.0%} weighted")
-    print("  exact for --max 2: feast+ray, 100% weighted; greedy's 2 steps reach "
-          f"{steps[1].weighted:.0%}")
+        print(
+            f"  step {step.step}: add {step.add:<6} closes {len(step.closes):>2}, "
+            f"stack at {step.weighted:.0%} weighted"
+        )
+    print(
+        "  exact for --max 2: feast+ray, 100% weighted; greedy's 2 steps reach "
+        f"{steps[1].weighted:.0%}"
+    )
 
 
 def main() -> int:
@@ -217,9 +277,12 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=10, help="roadmaps for greedy vs exact")
     parser.add_argument("--exact-max", type=int, default=3, help="largest k searched exactly")
     parser.add_argument("--profile", action="store_true", help="also cProfile one recommend")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="wall-clock seconds, or CPU seconds (steadier when the machine "
-                             "is shared)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall-clock seconds, or CPU seconds (steadier when the machine is shared)",
+    )
     args = parser.parse_args()
     global clock
     clock = cpu_seconds if args.clock == "cpu" else time.perf_counter
@@ -231,19 +294,29 @@ def main() -> int:
         db = os.path.join(folder, "bench.db")
         start = time.perf_counter()
         build_store(db, args.requirements)
-        print(f"built {db}: {args.requirements:,} requirements x "
-              f"{len(PLATFORMS) + len(TOOLS)} vendors in {time.perf_counter() - start:.2f} s")
+        print(
+            f"built {db}: {args.requirements:,} requirements x "
+            f"{len(PLATFORMS) + len(TOOLS)} vendors in {time.perf_counter() - start:.2f} s"
+        )
         stack = "sagemaker+seldon+feast"
         # name -> (library call, CLI arguments, goal: (baseline, most times it))
         calls = {
-            "compare sagemaker": (lambda s: compare_at(s, DAY, ["sagemaker"]),
-                                  ("compare", "sagemaker"), None),
+            "compare sagemaker": (
+                lambda s: compare_at(s, DAY, ["sagemaker"]),
+                ("compare", "sagemaker"),
+                None,
+            ),
             "compare (all 20 vendors)": (lambda s: compare_at(s, DAY), ("compare",), None),
-            f"compare {stack}": (lambda s: compare_at(s, DAY, [stack]), ("compare", stack),
-                                 ("compare sagemaker", STACK_GOAL)),
-            "recommend --max 3": (lambda s: recommend_at(s, DAY, None, 3),
-                                  ("recommend", "--max", "3"),
-                                  ("compare (all 20 vendors)", RECOMMEND_GOAL)),
+            f"compare {stack}": (
+                lambda s: compare_at(s, DAY, [stack]),
+                ("compare", stack),
+                ("compare sagemaker", STACK_GOAL),
+            ),
+            "recommend --max 3": (
+                lambda s: recommend_at(s, DAY, None, 3),
+                ("recommend", "--max", "3"),
+                ("compare (all 20 vendors)", RECOMMEND_GOAL),
+            ),
         }
         for call, _, _ in calls.values():
             time_library(db, call)  # warm up imports and the page cache
@@ -265,10 +338,14 @@ def main() -> int:
                     verdict = "goal met" if seconds <= goal[1] * floor else "goal missed"
                     target = f"{goal[1]:g} x {'one' if floor == one else 'all'}"
                     missed |= verdict == "goal missed"
-                print(f"{name + f' ({how})':42} {seconds:9.3f} {seconds / one:6.2f} "
-                      f"{seconds / every:6.2f} {target:>10}  {verdict}")
-        print(f"\n{args.clock} seconds, best of {args.runs}; CLI: {' '.join(roadmap_command())}; "
-              f"Python {sys.version.split()[0]}")
+                print(
+                    f"{name + f' ({how})':42} {seconds:9.3f} {seconds / one:6.2f} "
+                    f"{seconds / every:6.2f} {target:>10}  {verdict}"
+                )
+        print(
+            f"\n{args.clock} seconds, best of {args.runs}; CLI: {' '.join(roadmap_command())}; "
+            f"Python {sys.version.split()[0]}"
+        )
         if args.profile:
             from roadmap.store import Store
 

@@ -9,6 +9,7 @@ Run by hand, not by pytest::
 Cases marked (root) need a real full or read-only file system: they run the child under
 ``unshare -m`` with a small tmpfs, and are skipped where that is not allowed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "roadmap" / "samples"
 
 
-def run(args: list[str], cwd: Path, tree: Path, *, prefix: list[str] | None = None,
-        timeout: float = 120) -> tuple[int, float, float, str]:
+def run(
+    args: list[str], cwd: Path, tree: Path, *, prefix: list[str] | None = None, timeout: float = 120
+) -> tuple[int, float, float, str]:
     """Exit status, seconds, peak MB (``ru_maxrss`` via wait4) and stderr of one child."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [*(prefix or []), sys.executable, "-m", "roadmap", *args]
     started = time.perf_counter()
     with open(cwd / ".stderr", "w+b") as err:
-        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=err)
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         # Only the tail: a child's peak memory starts at this process's (fork), so this
@@ -50,10 +51,26 @@ def sample_store(folder: Path, tree: Path, name: str = "roadmap.db") -> Path:
     """A store holding the bundled samples (two roadmap versions, every snapshot)."""
     db = folder / name
     assert run(["--db", str(db), "init", "--start", "2021-05"], folder, tree)[0] == 0
-    for csv_name, as_of in (("requirements_2021-05.csv", "2021-05-01"),
-                            ("requirements_2021-11.csv", "2021-11-01")):
-        assert run(["--db", str(db), "import", "requirements", str(SAMPLES / csv_name),
-                    "--as-of", as_of], folder, tree)[0] == 0
+    for csv_name, as_of in (
+        ("requirements_2021-05.csv", "2021-05-01"),
+        ("requirements_2021-11.csv", "2021-11-01"),
+    ):
+        assert (
+            run(
+                [
+                    "--db",
+                    str(db),
+                    "import",
+                    "requirements",
+                    str(SAMPLES / csv_name),
+                    "--as-of",
+                    as_of,
+                ],
+                folder,
+                tree,
+            )[0]
+            == 0
+        )
     for snapshot in sorted((SAMPLES / "snapshots").glob("*.csv")):
         assert run(["--db", str(db), "import", "snapshot", str(snapshot)], folder, tree)[0] == 0
     return db
@@ -69,30 +86,54 @@ def last_line(stderr: str) -> str:
 
 
 def can_unshare() -> bool:
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs "
-                            "/mnt && umount /mnt"], capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"],
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
 def in_tmpfs(mount: Path, setup: str, size: str = "2m") -> list[str]:
     """A prefix running the child in its own mount namespace with ``mount`` a tmpfs."""
-    return ["unshare", "-m", "sh", "-c",
-            f"mount -t tmpfs -o size={size} tmpfs {mount} && {setup} && exec \"$@\"", "sh"]
+    return [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        f'mount -t tmpfs -o size={size} tmpfs {mount} && {setup} && exec "$@"',
+        "sh",
+    ]
 
 
 def cases(folder: Path, tree: Path, root: bool):
     """(name, args, prefix, check) for each case; check() describes the outcome."""
     db = sample_store(folder, tree)
     review = folder / "review.xlsx"
-    assert run(["--db", str(db), "review", "--output", str(review), "--as-of", "2021-12-15"],
-               folder, tree)[0] == 0
+    assert (
+        run(
+            ["--db", str(db), "review", "--output", str(review), "--as-of", "2021-12-15"],
+            folder,
+            tree,
+        )[0]
+        == 0
+    )
 
     latin = "caf\udce9.csv"
     newer = folder / "newer.csv"
     rows = list(csv.reader(open(SAMPLES / "requirements_2021-11.csv", newline="")))
     with open(newer, "w", newline="") as handle:
-        csv.writer(handle).writerows([*rows, ["ZZ-99", "A new capability", "Model training",
-                                              "table-stakes", *[""] * (len(rows[0]) - 4)]])
+        csv.writer(handle).writerows(
+            [
+                *rows,
+                [
+                    "ZZ-99",
+                    "A new capability",
+                    "Model training",
+                    "table-stakes",
+                    *[""] * (len(rows[0]) - 4),
+                ],
+            ]
+        )
     (folder / "a-folder").mkdir()
     yield "--db is a folder", ["--db", "a-folder", "requirements"], None, None
 
@@ -110,91 +151,179 @@ def cases(folder: Path, tree: Path, root: bool):
 
     locked = folder / "locked.db"
     shutil.copy(db, locked)
-    yield ("busy: a writer holds the lock", ["--db", str(locked), "import", "requirements",
-           str(newer), "--as-of", "2022-01-01"],
-           ("hold", locked, "BEGIN IMMEDIATE"), None)
-    yield ("busy: a commit holds it (read)", ["--db", str(locked), "requirements"],
-           ("hold", locked, "BEGIN EXCLUSIVE"), None)
+    yield (
+        "busy: a writer holds the lock",
+        ["--db", str(locked), "import", "requirements", str(newer), "--as-of", "2022-01-01"],
+        ("hold", locked, "BEGIN IMMEDIATE"),
+        None,
+    )
+    yield (
+        "busy: a commit holds it (read)",
+        ["--db", str(locked), "requirements"],
+        ("hold", locked, "BEGIN EXCLUSIVE"),
+        None,
+    )
 
     shutil.copy(newer, os.fsencode(folder / latin))
-    yield ("file name not UTF-8", ["--db", str(db), "import", "requirements", latin,
-           "--as-of", "2022-02-01"], None, None)
+    yield (
+        "file name not UTF-8",
+        ["--db", str(db), "import", "requirements", latin, "--as-of", "2022-02-01"],
+        None,
+        None,
+    )
 
     shutil.copy(db, folder / "store.xlsx")
-    yield ("review --output is the store", ["--db", "store.xlsx", "review", "--output",
-           "store.xlsx", "--as-of", "2021-12-20"], None,
-           lambda: "store kept" if (folder / "store.xlsx").read_bytes()[:6] == b"SQLite"
-           else "STORE REPLACED BY A WORKBOOK")
+    yield (
+        "review --output is the store",
+        ["--db", "store.xlsx", "review", "--output", "store.xlsx", "--as-of", "2021-12-20"],
+        None,
+        lambda: (
+            "store kept"
+            if (folder / "store.xlsx").read_bytes()[:6] == b"SQLite"
+            else "STORE REPLACED BY A WORKBOOK"
+        ),
+    )
 
     control = folder / "control.db"
-    yield ("--name with a control char", ["--db", str(control), "init", "--name",
-           "Acme\x07 ML"], None, lambda: "stored" if control.exists() else "refused")
+    yield (
+        "--name with a control char",
+        ["--db", str(control), "init", "--name", "Acme\x07 ML"],
+        None,
+        lambda: "stored" if control.exists() else "refused",
+    )
     odd = folder / "odd-name.db"
     shutil.copy(db, odd)
     with sqlite3.connect(odd) as connection:
         connection.execute("UPDATE roadmap SET name = 'Acme\x07 ML'")
-    yield ("review, store name holds U+0007", ["--db", str(odd), "review", "--output",
-           "odd.xlsx", "--as-of", "2021-12-15"], None, None)
-    yield ("--source with U+FFFE", ["--db", str(db), "import", "snapshot",
-           str(SAMPLES / "snapshots" / sorted(os.listdir(SAMPLES / "snapshots"))[0]),
-           "--source", "keynote \ufffe", "--replace"], None, None)
+    yield (
+        "review, store name holds U+0007",
+        ["--db", str(odd), "review", "--output", "odd.xlsx", "--as-of", "2021-12-15"],
+        None,
+        None,
+    )
+    yield (
+        "--source with U+FFFE",
+        [
+            "--db",
+            str(db),
+            "import",
+            "snapshot",
+            str(SAMPLES / "snapshots" / sorted(os.listdir(SAMPLES / "snapshots"))[0]),
+            "--source",
+            "keynote \ufffe",
+            "--replace",
+        ],
+        None,
+        None,
+    )
 
     private = folder / "private.xlsx"
     shutil.copy(review, private)
     os.chmod(private, 0o600)
-    yield ("review over a 0600 file", ["--db", str(db), "review", "--output", "private.xlsx",
-           "--as-of", "2021-12-16"], None,
-           lambda: f"mode {stat.S_IMODE(private.stat().st_mode):o}")
+    yield (
+        "review over a 0600 file",
+        ["--db", str(db), "review", "--output", "private.xlsx", "--as-of", "2021-12-16"],
+        None,
+        lambda: f"mode {stat.S_IMODE(private.stat().st_mode):o}",
+    )
 
     (folder / "link.xlsx").symlink_to(review)
-    yield ("review over a symlink", ["--db", str(db), "review", "--output", "link.xlsx",
-           "--as-of", "2021-12-17"], None,
-           lambda: "link kept" if (folder / "link.xlsx").is_symlink() else "LINK REPLACED")
+    yield (
+        "review over a symlink",
+        ["--db", str(db), "review", "--output", "link.xlsx", "--as-of", "2021-12-17"],
+        None,
+        lambda: "link kept" if (folder / "link.xlsx").is_symlink() else "LINK REPLACED",
+    )
 
     filled = folder / "filled.xlsx"
     run(["template", "requirements", str(filled)], folder, tree)
-    subprocess.run([sys.executable, "-c", "import sys; from openpyxl import load_workbook; "
-                    "book = load_workbook(sys.argv[1]); book.worksheets[0].append(['FE-01', "
-                    "'Our feature store', 'Feature engineering']); book.save(sys.argv[1])",
-                    str(filled)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from openpyxl import load_workbook; "
+            "book = load_workbook(sys.argv[1]); book.worksheets[0].append(['FE-01', "
+            "'Our feature store', 'Feature engineering']); book.save(sys.argv[1])",
+            str(filled),
+        ],
+        check=True,
+    )
     before = filled.read_bytes()
-    yield ("template over a filled-in one", ["template", "requirements", "filled.xlsx"], None,
-           lambda: "kept" if filled.read_bytes() == before else "REPLACED (user's rows lost)")
+    yield (
+        "template over a filled-in one",
+        ["template", "requirements", "filled.xlsx"],
+        None,
+        lambda: "kept" if filled.read_bytes() == before else "REPLACED (user's rows lost)",
+    )
 
     many = folder / "many-errors.csv"
     with open(many, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["ID", "Title", "Stage", "Tier", "Target"])
         for number in range(200_000):
-            writer.writerow([f"R{number}", "Capability", "Model training", "table-stakes",
-                             f"someday {number} " + "x" * 200])
+            writer.writerow(
+                [
+                    f"R{number}",
+                    "Capability",
+                    "Model training",
+                    "table-stakes",
+                    f"someday {number} " + "x" * 200,
+                ]
+            )
     many_db = folder / "many.db"
     run(["--db", str(many_db), "init", "--start", "2021-05"], folder, tree)
-    yield ("200,000 bad rows", ["--db", str(many_db), "import", "requirements", str(many),
-                                "--map", "Target=target"],
-           None, lambda: _stderr_size(folder / ".stderr"))
+    yield (
+        "200,000 bad rows",
+        ["--db", str(many_db), "import", "requirements", str(many), "--map", "Target=target"],
+        None,
+        lambda: _stderr_size(folder / ".stderr"),
+    )
 
     long_db = folder / "long.db"
     run(["--db", str(long_db), "init", "--start", "2021-05"], folder, tree)
     long_csv = folder / "long.csv"
     with open(long_csv, "w", newline="") as handle:
-        csv.writer(handle).writerows([["ID", "Title", "Stage", "Description"],
-                                      ["R1", "Capability", "Model training", "d" * 40_000]])
+        csv.writer(handle).writerows(
+            [
+                ["ID", "Title", "Stage", "Description"],
+                ["R1", "Capability", "Model training", "d" * 40_000],
+            ]
+        )
     run(["--db", str(long_db), "import", "requirements", str(long_csv)], folder, tree)
-    yield ("export of a 40,000-char cell", ["--db", str(long_db), "export", "long.xlsx"],
-           None, lambda: _reimport(folder, tree, long_db))
+    yield (
+        "export of a 40,000-char cell",
+        ["--db", str(long_db), "export", "long.xlsx"],
+        None,
+        lambda: _reimport(folder, tree, long_db),
+    )
 
     def inits() -> str:
         wins = 0
         for attempt in range(10):
             target = folder / f"race-{attempt}.db"
             env = {**os.environ, "PYTHONPATH": str(tree)}
-            children = [subprocess.Popen([sys.executable, "-m", "roadmap", "--db", str(target),
-                                          "init", "--name", f"init {n}"], cwd=folder, env=env,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                        for n in range(2)]
+            children = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "roadmap",
+                        "--db",
+                        str(target),
+                        "init",
+                        "--name",
+                        f"init {n}",
+                    ],
+                    cwd=folder,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for n in range(2)
+            ]
             wins += sum(child.wait() == 0 for child in children)
         return f"{wins} successes in 10 races of 2 (want 10)"
+
     yield "two inits at once (x10)", None, None, inits
 
     if not root:
@@ -206,19 +335,48 @@ def cases(folder: Path, tree: Path, root: bool):
         writer = csv.writer(handle)
         writer.writerow(["ID", "Title", "Stage", "Tier"])
         for number in range(20_000):
-            writer.writerow([f"R{number}", f"Capability {number} " + "y" * 40, "Model training",
-                             "table-stakes"])
+            writer.writerow(
+                [f"R{number}", f"Capability {number} " + "y" * 40, "Model training", "table-stakes"]
+            )
     setup = f"cp {db} {full}/roadmap.db"
-    yield ("(root) full disk during import", ["--db", str(full / "roadmap.db"), "import",
-           "requirements", str(big)], in_tmpfs(full, setup, "1m"), None)
-    filler = (f"cp {db} {full}/roadmap.db && "
-              f"dd if=/dev/zero of={full}/filler bs=4k 2>/dev/null; true")
-    yield ("(root) full disk recording a review", ["--db", str(full / "roadmap.db"), "review",
-           "--output", str(review), "--as-of", "2021-12-18"], in_tmpfs(full, filler, "2m"),
-           lambda: "old review kept" if _same_review(review) else "OLD REVIEW REPLACED")
-    readonly = (f"cp {db} {full}/roadmap.db && mount -o remount,ro {full}")
-    yield ("(root) read-only store", ["--db", str(full / "roadmap.db"), "import",
-           "requirements", str(newer), "--as-of", "2022-03-01"], in_tmpfs(full, readonly), None)
+    yield (
+        "(root) full disk during import",
+        ["--db", str(full / "roadmap.db"), "import", "requirements", str(big)],
+        in_tmpfs(full, setup, "1m"),
+        None,
+    )
+    filler = (
+        f"cp {db} {full}/roadmap.db && dd if=/dev/zero of={full}/filler bs=4k 2>/dev/null; true"
+    )
+    yield (
+        "(root) full disk recording a review",
+        [
+            "--db",
+            str(full / "roadmap.db"),
+            "review",
+            "--output",
+            str(review),
+            "--as-of",
+            "2021-12-18",
+        ],
+        in_tmpfs(full, filler, "2m"),
+        lambda: "old review kept" if _same_review(review) else "OLD REVIEW REPLACED",
+    )
+    readonly = f"cp {db} {full}/roadmap.db && mount -o remount,ro {full}"
+    yield (
+        "(root) read-only store",
+        [
+            "--db",
+            str(full / "roadmap.db"),
+            "import",
+            "requirements",
+            str(newer),
+            "--as-of",
+            "2022-03-01",
+        ],
+        in_tmpfs(full, readonly),
+        None,
+    )
 
 
 _REVIEW_BYTES: dict[str, bytes] = {}
@@ -239,17 +397,32 @@ def _same_review(path: Path) -> bool:
 def _reimport(folder: Path, tree: Path, db: Path) -> str:
     if not (folder / "long.xlsx").exists():
         return "not written"
-    text = subprocess.run([sys.executable, "-m", "roadmap", "--db", str(db), "import",
-                           "requirements", "long.xlsx", "--dry-run"], cwd=folder,
-                          env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
-                          text=True).stdout.splitlines()
+    text = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "roadmap",
+            "--db",
+            str(db),
+            "import",
+            "requirements",
+            "long.xlsx",
+            "--dry-run",
+        ],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
     return f"written; re-import: {text[-1] if text else '?'}"
 
 
 def hold_lock(db: Path, statement: str) -> subprocess.Popen:
     """Another process holding the store's lock until killed."""
-    code = (f"import sqlite3, sys, time\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-            f"c.execute({statement!r})\nprint('held', flush=True)\ntime.sleep(600)\n")
+    code = (
+        f"import sqlite3, sys, time\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+        f"c.execute({statement!r})\nprint('held', flush=True)\ntime.sleep(600)\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
@@ -275,8 +448,9 @@ def main() -> int:
                 if argv is None:
                     started = time.perf_counter()
                     outcome = check()
-                    print(f"{name:36} {'':>4} {time.perf_counter() - started:8.2f} {'':>9}  "
-                          f"{outcome}")
+                    print(
+                        f"{name:36} {'':>4} {time.perf_counter() - started:8.2f} {'':>9}  {outcome}"
+                    )
                     continue
                 status, seconds, peak, stderr = run(argv, folder, args.tree, prefix=prefix)
             finally:
@@ -286,8 +460,7 @@ def main() -> int:
             outcome = last_line(stderr)
             if check:
                 outcome = f"{check()}; {outcome}"
-            print(f"{name:36} {status:>4} {seconds:8.2f} {peak:9.0f}  {outcome[:150]}",
-                  flush=True)
+            print(f"{name:36} {status:>4} {seconds:8.2f} {peak:9.0f}  {outcome[:150]}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -15,6 +15,7 @@ read-only pass, with each one's peak memory.
 Goal: import / calamine process <= 2, as for requirements (the re-import, which reads
 nothing, is shown beside it). Exits 1 when it is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,33 @@ from bench_import import CALAMINE_PASS, OPENPYXL_PASS, PEAKS, command_env, cpu_s
 from common import roadmap_command
 
 IMPORT_GOAL = 2.0
-VENDORS = ("Amazon SageMaker", "Google Vertex AI", "Azure ML", "Databricks", "Seldon",
-           "MLflow", "Kubeflow", "Feast", "Weights & Biases", "Tecton")
-WORDS = ("ga", "GA", "yes", "✓", "preview", "beta", "partial", "partner", "planned", "no",
-         "-", "?", None)
+VENDORS = (
+    "Amazon SageMaker",
+    "Google Vertex AI",
+    "Azure ML",
+    "Databricks",
+    "Seldon",
+    "MLflow",
+    "Kubeflow",
+    "Feast",
+    "Weights & Biases",
+    "Tecton",
+)
+WORDS = (
+    "ga",
+    "GA",
+    "yes",
+    "✓",
+    "preview",
+    "beta",
+    "partial",
+    "partner",
+    "planned",
+    "no",
+    "-",
+    "?",
+    None,
+)
 
 
 def fill_store(folder: str, rows: int) -> str:
@@ -47,8 +71,14 @@ def fill_store(folder: str, rows: int) -> str:
         writer = csv.writer(handle)
         writer.writerow(("ID", "Title", "Stage", "Tier"))
         for number in range(1, rows + 1):
-            writer.writerow((f"REQ-{number:05d}", f"Capability number {number}",
-                             "Model training", "table-stakes"))
+            writer.writerow(
+                (
+                    f"REQ-{number:05d}",
+                    f"Capability number {number}",
+                    "Model training",
+                    "table-stakes",
+                )
+            )
     path = os.path.join(folder, "base.db")
     store = Store.create(path, Settings(start="2021-01"))
     try:
@@ -66,19 +96,36 @@ def write_comparison(path: str, rows: int, vendors: int, seed: int = 2021) -> No
     sheet = book.add_worksheet("Snapshots")
     sheet.write_row(0, 0, ("ID", "Title", *VENDORS[:vendors]))
     for number in range(1, rows + 1):
-        sheet.write_row(number, 0, (f"REQ-{number:05d}", f"Capability number {number}",
-                                    *(rng.choice(WORDS) for _ in range(vendors))))
+        sheet.write_row(
+            number,
+            0,
+            (
+                f"REQ-{number:05d}",
+                f"Capability number {number}",
+                *(rng.choice(WORDS) for _ in range(vendors)),
+            ),
+        )
     book.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000, help="requirements (table rows)")
-    parser.add_argument("--vendors", type=int, default=6, choices=range(1, len(VENDORS) + 1),
-                        metavar=f"1-{len(VENDORS)}", help="vendor columns")
+    parser.add_argument(
+        "--vendors",
+        type=int,
+        default=6,
+        choices=range(1, len(VENDORS) + 1),
+        metavar=f"1-{len(VENDORS)}",
+        help="vendor columns",
+    )
     parser.add_argument("--runs", type=int, default=3, help="best of N")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="wall-clock seconds, or CPU seconds (steadier on a busy machine)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall-clock seconds, or CPU seconds (steadier on a busy machine)",
+    )
     args = parser.parse_args()
     bench_import.clock = cpu_seconds if args.clock == "cpu" else time.perf_counter
 
@@ -87,8 +134,10 @@ def main() -> int:
         base = fill_store(folder, args.rows)
         workbook = os.path.join(folder, "comparison.xlsx")
         write_comparison(workbook, args.rows, args.vendors)
-        print(f"{args.rows:,} requirements x {args.vendors} vendors: {workbook} "
-              f"({os.path.getsize(workbook):,} bytes)")
+        print(
+            f"{args.rows:,} requirements x {args.vendors} vendors: {workbook} "
+            f"({os.path.getsize(workbook):,} bytes)"
+        )
         env = command_env(folder)
         roadmap = roadmap_command()
         db = os.path.join(folder, "cli.db")
@@ -99,30 +148,48 @@ def main() -> int:
             shutil.copyfile(base, db)
             return bench_import.time_command(command, env, "import")
 
-        imported, again, calamine, openpyxl = (min(times) for times in zip(*(
-            (first_import(), bench_import.time_command(command, env, "reimport"),
-             bench_import.time_command([sys.executable, "-c", CALAMINE_PASS, workbook], env,
-                                       "calamine"),
-             bench_import.time_command([sys.executable, "-c", OPENPYXL_PASS, workbook], env,
-                                       "openpyxl"))
-            for _ in range(args.runs))))
-        print(f"\n{'what':36} {'best (s)':>9} {'peak MB':>8} {'/fast':>6} {'/openpyxl':>9} "
-              f"{'goal':>5}  verdict")
+        imported, again, calamine, openpyxl = (
+            min(times)
+            for times in zip(
+                *(
+                    (
+                        first_import(),
+                        bench_import.time_command(command, env, "reimport"),
+                        bench_import.time_command(
+                            [sys.executable, "-c", CALAMINE_PASS, workbook], env, "calamine"
+                        ),
+                        bench_import.time_command(
+                            [sys.executable, "-c", OPENPYXL_PASS, workbook], env, "openpyxl"
+                        ),
+                    )
+                    for _ in range(args.runs)
+                )
+            )
+        )
+        print(
+            f"\n{'what':36} {'best (s)':>9} {'peak MB':>8} {'/fast':>6} {'/openpyxl':>9} "
+            f"{'goal':>5}  verdict"
+        )
         met = True
         for name, seconds, peak, goal in (
-                ("import snapshot, CLI (process)", imported, "import", IMPORT_GOAL),
-                ("re-import unchanged, CLI (process)", again, "reimport", None),
-                ("calamine read (process)", calamine, "calamine", None),
-                ("openpyxl pass (process)", openpyxl, "openpyxl", None)):
+            ("import snapshot, CLI (process)", imported, "import", IMPORT_GOAL),
+            ("re-import unchanged, CLI (process)", again, "reimport", None),
+            ("calamine read (process)", calamine, "calamine", None),
+            ("openpyxl pass (process)", openpyxl, "openpyxl", None),
+        ):
             verdict = ""
             if goal:
                 ok = seconds / calamine <= goal
                 met = met and ok
                 verdict = "goal met" if ok else "goal missed"
-            print(f"{name:36} {seconds:9.3f} {PEAKS[peak]:8.1f} {seconds / calamine:6.2f} "
-                  f"{seconds / openpyxl:9.2f} {goal or '':>5}  {verdict}")
-        print(f"\n{args.clock} seconds, best of {args.runs}; /fast is to calamine's read, "
-              f"/openpyxl to openpyxl's; Python {sys.version.split()[0]}")
+            print(
+                f"{name:36} {seconds:9.3f} {PEAKS[peak]:8.1f} {seconds / calamine:6.2f} "
+                f"{seconds / openpyxl:9.2f} {goal or '':>5}  {verdict}"
+            )
+        print(
+            f"\n{args.clock} seconds, best of {args.runs}; /fast is to calamine's read, "
+            f"/openpyxl to openpyxl's; Python {sys.version.split()[0]}"
+        )
         return 0 if met else 1
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
 """What the benchmark scripts share: finding the CLI, and printing a profile."""
+
 from __future__ import annotations
 
 import cProfile
@@ -69,8 +70,9 @@ def run_measured(command: list[str], clock: str = "wall") -> tuple[float, float]
     """Seconds (``wall`` or ``cpu``) and peak resident MB of one ``command``."""
     import subprocess
 
-    launched = subprocess.run([sys.executable, "-c", LAUNCHER, clock, *command],
-                              capture_output=True, text=True)
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, clock, *command], capture_output=True, text=True
+    )
     if launched.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{launched.stderr}")
     elapsed, kilobytes = launched.stdout.split()
@@ -91,13 +93,15 @@ def count_cells(path: str) -> tuple[int, int]:
             cells += sum(value != "" for value in row)
     book.close()
     with zipfile.ZipFile(path) as archive:
-        comments = sum(archive.read(info).count(b"<comment ") for info in archive.infolist()
-                       if info.filename.startswith("xl/comments"))
+        comments = sum(
+            archive.read(info).count(b"<comment ")
+            for info in archive.infolist()
+            if info.filename.startswith("xl/comments")
+        )
     return cells, comments
 
 
-def xlsxwriter_floor(cells: int, comments: int, output: str, clock, columns: int = 20
-                     ) -> float:
+def xlsxwriter_floor(cells: int, comments: int, output: str, clock, columns: int = 20) -> float:
     """XlsxWriter writing ``cells`` cells, each with a font and a fill, ``comments`` of
     them with a comment, and saving them: the floor for any workbook we write."""
     import gc
@@ -106,19 +110,26 @@ def xlsxwriter_floor(cells: int, comments: int, output: str, clock, columns: int
 
     gc.collect()
     start = clock()
-    book = xlsxwriter.Workbook(output, {"strings_to_formulas": False,
-                                        "strings_to_urls": False,
-                                        "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        output,
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
     sheet = book.add_worksheet()
-    formats = [book.add_format({"font_name": "Calibri", "bold": True, "pattern": 1,
-                                "bg_color": f"#{c}"}) for c in ("63BE7B", "FFE699", "F08080")]
+    formats = [
+        book.add_format({"font_name": "Calibri", "bold": True, "pattern": 1, "bg_color": f"#{c}"})
+        for c in ("63BE7B", "FFE699", "F08080")
+    ]
     every = max(1, cells // max(comments, 1))
     for index in range(cells):
         row, column = index // columns, index % columns
         sheet.write_string(row, column, f"text {index % 97}", formats[index % 3])
         if comments and index % every == 0 and index // every < comments:
-            sheet.write_comment(row, column, f"Product: p\nEvidence: e {index}",
-                                {"author": "roadmap", "width": 320, "height": 60})
+            sheet.write_comment(
+                row,
+                column,
+                f"Product: p\nEvidence: e {index}",
+                {"author": "roadmap", "width": 320, "height": 60},
+            )
     book.close()
     return clock() - start
 
@@ -136,11 +147,14 @@ def openpyxl_floor(cells: int, output: str, clock, columns: int = 20) -> float:
     book = Workbook()
     sheet = book.active
     font = Font(name="Calibri", bold=True)
-    fills = [PatternFill(fill_type="solid", start_color=c, end_color=c)
-             for c in ("63BE7B", "FFE699", "F08080")]
+    fills = [
+        PatternFill(fill_type="solid", start_color=c, end_color=c)
+        for c in ("63BE7B", "FFE699", "F08080")
+    ]
     for index in range(cells):
-        cell = sheet.cell(row=index // columns + 1, column=index % columns + 1,
-                          value=f"text {index % 97}")
+        cell = sheet.cell(
+            row=index // columns + 1, column=index % columns + 1, value=f"text {index % 97}"
+        )
         cell.font = font
         cell.fill = fills[index % 3]
     book.save(output)

@@ -39,6 +39,7 @@ Errors are ``RoadmapError`` and its kinds (``InputError``, ``StoreError``,
 ``OutputError``, ``UsageError``), each carrying located ``problems``; no exception of
 the database engine or a spreadsheet library escapes.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -74,10 +75,23 @@ __version__ = "0.1.0"
 # __version__) does not pay for the store, the evaluation or any spreadsheet library.
 _HOME = {
     **dict.fromkeys(("DiffRow", "VendorDiff", "vendor_diff"), "diff"),
-    **dict.fromkeys(("InputError", "OutputError", "Problem", "RoadmapError", "StoreError",
-                     "UsageError"), "errors"),
-    **dict.fromkeys(("CompareRow", "Comparison", "Coverage", "Parity", "ParityRow",
-                     "compare_at", "parity_at", "recommend_at"), "evaluate"),
+    **dict.fromkeys(
+        ("InputError", "OutputError", "Problem", "RoadmapError", "StoreError", "UsageError"),
+        "errors",
+    ),
+    **dict.fromkeys(
+        (
+            "CompareRow",
+            "Comparison",
+            "Coverage",
+            "Parity",
+            "ParityRow",
+            "compare_at",
+            "parity_at",
+            "recommend_at",
+        ),
+        "evaluate",
+    ),
     "write_export": "export",
     **dict.fromkeys(("Entry", "Level", "Requirement", "Snapshot", "Tier", "Vendor"), "model"),
     "Month": "months",
@@ -91,13 +105,45 @@ _HOME = {
 }
 
 __all__ = [
-    "CompareRow", "Comparison", "Coverage", "DiffRow", "Entry", "InputError", "Level",
-    "Month", "OutputError", "Parity", "ParityRow", "Problem", "Recommendation",
-    "Requirement", "Review", "RoadmapError", "ScheduledReview", "Settings", "Snapshot",
-    "Step", "Store", "StoreError", "Tier", "UsageError", "Vendor", "VendorDiff",
-    "__version__", "build_review", "compare_at", "import_requirements", "import_snapshots",
-    "parity_at", "recommend_at", "record_review", "store_schedule", "vendor_diff",
-    "write_and_record", "write_export", "write_review",
+    "CompareRow",
+    "Comparison",
+    "Coverage",
+    "DiffRow",
+    "Entry",
+    "InputError",
+    "Level",
+    "Month",
+    "OutputError",
+    "Parity",
+    "ParityRow",
+    "Problem",
+    "Recommendation",
+    "Requirement",
+    "Review",
+    "RoadmapError",
+    "ScheduledReview",
+    "Settings",
+    "Snapshot",
+    "Step",
+    "Store",
+    "StoreError",
+    "Tier",
+    "UsageError",
+    "Vendor",
+    "VendorDiff",
+    "__version__",
+    "build_review",
+    "compare_at",
+    "import_requirements",
+    "import_snapshots",
+    "parity_at",
+    "recommend_at",
+    "record_review",
+    "store_schedule",
+    "vendor_diff",
+    "write_and_record",
+    "write_export",
+    "write_review",
 ]
 
 

@@ -4,6 +4,7 @@ The shared options and helpers come first, then the commands in the order of the
 README's walk-through (demo, init, templates, imports, settings, listings, export,
 snapshots, vendors, diff, compare, recommend, parity, review, schedule, copy-store).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,8 +66,12 @@ class FileName(click.Path):
     def convert(self, value, param, ctx):
         if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
             shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            self.fail(f"{shown!r} is not a UTF-8 file name, and roadmap keeps file names in "
-                      "its log; rename the file (e.g. with only ASCII letters)", param, ctx)
+            self.fail(
+                f"{shown!r} is not a UTF-8 file name, and roadmap keeps file names in "
+                "its log; rename the file (e.g. with only ASCII letters)",
+                param,
+                ctx,
+            )
         return super().convert(value, param, ctx)
 
 
@@ -74,15 +79,23 @@ def force_option(command):
     """``--force``: replace an existing file that roadmap did not write (or a link, or a
     read-only file). Without it only roadmap's own earlier outputs are replaced."""
     return click.option(
-        "--force", is_flag=True,
-        help="Replace the output even if roadmap did not write it (or it is read-only or "
-             "a link).")(command)
+        "--force",
+        is_flag=True,
+        help="Replace the output even if roadmap did not write it (or it is read-only or a link).",
+    )(command)
 
 
 def format_option(command):
     """``--format``: any tabulate format, ``json`` or ``csv`` (checked lazily)."""
-    @click.option("--format", "fmt", default="simple", show_default=True, metavar="FORMAT",
-                  help="Any tabulate table format (simple, github, grid…), json or csv.")
+
+    @click.option(
+        "--format",
+        "fmt",
+        default="simple",
+        show_default=True,
+        metavar="FORMAT",
+        help="Any tabulate table format (simple, github, grid…), json or csv.",
+    )
     @functools.wraps(command)
     def wrapper(*args, fmt: str, **kwargs):
         from .output import format_names
@@ -90,37 +103,48 @@ def format_option(command):
         if fmt not in format_names():
             raise click.BadParameter(
                 f"{fmt!r} is not a format; use json, csv or one of tabulate's: "
-                f"{', '.join(format_names()[2:])}", param_hint="--format")
+                f"{', '.join(format_names()[2:])}",
+                param_hint="--format",
+            )
         return command(*args, fmt=fmt, **kwargs)
 
     return wrapper
 
 
 def sheet_option(preferred: str):
-    return click.option("--sheet", metavar="NAME",
-                        help=f"The sheet to read (default: '{preferred}', else the first).")
+    return click.option(
+        "--sheet",
+        metavar="NAME",
+        help=f"The sheet to read (default: '{preferred}', else the first).",
+    )
 
 
 def map_options(fields: str):
     """``--map 'Column=field'`` (repeatable), checked before anything is read."""
     return click.option(
-        "--map", "mapping", multiple=True, metavar="'Column=field'",
+        "--map",
+        "mapping",
+        multiple=True,
+        metavar="'Column=field'",
         callback=lambda ctx, param, value: map_option(value, fields),
-        help="Say which field a column holds, or 'Column=ignore'. Repeatable.")
+        help="Say which field a column holds, or 'Column=ignore'. Repeatable.",
+    )
 
 
 def as_of_option(text: str):
     return click.option("--as-of", metavar="DATE", help=text)
 
 
-dry_run_option = click.option("--dry-run", is_flag=True,
-                              help="Print what would change; write nothing.")
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print what would change; write nothing."
+)
 
 
 def output_option(text: str, **settings):
     """``--output FILE.xlsx``: a file name the log can hold (``required``, ``default``…)."""
-    return click.option("--output", metavar="FILE.xlsx", type=FileName(dir_okay=False),
-                        help=text, **settings)
+    return click.option(
+        "--output", metavar="FILE.xlsx", type=FileName(dir_okay=False), help=text, **settings
+    )
 
 
 def primary_option(text: str):
@@ -137,13 +161,15 @@ def name_option(text: str, **settings):
 
 # The ranges the library checks too (roadmap.settings; not imported: --help stays quick).
 def horizon_option(**settings):
-    return click.option("--horizon", type=click.IntRange(1, 120),
-                        help="Months a review looks ahead.", **settings)
+    return click.option(
+        "--horizon", type=click.IntRange(1, 120), help="Months a review looks ahead.", **settings
+    )
 
 
 def cadence_option(**settings):
-    return click.option("--cadence", type=click.IntRange(1, 24),
-                        help="Months between reviews.", **settings)
+    return click.option(
+        "--cadence", type=click.IntRange(1, 24), help="Months between reviews.", **settings
+    )
 
 
 def stages_option(text: str):
@@ -216,7 +242,8 @@ def month_option(value: str | None, name: str) -> str | None:
         return parse_month(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a month (use YYYY-MM)", param_hint=name) from None
+            f"{value!r} is not a month (use YYYY-MM)", param_hint=name
+        ) from None
 
 
 def usage(parse, value):
@@ -225,8 +252,9 @@ def usage(parse, value):
         return parse(value)
     except RoadmapError as error:
         hint = error.problems[0].location or None
-        raise click.BadParameter("; ".join(p.message for p in error.problems),
-                                 param_hint=hint) from None
+        raise click.BadParameter(
+            "; ".join(p.message for p in error.problems), param_hint=hint
+        ) from None
 
 
 def stage_names(text: str) -> list[str]:
@@ -249,8 +277,9 @@ def map_option(values: tuple[str, ...], fields: str = "requirements") -> tuple[s
     try:
         parse_map_options(values, valid)
     except RoadmapError as error:
-        raise click.BadParameter("; ".join(p.message for p in error.problems),
-                                 param_hint="--map") from None
+        raise click.BadParameter(
+            "; ".join(p.message for p in error.problems), param_hint="--map"
+        ) from None
     return values
 
 
@@ -264,7 +293,8 @@ def date_option(value: str | None, name: str) -> str | None:
         return parse_date(value).isoformat()
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)", param_hint=name) from None
+            f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)", param_hint=name
+        ) from None
 
 
 def stack_arguments(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -286,10 +316,15 @@ def _marks(notes: list[str]) -> str:
 
 @click.group(cls=RoadmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="roadmap")
-@click.option("--db", envvar="ROADMAP_DB", default="roadmap.db", show_default=True,
-              metavar="PATH|URL",
-              help="The store: an SQLite file, or a shared PostgreSQL database "
-                   "(postgresql://user@host:port/dbname); also ROADMAP_DB.")
+@click.option(
+    "--db",
+    envvar="ROADMAP_DB",
+    default="roadmap.db",
+    show_default=True,
+    metavar="PATH|URL",
+    help="The store: an SQLite file, or a shared PostgreSQL database "
+    "(postgresql://user@host:port/dbname); also ROADMAP_DB.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str) -> None:
     """Keep an ML platform roadmap, compare vendors against it, review it over time.
@@ -303,8 +338,9 @@ def cli(ctx: click.Context, db: str) -> None:
 
 
 @cli.command()
-@output_option("Where to write the demo's workbook.", default="roadmap-demo-review.xlsx",
-               show_default=True)
+@output_option(
+    "Where to write the demo's workbook.", default="roadmap-demo-review.xlsx", show_default=True
+)
 @force_option
 def demo(output, force):
     """Build a throw-away store from the bundled samples and write its review workbook.
@@ -318,8 +354,9 @@ def demo(output, force):
 
 
 @cli.command()
-@name_option("The roadmap's name, shown on every review.", default="ML platform roadmap",
-             show_default=True)
+@name_option(
+    "The roadmap's name, shown on every review.", default="ML platform roadmap", show_default=True
+)
 @click.option("--start", metavar="YYYY-MM", help="The roadmap's first month (default: this month).")
 @horizon_option(default=18, show_default=True)
 @cadence_option(default=3, show_default=True)
@@ -337,13 +374,16 @@ def init(ctx, name, start, horizon, cadence, stages):
         raise click.BadParameter("the name is empty", param_hint="--name")
     start_month = month_option(start, "--start") or dt.date.today().strftime("%Y-%m")
     stage_list = usage(stage_names, stages) if stages is not None else list(BIG_EIGHT)
-    settings = Settings(name=name, start=start_month, horizon=horizon, cadence=cadence,
-                        stages=stage_list)
+    settings = Settings(
+        name=name, start=start_month, horizon=horizon, cadence=cadence, stages=stage_list
+    )
     store = Store.create(ctx.obj["db"], settings, on_wait=tell_waiting)
     store.close()
-    click.echo(f"Created {store.path}: {name}, from {start_month}, {horizon}-month horizon, "
-               f"reviews every {'month' if cadence == 1 else f'{cadence} months'}, "
-               f"{len(stage_list)} stages.")
+    click.echo(
+        f"Created {store.path}: {name}, from {start_month}, {horizon}-month horizon, "
+        f"reviews every {'month' if cadence == 1 else f'{cadence} months'}, "
+        f"{len(stage_list)} stages."
+    )
 
 
 @cli.group("template")
@@ -381,17 +421,25 @@ def import_group():
 @click.argument("file", type=FileName(dir_okay=False))
 @sheet_option("Requirements")
 @map_options("requirements")
-@click.option("--add-stages", is_flag=True,
-              help="Add stage names the roadmap lacks (in the order they first appear) "
-                   "instead of refusing them.")
-@as_of_option("When this version of the roadmap took effect (default: an 'As of:' cell, "
-              "else a date in the file name, else today).")
+@click.option(
+    "--add-stages",
+    is_flag=True,
+    help="Add stage names the roadmap lacks (in the order they first appear) "
+    "instead of refusing them.",
+)
+@as_of_option(
+    "When this version of the roadmap took effect (default: an 'As of:' cell, "
+    "else a date in the file name, else today)."
+)
 @dry_run_option
-@click.option("--verbose", "-v", is_flag=True,
-              help=f"List every change (default: the first {CHANGE_LINES} of each kind).")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help=f"List every change (default: the first {CHANGE_LINES} of each kind).",
+)
 @click.pass_context
-def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dry_run,
-                                verbose):
+def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dry_run, verbose):
     """Load or update requirements from .xlsx, .xlsm, .xls, .ods or .csv.
 
     A re-import is a sync: new ids are added, changed rows updated (history kept),
@@ -404,10 +452,16 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
     from .requirements import import_requirements
 
     with progress_bar(f"Reading {file}") as progress:
-        result = import_requirements(open_store(ctx), file, sheet=sheet, mapping=mapping,
-                                     as_of=date_option(as_of, "--as-of"),
-                                     add_stages=add_stages, dry_run=dry_run,
-                                     progress=progress)
+        result = import_requirements(
+            open_store(ctx),
+            file,
+            sheet=sheet,
+            mapping=mapping,
+            as_of=date_option(as_of, "--as-of"),
+            add_stages=add_stages,
+            dry_run=dry_run,
+            progress=progress,
+        )
     for message in result.warnings:
         warn(message)
     plan = result.plan
@@ -415,14 +469,17 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
         click.echo(f"Columns: {result.columns}")
     lines: list[str] = []
     if result.new_stages:
-        lines.append(f"{'would add' if dry_run else 'added'} stages: "
-                     f"{'; '.join(result.new_stages)}")
+        lines.append(
+            f"{'would add' if dry_run else 'added'} stages: {'; '.join(result.new_stages)}"
+        )
 
     def some(kind: str, found: list[str]) -> list[str]:
         if verbose or len(found) <= CHANGE_LINES:
             return found
-        return [*found[:CHANGE_LINES],
-                f"… and {len(found) - CHANGE_LINES} more {kind} (--verbose lists them all)"]
+        return [
+            *found[:CHANGE_LINES],
+            f"… and {len(found) - CHANGE_LINES} more {kind} (--verbose lists them all)",
+        ]
 
     def line(text: object) -> str:  # a title with line breaks is listed on one line
         return " ".join(str(text).split())
@@ -430,15 +487,18 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
     lines += some("added", [f"added    {r.id}: {line(r.title)}" for r in plan.added])
     changed = []
     for old, new, names in plan.changed:
-        changes = "; ".join(f"{n}: {line(words(getattr(old, n)))} -> "
-                            f"{line(words(getattr(new, n)))}" for n in names)
+        changes = "; ".join(
+            f"{n}: {line(words(getattr(old, n)))} -> {line(words(getattr(new, n)))}" for n in names
+        )
         changed.append(f"changed  {new.id}: {changes}")
     lines += some("changed", changed)
     lines += some("retired", [f"retired  {r.id}: {line(r.title)}" for r in plan.retired])
     if lines:
         click.echo("\n".join(lines))  # one write: a 20,000-row import prints fast
-    counts = (f"{len(plan.added)} added, {len(plan.changed)} changed, "
-              f"{len(plan.retired)} retired, {plan.unchanged} unchanged")
+    counts = (
+        f"{len(plan.added)} added, {len(plan.changed)} changed, "
+        f"{len(plan.retired)} retired, {plan.unchanged} unchanged"
+    )
     if dry_run:
         click.echo(f"Dry run: {counts}; nothing was written.")
     elif not result.written:
@@ -452,10 +512,19 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
 @horizon_option()
 @cadence_option()
 @stages_option("The whole stage list, in order: add, reorder, or drop unused stages.")
-@click.option("--rename-stage", "renames", multiple=True, metavar="'Old=New'", type=ONE_LINE,
-              help="Rename a stage; its requirements and their history follow. Repeatable.")
-@click.option("--weights", metavar="'high=3,medium=2,low=1,best-in-class=1'",
-              help="Weights of weighted coverage: by priority, and a factor for best-in-class.")
+@click.option(
+    "--rename-stage",
+    "renames",
+    multiple=True,
+    metavar="'Old=New'",
+    type=ONE_LINE,
+    help="Rename a stage; its requirements and their history follow. Repeatable.",
+)
+@click.option(
+    "--weights",
+    metavar="'high=3,medium=2,low=1,best-in-class=1'",
+    help="Weights of weighted coverage: by priority, and a factor for best-in-class.",
+)
 @format_option
 @click.pass_context
 def settings_command(ctx, name, horizon, cadence, stages, renames, weights, fmt):
@@ -482,8 +551,15 @@ def settings_command(ctx, name, horizon, cadence, stages, renames, weights, fmt)
         return
     if name is not None and not name.strip():
         raise click.BadParameter("the name is empty", param_hint="--name")
-    change = change_settings(store, name=name, horizon=horizon, cadence=cadence,
-                             stages=stage_list, renames=rename_map, weights=weight_map)
+    change = change_settings(
+        store,
+        name=name,
+        horizon=horizon,
+        cadence=cadence,
+        stages=stage_list,
+        renames=rename_map,
+        weights=weight_map,
+    )
     if not change.changes:
         click.echo("No changes; nothing was written.")
         return
@@ -513,8 +589,9 @@ def requirements_command(ctx, stage, tier, status, fmt):
         warn(no_requirements_reason(store, stage=stage, tier=tier, status=status))
     from .model import REQUIREMENT_FIELDS
 
-    show(rows, fmt, list(REQUIREMENT_FIELDS) if fmt in ("json", "csv") else
-         REQUIREMENT_TABLE_COLUMNS)
+    show(
+        rows, fmt, list(REQUIREMENT_FIELDS) if fmt in ("json", "csv") else REQUIREMENT_TABLE_COLUMNS
+    )
 
 
 @cli.command("log")
@@ -550,9 +627,11 @@ def export_command(ctx, file, force):
     snapshots = store.snapshot_infos()
     from .output import plural
 
-    click.echo(f"Wrote {file}: {plural(len(store.requirements()), 'requirement')}, "
-               f"{plural(len(snapshots), 'snapshot')} of "
-               f"{plural(len({s.vendor for s in snapshots}), 'vendor')}.")
+    click.echo(
+        f"Wrote {file}: {plural(len(store.requirements()), 'requirement')}, "
+        f"{plural(len(snapshots), 'snapshot')} of "
+        f"{plural(len({s.vendor for s in snapshots}), 'vendor')}."
+    )
 
 
 @template_group.command("snapshot")
@@ -572,20 +651,23 @@ def template_snapshot(file, force):
 
 @import_group.command("snapshot")
 @click.argument("file", type=FileName(dir_okay=False))
-@vendor_option("The vendor (key or name), for a long-form sheet that does not say; in a "
-               "comparison table, import only its column.")
+@vendor_option(
+    "The vendor (key or name), for a long-form sheet that does not say; in a "
+    "comparison table, import only its column."
+)
 @as_of_option("The snapshot's date (default: the 'As of:' cell, else the file name).")
-@click.option("--source", metavar="TEXT", type=ONE_LINE,
-              help="Where the snapshot comes from.")
+@click.option("--source", metavar="TEXT", type=ONE_LINE, help="Where the snapshot comes from.")
 @sheet_option("Snapshots")
 @map_options("snapshot")
-@click.option("--replace", is_flag=True,
-              help="Store it even if a different snapshot has the same vendor and date "
-                   "(the old one stays in history).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Store it even if a different snapshot has the same vendor and date "
+    "(the old one stays in history).",
+)
 @dry_run_option
 @click.pass_context
-def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, mapping, replace,
-                            dry_run):
+def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, mapping, replace, dry_run):
     """Store vendor capability snapshots from .xlsx, .xlsm or .csv.
 
     Long form: one row per requirement with a Level column (Vendor and As of columns
@@ -601,20 +683,32 @@ def import_snapshot_command(ctx, file, vendor, as_of, source, sheet, mapping, re
     from .snapshots import import_snapshots
 
     with progress_bar(f"Reading {file}") as progress:
-        result = import_snapshots(open_store(ctx), file, vendor=vendor,
-                                  as_of=date_option(as_of, "--as-of"),
-                                  source=source, sheet=sheet, mapping=mapping,
-                                  replace=replace, dry_run=dry_run, progress=progress)
+        result = import_snapshots(
+            open_store(ctx),
+            file,
+            vendor=vendor,
+            as_of=date_option(as_of, "--as-of"),
+            source=source,
+            sheet=sheet,
+            mapping=mapping,
+            replace=replace,
+            dry_run=dry_run,
+            progress=progress,
+        )
     for message in result.warnings:
         warn(message)
     for found in result.snapshots:
-        line = f"{found.status:<10}{found.vendor.key} {found.snapshot.as_of}: " \
-               f"{plural(found.entries, 'entry', 'entries')}, {found.ga} ga"
+        line = (
+            f"{found.status:<10}{found.vendor.key} {found.snapshot.as_of}: "
+            f"{plural(found.entries, 'entry', 'entries')}, {found.ga} ga"
+        )
         if found.new_vendor:
             line += f" (new vendor: {found.vendor.name}, {found.vendor.kind})"
         click.echo(line)
-    counts = ", ".join(f"{sum(s.status == status for s in result.snapshots)} {status}"
-                       for status in ("added", "replaced", "unchanged"))
+    counts = ", ".join(
+        f"{sum(s.status == status for s in result.snapshots)} {status}"
+        for status in ("added", "replaced", "unchanged")
+    )
     if dry_run:
         click.echo(f"Dry run: {counts}; nothing was written.")
     elif not result.written:
@@ -652,9 +746,12 @@ def vendors_command(ctx, fmt):
 @vendors_command.command("merge")
 @click.argument("source", metavar="FROM", type=ONE_LINE)
 @click.argument("target", metavar="INTO", type=ONE_LINE)
-@click.option("--keep", type=click.Choice(["from", "into"]),
-              help="Where both have a different snapshot at the same date: whose stays "
-                   "current (the other stays in history).")
+@click.option(
+    "--keep",
+    type=click.Choice(["from", "into"]),
+    help="Where both have a different snapshot at the same date: whose stays "
+    "current (the other stays in history).",
+)
 @click.pass_context
 def vendors_merge_command(ctx, source, target, keep):
     """One vendor stored under two names becomes one: FROM's snapshots and history move
@@ -666,9 +763,11 @@ def vendors_merge_command(ctx, source, target, keep):
     from .snapshots import merge_vendors
 
     merged = merge_vendors(open_store(ctx), source, target, keep)
-    line = (f"Merged {merged.source.key} into {merged.target.key}: "
-            f"{plural(merged.moved, 'snapshot')} moved; {merged.source.key} and "
-            f"'{merged.source.name}' now mean {merged.target.key}.")
+    line = (
+        f"Merged {merged.source.key} into {merged.target.key}: "
+        f"{plural(merged.moved, 'snapshot')} moved; {merged.source.key} and "
+        f"'{merged.source.name}' now mean {merged.target.key}."
+    )
     if merged.replaced:
         line += f" Same date in both ({', '.join(merged.replaced)}): one stays in history."
     click.echo(line)
@@ -691,8 +790,9 @@ def vendors_rename_command(ctx, key, name):
 
 @cli.command("snapshots")
 @vendor_option("Only this vendor (key or name).")
-@click.option("--history", is_flag=True,
-              help="Include replaced snapshots (with a 'current' column).")
+@click.option(
+    "--history", is_flag=True, help="Include replaced snapshots (with a 'current' column)."
+)
 @format_option
 @click.pass_context
 def snapshots_command(ctx, vendor, history, fmt):
@@ -708,19 +808,30 @@ def snapshots_command(ctx, vendor, history, fmt):
     columns = ["vendor", "as_of", "source", "entries", "ga"] + (["current"] if history else [])
     rows = snapshot_rows(store, key, history=history)
     if not rows and fmt not in ("json", "csv"):
-        warn(f"{key} has no snapshots" if key else "no snapshots yet; import one: "
-             "roadmap import snapshot FILE")
+        warn(
+            f"{key} has no snapshots"
+            if key
+            else "no snapshots yet; import one: roadmap import snapshot FILE"
+        )
     show(rows, fmt, columns)
 
 
 @cli.command("diff")
 @click.argument("vendor", type=ONE_LINE)
-@click.option("--from", "start", metavar="DATE",
-              help="The earlier snapshot's date (a month picks that month's snapshot).")
+@click.option(
+    "--from",
+    "start",
+    metavar="DATE",
+    help="The earlier snapshot's date (a month picks that month's snapshot).",
+)
 @click.option("--to", "end", metavar="DATE", help="The later snapshot's date (default: latest).")
 @output_option("Write a highlighted diff workbook instead.")
-@click.option("--levels", "levels_only", is_flag=True,
-              help="Only rows whose level moved (no product, evidence or notes changes).")
+@click.option(
+    "--levels",
+    "levels_only",
+    is_flag=True,
+    help="Only rows whose level moved (no product, evidence or notes changes).",
+)
 @force_option
 @format_option
 @click.pass_context
@@ -741,8 +852,7 @@ def diff_command(ctx, vendor, start, end, output, levels_only, force, fmt):
     for value, name in ((start, "--from"), (end, "--to")):
         date_option(value, name)  # a wrong date is a wrong command line (exit 2)
     store = open_store(ctx)
-    diff = vendor_diff(store, vendor_named(store, vendor), start, end,
-                       levels_only=levels_only)
+    diff = vendor_diff(store, vendor_named(store, vendor), start, end, levels_only=levels_only)
     span = f"{diff.vendor.key}: {diff.old.as_of} → {diff.new.as_of}"
     if output:
         from .diff_workbook import write_diff_workbook
@@ -755,13 +865,17 @@ def diff_command(ctx, vendor, start, end, output, levels_only, force, fmt):
         return
     click.echo(f"{span}, {plural(len(diff.rows), 'change')}")
     if diff.rows:
-        show([terminal_row(row) for row in diff.rows], fmt,
-             ["requirement", "title", "from", "to", "change", "details"])
+        show(
+            [terminal_row(row) for row in diff.rows],
+            fmt,
+            ["requirement", "title", "from", "to", "change", "details"],
+        )
 
 
 @cli.command("compare")
-@click.argument("vendors", nargs=-1, metavar="[VENDOR or STACK]...", type=ONE_LINE,
-                callback=stack_arguments)
+@click.argument(
+    "vendors", nargs=-1, metavar="[VENDOR or STACK]...", type=ONE_LINE, callback=stack_arguments
+)
 @as_of_option("The date to compare at (default: today).")
 @format_option
 @click.pass_context
@@ -786,8 +900,10 @@ def compare_command(ctx, vendors, as_of, fmt):
     comparison = compare_at(store, day, keys)
     compared = comparison.as_rows()
     if not compared and fmt not in ("json", "csv"):
-        warn(f"no vendor has a snapshot on or before {day}; import one: "
-             "roadmap import snapshot FILE, or pass --as-of DATE")
+        warn(
+            f"no vendor has a snapshot on or before {day}; import one: "
+            "roadmap import snapshot FILE, or pass --as-of DATE"
+        )
     for key, lacking in comparison.missing.items():
         if lacking == (key,):
             warn(f"{key} has no snapshot on or before {day}")
@@ -797,19 +913,47 @@ def compare_command(ctx, vendors, as_of, fmt):
 
     stages = store.settings().stages  # then Unassigned, when some requirement has no stage
     stages += [UNASSIGNED] if any(UNASSIGNED in row for row in compared) else []
-    columns = ["vendor", "coverage", "table_stakes", "best_in_class", "assessed", "weighted",
-               "as_of", *stages]
+    columns = [
+        "vendor",
+        "coverage",
+        "table_stakes",
+        "best_in_class",
+        "assessed",
+        "weighted",
+        "as_of",
+        *stages,
+    ]
     if fmt in ("json", "csv"):
         show(compared, fmt, columns)
         return
     click.echo(f"Coverage at {day} over {plural(comparison.requirements, 'active requirement')}")
-    rows = [{**row, "vendor": row["vendor"] + _marks(comparison.caveats[row["vendor"]]),
-             "as_of": row["as_of"] + (" (stale)" if any(n.startswith("stale")
-                                                        for n in comparison.caveats[row["vendor"]])
-                                      else "")}
-            for row in compared]
-    show(rows, fmt, ["vendor", "as_of", "coverage", "assessed", "table_stakes",
-                     "best_in_class", "weighted", *stages])
+    rows = [
+        {
+            **row,
+            "vendor": row["vendor"] + _marks(comparison.caveats[row["vendor"]]),
+            "as_of": row["as_of"]
+            + (
+                " (stale)"
+                if any(n.startswith("stale") for n in comparison.caveats[row["vendor"]])
+                else ""
+            ),
+        }
+        for row in compared
+    ]
+    show(
+        rows,
+        fmt,
+        [
+            "vendor",
+            "as_of",
+            "coverage",
+            "assessed",
+            "table_stakes",
+            "best_in_class",
+            "weighted",
+            *stages,
+        ],
+    )
     for key, notes in comparison.caveats.items():
         if notes:
             click.echo(f"{key}: {'; '.join(notes)}; read its coverage with care.")
@@ -817,10 +961,18 @@ def compare_command(ctx, vendors, as_of, fmt):
 
 @cli.command("recommend")
 @as_of_option("The date to recommend at (default: today).")
-@primary_option("The platform the team is on, key or name, or a stack it already runs "
-                "(default: the best covered vendor).")
-@click.option("--max", "max_steps", default=3, show_default=True, type=click.IntRange(1, 50),
-              help="At most this many vendors to add.")
+@primary_option(
+    "The platform the team is on, key or name, or a stack it already runs "
+    "(default: the best covered vendor)."
+)
+@click.option(
+    "--max",
+    "max_steps",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="At most this many vendors to add.",
+)
 @format_option
 @click.pass_context
 def recommend_command(ctx, as_of, primary, max_steps, fmt):
@@ -841,24 +993,35 @@ def recommend_command(ctx, as_of, primary, max_steps, fmt):
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
     result = recommend_at(open_store(ctx), day, primary, max_steps)
     rows = result.as_rows()
-    columns = ["step", "add", "closes", "glue", "weighted_gain", "coverage", "weighted",
-               "stack"]
+    columns = ["step", "add", "closes", "glue", "weighted_gain", "coverage", "weighted", "stack"]
     if fmt == "json":
         show(rows, fmt, columns)
         return
     if fmt == "csv":
-        show([{**row, "closes": " ".join(row["closes"]), "glue": " ".join(row["glue"])}
-              for row in rows], fmt, columns)
+        show(
+            [
+                {**row, "closes": " ".join(row["closes"]), "glue": " ".join(row["glue"])}
+                for row in rows
+            ],
+            fmt,
+            columns,
+        )
         return
-    flat = [{**row, "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
-            for row, step in zip(rows, result.steps)]
-    click.echo(f"{result.primary} alone at {day}: coverage {result.coverage or 0:.0%}, "
-               f"weighted {result.weighted or 0:.0%}")
+    flat = [
+        {**row, "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
+        for row, step in zip(rows, result.steps)
+    ]
+    click.echo(
+        f"{result.primary} alone at {day}: coverage {result.coverage or 0:.0%}, "
+        f"weighted {result.weighted or 0:.0%}"
+    )
     if flat:
         show(flat, fmt, ["step", "add", "to ga", *columns[3:]])
     if result.stopped == "nothing closes":
-        click.echo("No other vendor closes anything more: what is still open is to build, "
-                   "wait for, or assess.")
+        click.echo(
+            "No other vendor closes anything more: what is still open is to build, "
+            "wait for, or assess."
+        )
 
 
 @cli.command("parity")
@@ -878,26 +1041,46 @@ def parity_command(ctx, fmt):
     parity = parity_at(open_store(ctx))
     rows, vendors = parity.rows, parity.vendors
     if fmt in ("json", "csv"):
-        show(parity.as_rows(), fmt,
-             ["requirement", "title", "first_ga", "censored", "leader", "lag_months",
-              "lag_is_lower_bound"])
+        show(
+            parity.as_rows(),
+            fmt,
+            [
+                "requirement",
+                "title",
+                "first_ga",
+                "censored",
+                "leader",
+                "lag_months",
+                "lag_is_lower_bound",
+            ],
+        )
         return
-    show([row.terminal_row() for row in rows], fmt,
-         ["requirement", "title", *vendors, "leader", "lag_months"])
+    show(
+        [row.terminal_row() for row in rows],
+        fmt,
+        ["requirement", "title", *vendors, "leader", "lag_months"],
+    )
     if any(row.censored for row in rows):
-        click.echo("≤ 2021-06: ga in the vendor's first snapshot that assessed it (ga by "
-                   "then); ≥ 18: a lag at least that long; a=b: leaders in the same month.")
+        click.echo(
+            "≤ 2021-06: ga in the vendor's first snapshot that assessed it (ga by "
+            "then); ≥ 18: a lag at least that long; a=b: leaders in the same month."
+        )
 
 
 @cli.command("review")
 @output_option("Where to write the review workbook.", required=True)
 @as_of_option("The review date (default: today).")
 @primary_option("The platform the team is on, key or name (default: the best covered).")
-@click.option("--no-record", is_flag=True,
-              help="Only write the workbook; do not record the review.")
-@click.option("--stack", metavar="A+B", type=ONE_LINE,
-              help="The primary and the tools run beside it (e.g. sagemaker+seldon): scored "
-                   "beside the vendors, and the gaps are the stack's.")
+@click.option(
+    "--no-record", is_flag=True, help="Only write the workbook; do not record the review."
+)
+@click.option(
+    "--stack",
+    metavar="A+B",
+    type=ONE_LINE,
+    help="The primary and the tools run beside it (e.g. sagemaker+seldon): scored "
+    "beside the vendors, and the gaps are the stack's.",
+)
 @force_option
 @click.pass_context
 def review_command(ctx, output, as_of, primary, no_record, stack, force):
@@ -915,9 +1098,16 @@ def review_command(ctx, output, as_of, primary, no_record, stack, force):
     store = open_store(ctx)
     day = date_option(as_of, "--as-of") or dt.date.today().isoformat()
     with progress_bar("Writing the review") as progress:
-        review, recorded = write_and_record(store, output, day, primary,
-                                            record=not no_record, progress=progress,
-                                            stack=stack, force=force)
+        review, recorded = write_and_record(
+            store,
+            output,
+            day,
+            primary,
+            record=not no_record,
+            progress=progress,
+            stack=stack,
+            force=force,
+        )
     from .output import report_lines
 
     for line in report_lines(review, output, recorded=recorded, record=not no_record):
@@ -938,8 +1128,7 @@ def schedule_command(ctx, fmt):
     """
     from .schedule import store_schedule
 
-    show([s.as_dict() for s in store_schedule(open_store(ctx))], fmt,
-         ["date", "state"])
+    show([s.as_dict() for s in store_schedule(open_store(ctx))], fmt, ["date", "state"])
 
 
 @cli.command("copy-store")
@@ -959,10 +1148,12 @@ def copy_store_command(source, target):
     from .store import copy_store
 
     counts = copy_store(source, target, on_wait=tell_waiting)
-    click.echo(f"Copied {display_name(source)} to {display_name(target)}: "
-               f"{counts.get('events', 0)} events, "
-               f"{counts.get('requirement_versions', 0)} requirement versions, "
-               f"{counts.get('snapshots', 0)} snapshots, {counts.get('reviews', 0)} reviews.")
+    click.echo(
+        f"Copied {display_name(source)} to {display_name(target)}: "
+        f"{counts.get('events', 0)} events, "
+        f"{counts.get('requirement_versions', 0)} requirement versions, "
+        f"{counts.get('snapshots', 0)} snapshots, {counts.get('reviews', 0)} reviews."
+    )
 
 
 def main() -> None:

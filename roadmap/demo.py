@@ -1,4 +1,5 @@
 """``roadmap demo``: the bundled samples in a throw-away store, then their workbook."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,10 @@ from .store import Settings, Store
 DEMO_SETTINGS = Settings(name="Acme ML platform roadmap (sample)", start="2021-05")
 DEMO_DIFF_VENDOR = "vertex"
 DEMO_PARITY_ROWS = 10
-REQUIREMENT_VERSIONS = (("requirements_2021-05.csv", "2021-05-01"),
-                        ("requirements_2021-11.csv", "2021-11-01"))
+REQUIREMENT_VERSIONS = (
+    ("requirements_2021-05.csv", "2021-05-01"),
+    ("requirements_2021-11.csv", "2021-11-01"),
+)
 
 
 def samples_folder() -> str:
@@ -47,10 +50,15 @@ def diff_lines(store: Store, vendor: str = DEMO_DIFF_VENDOR) -> list[str]:
     from .snapshots import vendor_named
 
     diff = vendor_diff(store, vendor_named(store, vendor))
-    return [f"What changed at {diff.vendor.name}: {diff.old.as_of} → {diff.new.as_of}, "
-            f"{plural(len(diff.rows), 'change')}",
-            render([terminal_row(row) for row in diff.rows], "simple",
-                   ["requirement", "title", "from", "to", "change"])]
+    return [
+        f"What changed at {diff.vendor.name}: {diff.old.as_of} → {diff.new.as_of}, "
+        f"{plural(len(diff.rows), 'change')}",
+        render(
+            [terminal_row(row) for row in diff.rows],
+            "simple",
+            ["requirement", "title", "from", "to", "change"],
+        ),
+    ]
 
 
 def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
@@ -59,10 +67,15 @@ def parity_lines(store: Store, top: int = DEMO_PARITY_ROWS) -> list[str]:
 
     parity = parity_at(store)
     rows, vendors = parity.rows, parity.vendors
-    return [f"Parity: first month at ga per vendor, longest lags first (top {top} of "
-            f"{len(rows)}; ≤ is ga in the vendor's first assessment, ≥ a lag at least that)",
-            render([r.terminal_row() for r in rows[:top]], "simple",
-                   ["requirement", *vendors, "leader", "lag_months"])]
+    return [
+        f"Parity: first month at ga per vendor, longest lags first (top {top} of "
+        f"{len(rows)}; ≤ is ga in the vendor's first assessment, ≥ a lag at least that)",
+        render(
+            [r.terminal_row() for r in rows[:top]],
+            "simple",
+            ["requirement", *vendors, "leader", "lag_months"],
+        ),
+    ]
 
 
 DEMO_STACKS = ("sagemaker", "sagemaker+seldon", "sagemaker+databricks")
@@ -75,15 +88,25 @@ def recommend_lines(store: Store, day: str, max_steps: int = 2) -> list[str]:
 
     stacks = compare_at(store, day, list(DEMO_STACKS)).as_rows()
     result = recommend_at(store, day, None, max_steps)
-    steps = [{**step.as_dict(), "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
-             for step in result.steps]
-    return [f"Stacks at {day} (roadmap compare {' '.join(DEMO_STACKS)})",
-            render(stacks, "simple", ["vendor", "as_of", "coverage", "table_stakes",
-                                      "best_in_class", "weighted"]),
-            f"What adding tools to {result.primary} would close (roadmap recommend --as-of "
-            f"{day} --max {max_steps})",
-            render(steps, "simple", ["step", "add", "to ga", "glue", "weighted_gain",
-                                     "coverage", "weighted", "stack"])]
+    steps = [
+        {**step.as_dict(), "to ga": " ".join(step.to_ga), "glue": " ".join(step.glue)}
+        for step in result.steps
+    ]
+    return [
+        f"Stacks at {day} (roadmap compare {' '.join(DEMO_STACKS)})",
+        render(
+            stacks,
+            "simple",
+            ["vendor", "as_of", "coverage", "table_stakes", "best_in_class", "weighted"],
+        ),
+        f"What adding tools to {result.primary} would close (roadmap recommend --as-of "
+        f"{day} --max {max_steps})",
+        render(
+            steps,
+            "simple",
+            ["step", "add", "to ga", "glue", "weighted_gain", "coverage", "weighted", "stack"],
+        ),
+    ]
 
 
 DEMO_REVIEWS = ("2021-06-30", "2021-12-15")
@@ -123,17 +146,20 @@ def run_demo(output: str, *, force: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="roadmap-demo-") as folder:
         store = build_demo_store(os.path.join(folder, "demo.db"))
         try:
-            requirements = store.settings().stage_matcher.in_order(
-                store.requirements().values())
+            requirements = store.settings().stage_matcher.in_order(store.requirements().values())
             counts: dict[str, dict[str, int]] = {}
             for requirement in requirements:
-                stage = counts.setdefault(stage_label(requirement.stage), {
-                    "table-stakes": 0, "best-in-class": 0, "retired": 0})
+                stage = counts.setdefault(
+                    stage_label(requirement.stage),
+                    {"table-stakes": 0, "best-in-class": 0, "retired": 0},
+                )
                 stage[RETIRED if requirement.status == RETIRED else requirement.tier.value] += 1
-            lines.append(f"Sample roadmap: {len(requirements)} requirements "
-                         f"from {samples_folder()}")
-            lines.append(render([{"stage": name, **tiers} for name, tiers in counts.items()],
-                                "simple"))
+            lines.append(
+                f"Sample roadmap: {len(requirements)} requirements from {samples_folder()}"
+            )
+            lines.append(
+                render([{"stage": name, **tiers} for name, tiers in counts.items()], "simple")
+            )
             lines.extend(diff_lines(store))
             lines.extend(parity_lines(store))
             lines.extend(recommend_lines(store, DEMO_REVIEWS[-1]))

@@ -5,6 +5,7 @@ applying the rows to the old snapshot gives the new one (in levels, and in every
 detail field both snapshots state: see ``stated_fields``). The terminal table, JSON,
 CSV and the highlighted workbook (``diff_workbook.py``) only format these rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,9 @@ class DiffRow:
         both state that field."""
         if self.old is None or self.new is None:
             return []
-        return [name for name in self.compared
-                if getattr(self.old, name) != getattr(self.new, name)]
+        return [
+            name for name in self.compared if getattr(self.old, name) != getattr(self.new, name)
+        ]
 
 
 LEVEL_CHANGES = ("added", "removed", "upgraded", "downgraded")
@@ -57,12 +59,16 @@ LEVEL_CHANGES = ("added", "removed", "upgraded", "downgraded")
 def stated_fields(snapshot: Snapshot) -> set[str]:
     """The detail fields a snapshot states at all: a comparison table (wide form) has no
     product, evidence or notes cells, so its silence on them says nothing."""
-    return {name for name in DETAIL_FIELDS
-            if any(getattr(e, name) is not None for e in snapshot.entries.values())}
+    return {
+        name
+        for name in DETAIL_FIELDS
+        if any(getattr(e, name) is not None for e in snapshot.entries.values())
+    }
 
 
-def change_kind(old: Entry | None, new: Entry | None,
-                compared: tuple[str, ...] = DETAIL_FIELDS) -> str | None:
+def change_kind(
+    old: Entry | None, new: Entry | None, compared: tuple[str, ...] = DETAIL_FIELDS
+) -> str | None:
     """``added``/``removed``/``upgraded``/``downgraded``/``changed``, None when equal
     (``changed`` only for a difference in a ``compared`` field)."""
     if old is None:
@@ -75,8 +81,9 @@ def change_kind(old: Entry | None, new: Entry | None,
     return "changed" if differs else None
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str], *,
-                   levels_only: bool = False) -> list[DiffRow]:
+def diff_snapshots(
+    old: Snapshot, new: Snapshot, titles: dict[str, str], *, levels_only: bool = False
+) -> list[DiffRow]:
     """Rows for every requirement whose entry differs; unchanged ones left out.
 
     Product, evidence and notes are compared only where both snapshots state them (see
@@ -84,8 +91,9 @@ def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str], *,
     order of ``titles`` (the roadmap's order); ids it lacks come last.
     """
     order = {rid: index for index, rid in enumerate(titles)}
-    ids = sorted(set(old.entries) | set(new.entries),
-                 key=lambda rid: (order.get(rid, len(order)), rid))
+    ids = sorted(
+        set(old.entries) | set(new.entries), key=lambda rid: (order.get(rid, len(order)), rid)
+    )
     both = stated_fields(old) & stated_fields(new)
     compared = tuple(name for name in DETAIL_FIELDS if name in both)
     rows = []
@@ -99,8 +107,10 @@ def diff_snapshots(old: Snapshot, new: Snapshot, titles: dict[str, str], *,
 
 def terminal_row(row: DiffRow) -> dict[str, object]:
     """``as_dict`` plus what moved besides the level, for people reading a table."""
-    details = "; ".join(f"{name}: {_text(getattr(row.old, name))} → "
-                        f"{_text(getattr(row.new, name))}" for name in row.moved())
+    details = "; ".join(
+        f"{name}: {_text(getattr(row.old, name))} → {_text(getattr(row.new, name))}"
+        for name in row.moved()
+    )
     return {**row.as_dict(), "details": details}
 
 
@@ -123,8 +133,9 @@ class VendorDiff:
         return [row.as_dict() for row in self.rows]
 
 
-def pick_snapshots(infos: list[SnapshotInfo], vendor: str, start: DayLike | None,
-                   end: DayLike | None) -> tuple[SnapshotInfo, SnapshotInfo]:
+def pick_snapshots(
+    infos: list[SnapshotInfo], vendor: str, start: DayLike | None, end: DayLike | None
+) -> tuple[SnapshotInfo, SnapshotInfo]:
     """The two snapshots to compare: by date (a month alone picks that month's one),
     else the latest and the one before it."""
     dates = ", ".join(i.as_of for i in infos)
@@ -132,26 +143,34 @@ def pick_snapshots(infos: list[SnapshotInfo], vendor: str, start: DayLike | None
         raise InputError(
             f"{vendor} has {len(infos)} snapshot{'s' if len(infos) != 1 else ''}"
             f"{' (' + dates + ')' if infos else ''}; a diff needs two: import another "
-            "with 'roadmap import snapshot FILE'")
+            "with 'roadmap import snapshot FILE'"
+        )
     newer = _match(infos, vendor, end, "--to") if end is not None else infos[-1]
     if start is not None:
         older = _match(infos, vendor, start, "--from")
     else:
         before = [i for i in infos if iso_day(i.as_of) < iso_day(newer.as_of)]
         if not before:
-            raise InputError(f"no snapshot of {vendor} before {newer.as_of} "
-                             f"(its snapshots: {dates}); pass --from DATE", "--to")
+            raise InputError(
+                f"no snapshot of {vendor} before {newer.as_of} "
+                f"(its snapshots: {dates}); pass --from DATE",
+                "--to",
+            )
         older = before[-1]
     if iso_day(older.as_of) >= iso_day(newer.as_of):
-        said = ("--from and --to" if end is not None
-                else "--from and the latest snapshot (the default --to)")
-        raise InputError(f"{said} must be in date order: {older.as_of} is not before "
-                         f"{newer.as_of} (its snapshots: {dates})")
+        said = (
+            "--from and --to"
+            if end is not None
+            else "--from and the latest snapshot (the default --to)"
+        )
+        raise InputError(
+            f"{said} must be in date order: {older.as_of} is not before "
+            f"{newer.as_of} (its snapshots: {dates})"
+        )
     return older, newer
 
 
-def _match(infos: list[SnapshotInfo], vendor: str, value: DayLike, option: str
-           ) -> SnapshotInfo:
+def _match(infos: list[SnapshotInfo], vendor: str, value: DayLike, option: str) -> SnapshotInfo:
     """The snapshot a ``--from``/``--to`` value names: a day (text or a date) exactly, a
     month alone the one snapshot in it."""
     found: list[SnapshotInfo]
@@ -172,12 +191,20 @@ def _match(infos: list[SnapshotInfo], vendor: str, value: DayLike, option: str
     if len(found) > 1:
         raise InputError(
             f"{len(found)} snapshots of {vendor} in {said} "
-            f"({', '.join(i.as_of for i in found)}); give the full date", option)
+            f"({', '.join(i.as_of for i in found)}); give the full date",
+            option,
+        )
     return found[0]
 
 
-def vendor_diff(store: Store, vendor: str | Vendor, start: DayLike | None = None,
-                end: DayLike | None = None, *, levels_only: bool = False) -> VendorDiff:
+def vendor_diff(
+    store: Store,
+    vendor: str | Vendor,
+    start: DayLike | None = None,
+    end: DayLike | None = None,
+    *,
+    levels_only: bool = False,
+) -> VendorDiff:
     """``roadmap diff``: what changed in one vendor's snapshots.
 
     :param vendor: its key, name or alias (or a ``Vendor``).
@@ -197,6 +224,7 @@ def vendor_diff(store: Store, vendor: str | Vendor, start: DayLike | None = None
     older, newer = pick_snapshots(store.snapshot_infos(vendor.key), vendor.key, start, end)
     requirements = store.settings().stage_matcher.in_order(store.requirements().values())
     titles = {r.id: r.title for r in requirements}
-    rows = diff_snapshots(store.snapshot(older.id), store.snapshot(newer.id), titles,
-                          levels_only=levels_only)
+    rows = diff_snapshots(
+        store.snapshot(older.id), store.snapshot(newer.id), titles, levels_only=levels_only
+    )
     return VendorDiff(vendor, older, newer, rows)

@@ -20,6 +20,7 @@ the same ``reason`` (busy, full, read-only, damaged, cannot open, i/o, other) on
 a URL is shown with its password masked. The driver (psycopg 3) is imported only here, only
 when a URL asks for it.
 """
+
 from __future__ import annotations
 
 import glob
@@ -98,6 +99,7 @@ def display_name(target: str) -> str:
 
 # -- SQLite ----------------------------------------------------------------------------
 
+
 class SQLiteConnection(sqlite3.Connection):
     """sqlite3's connection, raising StoreError (the cause in words) instead of its own,
     plus the engine facts the store asks for."""
@@ -118,8 +120,12 @@ class SQLiteConnection(sqlite3.Connection):
             return super().executemany(sql, parameters)
 
     def table_names(self) -> list[str]:
-        return sorted(r[0] for r in self.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"))
+        return sorted(
+            r[0]
+            for r in self.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+            )
+        )
 
     def holds_roadmap(self) -> bool:
         return "meta" in self.table_names()
@@ -184,12 +190,12 @@ def _sqlite_errors(path: str) -> Iterator[None]:
         raise _not_utf8(exc, path) from None
 
 
-def connect_sqlite(path: str, on_wait: Callable[[str], None] | None = None
-                   ) -> SQLiteConnection:
+def connect_sqlite(path: str, on_wait: Callable[[str], None] | None = None) -> SQLiteConnection:
     """A connection to the SQLite file at ``path`` (made if missing)."""
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
-                                     factory=SQLiteConnection)
+        connection = sqlite3.connect(
+            path, timeout=BUSY_SECONDS, isolation_level=None, factory=SQLiteConnection
+        )
         connection.store_path = path
         connection.on_wait = on_wait
         connection.execute("PRAGMA foreign_keys = ON")
@@ -202,7 +208,8 @@ def _not_utf8(exc: UnicodeEncodeError, path: str) -> InputError:
     text = exc.object if isinstance(exc.object, str) else repr(exc.object)
     return InputError(
         f"{path}: cannot store the text {shorten(text, 60)!r}: it holds bytes that are not "
-        "UTF-8 (a file name or option in another encoding?); nothing was written")
+        "UTF-8 (a file name or option in another encoding?); nothing was written"
+    )
 
 
 def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
@@ -214,62 +221,98 @@ def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
         return name.startswith(code) or any(w in text for w in words)
 
     if isinstance(exc, sqlite3.ProgrammingError) and "closed" in text:
-        return _failure(path, "closed", text, (
-            f"{path}: the store was closed; open it again with Store.open({path!r})"))
+        return _failure(
+            path,
+            "closed",
+            text,
+            (f"{path}: the store was closed; open it again with Store.open({path!r})"),
+        )
     if said("SQLITE_BUSY", "database is locked") or said("SQLITE_LOCKED", "table is locked"):
         return _failure(path, "busy", text, gave_up(path))
     if said("SQLITE_FULL", "disk is full"):
         return _failure(path, "full", text)
     if said("SQLITE_READONLY", "readonly database"):
-        return _failure(path, "read-only", text, (
-            f"{path}: the store is read-only ({text}); nothing was written. Make it and "
-            f"its folder writable (chmod u+w {path}), or work on a copy"))
+        return _failure(
+            path,
+            "read-only",
+            text,
+            (
+                f"{path}: the store is read-only ({text}); nothing was written. Make it and "
+                f"its folder writable (chmod u+w {path}), or work on a copy"
+            ),
+        )
     if said("SQLITE_CORRUPT", "malformed") or said("SQLITE_NOTADB", "not a database"):
         return _failure(path, "damaged", text)
     if said("SQLITE_CANTOPEN", "unable to open"):
-        return _failure(path, "cannot open", text, (
-            f"{path}: cannot open the store or its journal beside it ({text}); check that "
-            "its folder exists and that you may write there"))
+        return _failure(
+            path,
+            "cannot open",
+            text,
+            (
+                f"{path}: cannot open the store or its journal beside it ({text}); check that "
+                "its folder exists and that you may write there"
+            ),
+        )
     if said("SQLITE_IOERR", "disk I/O error"):
         return _failure(path, "i/o", text)
-    return _failure(path, "other", text, (
-        f"{path}: the store failed ({text}); nothing was written. If it was changed by "
-        "another program, restore it from a backup"))
+    return _failure(
+        path,
+        "other",
+        text,
+        (
+            f"{path}: the store failed ({text}); nothing was written. If it was changed by "
+            "another program, restore it from a backup"
+        ),
+    )
 
 
 def backup_hint(path: str) -> str:
     """What to do about a damaged store: the newest upgrade backup beside it, if any."""
-    backups = sorted(glob.glob(glob.escape(path) + ".schema*.bak"),
-                     key=lambda p: (len(p), p)) if not is_url(path) else []
+    backups = (
+        sorted(glob.glob(glob.escape(path) + ".schema*.bak"), key=lambda p: (len(p), p))
+        if not is_url(path)
+        else []
+    )
     if not backups:
         return "; restore it from your own backup, or run 'roadmap init' for a new one"
-    return (f"; {backups[-1]} is a copy from before its last upgrade (without later "
-            f"changes): copy it over {path} to go back to it")
+    return (
+        f"; {backups[-1]} is a copy from before its last upgrade (without later "
+        f"changes): copy it over {path} to go back to it"
+    )
 
 
 # -- what both engines say -------------------------------------------------------------
 
+
 def waiting(shown: str) -> str:
     """What ``on_wait`` is told when a write has to wait for another writer."""
-    return (f"{shown} is busy: another roadmap command is writing to it; waiting up to "
-            f"{BUSY_SECONDS:g} s for it to finish…")
+    return (
+        f"{shown} is busy: another roadmap command is writing to it; waiting up to "
+        f"{BUSY_SECONDS:g} s for it to finish…"
+    )
 
 
 def gave_up(shown: str) -> str:
-    return (f"{shown} is busy: another roadmap command has been writing to it for "
-            f"{QUIET_WAIT + BUSY_SECONDS:g} s; nothing was written. Try again when it has "
-            "finished")
+    return (
+        f"{shown} is busy: another roadmap command has been writing to it for "
+        f"{QUIET_WAIT + BUSY_SECONDS:g} s; nothing was written. Try again when it has "
+        "finished"
+    )
 
 
 def _failure(shown: str, reason: str, detail: str, message: str = "") -> StoreError:
     """The StoreError for ``reason``, in the words both engines share unless ``message``."""
     if not message:
         message = {
-            "full": (f"{shown}: the disk is full ({detail}); nothing was written. Free some "
-                     "space and run the command again"),
+            "full": (
+                f"{shown}: the disk is full ({detail}); nothing was written. Free some "
+                "space and run the command again"
+            ),
             "damaged": f"{shown}: the store is damaged ({detail}){backup_hint(shown)}",
-            "i/o": (f"{shown}: the disk could not be read or written ({detail}); nothing was "
-                    "written. Check the disk and free space, then run the command again"),
+            "i/o": (
+                f"{shown}: the disk could not be read or written ({detail}); nothing was "
+                "written. Check the disk and free space, then run the command again"
+            ),
         }.get(reason, f"{shown}: {detail}")
     error = StoreError(message)
     error.reason, error.detail = reason, detail
@@ -296,23 +339,34 @@ def engine_error(exc: BaseException, path: str) -> RoadmapError | None:
 
 # -- PostgreSQL ------------------------------------------------------------------------
 
+
 def connect_postgres(url: str, on_wait: Callable[[str], None] | None = None) -> PostgresConnection:
     """A connection to the database the URL names (PGPASSWORD and ~/.pgpass apply)."""
     shown = display_name(url)
     try:
         import psycopg
     except ImportError:
-        raise _failure(shown, "cannot open", "no psycopg driver", (
-            f"{shown}: a PostgreSQL store needs the psycopg driver; "
-            "install it with: pip install 'roadmap[postgres]'")) from None
+        raise _failure(
+            shown,
+            "cannot open",
+            "no psycopg driver",
+            (
+                f"{shown}: a PostgreSQL store needs the psycopg driver; "
+                "install it with: pip install 'roadmap[postgres]'"
+            ),
+        ) from None
     options: dict[str, Any] = {"autocommit": True, "application_name": "roadmap"}
     if "connect_timeout" not in url:
         options["connect_timeout"] = 10
     try:
         connection = psycopg.connect(url, **options)
     except psycopg.Error as exc:
-        raise _failure(shown, "cannot open", _one_line(exc, url),
-                       f"{shown}: {_connect_failure(_one_line(exc, url))}") from None
+        raise _failure(
+            shown,
+            "cannot open",
+            _one_line(exc, url),
+            f"{shown}: {_connect_failure(_one_line(exc, url))}",
+        ) from None
     _load_as_sqlite_does(connection)
     return PostgresConnection(connection, url, on_wait)
 
@@ -357,25 +411,44 @@ def _connect_failure(text: str) -> str:
     lowered = detail.lower()
     if "database" in lowered and "does not exist" in lowered:
         name = re.search(r'database "([^"]*)"', detail)
-        return (f"{detail}; create it first (createdb {name.group(1)})" if name
-                else f"{detail}; create the database first")
-    if any(word in lowered for word in (
-            "password", "authentication", "role", "pg_hba", "permission denied")):
-        return (f"the server refused the login ({detail}); check the user name, and the "
-                "password in PGPASSWORD or ~/.pgpass")
-    if any(word in lowered for word in (
-            "refused", "resolve host", "translate host", "timeout", "no such file",
-            "unreachable", "could not connect", "network")):
-        return (f"the PostgreSQL server cannot be reached ({detail}); check the host and "
-                "port in the URL, and that the server is running")
+        return (
+            f"{detail}; create it first (createdb {name.group(1)})"
+            if name
+            else f"{detail}; create the database first"
+        )
+    if any(
+        word in lowered
+        for word in ("password", "authentication", "role", "pg_hba", "permission denied")
+    ):
+        return (
+            f"the server refused the login ({detail}); check the user name, and the "
+            "password in PGPASSWORD or ~/.pgpass"
+        )
+    if any(
+        word in lowered
+        for word in (
+            "refused",
+            "resolve host",
+            "translate host",
+            "timeout",
+            "no such file",
+            "unreachable",
+            "could not connect",
+            "network",
+        )
+    ):
+        return (
+            f"the PostgreSQL server cannot be reached ({detail}); check the host and "
+            "port in the URL, and that the server is running"
+        )
     return f"cannot connect to PostgreSQL ({detail})"
 
 
-_INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\([^)]*\))?",
-                     re.IGNORECASE)
+_INSERT = re.compile(
+    r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\([^)]*\))?", re.IGNORECASE
+)
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
-_CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)",
-                           re.IGNORECASE)
+_CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
 _NEXT_ID_FUNCTION = """
 CREATE OR REPLACE FUNCTION roadmap_next_id() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE next_id BIGINT;
@@ -397,13 +470,15 @@ def _outside_literals(sql: str, change: Callable[[str], str]) -> str:
 
 def translate_ddl(statement: str) -> list[str]:
     """One SQLite schema statement as the PostgreSQL statements that do the same."""
+
     def types(part: str) -> str:
         part = re.sub(r"\bAUTOINCREMENT\b", "", part, flags=re.IGNORECASE)
         part = re.sub(r"\bREAL\b", "DOUBLE PRECISION", part, flags=re.IGNORECASE)
         part = re.sub(r"\bBLOB\b", "BYTEA", part, flags=re.IGNORECASE)
         part = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', part, flags=re.IGNORECASE)
-        return re.sub(r"(\bREFERENCES\s+\w+\s*(?:\([^)]*\))?)", r"\1 DEFERRABLE", part,
-                      flags=re.IGNORECASE)
+        return re.sub(
+            r"(\bREFERENCES\s+\w+\s*(?:\([^)]*\))?)", r"\1 DEFERRABLE", part, flags=re.IGNORECASE
+        )
 
     statements = [_outside_literals(statement, types)]
     table = _CREATE_TABLE.match(statement)
@@ -412,15 +487,21 @@ def translate_ddl(statement: str) -> list[str]:
             statements.append(_NEXT_ID_FUNCTION)
             statements.append(
                 f"CREATE TRIGGER {table.group(1)}_next_{column} BEFORE INSERT ON "
-                f"{table.group(1)} FOR EACH ROW EXECUTE FUNCTION roadmap_next_id('{column}')")
+                f"{table.group(1)} FOR EACH ROW EXECUTE FUNCTION roadmap_next_id('{column}')"
+            )
     return statements
 
 
 class _Result:
     """A finished statement's rows, ``lastrowid`` and ``rowcount``, as sqlite3 gives them."""
 
-    def __init__(self, rows: list[Any], lastrowid: int | None, rowcount: int,
-                 description: list[tuple[Any, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        rows: list[Any],
+        lastrowid: int | None,
+        rowcount: int,
+        description: list[tuple[Any, ...]] | None = None,
+    ) -> None:
         self._rows = iter(rows)
         self.lastrowid = lastrowid
         self.rowcount = rowcount
@@ -441,8 +522,7 @@ class PostgresConnection:
 
     kind = "postgresql"
 
-    def __init__(self, connection: Any, url: str,
-                 on_wait: Callable[[str], None] | None) -> None:
+    def __init__(self, connection: Any, url: str, on_wait: Callable[[str], None] | None) -> None:
         import psycopg
 
         self._psycopg = psycopg
@@ -463,8 +543,10 @@ class PostgresConnection:
             if "DEFER_FOREIGN_KEYS" in command:
                 self.defer_foreign_keys()
             elif "FOREIGN_KEYS" not in command:  # PostgreSQL always checks them
-                raise StoreError(f"{display_name(self._url)}: {sql.strip()} is SQLite's own; "
-                                 "PostgreSQL has no such statement")
+                raise StoreError(
+                    f"{display_name(self._url)}: {sql.strip()} is SQLite's own; "
+                    "PostgreSQL has no such statement"
+                )
             return _Result([], None, -1)
         if _DDL.match(sql):
             for statement in translate_ddl(sql):
@@ -479,8 +561,12 @@ class PostgresConnection:
         rows = cursor.fetchall()
         if returns_id and rows:
             return _Result([], int(rows[0][0]), cursor.rowcount)
-        return _Result(rows, None, cursor.rowcount,
-                       [(column.name,) + (None,) * 6 for column in cursor.description])
+        return _Result(
+            rows,
+            None,
+            cursor.rowcount,
+            [(column.name,) + (None,) * 6 for column in cursor.description],
+        )
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> _Result:
         rows = [tuple(p) for p in parameters]
@@ -519,13 +605,13 @@ class PostgresConnection:
 
     @property
     def in_transaction(self) -> bool:
-        return bool(self._connection.info.transaction_status
-                    != self._psycopg.pq.TransactionStatus.IDLE)
+        return bool(
+            self._connection.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+        )
 
     # the dialect
 
-    def _translate(self, sql: str, has_parameters: bool, want_id: bool = True
-                   ) -> tuple[str, bool]:
+    def _translate(self, sql: str, has_parameters: bool, want_id: bool = True) -> tuple[str, bool]:
         key = f"{has_parameters}{want_id}{sql}"
         if key not in self._translated:
             self._translated[key] = self._dialect(sql, has_parameters, want_id)
@@ -541,14 +627,15 @@ class PostgresConnection:
         query = sql.strip().rstrip(";")
         returning = re.search(r"\s+RETURNING\s.*$", query, re.IGNORECASE | re.DOTALL)
         tail = returning.group(0) if returning else ""
-        query = query[:len(query) - len(tail)]
+        query = query[: len(query) - len(tail)]
         insert = _INSERT.match(query)
         returns_id = False
         if insert:
             conflict, table, named = insert.groups()
             if conflict:
-                query = re.sub(r"\s+OR\s+(IGNORE|REPLACE)\s+", " ", query, count=1,
-                               flags=re.IGNORECASE)
+                query = re.sub(
+                    r"\s+OR\s+(IGNORE|REPLACE)\s+", " ", query, count=1, flags=re.IGNORECASE
+                )
             if conflict and conflict.upper() == "IGNORE":
                 query += " ON CONFLICT DO NOTHING"
             elif conflict:
@@ -571,21 +658,24 @@ class PostgresConnection:
             return ""
         if not others:
             return f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
-        return (f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-                + ", ".join(f"{c} = EXCLUDED.{c}" for c in others))
+        return f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in others
+        )
 
     def _tables(self) -> dict[str, tuple[list[str], list[str]]]:
         """Each table of the current schema: its columns and its primary key, in order."""
         if self._catalog is None:
             catalog: dict[str, tuple[list[str], list[str]]] = {}
             for table, column, in_key in self._run(
-                    """SELECT c.relname, a.attname, COALESCE(a.attnum = ANY(i.indkey), false)
+                """SELECT c.relname, a.attname, COALESCE(a.attnum = ANY(i.indkey), false)
                        FROM pg_class c
                        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
                                            AND NOT a.attisdropped
                        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
                        WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
-                       ORDER BY c.relname, a.attnum""", None).fetchall():
+                       ORDER BY c.relname, a.attnum""",
+                None,
+            ).fetchall():
                 columns, key = catalog.setdefault(table, ([], []))
                 columns.append(column)
                 if in_key:
@@ -648,12 +738,20 @@ class PostgresConnection:
 
 # SQLSTATE (or its class, the first two characters) -> the StoreError reason it is.
 _REASONS = {
-    "55P03": "busy", "40001": "busy", "40P01": "busy", "57014": "busy",
+    "55P03": "busy",
+    "40001": "busy",
+    "40P01": "busy",
+    "57014": "busy",
     "53100": "full",
-    "25006": "read-only", "42501": "read-only",
-    "XX001": "damaged", "XX002": "damaged",
+    "25006": "read-only",
+    "42501": "read-only",
+    "XX001": "damaged",
+    "XX002": "damaged",
     "58030": "i/o",
-    "08": "cannot open", "28": "cannot open", "3D": "cannot open", "57": "cannot open",
+    "08": "cannot open",
+    "28": "cannot open",
+    "3D": "cannot open",
+    "57": "cannot open",
 }
 
 
@@ -668,8 +766,14 @@ def _postgres_error(exc: BaseException, url: str, lost: bool = False) -> StoreEr
         text = f"the connection to the PostgreSQL server was lost ({text})"
     message = {
         "busy": gave_up(shown),
-        "read-only": (f"{shown}: the store is read-only for this login ({text}); nothing "
-                      "was written. Ask the database's owner for write access"),
+        "read-only": (
+            f"{shown}: the store is read-only for this login ({text}); nothing "
+            "was written. Ask the database's owner for write access"
+        ),
     }.get(reason, "")
-    return _failure(shown, reason, text, message or (
-        "" if reason in ("full", "damaged", "i/o") else f"{shown}: {text}"))
+    return _failure(
+        shown,
+        reason,
+        text,
+        message or ("" if reason in ("full", "damaged", "i/o") else f"{shown}: {text}"),
+    )

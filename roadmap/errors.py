@@ -6,6 +6,7 @@ written), ``OutputError`` (a file we were asked to write cannot be), ``UsageErro
 call itself is wrong; the CLI exits 2 for it, as click does for a wrong command line).
 No exception of the database engine or of openpyxl escapes the library.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,14 @@ class RoadmapError(Exception):
     duplicate id); ``notes`` say what the input was read as (which column is which).
     """
 
-    def __init__(self, problems: list[Problem] | str, location: str = "", *,
-                 warnings: list[str] | tuple[str, ...] = (),
-                 notes: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        problems: list[Problem] | str,
+        location: str = "",
+        *,
+        warnings: list[str] | tuple[str, ...] = (),
+        notes: list[str] | tuple[str, ...] = (),
+    ) -> None:
         if isinstance(problems, str):
             problems = [Problem(location, problems)]
         self.problems = list(problems)

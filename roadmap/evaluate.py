@@ -6,6 +6,7 @@ that with pure functions that never touch the store. Dates are parsed where they
 (``compare_at``, ``parity_at``, ``recommend_at``): inside, days are ``datetime.date``
 and months are ``Month``. Renderers (terminal, JSON, workbooks) only format the results.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,7 @@ def is_stale(as_of: dt.date | str, day: dt.date | str, cadence: int) -> bool:
     return (Month.of(snapshot), snapshot.day) < (limit, at.day)
 
 
-def caveats(cover: Coverage, as_of: dt.date | str, day: dt.date | str,
-            cadence: int) -> list[str]:
+def caveats(cover: Coverage, as_of: dt.date | str, day: dt.date | str, cadence: int) -> list[str]:
     """What a reader must know before trusting a vendor's coverage, in words."""
     notes = []
     if cover.low_assessed:
@@ -85,9 +85,11 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
-             settings: Settings) -> Coverage:
+def coverage(
+    requirements: list[Requirement], snapshot: Snapshot | None, settings: Settings
+) -> Coverage:
     """How much of the requirements one snapshot covers, by the roadmap's scores."""
+
     def level(requirement: Requirement) -> Level:
         return snapshot.level(requirement.id) if snapshot else Level.UNKNOWN
 
@@ -100,8 +102,10 @@ def coverage(requirements: list[Requirement], snapshot: Snapshot | None,
         overall=_mean([s for _, s in scored]),
         table_stakes=_mean([s for r, s in scored if r.tier is Tier.TABLE_STAKES]),
         best_in_class=_mean([s for r, s in scored if r.tier is Tier.BEST_IN_CLASS]),
-        by_stage={stage: _mean(by_label.get(stage, []))
-                  for stage in settings.stage_matcher.labels(requirements)},
+        by_stage={
+            stage: _mean(by_label.get(stage, []))
+            for stage in settings.stage_matcher.labels(requirements)
+        },
         assessed=_mean([0.0 if lvl is Level.UNKNOWN else 1.0 for _, lvl in levels]),
         weighted=weighted_coverage(requirements, snapshot, settings.scores, settings.weights),
     )
@@ -113,13 +117,13 @@ def best_covered(coverages: Mapping[str, Coverage]) -> str | None:
     return ranked[0] if ranked else None
 
 
-def active(requirements: Mapping[str, Requirement] | Iterable[Requirement]
-           ) -> list[Requirement]:
+def active(requirements: Mapping[str, Requirement] | Iterable[Requirement]) -> list[Requirement]:
     values = requirements.values() if isinstance(requirements, Mapping) else requirements
     return [r for r in values if r.status != RETIRED]
 
 
 # -- loading once ---------------------------------------------------------------------
+
 
 def vendor_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str], text: str) -> Vendor:
     """The vendor a user means by key, name or alias (case and punctuation aside); an
@@ -136,15 +140,18 @@ def vendor_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str], text: s
     return found
 
 
-def stack_in(vendors: Mapping[str, Vendor], aliases: Mapping[str, str],
-             text: str | Sequence[str]) -> str:
+def stack_in(
+    vendors: Mapping[str, Vendor], aliases: Mapping[str, str], text: str | Sequence[str]
+) -> str:
     """A vendor's key, or a stack's ``a+b`` of keys, from keys, names or aliases as typed
     (a list or tuple of them is the stack of its members, in order)."""
     if isinstance(text, (list, tuple)) and all(isinstance(m, str) for m in text):
         text = stack_key(text)
     if not isinstance(text, str):
-        raise UsageError(f"{text!r} is not a vendor or a stack: pass 'sagemaker', "
-                         "'sagemaker+seldon' or ['sagemaker', 'seldon']")
+        raise UsageError(
+            f"{text!r} is not a vendor or a stack: pass 'sagemaker', "
+            "'sagemaker+seldon' or ['sagemaker', 'seldon']"
+        )
     try:
         names = stack_members(text)
     except ValueError as error:
@@ -198,8 +205,9 @@ def requirements_at(store: Store, day: dt.date) -> dict[str, Requirement]:
     return store.requirements(event) if event is not None else {}
 
 
-def chosen_at(infos: Iterable[SnapshotInfo], day: dt.date,
-              vendors: Collection[str] | None = None) -> list[SnapshotInfo]:
+def chosen_at(
+    infos: Iterable[SnapshotInfo], day: dt.date, vendors: Collection[str] | None = None
+) -> list[SnapshotInfo]:
     """Each vendor's latest current snapshot on or before ``day``, by vendor key."""
     chosen: dict[str, SnapshotInfo] = {}
     for info in infos:
@@ -208,20 +216,28 @@ def chosen_at(infos: Iterable[SnapshotInfo], day: dt.date,
     return [chosen[vendor] for vendor in sorted(chosen)]
 
 
-def load_snapshots(store: Store, chosen: list[SnapshotInfo], *, entries: bool
-                   ) -> dict[str, Snapshot]:
+def load_snapshots(
+    store: Store, chosen: list[SnapshotInfo], *, entries: bool
+) -> dict[str, Snapshot]:
     """The chosen snapshots by vendor: whole (``entries``), or levels only: enough for
     coverage, and far less to load."""
     if entries:
         return {info.vendor: store.snapshot(info.id) for info in chosen}
     levels = store.snapshot_levels([info.id for info in chosen])
-    return {info.vendor: Snapshot(info.vendor, info.as_of, info.source, {
-        rid: Entry(rid, level) for rid, level in levels[info.id].items()})
-        for info in chosen}
+    return {
+        info.vendor: Snapshot(
+            info.vendor,
+            info.as_of,
+            info.source,
+            {rid: Entry(rid, level) for rid, level in levels[info.id].items()},
+        )
+        for info in chosen
+    }
 
 
-def load_at(store: Store, day: dt.date, *, names: list[str] | None = None,
-            entries: bool = False) -> tuple[RoadmapAt, list[str] | None]:
+def load_at(
+    store: Store, day: dt.date, *, names: list[str] | None = None, entries: bool = False
+) -> tuple[RoadmapAt, list[str] | None]:
     """Read once what an evaluation at ``day`` needs; with ``names`` (vendors or stacks
     as typed) only their members' snapshots, and the names resolved to keys."""
     settings = store.settings()
@@ -233,19 +249,24 @@ def load_at(store: Store, day: dt.date, *, names: list[str] | None = None,
     members = sorted({m for k in keys for m in stack_members(k)}) if keys else None
     chosen = chosen_at(store.snapshot_infos(), day, members)
     requirements = settings.stage_matcher.in_order(active(requirements_at(store, day)))
-    return RoadmapAt(day, settings, requirements, load_snapshots(store, chosen, entries=entries),
-                     {info.vendor: info.id for info in chosen}, vendors, aliases), keys
+    return RoadmapAt(
+        day,
+        settings,
+        requirements,
+        load_snapshots(store, chosen, entries=entries),
+        {info.vendor: info.id for info in chosen},
+        vendors,
+        aliases,
+    ), keys
 
 
-def levels_at(store: Store, day: DayLike, vendors: list[str] | None = None
-              ) -> dict[str, Snapshot]:
+def levels_at(store: Store, day: DayLike, vendors: list[str] | None = None) -> dict[str, Snapshot]:
     """Each vendor's latest current snapshot on or before ``day``, levels only."""
     chosen = chosen_at(store.snapshot_infos(), to_day(day, "day"), vendors)
     return load_snapshots(store, chosen, entries=False)
 
 
-def first_ga_months(store: Store, until: DayLike | None = None
-                    ) -> dict[str, dict[str, FirstGa]]:
+def first_ga_months(store: Store, until: DayLike | None = None) -> dict[str, dict[str, FirstGa]]:
     """requirement -> vendor -> the first current snapshot showing ``ga``, in one
     grouped query. ``until`` leaves out snapshots after that day, as a past review saw it.
     """
@@ -258,6 +279,7 @@ def first_ga_months(store: Store, until: DayLike | None = None
 
 
 # -- compare --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CompareRow:
@@ -272,10 +294,16 @@ class CompareRow:
     def as_dict(self) -> dict[str, object]:
         """``compare``'s JSON keys (``roadmap compare --help``): then one per stage."""
         cover = self.coverage
-        return {"vendor": self.vendor, "coverage": cover.overall,
-                "table_stakes": cover.table_stakes, "best_in_class": cover.best_in_class,
-                "assessed": cover.assessed, "weighted": cover.weighted, "as_of": self.as_of,
-                **cover.by_stage}
+        return {
+            "vendor": self.vendor,
+            "coverage": cover.overall,
+            "table_stakes": cover.table_stakes,
+            "best_in_class": cover.best_in_class,
+            "assessed": cover.assessed,
+            "weighted": cover.weighted,
+            "as_of": self.as_of,
+            **cover.by_stage,
+        }
 
 
 @dataclass(frozen=True)
@@ -318,14 +346,21 @@ def comparison(roadmap: RoadmapAt, keys: list[str] | None = None) -> Comparison:
             continue
         snapshot = chosen.get(name) or combine({p: chosen[p] for p in parts}).snapshot
         cover = coverage(roadmap.requirements, snapshot, settings)
-        rows.append(CompareRow(name, cover, snapshot.as_of, tuple(
-            caveats(cover, snapshot.as_of, roadmap.day, settings.cadence))))
+        rows.append(
+            CompareRow(
+                name,
+                cover,
+                snapshot.as_of,
+                tuple(caveats(cover, snapshot.as_of, roadmap.day, settings.cadence)),
+            )
+        )
     rows.sort(key=lambda r: (-(r.coverage.overall or 0), r.vendor))
     return Comparison(roadmap.day, rows, len(roadmap.requirements), missing)
 
 
-def compare_at(store: Store, as_of: DayLike | None = None,
-               vendors: str | Sequence[str] | None = None) -> Comparison:
+def compare_at(
+    store: Store, as_of: DayLike | None = None, vendors: str | Sequence[str] | None = None
+) -> Comparison:
     """``roadmap compare``: vendors and stacks side by side at one date.
 
     :param as_of: the date (``"2021-12"`` is 2021-12-01, as ``--as-of`` reads it;
@@ -340,12 +375,14 @@ def compare_at(store: Store, as_of: DayLike | None = None,
         vendors = [vendors]
     elif vendors is not None and not isinstance(vendors, (list, tuple)):
         raise UsageError(f"{vendors!r} is not a list of vendors or stacks", "vendors")
-    roadmap, keys = load_at(store, day_or_today(as_of, "as_of"),
-                            names=list(vendors) if vendors else None)
+    roadmap, keys = load_at(
+        store, day_or_today(as_of, "as_of"), names=list(vendors) if vendors else None
+    )
     return comparison(roadmap, keys)
 
 
 # -- parity ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ParityRow:
@@ -385,21 +422,30 @@ class ParityRow:
 
     def terminal_row(self) -> dict[str, object]:
         """For tables: one key per vendor (``≤`` marks "ga by then"), tied leaders joined."""
-        return {"requirement": self.requirement, "title": self.title,
-                **{v: self.month_text(v) for v in self.first_ga},
-                "leader": self.leader_text(), "lag_months": self.lag_text()}
+        return {
+            "requirement": self.requirement,
+            "title": self.title,
+            **{v: self.month_text(v) for v in self.first_ga},
+            "leader": self.leader_text(),
+            "lag_months": self.lag_text(),
+        }
 
     def as_dict(self) -> dict[str, object]:
         """``parity``'s JSON keys, exactly (months as ``YYYY-MM``)."""
-        return {"requirement": self.requirement, "title": self.title,
-                "first_ga": {v: None if m is None else str(m) for v, m in self.first_ga.items()},
-                "censored": list(self.censored),
-                "leader": self.leader, "lag_months": self.lag_months,
-                "lag_is_lower_bound": self.lag_is_lower_bound}
+        return {
+            "requirement": self.requirement,
+            "title": self.title,
+            "first_ga": {v: None if m is None else str(m) for v, m in self.first_ga.items()},
+            "censored": list(self.censored),
+            "leader": self.leader,
+            "lag_months": self.lag_months,
+            "lag_is_lower_bound": self.lag_is_lower_bound,
+        }
 
 
-def parity_row(requirement: Requirement, first_ga: Mapping[str, FirstGa],
-               vendors: list[str]) -> ParityRow:
+def parity_row(
+    requirement: Requirement, first_ga: Mapping[str, FirstGa], vendors: list[str]
+) -> ParityRow:
     """Leader, lag and censoring for one requirement over ``vendors`` (in their order).
 
     The lag runs from the earliest month to the latest; it is None unless two vendors
@@ -419,18 +465,25 @@ def parity_row(requirement: Requirement, first_ga: Mapping[str, FirstGa],
         if len(reached) >= 2 and not all(v in censored for v in last):
             lag = latest - earliest
             lower_bound = any(v in censored for v in leaders)
-    return ParityRow(requirement.id, requirement.title,
-                     {v: reached[v].month if v in reached else None for v in vendors},
-                     censored, leaders, lag, lower_bound)
+    return ParityRow(
+        requirement.id,
+        requirement.title,
+        {v: reached[v].month if v in reached else None for v in vendors},
+        censored,
+        leaders,
+        lag,
+        lower_bound,
+    )
 
 
-def parity_rows(requirements: list[Requirement],
-                first_ga: Mapping[str, Mapping[str, FirstGa]],
-                vendors: list[str]) -> list[ParityRow]:
+def parity_rows(
+    requirements: list[Requirement],
+    first_ga: Mapping[str, Mapping[str, FirstGa]],
+    vendors: list[str],
+) -> list[ParityRow]:
     """``parity``'s rows, longest lag first (no lag last, then by id)."""
     rows = [parity_row(r, first_ga.get(r.id, {}), vendors) for r in requirements]
-    rows.sort(key=lambda r: (-(r.lag_months if r.lag_months is not None else -1),
-                             r.requirement))
+    rows.sort(key=lambda r: (-(r.lag_months if r.lag_months is not None else -1), r.requirement))
     return rows
 
 
@@ -469,21 +522,25 @@ def parity_at(store: Store, as_of: DayLike | None = None) -> Parity:
 
 # -- recommend ------------------------------------------------------------------------
 
-def recommendation(roadmap: RoadmapAt, primary: str | None = None,
-                   max_steps: int = DEFAULT_MAX_STEPS) -> Recommendation:
+
+def recommendation(
+    roadmap: RoadmapAt, primary: str | None = None, max_steps: int = DEFAULT_MAX_STEPS
+) -> Recommendation:
     """``recommend`` over ``roadmap`` from ``primary`` (a vendor or stack as typed;
     default the best covered vendor, as the review picks it)."""
     settings, snapshots, day = roadmap.settings, roadmap.snapshots, roadmap.day
     requirements = roadmap.requirements
     if not requirements:
-        raise InputError(f"no requirements on {day}; import some first: "
-                         "roadmap import requirements FILE")
+        raise InputError(
+            f"no requirements on {day}; import some first: roadmap import requirements FILE"
+        )
     if primary is None:
-        start = best_covered({v: coverage(requirements, s, settings)
-                              for v, s in snapshots.items()})
+        start = best_covered({v: coverage(requirements, s, settings) for v, s in snapshots.items()})
         if start is None:
-            raise InputError(f"no vendor has a snapshot on or before {day}; import one "
-                             "first: roadmap import snapshot FILE")
+            raise InputError(
+                f"no vendor has a snapshot on or before {day}; import one "
+                "first: roadmap import snapshot FILE"
+            )
         members = [start]
     else:
         members = stack_members(roadmap.stack(primary))
@@ -492,13 +549,17 @@ def recommendation(roadmap: RoadmapAt, primary: str | None = None,
             with_one = ", ".join(snapshots) or "none"
             raise InputError(
                 f"--primary: {', '.join(lacking)} has no snapshot on or before {day} "
-                f"(vendors with one: {with_one}); import one or pick another vendor")
-    return recommend(requirements, snapshots, members, settings.scores, settings.weights,
-                     max_steps)
+                f"(vendors with one: {with_one}); import one or pick another vendor"
+            )
+    return recommend(requirements, snapshots, members, settings.scores, settings.weights, max_steps)
 
 
-def recommend_at(store: Store, as_of: DayLike | None = None, primary: str | None = None,
-                 max_steps: int = DEFAULT_MAX_STEPS) -> Recommendation:
+def recommend_at(
+    store: Store,
+    as_of: DayLike | None = None,
+    primary: str | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> Recommendation:
     """``roadmap recommend``: which vendors to add to the primary, one at a time.
 
     :param as_of: the date (as ``--as-of`` reads it; a ``date``); default today.
@@ -510,8 +571,6 @@ def recommend_at(store: Store, as_of: DayLike | None = None, primary: str | None
         requirements or no snapshot at the date.
     """
     if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
-        raise UsageError(f"max_steps must be a whole number from 1, not {max_steps!r}",
-                         "max_steps")
+        raise UsageError(f"max_steps must be a whole number from 1, not {max_steps!r}", "max_steps")
     roadmap, _ = load_at(store, day_or_today(as_of, "as_of"))
     return recommendation(roadmap, primary, max_steps)
-

@@ -1,4 +1,5 @@
 """``roadmap export``: the store as one workbook that the importers read back unchanged."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,7 @@ from .store import SnapshotInfo, Store
 from .xlsx import check_output, new_workbook, output_path, save_atomic
 
 
-def current_snapshots(store: Store, infos: list[SnapshotInfo]
-                      ) -> Iterator[tuple[Vendor, Snapshot]]:
+def current_snapshots(store: Store, infos: list[SnapshotInfo]) -> Iterator[tuple[Vendor, Snapshot]]:
     """The snapshots of ``infos``, loaded one at a time as the sheet is written: a large
     store's entries are never all in memory at once."""
     vendors = store.vendors()
@@ -36,7 +36,10 @@ def write_export(store: Store, path: str | os.PathLike[str], *, force: bool = Fa
     requirements = sorted_requirements(store)
     requirements_sheet(book, requirements)
     infos = store.snapshot_infos()  # the current ones: replaced snapshots are history
-    snapshots_sheet(book, current_snapshots(store, infos),
-                    {r.id: r.title for r in requirements},
-                    sizes=[info.entries for info in infos])
+    snapshots_sheet(
+        book,
+        current_snapshots(store, infos),
+        {r.id: r.title for r in requirements},
+        sizes=[info.entries for info in infos],
+    )
     save_atomic(book, path, force=force)

@@ -1,4 +1,5 @@
 """Matching a sheet's column headers to fields, through synonyms and ``--map``."""
+
 from __future__ import annotations
 
 import re
@@ -12,27 +13,113 @@ from .model import normalise_word
 # punctuation folded away). A header is only a first guess: the importer checks the
 # column's cells before taking it for a field whose values are constrained.
 REQUIREMENT_HEADERS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "key", "req id", "requirement id", "req", "reqid", "#", "no", "number",
-           "ref", "reference", "feature id", "uid", "req no", "requirement no",
-           "requirement number", "identifier", "item id", "issue key", "issue id",
-           "ref id", "control id", "story id"),
-    "title": ("title", "feature", "requirement", "capability", "name", "feature name",
-              "summary", "requirement title", "requirement name", "item", "epic",
-              "user story title", "control", "control name"),
-    "stage": ("stage", "phase", "area", "mlops stage", "lifecycle stage", "step", "chapter",
-              "section", "group", "theme", "domain"),
+    "id": (
+        "id",
+        "key",
+        "req id",
+        "requirement id",
+        "req",
+        "reqid",
+        "#",
+        "no",
+        "number",
+        "ref",
+        "reference",
+        "feature id",
+        "uid",
+        "req no",
+        "requirement no",
+        "requirement number",
+        "identifier",
+        "item id",
+        "issue key",
+        "issue id",
+        "ref id",
+        "control id",
+        "story id",
+    ),
+    "title": (
+        "title",
+        "feature",
+        "requirement",
+        "capability",
+        "name",
+        "feature name",
+        "summary",
+        "requirement title",
+        "requirement name",
+        "item",
+        "epic",
+        "user story title",
+        "control",
+        "control name",
+    ),
+    "stage": (
+        "stage",
+        "phase",
+        "area",
+        "mlops stage",
+        "lifecycle stage",
+        "step",
+        "chapter",
+        "section",
+        "group",
+        "theme",
+        "domain",
+    ),
     "tier": ("tier", "class", "category", "level of need", "type"),
-    "priority": ("priority", "prio", "importance", "moscow", "criticality", "moscow priority",
-                 "must should could"),
-    "target": ("target", "due", "when", "quarter", "target date", "due date", "deadline",
-               "target month", "eta", "by", "release", "milestone", "timeline"),
+    "priority": (
+        "priority",
+        "prio",
+        "importance",
+        "moscow",
+        "criticality",
+        "moscow priority",
+        "must should could",
+    ),
+    "target": (
+        "target",
+        "due",
+        "when",
+        "quarter",
+        "target date",
+        "due date",
+        "deadline",
+        "target month",
+        "eta",
+        "by",
+        "release",
+        "milestone",
+        "timeline",
+    ),
     "status": ("status", "state"),
     "owner": ("owner", "assignee", "responsible", "dri", "assigned to"),
-    "requested_by": ("requested by", "requester", "requestor", "requested", "customer",
-                     "stakeholder", "team", "asked by"),
-    "description": ("description", "details", "detail", "what", "user story", "why",
-                    "statement", "text", "requirement text", "requirement statement",
-                    "requirement description", "body", "definition", "rationale"),
+    "requested_by": (
+        "requested by",
+        "requester",
+        "requestor",
+        "requested",
+        "customer",
+        "stakeholder",
+        "team",
+        "asked by",
+    ),
+    "description": (
+        "description",
+        "details",
+        "detail",
+        "what",
+        "user story",
+        "why",
+        "statement",
+        "text",
+        "requirement text",
+        "requirement statement",
+        "requirement description",
+        "body",
+        "definition",
+        "rationale",
+    ),
     "notes": ("notes", "note", "comments", "comment", "remarks"),
 }
 
@@ -100,7 +187,8 @@ def requirement_header_score(values: tuple[object, ...]) -> int:
 # Stage headers that say so; a Chapter, Section or Group column is a stage only when few
 # values repeat over many rows (a chapter per requirement is an outline, not stages).
 STRONG_STAGE_HEADERS = frozenset(
-    normalise_word(w) for w in ("stage", "phase", "area", "mlops stage", "lifecycle stage"))
+    normalise_word(w) for w in ("stage", "phase", "area", "mlops stage", "lifecycle stage")
+)
 
 
 def snapshot_header_score(values: tuple[object, ...]) -> int:
@@ -114,7 +202,8 @@ def snapshot_header_score(values: tuple[object, ...]) -> int:
             continue
         folded = _fold(value)
         name = snapshot_field(value) or (
-            f"requirement {_REQUIREMENT_LOOKUP[folded]}" if folded in _REQUIREMENT_LOOKUP else None)
+            f"requirement {_REQUIREMENT_LOOKUP[folded]}" if folded in _REQUIREMENT_LOOKUP else None
+        )
         if name:
             found.add(name)
     return len(found)
@@ -130,12 +219,14 @@ def requirement_field(value: object) -> str | None:
     return _REQUIREMENT_LOOKUP.get(_fold(value))
 
 
-def with_mapped_columns(score: Callable[[tuple[object, ...]], int],
-                        user_map: dict[str, str]) -> Callable[[tuple[object, ...]], int]:
+def with_mapped_columns(
+    score: Callable[[tuple[object, ...]], int], user_map: dict[str, str]
+) -> Callable[[tuple[object, ...]], int]:
     """A header score that also counts the columns ``--map`` names, so they find the header."""
     mapped = {_fold(column) or column for column in user_map}
-    return lambda values: score(values) + sum(
-        1 for v in values if (_fold(v) or header_text(v)) in mapped)
+    return lambda values: (
+        score(values) + sum(1 for v in values if (_fold(v) or header_text(v)) in mapped)
+    )
 
 
 @dataclass
@@ -176,9 +267,13 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
         if not sep or not column.strip():
             problems.append(Problem("--map", f"{option!r} is not 'Column=field'"))
         elif name not in valid and name != "ignore":
-            problems.append(Problem(
-                "--map", f"unknown field {name!r} in {option!r} "
-                f"(expected one of: {', '.join(valid)}, or ignore)"))
+            problems.append(
+                Problem(
+                    "--map",
+                    f"unknown field {name!r} in {option!r} "
+                    f"(expected one of: {', '.join(valid)}, or ignore)",
+                )
+            )
         else:
             mapping[column.strip()] = name
     if problems:
@@ -186,8 +281,13 @@ def parse_map_options(options: tuple[str, ...] | list[str], valid: list[str]) ->
     return mapping
 
 
-def describe_columns(header: tuple[object, ...], fields: dict[str, int],
-                     where: Callable[[int], str], *, stage_from: str = "") -> str:
+def describe_columns(
+    header: tuple[object, ...],
+    fields: dict[str, int],
+    where: Callable[[int], str],
+    *,
+    stage_from: str = "",
+) -> str:
     """``id ← UID (B1), title ← Requirement (D1), stage ← none: …``: which column each
     requirement field was taken from, for --dry-run and header errors."""
     parts = []
@@ -259,9 +359,15 @@ def match_columns(
             if name == "ignore":
                 continue
             if name in columns.fields:
-                problems.append(Problem(where(index), (
-                    f"--map names two columns for {name!r}: "
-                    f"{header_text(header[columns.fields[name]])!r} and {text!r}")))
+                problems.append(
+                    Problem(
+                        where(index),
+                        (
+                            f"--map names two columns for {name!r}: "
+                            f"{header_text(header[columns.fields[name]])!r} and {text!r}"
+                        ),
+                    )
+                )
             columns.fields[name] = index
             columns.mapped.add(name)
         elif folded in lookup:
@@ -272,30 +378,43 @@ def match_columns(
     for name in synonyms:
         if name in columns.fields:
             continue
-        chosen = [c for c in whole.get(name, []) if c not in claimed
-                  and (fits is None or fits(name, c, True))]
+        chosen = [
+            c
+            for c in whole.get(name, [])
+            if c not in claimed and (fits is None or fits(name, c, True))
+        ]
         for index in chosen[1:]:
             text = header_text(header[index])
-            problems.append(Problem(
-                where(index),
-                f"columns {header_text(header[chosen[0]])!r} and {text!r} both mean "
-                f"{name!r}; keep one with --map '{text}=ignore' (or --map "
-                f"'{header_text(header[chosen[0]])}=ignore'), or map one to another field"))
+            problems.append(
+                Problem(
+                    where(index),
+                    f"columns {header_text(header[chosen[0]])!r} and {text!r} both mean "
+                    f"{name!r}; keep one with --map '{text}=ignore' (or --map "
+                    f"'{header_text(header[chosen[0]])}=ignore'), or map one to another field",
+                )
+            )
         if not chosen:
-            scored = [(fits(name, c, False) if fits else 1.0, -c) for c in guessed.get(name, [])
-                      if c not in claimed]
+            scored = [
+                (fits(name, c, False) if fits else 1.0, -c)
+                for c in guessed.get(name, [])
+                if c not in claimed
+            ]
             best = max(scored, default=(0.0, 1))
             chosen = [-best[1] if best[0] > 0 else -1]
         if chosen[0] >= 0:
             columns.fields[name] = chosen[0]
             claimed.add(chosen[0])
-    columns.others = [(i, header_text(v)) for i, v in enumerate(header)
-                      if header_text(v) and i not in claimed]
+    columns.others = [
+        (i, header_text(v)) for i, v in enumerate(header) if header_text(v) and i not in claimed
+    ]
     for column in unused_map:
-        problems.append(Problem("--map", f"no column named {column!r} in the header row "
-                                         f"(columns: {column_names(header)})"))
+        problems.append(
+            Problem(
+                "--map",
+                f"no column named {column!r} in the header row (columns: {column_names(header)})",
+            )
+        )
     if problems:
-        notes = [f"columns: {describe_columns(header, columns.fields, where)}"] if describe \
-            else []
+        notes = [f"columns: {describe_columns(header, columns.fields, where)}"] if describe else []
         raise InputError(problems, notes=notes)
     return columns

@@ -5,6 +5,7 @@ with the ones it used, so both go through here: canonical headers, one row per
 requirement or snapshot entry, real date cells. Long ones are streamed (see
 ``xlsx.Book.create_sheet``): a store's snapshots are its longest sheet.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,30 +26,56 @@ from .xlsx import (
 )
 
 SNAPSHOT_SHEET_COLUMNS = [
-    "Vendor", "Vendor name", "Kind", "As of", "Source", "Requirement ID", "Title", "Level",
-    "Product", "Evidence", "Notes",
+    "Vendor",
+    "Vendor name",
+    "Kind",
+    "As of",
+    "Source",
+    "Requirement ID",
+    "Title",
+    "Level",
+    "Product",
+    "Evidence",
+    "Notes",
 ]
 ROWS_PER_SHEET = MAX_ROWS - 1  # below the header row
 
 
-def requirements_sheet(book: Book, requirements: Sequence[Requirement], *,
-                       name: str = "Requirements") -> Sheet:
+def requirements_sheet(
+    book: Book, requirements: Sequence[Requirement], *, name: str = "Requirements"
+) -> Sheet:
     """One row per requirement, under the headers ``import requirements`` knows first."""
     if len(requirements) > ROWS_PER_SHEET:
-        raise OutputError(f"{len(requirements):,} requirements do not fit on one sheet (it "
-                          f"holds {ROWS_PER_SHEET:,} rows below its header)")
+        raise OutputError(
+            f"{len(requirements):,} requirements do not fit on one sheet (it "
+            f"holds {ROWS_PER_SHEET:,} rows below its header)"
+        )
     sheet = book.create_sheet(name, rows=len(requirements))
-    rows = (tuple(month_date(r.target) if name == "target" else value  # a date cell
-                  for name, value in r.as_dict().items()) for r in requirements)
-    write_table(sheet, REQUIREMENT_COLUMNS, rows, widths={"B": 45, "J": 60, "K": 40},
-                formats={"Target": MONTH_FORMAT})
+    rows = (
+        tuple(
+            month_date(r.target) if name == "target" else value  # a date cell
+            for name, value in r.as_dict().items()
+        )
+        for r in requirements
+    )
+    write_table(
+        sheet,
+        REQUIREMENT_COLUMNS,
+        rows,
+        widths={"B": 45, "J": 60, "K": 40},
+        formats={"Target": MONTH_FORMAT},
+    )
     return sheet
 
 
-def snapshots_sheet(book: Book, snapshots: Iterable[tuple[Vendor, Snapshot]],
-                    titles: Mapping[str, str] | None = None, *,
-                    sizes: Sequence[int] | None = None,
-                    name: str = "Snapshots") -> list[Sheet]:
+def snapshots_sheet(
+    book: Book,
+    snapshots: Iterable[tuple[Vendor, Snapshot]],
+    titles: Mapping[str, str] | None = None,
+    *,
+    sizes: Sequence[int] | None = None,
+    name: str = "Snapshots",
+) -> list[Sheet]:
     """Many snapshots in long form that ``import snapshot`` reads back; returns the sheets.
 
     Each row carries its vendor (key, name, kind), date and source, so every
@@ -65,9 +92,13 @@ def snapshots_sheet(book: Book, snapshots: Iterable[tuple[Vendor, Snapshot]],
     sheets = []
     for number, group in enumerate(_sheetfuls(sizes), start=1):
         sheet = book.create_sheet(name if number == 1 else f"{name} {number}", rows=sum(group))
-        write_table(sheet, SNAPSHOT_SHEET_COLUMNS,
-                    _snapshot_rows(islice(unread, len(group)), titles or {}),
-                    formats={"As of": DATE_FORMAT}, widths={"E": 40, "G": 40, "J": 40, "K": 40})
+        write_table(
+            sheet,
+            SNAPSHOT_SHEET_COLUMNS,
+            _snapshot_rows(islice(unread, len(group)), titles or {}),
+            formats={"As of": DATE_FORMAT},
+            widths={"E": 40, "G": 40, "J": 40, "K": 40},
+        )
         sheets.append(sheet)
     return sheets
 
@@ -79,8 +110,10 @@ def _sheetfuls(sizes: Sequence[int]) -> list[list[int]]:
     used = 0
     for size in sizes:
         if size > ROWS_PER_SHEET:
-            raise OutputError(f"a snapshot of {size:,} entries does not fit on one sheet (it "
-                              f"holds {ROWS_PER_SHEET:,} rows below its header)")
+            raise OutputError(
+                f"a snapshot of {size:,} entries does not fit on one sheet (it "
+                f"holds {ROWS_PER_SHEET:,} rows below its header)"
+            )
         if groups[-1] and used + size > ROWS_PER_SHEET:
             groups.append([])
             used = 0
@@ -89,14 +122,25 @@ def _sheetfuls(sizes: Sequence[int]) -> list[list[int]]:
     return groups
 
 
-def _snapshot_rows(snapshots: Iterable[tuple[Vendor, Snapshot]],
-                   titles: Mapping[str, str]) -> Iterator[tuple[object, ...]]:
+def _snapshot_rows(
+    snapshots: Iterable[tuple[Vendor, Snapshot]], titles: Mapping[str, str]
+) -> Iterator[tuple[object, ...]]:
     """The rows one at a time: 600,000 entries are not held twice."""
     order = {rid: index for index, rid in enumerate(titles)}
     for vendor, snapshot in snapshots:
         day = day_date(snapshot.as_of)
         for rid in sorted(snapshot.entries, key=lambda r: (order.get(r, len(order)), r)):
             entry = snapshot.entries[rid]
-            yield (vendor.key, vendor.name, vendor.kind, day, snapshot.source, rid,
-                   titles.get(rid), entry.level.value, entry.product, entry.evidence,
-                   entry.notes)
+            yield (
+                vendor.key,
+                vendor.name,
+                vendor.kind,
+                day,
+                snapshot.source,
+                rid,
+                titles.get(rid),
+                entry.level.value,
+                entry.product,
+                entry.evidence,
+                entry.notes,
+            )

@@ -2,6 +2,7 @@
 
 Level order, scores and the words spreadsheets use for them are defined here once.
 """
+
 from __future__ import annotations
 
 import enum
@@ -77,16 +78,28 @@ class Level(enum.Enum):
         """The level a spreadsheet word means; ValueError listing the accepted words."""
         found = cls.find(word)
         if found is None:
-            raise ValueError(f"unknown level {str(word).strip()!r} "
-                             f"(expected one of: {accepted_level_words()})")
+            raise ValueError(
+                f"unknown level {str(word).strip()!r} (expected one of: {accepted_level_words()})"
+            )
         return found
 
 
 LEVEL_ORDER = list(Level)
 
 LEVEL_SYNONYMS: dict[Level, tuple[str, ...]] = {
-    Level.GA: ("yes", "y", "available", "generally available", "✓", "✔", "x", "✅", "☑",
-               "true", "1"),
+    Level.GA: (
+        "yes",
+        "y",
+        "available",
+        "generally available",
+        "✓",
+        "✔",
+        "x",
+        "✅",
+        "☑",
+        "true",
+        "1",
+    ),
     Level.PREVIEW: ("beta", "pre-ga", "public preview", "private preview"),
     Level.PARTIAL: ("limited", "some"),
     Level.PARTNER: ("third-party", "via partner", "oss", "open source"),
@@ -146,12 +159,26 @@ class Tier(enum.Enum):
 
 _TIER_SYNONYMS = {
     Tier.TABLE_STAKES: {
-        "tablestakes", "tablestake", "ts", "basic", "base", "core", "essential", "musthave",
-        "baseline", "standard",
+        "tablestakes",
+        "tablestake",
+        "ts",
+        "basic",
+        "base",
+        "core",
+        "essential",
+        "musthave",
+        "baseline",
+        "standard",
     },
     Tier.BEST_IN_CLASS: {
-        "bestinclass", "bic", "best", "advanced", "differentiator", "differentiating",
-        "bold", "premium",
+        "bestinclass",
+        "bic",
+        "best",
+        "advanced",
+        "differentiator",
+        "differentiating",
+        "bold",
+        "premium",
     },
 }
 
@@ -179,9 +206,16 @@ STAGE_SYNONYMS = {
     "model training": ("training", "train"),
     "model optimization": ("optimization", "optimisation", "model optimisation", "tuning"),
     "model deployment & monitoring": (
-        "deployment", "deploy", "monitoring", "serving", "model deployment",
-        "model monitoring", "deployment & monitoring", "deployment and monitoring",
-        "model deployment and monitoring", "inference",
+        "deployment",
+        "deploy",
+        "monitoring",
+        "serving",
+        "model deployment",
+        "model monitoring",
+        "deployment & monitoring",
+        "deployment and monitoring",
+        "model deployment and monitoring",
+        "inference",
     ),
 }
 
@@ -212,8 +246,9 @@ def parse_priority(word: object) -> str | None:
 class Stages:
     """A roadmap's stages, matched case-insensitively, by synonyms and by former names."""
 
-    def __init__(self, names: list[str] | tuple[str, ...],
-                 former: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, names: list[str] | tuple[str, ...], former: dict[str, str] | None = None
+    ) -> None:
         self.names = list(names)
         self._lookup: dict[str, str] = {}
         for name in self.names:
@@ -236,8 +271,9 @@ class Stages:
             return None
         name = self.find(word)
         if name is None:
-            raise ValueError(f"unknown stage {str(word).strip()!r} "
-                             f"(expected one of: {'; '.join(self.names)})")
+            raise ValueError(
+                f"unknown stage {str(word).strip()!r} (expected one of: {'; '.join(self.names)})"
+            )
         return name
 
     def index(self, name: str | None) -> int:
@@ -292,8 +328,9 @@ class Requirement:
 
 REQUIREMENT_FIELDS = tuple(f.name for f in fields(Requirement))
 # The columns templates and exports write, one per field (``ID``, ``Requested by``).
-REQUIREMENT_HEADINGS = tuple("ID" if name == "id" else name.replace("_", " ").capitalize()
-                             for name in REQUIREMENT_FIELDS)
+REQUIREMENT_HEADINGS = tuple(
+    "ID" if name == "id" else name.replace("_", " ").capitalize() for name in REQUIREMENT_FIELDS
+)
 VENDOR_KINDS = ("end-to-end", "best-of-breed", "open-source", "in-house")
 _KIND_SYNONYMS = {
     "end-to-end": ("endtoend", "e2e", "platform", "cloud"),
@@ -310,7 +347,8 @@ def parse_kind(word: object) -> str:
         if folded in words:
             return kind
     raise ValueError(
-        f"unknown vendor kind {str(word).strip()!r} (expected one of: {', '.join(VENDOR_KINDS)})")
+        f"unknown vendor kind {str(word).strip()!r} (expected one of: {', '.join(VENDOR_KINDS)})"
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 A target is kept as a month (``YYYY-MM``); a quarter or half means its last month
 ("due by"). Where a date is asked for, a month alone means its first day.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
             ("dec", "december"),
         ],
         start=1,
@@ -67,8 +76,13 @@ class Month:
     def iso(cls, text: str) -> Month:
         """A month as the store keeps it (``YYYY-MM``, or a day's first seven letters);
         ValueError when it is not one."""
-        if not (isinstance(text, str) and len(text) >= 7 and text[4] == "-"
-                and text[:4].isdigit() and text[5:7].isdigit()):
+        if not (
+            isinstance(text, str)
+            and len(text) >= 7
+            and text[4] == "-"
+            and text[:4].isdigit()
+            and text[5:7].isdigit()
+        ):
             raise ValueError(f"not a month: {text!r}")
         return cls(int(text[:4]), int(text[5:7]))
 
@@ -111,8 +125,9 @@ def to_day(value: DayLike, parameter: str) -> dt.date:
     from .errors import UsageError
 
     if not isinstance(value, (str, dt.date)):
-        raise UsageError(f"{value!r} is not a date (use YYYY-MM-DD, YYYY-MM "
-                         "or a datetime.date)", parameter)
+        raise UsageError(
+            f"{value!r} is not a date (use YYYY-MM-DD, YYYY-MM or a datetime.date)", parameter
+        )
     try:
         return parse_date(value)
     except ValueError as error:
@@ -150,7 +165,8 @@ def parse_month(value: object) -> str:
 def _check_year(year: int, value: object) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(
-            f"year out of range in {str(value).strip()!r} (use {FIRST_YEAR} to {LAST_YEAR})")
+            f"year out of range in {str(value).strip()!r} (use {FIRST_YEAR} to {LAST_YEAR})"
+        )
 
 
 def _calendar_month(value: object) -> str:
@@ -188,13 +204,15 @@ def parse_target(value: object, start_month: str) -> str | None:
     text = re.sub(r"\s+", " ", str(value).strip().lower())
     match = _QUARTER.match(text)
     if match:
-        quarter, year = (match.group(1), match.group(2)) if match.group(1) else (
-            match.group(4), match.group(3))
+        quarter, year = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        )
         return month_str(int(year), int(quarter) * 3)
     match = _HALF.match(text)
     if match:
-        half, year = (match.group(1), match.group(2)) if match.group(1) else (
-            match.group(4), match.group(3))
+        half, year = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        )
         return month_str(int(year), int(half) * 6)
     match = _ROADMAP_MONTH.match(text)
     if match:

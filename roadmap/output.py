@@ -3,6 +3,7 @@
 JSON and CSV carry every value in full; a table is cut to the terminal's width (long
 text ends in ``…``) when printed on a terminal, or to ``COLUMNS`` when that is set.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,12 @@ def format_names() -> list[str]:
     return ["json", "csv", *tabulate.tabulate_formats]
 
 
-def render(rows: Sequence[Mapping[str, Any]], fmt: str, columns: list[str] | None = None,
-           width: int | None = None) -> str:
+def render(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: str,
+    columns: list[str] | None = None,
+    width: int | None = None,
+) -> str:
     """Rows as text; ``columns`` fixes the order (and the header when there are no rows).
 
     ``width`` bounds a table's lines (default: the terminal's, see ``terminal_width``).
@@ -38,8 +43,9 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str, columns: list[str] | Non
         return json.dumps(rows, indent=2, ensure_ascii=False)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore",
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue().rstrip("\n")
@@ -50,8 +56,11 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str, columns: list[str] | Non
     headers: list[int | None] | None = None
     if width:
         table, headers = fit_width(table, columns, width, _separator(fmt))
-    return str(tabulate.tabulate(table, headers=columns, tablefmt=fmt, disable_numparse=True,
-                                 maxheadercolwidths=headers))
+    return str(
+        tabulate.tabulate(
+            table, headers=columns, tablefmt=fmt, disable_numparse=True, maxheadercolwidths=headers
+        )
+    )
 
 
 def terminal_width() -> int | None:
@@ -71,12 +80,27 @@ def _separator(fmt: str) -> int:
 
 
 # Free text a table may cut (keys, dates, levels and numbers are never cut).
-TEXT_COLUMNS = {"title", "name", "stage", "source", "details", "caveats", "changes", "file",
-                "owner", "description", "notes", "requested_by", "sha256", "aliases"}
+TEXT_COLUMNS = {
+    "title",
+    "name",
+    "stage",
+    "source",
+    "details",
+    "caveats",
+    "changes",
+    "file",
+    "owner",
+    "description",
+    "notes",
+    "requested_by",
+    "sha256",
+    "aliases",
+}
 
 
-def fit_width(table: list[list[str]], columns: list[str], width: int, separator: int
-              ) -> tuple[list[list[str]], list[int | None]]:
+def fit_width(
+    table: list[list[str]], columns: list[str], width: int, separator: int
+) -> tuple[list[list[str]], list[int | None]]:
     """Fit a table's lines in ``width``: first wrap headers longer than their column's
     values (``coverage by stage`` over ``25%``), then cut free-text columns (the widest
     first, with ``…``). Returns the rows and tabulate's ``maxheadercolwidths``."""
@@ -102,12 +126,14 @@ def fit_width(table: list[list[str]], columns: list[str], width: int, separator:
             break
         widest = max(cuttable, key=lambda i: values[i])
         values[widest] -= 1
-    return [[_cut(cell, values[i]) if i in text else cell for i, cell in enumerate(row)]
-            for row in table], wrapped
+    return [
+        [_cut(cell, values[i]) if i in text else cell for i, cell in enumerate(row)]
+        for row in table
+    ], wrapped
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + ELLIPSIS
+    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
 
 
 def words(value: object) -> str:
@@ -150,30 +176,44 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
 
 # -- the review, as ``roadmap review`` and the demo print it -----------------------------
 
+
 def coverage_rows(review: Review) -> list[dict[str, object]]:
     """One row per vendor of the review, in its column order, then the ``--stack``:
     coverage as fractions 0-1, and what to know before trusting it (``caveats``)."""
     from .evaluate import caveats
 
     rows: list[dict[str, object]] = [
-        {"vendor": v.key, "name": v.name, "snapshot": review.snapshot_date(v.key),
-             "coverage": review.coverage[v.key].overall,
-             "table_stakes": review.coverage[v.key].table_stakes,
-             "best_in_class": review.coverage[v.key].best_in_class,
-             "assessed": review.coverage[v.key].assessed,
-             "weighted": review.coverage[v.key].weighted,
-             "primary": "yes" if v.key == review.primary else "",
-             "caveats": "; ".join(review.caveats(v.key))}
-            for v in review.vendors]
+        {
+            "vendor": v.key,
+            "name": v.name,
+            "snapshot": review.snapshot_date(v.key),
+            "coverage": review.coverage[v.key].overall,
+            "table_stakes": review.coverage[v.key].table_stakes,
+            "best_in_class": review.coverage[v.key].best_in_class,
+            "assessed": review.coverage[v.key].assessed,
+            "weighted": review.coverage[v.key].weighted,
+            "primary": "yes" if v.key == review.primary else "",
+            "caveats": "; ".join(review.caveats(v.key)),
+        }
+        for v in review.vendors
+    ]
     if review.stack is not None and review.stack_coverage is not None:
         cover = review.stack_coverage
         as_of = review.stack.snapshot.as_of
-        rows.append({"vendor": review.stack.key, "name": review.vendor_name(review.stack.key),
-                     "snapshot": as_of, "coverage": cover.overall,
-                     "table_stakes": cover.table_stakes, "best_in_class": cover.best_in_class,
-                     "assessed": cover.assessed, "weighted": cover.weighted, "primary": "stack",
-                     "caveats": "; ".join(caveats(cover, as_of, review.as_of,
-                                                  review.settings.cadence))})
+        rows.append(
+            {
+                "vendor": review.stack.key,
+                "name": review.vendor_name(review.stack.key),
+                "snapshot": as_of,
+                "coverage": cover.overall,
+                "table_stakes": cover.table_stakes,
+                "best_in_class": cover.best_in_class,
+                "assessed": cover.assessed,
+                "weighted": cover.weighted,
+                "primary": "stack",
+                "caveats": "; ".join(caveats(cover, as_of, review.as_of, review.settings.cadence)),
+            }
+        )
     return rows
 
 
@@ -184,29 +224,43 @@ def adding_one_tool_lines(review: Review) -> list[str]:
         return []
     step = result.steps[0]
     glue = f" (as glue: {' '.join(step.glue)})" if step.glue else ""
-    return [f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
-            f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
-            f"{step.coverage or 0:.0%} (roadmap recommend)."]
+    return [
+        f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
+        f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
+        f"{step.coverage or 0:.0%} (roadmap recommend)."
+    ]
 
 
 def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:
     """What ``roadmap review`` and the demo print: where, coverage, gaps, recording."""
     from .review import ACTIONS
 
-    lines = [f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
-             f"{review.window_end}, {plural(len(review.requirements), 'requirement')}, "
-             f"{plural(len(review.vendors), 'vendor')}."]
+    lines = [
+        f"Wrote {output}: review of {review.as_of}, window {review.window_start} to "
+        f"{review.window_end}, {plural(len(review.requirements), 'requirement')}, "
+        f"{plural(len(review.vendors), 'vendor')}."
+    ]
     if review.vendors:
-        columns = ["vendor", "snapshot", "coverage", "table_stakes", "best_in_class",
-                   "assessed", "weighted", "primary"]
+        columns = [
+            "vendor",
+            "snapshot",
+            "coverage",
+            "table_stakes",
+            "best_in_class",
+            "assessed",
+            "weighted",
+            "primary",
+        ]
         rows = coverage_rows(review)
         if any(row["caveats"] for row in rows):
             columns.append("caveats")
         lines.append(render(rows, "simple", columns))
     counts = review.action_counts()
     actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS)
-    lines.append(f"Gaps at {review.gaps_at or 'no vendor'}: {len(review.gaps)} ({actions}; "
-                 f"{review.overdue()} overdue).")
+    lines.append(
+        f"Gaps at {review.gaps_at or 'no vendor'}: {len(review.gaps)} ({actions}; "
+        f"{review.overdue()} overdue)."
+    )
     lines += adding_one_tool_lines(review)
     note = review.requirements_note()
     if note:

@@ -10,6 +10,7 @@ chooses the sheet, finds the header row below any title rows, collects labelled 
 (``Vendor:``, ``As of:``) above it, and hands back the rows with what is needed to name
 each cell in an error.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -224,30 +225,53 @@ def read_table(
     with _collector_paused():
         if head.startswith(b"PK\x03\x04"):
             kind = check_zip(path, display, limits)
-            return _read_workbook(path, display, kind, header_score, sheet, preferred_sheet,
-                                  limits, needs_bold, progress)
+            return _read_workbook(
+                path,
+                display,
+                kind,
+                header_score,
+                sheet,
+                preferred_sheet,
+                limits,
+                needs_bold,
+                progress,
+            )
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             _check_ole(path, display)
-            return _read_workbook(path, display, "xls", header_score, sheet, preferred_sheet,
-                                  limits, needs_bold, progress)
+            return _read_workbook(
+                path,
+                display,
+                "xls",
+                header_score,
+                sheet,
+                preferred_sheet,
+                limits,
+                needs_bold,
+                progress,
+            )
         if head == b"":
             raise InputError(f"{display}: the file is empty")
         warnings = []
         if extension in _WORKBOOK_EXTENSIONS:
             if not _looks_like_text(path):
                 raise InputError(
-                    f"{display}: not a spreadsheet (the file is not an Excel workbook)")
-            warnings.append(f"{display}: this is a CSV (text) file named like a workbook; "
-                            "it was read as CSV")
+                    f"{display}: not a spreadsheet (the file is not an Excel workbook)"
+                )
+            warnings.append(
+                f"{display}: this is a CSV (text) file named like a workbook; it was read as CSV"
+            )
         with open(path, "rb") as handle:
             return _read_csv(handle, display, header_score, limits, progress, warnings)
 
 
 _WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
-_NUMBERS = ("an Apple Numbers file; in Numbers choose File > Export To > Excel, "
-            "then import the .xlsx")
-_STRICT = ("a Strict Open XML workbook, which is not read; in Excel choose Save As > "
-           "'Excel Workbook (.xlsx)', then import that file")
+_NUMBERS = (
+    "an Apple Numbers file; in Numbers choose File > Export To > Excel, then import the .xlsx"
+)
+_STRICT = (
+    "a Strict Open XML workbook, which is not read; in Excel choose Save As > "
+    "'Excel Workbook (.xlsx)', then import that file"
+)
 _PASSWORD = "the workbook is password-protected; remove the password in Excel and save again"
 
 
@@ -276,6 +300,7 @@ def _collector_paused() -> Iterator[None]:
 
 # -- the package: what kind of file, and bounds on every part --------------------------
 
+
 def _check_ole(path: str, display: str) -> None:
     """An OLE file is an encrypted .xlsx (an ``EncryptedPackage`` stream) or an .xls.
 
@@ -288,7 +313,7 @@ def _check_ole(path: str, display: str) -> None:
         for block in iter(lambda: handle.read(1 << 20), b""):
             if encrypted in tail + block:
                 raise InputError(f"{display}: {_PASSWORD}")
-            tail = block[-len(encrypted):]
+            tail = block[-len(encrypted) :]
 
 
 def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
@@ -318,15 +343,15 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
                     f"{member.file_size:,} bytes (ratio {ratio:.0f}:1), a likely zip bomb"
                 )
         if total > limits.max_total_bytes:
-            raise InputError(
-                f"{display}: refused: the package would inflate to {total:,} bytes"
-            )
+            raise InputError(f"{display}: refused: the package would inflate to {total:,} bytes")
         names = set(archive.namelist())
         kind = _package_kind(archive, names, display)
         for member in members:
             if member.flag_bits & 0x1:
-                raise InputError(f"{display}: not a spreadsheet (a password-protected zip "
-                                   "file; Excel workbooks are protected differently)")
+                raise InputError(
+                    f"{display}: not a spreadsheet (a password-protected zip "
+                    "file; Excel workbooks are protected differently)"
+                )
             # Every part, whatever its name: a parser reads the parts the package names.
             root = _check_prolog(archive, member, display, limits)
             if root is None:
@@ -334,14 +359,20 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
             name, attributes = root
             local = name.rpartition(":")[2]
             if member.filename == "xl/workbook.xml" and any(
-                    "purl.oclc.org/ooxml" in value for value in attributes.values()):
+                "purl.oclc.org/ooxml" in value for value in attributes.values()
+            ):
                 raise InputError(f"{display}: {_STRICT}")
             if local in _PARSED_PARTS:
                 _check_part_elements(archive, member, display, limits, name)
-        if kind == "ods" and "META-INF/manifest.xml" in names and (
-                b"encryption-data" in archive.read("META-INF/manifest.xml")):
-            raise InputError(f"{display}: the spreadsheet is password-protected; remove "
-                               "the password in LibreOffice and save again")
+        if (
+            kind == "ods"
+            and "META-INF/manifest.xml" in names
+            and (b"encryption-data" in archive.read("META-INF/manifest.xml"))
+        ):
+            raise InputError(
+                f"{display}: the spreadsheet is password-protected; remove "
+                "the password in LibreOffice and save again"
+            )
     return kind
 
 
@@ -349,11 +380,24 @@ def check_zip(path: str, display: str, limits: ZipLimits = ZipLimits()) -> str:
 # bounded by scan_sheet): package and workbook parts, strings, styles, external links,
 # and OpenDocument's styles, settings and manifest. Other parts (comments, drawings,
 # charts, pivot caches) are never parsed, so only their prologs are checked.
-_PARSED_PARTS = frozenset({
-    "Types", "Relationships", "workbook", "sst", "styleSheet", "externalLink",
-    "coreProperties", "Properties", "metadata", "document-styles", "document-meta",
-    "document-settings", "manifest", "theme",
-})
+_PARSED_PARTS = frozenset(
+    {
+        "Types",
+        "Relationships",
+        "workbook",
+        "sst",
+        "styleSheet",
+        "externalLink",
+        "coreProperties",
+        "Properties",
+        "metadata",
+        "document-styles",
+        "document-meta",
+        "document-settings",
+        "manifest",
+        "theme",
+    }
+)
 
 
 def _package_kind(archive: zipfile.ZipFile, names: set[str], display: str) -> str:
@@ -364,10 +408,15 @@ def _package_kind(archive: zipfile.ZipFile, names: set[str], display: str) -> st
         if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
             return "ods"
     if "xl/workbook.bin" in names:
-        raise InputError(f"{display}: an Excel binary workbook (.xlsb), which is not read; "
-                           "in Excel choose Save As > 'Excel Workbook (.xlsx)'")
-    if "Index.zip" in names or any(n.startswith("Index/") and n.endswith(".iwa")
-                                   for n in names) or "index.xml.gz" in names:
+        raise InputError(
+            f"{display}: an Excel binary workbook (.xlsb), which is not read; "
+            "in Excel choose Save As > 'Excel Workbook (.xlsx)'"
+        )
+    if (
+        "Index.zip" in names
+        or any(n.startswith("Index/") and n.endswith(".iwa") for n in names)
+        or "index.xml.gz" in names
+    ):
         raise InputError(f"{display}: {_NUMBERS}")
     raise InputError(f"{display}: not a spreadsheet (a zip file without a workbook)")
 
@@ -392,8 +441,8 @@ def _check_directory_size(path: str, display: str, limits: ZipLimits) -> None:
         at = tail.rfind(_END_OF_DIRECTORY)
         if at < 0 or len(tail) - at < 22:
             return  # zipfile says it is damaged
-        count, directory_bytes = struct.unpack("<HI", tail[at + 10:at + 16])
-        locator = tail[at - 20:at] if at >= 20 else b""
+        count, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+        locator = tail[at - 20 : at] if at >= 20 else b""
         if locator[:4] == _ZIP64_LOCATOR:
             handle.seek(struct.unpack("<Q", locator[8:16])[0])
             record = handle.read(56)
@@ -402,7 +451,8 @@ def _check_directory_size(path: str, display: str, limits: ZipLimits) -> None:
     if count > limits.max_members or directory_bytes > limits.max_members * 256:
         raise InputError(
             f"{display}: refused: {count:,} parts in the package ({directory_bytes:,} bytes "
-            f"of directory; at most {limits.max_members:,} parts)")
+            f"of directory; at most {limits.max_members:,} parts)"
+        )
 
 
 class _PrologEnd(Exception):
@@ -413,17 +463,25 @@ class _DtdFound(Exception):
     pass
 
 
-_UNREADABLE_PART = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
-                    RuntimeError, OSError)
+_UNREADABLE_PART = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+)
 
 
 def _unreadable(display: str, member: zipfile.ZipInfo, exc: BaseException) -> InputError:
     return InputError(
-        f"{display}: not a readable workbook (part {member.filename}: {_reason(exc)})")
+        f"{display}: not a readable workbook (part {member.filename}: {_reason(exc)})"
+    )
 
 
-def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,
-                  limits: ZipLimits) -> tuple[str, dict[str, str]] | None:
+def _check_prolog(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str, limits: ZipLimits
+) -> tuple[str, dict[str, str]] | None:
     """Office parts never declare a DTD; one that does is an entity-expansion attack.
 
     expat, the parser behind ElementTree, reads the part up to its first element: it
@@ -451,7 +509,8 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
                     raise InputError(
                         f"{display}: refused: part {member.filename} has more than "
                         f"{limits.max_prolog_bytes:,} bytes before its first element (an "
-                        "Excel part starts with a short XML declaration)")
+                        "Excel part starts with a short XML declaration)"
+                    )
                 read += len(chunk)
                 parser.Parse(chunk, False)
     except _PrologEnd as root:
@@ -468,8 +527,9 @@ def _check_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: st
     return None  # no element at all
 
 
-def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,
-                         limits: ZipLimits, root: str) -> None:
+def _check_part_elements(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str, limits: ZipLimits, root: str
+) -> None:
     """Refuse a part holding more elements than any workbook needs (or, for the shared
     strings, more strings): every parser keeps each one as an object.
 
@@ -478,8 +538,10 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
     """
     prefix = root.rpartition(":")[0].encode()
     strings = root.rpartition(":")[2] == "sst"
-    string_tags = (b"</" + prefix + b":si>" if prefix else b"</si>",
-                   b"<" + prefix + b":si/>" if prefix else b"<si/>")
+    string_tags = (
+        b"</" + prefix + b":si>" if prefix else b"</si>",
+        b"<" + prefix + b":si/>" if prefix else b"<si/>",
+    )
     elements = count = 0
     carry = b""
     try:
@@ -488,15 +550,17 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
                 data = carry + chunk
                 cut = max(data.rfind(b"<"), 0)  # no tag is split between two pieces
                 data, carry = data[:cut], data[cut:]
-                elements += (data.count(b"<") - data.count(b"</") - data.count(b"<!")
-                             - data.count(b"<?"))
+                elements += (
+                    data.count(b"<") - data.count(b"</") - data.count(b"<!") - data.count(b"<?")
+                )
                 if strings:
                     count += sum(data.count(tag) for tag in string_tags)
                     if count > limits.max_shared_strings:
                         raise InputError(
                             f"{display}: refused: part {member.filename} holds more than "
                             f"{limits.max_shared_strings:,} strings (at most "
-                            f"{limits.max_shared_strings:,})")
+                            f"{limits.max_shared_strings:,})"
+                        )
                     # A string is a few elements (runs, their fonts): only the rest count.
                     bound = limits.max_part_elements + 16 * count
                 else:
@@ -505,17 +569,26 @@ def _check_part_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, disp
                     raise InputError(
                         f"{display}: refused: part {member.filename} has more than "
                         f"{limits.max_part_elements:,} elements (an element flood, or not "
-                        "an Excel file)")
+                        "an Excel file)"
+                    )
     except _UNREADABLE_PART as exc:
         raise _unreadable(display, member, exc) from None
 
 
 # -- workbooks, through python-calamine ------------------------------------------------
 
-def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore,
-                   sheet: str | None, preferred_sheet: str, limits: ZipLimits,
-                   needs_bold: Callable[[Cells], bool] | None, progress: Progress | None
-                   ) -> Table:
+
+def _read_workbook(
+    path: str,
+    display: str,
+    kind: str,
+    header_score: HeaderScore,
+    sheet: str | None,
+    preferred_sheet: str,
+    limits: ZipLimits,
+    needs_bold: Callable[[Cells], bool] | None,
+    progress: Progress | None,
+) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     # calamine reads every sheet of these as it opens them: all are checked first.
@@ -534,8 +607,9 @@ def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore
     except BaseException as exc:  # a panic in the Rust reader: a file it cannot parse
         if type(exc).__name__ != "PanicException":
             raise
-        raise InputError(f"{display}: not a readable workbook (damaged, or not an "
-                           "Excel or LibreOffice file)") from None
+        raise InputError(
+            f"{display}: not a readable workbook (damaged, or not an Excel or LibreOffice file)"
+        ) from None
     try:
         name = _choose_sheet(book.sheets_metadata, display, sheet, preferred_sheet)
         others = [m.name for m in book.sheets_metadata if m.name != name]
@@ -582,18 +656,24 @@ def _read_workbook(path: str, display: str, kind: str, header_score: HeaderScore
             _fill_formula_values(table, scan.formulas, display, name)
         if needs_bold is not None and needs_bold(table.header):
             if kind in ("xlsx", "ods"):
-                bold = (bold_cells(path, display, name, limits) if kind == "xlsx"
-                        else ods_bold.get(name, set()))
-                table.rows = [row._replace(bold=tuple((row.number, c) in bold
-                                                      for c in range(len(row.values))))
-                              for row in table.rows]
+                bold = (
+                    bold_cells(path, display, name, limits)
+                    if kind == "xlsx"
+                    else ods_bold.get(name, set())
+                )
+                table.rows = [
+                    row._replace(
+                        bold=tuple((row.number, c) in bold for c in range(len(row.values)))
+                    )
+                    for row in table.rows
+                ]
             else:
                 table.warnings.append(
                     f"{display}: bold text is not read from .{kind} files, so without a tier "
                     "column every requirement is table-stakes; add a Tier column, or save "
-                    "the file as .xlsx")
-                table.rows = [row._replace(bold=(False,) * len(row.values))
-                              for row in table.rows]
+                    "the file as .xlsx"
+                )
+                table.rows = [row._replace(bold=(False,) * len(row.values)) for row in table.rows]
         if progress is not None:
             progress(total, total)
         return table
@@ -658,8 +738,7 @@ def _sheets_hint(others: list[str]) -> str:
     return f" (other sheets: {', '.join(others)}); use --sheet NAME with one of those"
 
 
-def _choose_sheet(sheets: list[Any], display: str, sheet: str | None, preferred: str
-                  ) -> str:
+def _choose_sheet(sheets: list[Any], display: str, sheet: str | None, preferred: str) -> str:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     names = [s.name for s in sheets]
@@ -690,9 +769,14 @@ def _cell_values(cells: Sequence[object], shared: dict[str, str]) -> tuple[objec
     cell: this runs for every cell of the sheet.
     """
     share = shared.setdefault
-    values = [value if value.__class__ is not str
-              else (share(value, value) if len(value) < 32 else value) if value
-              else None for value in cells]
+    values = [
+        value
+        if value.__class__ is not str
+        else (share(value, value) if len(value) < 32 else value)
+        if value
+        else None
+        for value in cells
+    ]
     if float in map(type, values):
         values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
     return tuple(values) if values.count(None) != len(values) else None
@@ -719,7 +803,8 @@ def _checked(rows: Iterable[Row], display: str, sheet: str | None) -> Iterator[R
     while block := list(itertools.islice(rows, 512)):
         texts = [v for row in block for v in row.values if v.__class__ is str]
         if (texts and max(map(len, texts)) > EXCEL_MAX_TEXT) or _UNWRITABLE.search(
-                "\t".join(texts)):
+            "\t".join(texts)
+        ):
             for row in block:
                 problems += _unwritable_cells(row, display, sheet)
         if not problems:
@@ -735,15 +820,21 @@ def _unwritable_cells(row: Row, display: str, sheet: str | None) -> list[Problem
             continue
         bad = _UNWRITABLE.search(value)
         if bad:
-            found.append(Problem(
-                place(display, sheet, row.number, column),
-                f"the control character U+{ord(bad.group()):04X} cannot be kept (no "
-                "workbook can hold it); remove it from the file"))
+            found.append(
+                Problem(
+                    place(display, sheet, row.number, column),
+                    f"the control character U+{ord(bad.group()):04X} cannot be kept (no "
+                    "workbook can hold it); remove it from the file",
+                )
+            )
         elif len(value) > EXCEL_MAX_TEXT:
-            found.append(Problem(
-                place(display, sheet, row.number, column),
-                f"{len(value):,} characters, more than a workbook cell holds "
-                f"({EXCEL_MAX_TEXT:,}); shorten it"))
+            found.append(
+                Problem(
+                    place(display, sheet, row.number, column),
+                    f"{len(value):,} characters, more than a workbook cell holds "
+                    f"({EXCEL_MAX_TEXT:,}); shorten it",
+                )
+            )
     return found
 
 
@@ -786,12 +877,10 @@ def _sheet_part(archive: zipfile.ZipFile, display: str, sheet: str) -> zipfile.Z
                 return archive.getinfo(name)
             except KeyError:
                 break
-    raise InputError(f"{display}:{sheet}: not a readable workbook (the sheet's part is "
-                       "missing)")
+    raise InputError(f"{display}:{sheet}: not a readable workbook (the sheet's part is missing)")
 
 
-def _open_sheet(path: str, display: str, sheet: str
-                ) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
+def _open_sheet(path: str, display: str, sheet: str) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
     archive = zipfile.ZipFile(path)
     return archive, _sheet_part(archive, display, sheet)
 
@@ -807,8 +896,7 @@ def _chunks(stream: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
     yield carry
 
 
-def scan_sheet(path: str, display: str, sheet: str,
-               limits: ZipLimits = ZipLimits()) -> SheetScan:
+def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimits()) -> SheetScan:
     """Refuse a sheet whose cells lie so far apart that the rectangle between them is
     too big to hold, or that addresses cells Excel cannot; find formulas with no value.
 
@@ -831,8 +919,21 @@ def scan_sheet(path: str, display: str, sheet: str,
             value_end, cell_start = b"</" + prefix + b"v>", b"<" + prefix + b"c"
             p = re.escape(prefix)
             # A formula then no value, or an empty one (openpyxl writes ``<v />``).
-            formula = re.compile(b"(?:</" + p + b"f>|<" + p + rb"f\b[^>]*/>)(?:<" + p
-                                 + rb"v\s*/>|<" + p + b"v></" + p + b"v>)?</" + p + b"c>")
+            formula = re.compile(
+                b"(?:</"
+                + p
+                + b"f>|<"
+                + p
+                + rb"f\b[^>]*/>)(?:<"
+                + p
+                + rb"v\s*/>|<"
+                + p
+                + b"v></"
+                + p
+                + b"v>)?</"
+                + p
+                + b"c>"
+            )
             letters, digits = 1, 1  # the longest reference seen: A1
             exact = False
             plain_cell = cell_start + b' r="'
@@ -842,13 +943,15 @@ def scan_sheet(path: str, display: str, sheet: str,
                     if cells < 1000 and data.count(value_end) > cells + 16:
                         raise InputError(
                             f"{display}: refused: part {member.filename} has more values than "
-                            "cells (a value flood, or not an Excel sheet)")
+                            "cells (a value flood, or not an Excel sheet)"
+                        )
                     if cells != data.count(plain_cell):
                         exact = exact or irregular.search(data) is not None
                     # Only a reference longer than any before matches: a few per sheet.
                     at = 0
-                    while found := re.compile(rb' r="(?:[A-Z]{%d,}|[A-Z]*\d{%d})'
-                                              % (letters + 1, digits + 1)).search(data, at):
+                    while found := re.compile(
+                        rb' r="(?:[A-Z]{%d,}|[A-Z]*\d{%d})' % (letters + 1, digits + 1)
+                    ).search(data, at):
                         ref = _REFERENCE.match(data, found.start())
                         if ref is None:  # cannot be: the search matched there
                             break
@@ -860,7 +963,7 @@ def scan_sheet(path: str, display: str, sheet: str,
                     if (b"f>" in data or b"f/>" in data) and formula.search(data):
                         scan.formulas.update(_formula_cells(data, formula, cell))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
-            rows = min(10 ** digits - 1, EXCEL_MAX_ROWS)
+            rows = min(10**digits - 1, EXCEL_MAX_ROWS)
             if exact or rows * columns > limits.max_cells:
                 _check_rectangle(archive, member, display, sheet, limits, prefix, exact)
         except _UNREADABLE_PART as exc:
@@ -877,21 +980,25 @@ def _refuse_outside_excel(data: bytes, display: str, member: zipfile.ZipInfo) ->
         if column_index(letters) >= EXCEL_MAX_COLUMNS:
             raise InputError(
                 f"{display}: refused: part {member.filename} has a cell in column "
-                f"{letters.decode()}, past Excel's last column (XFD): not a sheet Excel wrote")
+                f"{letters.decode()}, past Excel's last column (XFD): not a sheet Excel wrote"
+            )
     for number in re.findall(rb' r="[A-Z]{0,3}(\d{7,})', data):
         if int(number) > EXCEL_MAX_ROWS:
             raise InputError(
                 f"{display}: refused: part {member.filename} has a cell in row "
                 f"{int(number):,}, past Excel's last row ({EXCEL_MAX_ROWS:,}): not a sheet "
-                "Excel wrote")
+                "Excel wrote"
+            )
 
 
-_HYPERLINK = re.compile(r'\s*=?\s*HYPERLINK\(\s*"(?:[^"]|"")*"\s*[,;]\s*"((?:[^"]|"")*)"\s*\)\s*',
-                        re.IGNORECASE)
+_HYPERLINK = re.compile(
+    r'\s*=?\s*HYPERLINK\(\s*"(?:[^"]|"")*"\s*[,;]\s*"((?:[^"]|"")*)"\s*\)\s*', re.IGNORECASE
+)
 
 
-def _formula_cells(data: bytes, formula: re.Pattern[bytes], cell: bytes
-                   ) -> dict[tuple[int, int], str | None]:
+def _formula_cells(
+    data: bytes, formula: re.Pattern[bytes], cell: bytes
+) -> dict[tuple[int, int], str | None]:
     """Formula cells with no value, by (row, column): the text a ``HYPERLINK`` with
     literal arguments shows (a script's link, written without computing it), else None.
     An empty text (``t="str"``) is a value: Excel stores it for a formula giving ``""``."""
@@ -900,37 +1007,49 @@ def _formula_cells(data: bytes, formula: re.Pattern[bytes], cell: bytes
     found: dict[tuple[int, int], str | None] = {}
     for match in formula.finditer(data):
         start = data.rfind(cell + b' r="', 0, match.start())
-        tag = data[start:data.find(b">", start) + 1]
-        ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', tag[len(cell):])
-        if not ref or (b't="str"' in tag and b"<v" in data[start:match.end()]):
+        tag = data[start : data.find(b">", start) + 1]
+        ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', tag[len(cell) :])
+        if not ref or (b't="str"' in tag and b"<v" in data[start : match.end()]):
             continue
-        body = re.search(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</", data[start:match.end()], re.S)
-        link = _HYPERLINK.fullmatch(unescape(body.group(1).decode("utf-8", "replace"))
-                                    ) if body else None
+        body = re.search(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</", data[start : match.end()], re.S)
+        link = (
+            _HYPERLINK.fullmatch(unescape(body.group(1).decode("utf-8", "replace")))
+            if body
+            else None
+        )
         shown = link.group(1).replace('""', '"') if link else None
         found[(int(ref.group(2)), column_index(ref.group(1)))] = shown
     return found
 
 
-def _fill_formula_values(table: Table, formulas: dict[tuple[int, int], str | None],
-                         display: str, sheet: str) -> None:
+def _fill_formula_values(
+    table: Table, formulas: dict[tuple[int, int], str | None], display: str, sheet: str
+) -> None:
     """Put a link's shown text in its cell; any other formula with no value is an error
     (its value cannot be known without computing the workbook)."""
-    problems = [Problem(place(display, sheet, row, column),
-                        "a formula with no stored value; open and save the file in Excel or "
-                        "LibreOffice so the values are stored")
-                for (row, column), shown in sorted(formulas.items()) if shown is None]
+    problems = [
+        Problem(
+            place(display, sheet, row, column),
+            "a formula with no stored value; open and save the file in Excel or "
+            "LibreOffice so the values are stored",
+        )
+        for (row, column), shown in sorted(formulas.items())
+        if shown is None
+    ]
     if problems:
         raise InputError(problems)
     rows = {row: column for row, column in formulas}
     if table.header_row in rows:
         table.header = _with_values(table.header, table.header_row, formulas)
-    table.rows = [row._replace(values=_with_values(row.values, row.number, formulas))
-                  if row.number in rows else row for row in table.rows]
+    table.rows = [
+        row._replace(values=_with_values(row.values, row.number, formulas))
+        if row.number in rows
+        else row
+        for row in table.rows
+    ]
 
 
-def _with_values(values: Cells, number: int,
-                 formulas: dict[tuple[int, int], str | None]) -> Cells:
+def _with_values(values: Cells, number: int, formulas: dict[tuple[int, int], str | None]) -> Cells:
     cells = list(values)
     for (row, column), shown in formulas.items():
         if row == number:
@@ -939,8 +1058,15 @@ def _with_values(values: Cells, number: int,
     return tuple(cells)
 
 
-def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display: str,
-                     sheet: str, limits: ZipLimits, prefix: bytes, irregular: bool) -> None:
+def _check_rectangle(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    display: str,
+    sheet: str,
+    limits: ZipLimits,
+    prefix: bytes,
+    irregular: bool,
+) -> None:
     """The exact rectangle of the sheet's value cells (as calamine will hold it)."""
     low_row = low_column = 1 << 62
     high_row = high_column = -1
@@ -968,20 +1094,22 @@ def _check_rectangle(archive: zipfile.ZipFile, member: zipfile.ZipInfo, display:
         if high_column >= EXCEL_MAX_COLUMNS or high_row > EXCEL_MAX_ROWS:
             raise InputError(
                 f"{display}: refused: part {member.filename} has a cell past Excel's last "
-                "cell (XFD1048576): not a sheet Excel wrote")
+                "cell (XFD1048576): not a sheet Excel wrote"
+            )
     if high_row < 0:
         return
     area = (high_row - low_row + 1) * (high_column - low_column + 1)
     if area > limits.max_cells:
-        span = (f"{column_letter(low_column)}{low_row}:"
-                f"{column_letter(high_column)}{high_row}")
+        span = f"{column_letter(low_column)}{low_row}:{column_letter(high_column)}{high_row}"
         raise InputError(
             f"{display}: refused: sheet {sheet} spans {span}, {area:,} cells (at most "
-            f"{limits.max_cells:,}): delete what lies outside the table and save again")
+            f"{limits.max_cells:,}): delete what lies outside the table and save again"
+        )
 
 
-def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
-                     ) -> Iterator[tuple[list[int], list[int]]]:
+def _cells_by_parser(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo
+) -> Iterator[tuple[list[int], list[int]]]:
     """(row, column) of every cell holding something, for sheets whose cells are not all
     led by their reference: positions then follow the rows and cells before them, as
     calamine counts them. Slower (a parser callback per element), and rare."""
@@ -1024,8 +1152,9 @@ def _cells_by_parser(archive: zipfile.ZipFile, member: zipfile.ZipInfo
             found.clear()
 
 
-def bold_cells(path: str, display: str, sheet: str,
-               limits: ZipLimits = ZipLimits()) -> set[tuple[int, int]]:
+def bold_cells(
+    path: str, display: str, sheet: str, limits: ZipLimits = ZipLimits()
+) -> set[tuple[int, int]]:
     """(row, column 0-based) of the cells whose font is bold.
 
     calamine reads no formatting, so the styles part says which cell formats are bold
@@ -1042,8 +1171,9 @@ def bold_cells(path: str, display: str, sheet: str,
         except KeyError:
             return set()
         except Exception as exc:
-            raise InputError(f"{display}: not a readable workbook (part xl/styles.xml: "
-                               f"{_reason(exc)})") from None
+            raise InputError(
+                f"{display}: not a readable workbook (part xl/styles.xml: {_reason(exc)})"
+            ) from None
 
         def children(parent_name: str) -> list[Any]:
             for element in styles:
@@ -1055,10 +1185,15 @@ def bold_cells(path: str, display: str, sheet: str,
         for index, font in enumerate(children("fonts")):
             for part in font:
                 if part.tag.rpartition("}")[2] == "b" and part.get("val", "1") not in (
-                        "0", "false"):
+                    "0",
+                    "false",
+                ):
                     bold_fonts.add(index)
-        bold_styles = {str(index).encode() for index, xf in enumerate(children("cellXfs"))
-                       if int(xf.get("fontId", "0") or 0) in bold_fonts}
+        bold_styles = {
+            str(index).encode()
+            for index, xf in enumerate(children("cellXfs"))
+            if int(xf.get("fontId", "0") or 0) in bold_fonts
+        }
         if not bold_styles:
             return set()
         found = set()
@@ -1075,8 +1210,9 @@ def bold_cells(path: str, display: str, sheet: str,
         return found
 
 
-def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
-                     ) -> dict[str, set[tuple[int, int]]]:
+def check_ods_tables(
+    path: str, display: str, limits: ZipLimits = ZipLimits()
+) -> dict[str, set[tuple[int, int]]]:
     """Refuse an .ods table whose repeated rows and cells would fill too big a rectangle.
 
     OpenDocument writes a run of equal cells (or rows) once with a repeat count, and a
@@ -1087,8 +1223,18 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
     from xml.parsers import expat
 
     table_name = "table:name"
-    state: dict[str, Any] = {"in": False, "row": 0, "row_repeat": 1, "column": 0, "low": None,
-                   "high": None, "left": None, "right": None, "name": "", "style": None}
+    state: dict[str, Any] = {
+        "in": False,
+        "row": 0,
+        "row_repeat": 1,
+        "column": 0,
+        "low": None,
+        "high": None,
+        "left": None,
+        "right": None,
+        "name": "",
+        "style": None,
+    }
     bold_styles: set[str] = set()
     bold: dict[str, set[tuple[int, int]]] = {}
 
@@ -1097,12 +1243,24 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
             state["style"] = attributes.get("style:name")
             if attributes.get("style:parent-style-name") in bold_styles:
                 bold_styles.add(state["style"])
-        elif name == "style:text-properties" and state["style"] and attributes.get(
-                "fo:font-weight") in ("bold", "600", "700", "800", "900"):
+        elif (
+            name == "style:text-properties"
+            and state["style"]
+            and attributes.get("fo:font-weight") in ("bold", "600", "700", "800", "900")
+        ):
             bold_styles.add(state["style"])
         if name == "table:table":
-            state.update({"in": True, "row": 0, "low": None, "high": None, "left": None,
-                          "right": None, "name": attributes.get(table_name, "")})
+            state.update(
+                {
+                    "in": True,
+                    "row": 0,
+                    "low": None,
+                    "high": None,
+                    "left": None,
+                    "right": None,
+                    "name": attributes.get(table_name, ""),
+                }
+            )
         if not state["in"]:
             return
         if name == "table:table-row":
@@ -1110,11 +1268,16 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
             state["column"] = 0
         elif name in ("table:table-cell", "table:covered-table-cell"):
             repeat = int(attributes.get("table:number-columns-repeated", "1") or 1)
-            if "office:value-type" in attributes and attributes.get(
-                    "table:style-name") in bold_styles and repeat * state["row_repeat"] < 1000:
+            if (
+                "office:value-type" in attributes
+                and attributes.get("table:style-name") in bold_styles
+                and repeat * state["row_repeat"] < 1000
+            ):
                 bold.setdefault(state["name"], set()).update(
                     (state["row"] + r + 1, state["column"] + c)
-                    for r in range(state["row_repeat"]) for c in range(repeat))
+                    for r in range(state["row_repeat"])
+                    for c in range(repeat)
+                )
             if "office:value-type" in attributes:
                 first_row, last_row = state["row"], state["row"] + state["row_repeat"] - 1
                 first, last = state["column"], state["column"] + repeat - 1
@@ -1122,13 +1285,13 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()
                 state["high"] = last_row if state["high"] is None else max(state["high"], last_row)
                 state["left"] = first if state["left"] is None else min(state["left"], first)
                 state["right"] = last if state["right"] is None else max(state["right"], last)
-                area = ((state["high"] - state["low"] + 1)
-                        * (state["right"] - state["left"] + 1))
+                area = (state["high"] - state["low"] + 1) * (state["right"] - state["left"] + 1)
                 if area > limits.max_cells:
                     raise InputError(
                         f"{display}: refused: sheet {state['name']} spans more than "
                         f"{limits.max_cells:,} cells (its repeated rows and cells); delete "
-                        "what lies outside the table and save again")
+                        "what lies outside the table and save again"
+                    )
             state["column"] += repeat
 
     def end(name: str) -> None:
@@ -1160,11 +1323,11 @@ def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) ->
     try:
         stream = _ole_stream(data, ("Workbook", "Book"))
     except (struct.error, IndexError, ValueError):
-        raise InputError(f"{display}: not a readable workbook (damaged, or not an Excel "
-                           "or LibreOffice file)") from None
+        raise InputError(
+            f"{display}: not a readable workbook (damaged, or not an Excel or LibreOffice file)"
+        ) from None
     if stream is None:
-        raise InputError(f"{display}: not a spreadsheet (an Office file with no workbook "
-                           "in it)")
+        raise InputError(f"{display}: not a spreadsheet (an Office file with no workbook in it)")
     low_row = low_column = 1 << 30
     high_row = high_column = -1
     at = 0
@@ -1188,7 +1351,8 @@ def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) ->
                 raise InputError(
                     f"{display}: refused: a sheet spans more than {limits.max_cells:,} cells "
                     f"(to {column_letter(high_column)}{high_row + 1}): delete what lies "
-                    "outside the table and save again")
+                    "outside the table and save again"
+                )
 
 
 # NUMBER, LABELSST, RK, BOOLERR, LABEL, FORMULA, RSTRING, MULRK: cells holding a value.
@@ -1215,7 +1379,7 @@ def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
         fat_sectors += listed[:-1]
         next_difat = listed[-1]
     fat: list[int] = []
-    for number in fat_sectors[:min(fat_count, sectors)]:
+    for number in fat_sectors[: min(fat_count, sectors)]:
         fat += struct.unpack_from(f"<{sector // 4}I", data, (number + 1) * sector)
 
     def chain(start: int, table: list[int]) -> Iterator[int]:
@@ -1226,14 +1390,14 @@ def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
             start = table[start]
 
     def read(start: int, size: int) -> bytes:
-        return b"".join(data[(n + 1) * sector:(n + 2) * sector] for n in chain(start, fat))[:size]
+        return b"".join(data[(n + 1) * sector : (n + 2) * sector] for n in chain(start, fat))[:size]
 
     directory = read(directory_start, sectors * sector)
-    entries = [directory[i:i + 128] for i in range(0, len(directory) - 127, 128)]
+    entries = [directory[i : i + 128] for i in range(0, len(directory) - 127, 128)]
     root_start, root_size = struct.unpack_from("<IQ", entries[0], 116) if entries else (0, 0)
     for entry in entries:
         length = min(struct.unpack_from("<H", entry, 64)[0], 64)
-        name = entry[:max(length - 2, 0)].decode("utf-16-le", "replace")
+        name = entry[: max(length - 2, 0)].decode("utf-16-le", "replace")
         if entry[66] != 2 or name not in names:
             continue
         start, size = struct.unpack_from("<IQ", entry, 116)
@@ -1241,14 +1405,18 @@ def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
         if size >= cutoff:
             return read(start, size)
         mini = read(root_start, root_size)
-        mini_fat = [n for number in chain(mini_fat_start, fat) for n in struct.unpack_from(
-            f"<{sector // 4}I", data, (number + 1) * sector)]
+        mini_fat = [
+            n
+            for number in chain(mini_fat_start, fat)
+            for n in struct.unpack_from(f"<{sector // 4}I", data, (number + 1) * sector)
+        ]
         small = 1 << mini_shift
-        return b"".join(mini[n * small:(n + 1) * small] for n in chain(start, mini_fat))[:size]
+        return b"".join(mini[n * small : (n + 1) * small] for n in chain(start, mini_fat))[:size]
     return None
 
 
 # -- CSV, as a stream --------------------------------------------------------------------
+
 
 def _looks_like_text(path: str) -> bool:
     with open(path, "rb") as handle:
@@ -1278,21 +1446,29 @@ class _Replayed(io.RawIOBase):
         return int(self.rest.readinto(buffer))
 
 
-def _read_csv(handle: Any, display: str, header_score: HeaderScore, limits: ZipLimits,
-              progress: Progress | None, warnings: list[str]) -> Table:
+def _read_csv(
+    handle: Any,
+    display: str,
+    header_score: HeaderScore,
+    limits: ZipLimits,
+    progress: Progress | None,
+    warnings: list[str],
+) -> Table:
     info = os.fstat(handle.fileno())
     size = info.st_size if stat.S_ISREG(info.st_mode) else 0
     if size > limits.max_csv_bytes:
         raise InputError(
             f"{display}: refused: {size:,} bytes of CSV (at most {limits.max_csv_bytes:,}); "
-            "save it as .xlsx, or split it")
+            "save it as .xlsx, or split it"
+        )
     head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and not size:
-        raise InputError(f"{display}: a workbook is read from a file, not from a pipe; "
-                           "save it to a file first")
+        raise InputError(
+            f"{display}: a workbook is read from a file, not from a pipe; save it to a file first"
+        )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]
-        warnings.append(f"{display}: read as UTF-16 text (Excel's \"Unicode Text\")")
+        warnings.append(f'{display}: read as UTF-16 text (Excel\'s "Unicode Text")')
     elif b"\x00" in head:
         raise InputError(f"{display}: not a spreadsheet (binary data, not CSV text)")
     else:
@@ -1305,25 +1481,33 @@ def _read_csv(handle: Any, display: str, header_score: HeaderScore, limits: ZipL
         else:  # a pipe: what was read is replayed, and there is one try
             source = io.BufferedReader(_Replayed(head, handle))
         try:
-            table = _csv_table(source, display, header_score, limits, progress, size,
-                               encoding)
+            table = _csv_table(source, display, header_score, limits, progress, size, encoding)
         except UnicodeDecodeError:
             if encoding == "utf-8-sig" and seekable:
                 continue
             raise InputError(
                 f"{display}: not text in UTF-8, UTF-16 or Windows-1252; save it as "
-                "'CSV UTF-8' or .xlsx") from None
+                "'CSV UTF-8' or .xlsx"
+            ) from None
         if encoding == "cp1252":
             warnings.append(
                 f"{display}: not UTF-8; read as Windows-1252 (Excel's CSV on Windows): "
-                "if a letter looks wrong, save it as 'CSV UTF-8'")
+                "if a letter looks wrong, save it as 'CSV UTF-8'"
+            )
         table.warnings = warnings + table.warnings
         return table
     raise AssertionError("unreachable")
 
 
-def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: ZipLimits,
-               progress: Progress | None, size: int, encoding: str) -> Table:
+def _csv_table(
+    handle: Any,
+    display: str,
+    header_score: HeaderScore,
+    limits: ZipLimits,
+    progress: Progress | None,
+    size: int,
+    encoding: str,
+) -> Table:
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         start = text.read(65536)
@@ -1335,27 +1519,31 @@ def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: Zip
         read = [0]
 
         def lines() -> Iterator[str]:
-            for line in itertools.chain(io.StringIO(start, newline=""),
-                                        iter(lambda: text.readline(limits.max_csv_line), "")):
+            for line in itertools.chain(
+                io.StringIO(start, newline=""), iter(lambda: text.readline(limits.max_csv_line), "")
+            ):
                 read[0] += len(line)
                 if len(line) >= limits.max_csv_line and not line.endswith(("\n", "\r")):
                     raise _Refused(f"a line longer than {limits.max_csv_line:,} characters")
                 if read[0] > limits.max_csv_bytes:
-                    raise _Refused(f"more than {limits.max_csv_bytes:,} characters of CSV; "
-                                   "save it as .xlsx, or split it")
+                    raise _Refused(
+                        f"more than {limits.max_csv_bytes:,} characters of CSV; "
+                        "save it as .xlsx, or split it"
+                    )
                 yield line
 
         # A file's size was bounded before: its lines are read at C speed. A stream of
         # unknown size is counted line by line, each line bounded.
-        source = (itertools.chain(io.StringIO(start, newline=""), text) if size
-                  else lines())
+        source = itertools.chain(io.StringIO(start, newline=""), text) if size else lines()
         reader = csv.reader(source, delimiter=delimiter)
 
         def rows() -> Iterator[Row]:
             for number, record in enumerate(reader, start=1):
                 if len(record) > EXCEL_MAX_COLUMNS:
-                    raise _Refused(f"line {reader.line_num} has {len(record):,} fields, more "
-                                   f"than a sheet's {EXCEL_MAX_COLUMNS:,} columns")
+                    raise _Refused(
+                        f"line {reader.line_num} has {len(record):,} fields, more "
+                        f"than a sheet's {EXCEL_MAX_COLUMNS:,} columns"
+                    )
                 if progress is not None and number % PROGRESS_EVERY == 0:
                     progress(min(handle.tell(), size) if size else number, size)
                 if not any(record):  # a row of bare delimiters: skipped at C speed
@@ -1365,8 +1553,7 @@ def _csv_table(handle: Any, display: str, header_score: HeaderScore, limits: Zip
                     yield Row(number, values, None)
 
         try:
-            table = _table(display, None, _checked(rows(), display, None), header_score,
-                           limits, [])
+            table = _table(display, None, _checked(rows(), display, None), header_score, limits, [])
         except _Refused as exc:
             raise InputError(f"{display}: refused: {exc}") from None
         except csv.Error as exc:
@@ -1412,8 +1599,14 @@ def _sniff_delimiter(text: str) -> str:
 _LABEL = re.compile(r"^\s*([^:]{1,40}):\s*(.*)$")
 
 
-def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_score: HeaderScore,
-           limits: ZipLimits, others: list[str]) -> Table:
+def _table(
+    display: str,
+    sheet_name: str | None,
+    rows: Iterator[Row],
+    header_score: HeaderScore,
+    limits: ZipLimits,
+    others: list[str],
+) -> Table:
     """The header among the first rows, then every row below it (read from ``rows``
     only as far as needed to say there is no header)."""
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
@@ -1438,20 +1631,21 @@ def _table(display: str, sheet_name: str | None, rows: Iterator[Row], header_sco
         found = fallback
     if found is None:
         where = f"{display}:{sheet_name}" if sheet_name else display
-        sheets = (f" (other sheets: {', '.join(others)})" if others else "")
+        sheets = f" (other sheets: {', '.join(others)})" if others else ""
         raise InputError(
             f"{where}: no header row found in the first {HEADER_SEARCH_ROWS} rows{sheets} "
             "(expected column names such as ID, Title, Stage, Tier, Target); "
             "check the sheet or use --sheet NAME / --map 'Column=field'"
         )
-    table = Table(display, sheet_name, head[found].number, head[found].values,
-                  head[found + 1:])
+    table = Table(display, sheet_name, head[found].number, head[found].values, head[found + 1 :])
     cells = sum(len(row.values) for row in table.rows)
     for row in rows:
         cells += len(row.values)
         if cells > limits.max_cells:
-            raise InputError(f"{display}: refused: more than {limits.max_cells:,} cells "
-                               "(save it as .xlsx, or split it)")
+            raise InputError(
+                f"{display}: refused: more than {limits.max_cells:,} cells "
+                "(save it as .xlsx, or split it)"
+            )
         table.rows.append(row)
     for row in head[:found]:
         _collect_labels(table, row)
@@ -1477,7 +1671,7 @@ def _collect_labels(table: Table, row: Row) -> None:
             table.labels.setdefault(label, (rest, table.where(row.number, column)))
             continue
         following = next(
-            ((c, v) for c, v in enumerate(values[column + 1:], start=column + 1) if v is not None),
+            ((c, v) for c, v in enumerate(values[column + 1 :], start=column + 1) if v is not None),
             None,
         )
         if following is not None:

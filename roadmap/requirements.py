@@ -1,4 +1,5 @@
 """Importing requirements: rows -> validated requirements -> a sync plan -> the store."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -97,13 +98,17 @@ SAMPLE_ROWS = 2000
 
 
 def _column_values(table: Table, column: int) -> list[str]:
-    return [text for row in table.rows[:SAMPLE_ROWS]
-            if column < len(row.values) and (text := cell_text(row.values[column]))]
+    return [
+        text
+        for row in table.rows[:SAMPLE_ROWS]
+        if column < len(row.values) and (text := cell_text(row.values[column]))
+    ]
 
 
 def _mostly(values: list[str], fits: Callable[[str], object]) -> bool:
     """Whether at least half the values fit (a typo is an error, a column of other
     things is not the field)."""
+
     def ok(value: str) -> bool:
         try:
             fits(value)
@@ -119,8 +124,9 @@ def _is_tick(value: str) -> bool:
     return Level.find(value) not in (None, Level.UNKNOWN)
 
 
-def _fitter(table: Table, settings: Settings, warnings: list[str], add_stages: bool
-            ) -> Callable[[str, int, bool], float]:
+def _fitter(
+    table: Table, settings: Settings, warnings: list[str], add_stages: bool
+) -> Callable[[str, int, bool], float]:
     """Whether a column's cells can be a field (see ``match_columns``).
 
     A ``Category`` of free text is not the tier, a ``NO`` column of answer ticks is not
@@ -131,8 +137,10 @@ def _fitter(table: Table, settings: Settings, warnings: list[str], add_stages: b
     checks: dict[str, tuple[Callable[[str], object], str]] = {
         "tier": (Tier.parse, "its values are not table-stakes or best-in-class"),
         "priority": (parse_priority, "its values are not high, medium or low"),
-        "target": (functools.partial(parse_target, start_month=settings.start),
-                   "its values are not months, quarters or dates"),
+        "target": (
+            functools.partial(parse_target, start_month=settings.start),
+            "its values are not months, quarters or dates",
+        ),
     }
 
     filled_rows = sum(1 for row in table.rows[:SAMPLE_ROWS] if any(map(_filled, row.values)))
@@ -144,17 +152,27 @@ def _fitter(table: Table, settings: Settings, warnings: list[str], add_stages: b
             if len(values) * 2 < filled_rows:
                 return "most of its cells are empty"
             sample = values[:500]
-            if len(values) >= 3 and (sum(map(_is_tick, sample)) * 2 > len(sample)
-                                     or len(set(values)) * 2 < len(values)):
+            if len(values) >= 3 and (
+                sum(map(_is_tick, sample)) * 2 > len(sample) or len(set(values)) * 2 < len(values)
+            ):
                 return "its values repeat, as answers do, where ids are unique"
         elif name == "stage" and len(set(values)) > max(20, len(values) // 2):
             return "nearly every value differs, as free text does"
-        elif name == "stage" and not strong and not add_stages and (unknown := [
-                v for v in dict.fromkeys(values) if settings.stage_matcher.find(v) is None]):
+        elif (
+            name == "stage"
+            and not strong
+            and not add_stages
+            and (
+                unknown := [
+                    v for v in dict.fromkeys(values) if settings.stage_matcher.find(v) is None
+                ]
+            )
+        ):
             # Chapter, Section or a guess: its values become stages only when asked.
             more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
-            return (f"{unknown[0]!r}{more} are not the roadmap's stages; pass --add-stages "
-                    "to add them")
+            return (
+                f"{unknown[0]!r}{more} are not the roadmap's stages; pass --add-stages to add them"
+            )
         elif name == "title" and not whole and len(set(values)) * 2 < len(values):
             return "its values repeat"
         elif name in checks and values and not _mostly(values, checks[name][0]):
@@ -169,7 +187,8 @@ def _fitter(table: Table, settings: Settings, warnings: list[str], add_stages: b
             warnings.append(
                 f"{table.where(table.header_row, column)}: column {header!r} is not the "
                 f"{name} ({why}); its values are kept in notes (use --map '{header}={name}' "
-                "to take it anyway)")
+                "to take it anyway)"
+            )
         if why:
             return 0.0
         # Of two guesses, names (``Architecture``) beat codes (``V1``) for stages and titles.
@@ -183,6 +202,7 @@ def _repeated_headers(table: Table) -> tuple[set[int], list[int]]:
     """Rows repeating the header (a table printed in blocks, one per chapter), and the
     columns where the repeats differ from it (``Information Gathering | Test Name`` then
     ``Configuration Testing | Test Name``: the chapter's name is in the first cell)."""
+
     def fold(value: object) -> str:
         text = header_text(value)
         return normalise_word(text) or text
@@ -207,11 +227,16 @@ def _repeated_headers(table: Table) -> tuple[set[int], list[int]]:
         values = row.values
         one = values[first] if first < len(values) else None
         two = values[second] if second < len(values) else None
-        if not (isinstance(one, str) and one.strip().casefold() == raw[first]
-                or isinstance(two, str) and two.strip().casefold() == raw[second]):
+        if not (
+            isinstance(one, str)
+            and one.strip().casefold() == raw[first]
+            or isinstance(two, str)
+            and two.strip().casefold() == raw[second]
+        ):
             continue
-        same = sum(1 for c in range(min(len(row.values), len(raw)))
-                   if raw[c] and matches(row.values, c))
+        same = sum(
+            1 for c in range(min(len(row.values), len(raw))) if raw[c] and matches(row.values, c)
+        )
         if same >= 2 and same * 2 >= named:
             repeats.add(row.number)
             cells = [fold(v) for v in row.values]
@@ -230,8 +255,12 @@ def _filled(value: object) -> bool:
 
 def _looks_like_heading(value: object) -> bool:
     """A heading is a short text, not a bullet or a sentence continued from above."""
-    return isinstance(value, str) and len(value.strip()) <= 80 and "\n" not in value.strip() \
+    return (
+        isinstance(value, str)
+        and len(value.strip()) <= 80
+        and "\n" not in value.strip()
         and not value.lstrip().startswith(("-", "•", "*", "–"))
+    )
 
 
 def _unlabelled_title(table: Table, columns: Columns) -> int | None:
@@ -265,8 +294,9 @@ def cell_ranges(cells: list[tuple[int, int]], limit: int = 8) -> str:
             runs[-1][2] = row
         else:
             runs.append([column, row, row])
-    text = [f"{column_letter(c)}{a}" + (f"–{column_letter(c)}{b}" if b != a else "")
-            for c, a, b in runs]
+    text = [
+        f"{column_letter(c)}{a}" + (f"–{column_letter(c)}{b}" if b != a else "") for c, a, b in runs
+    ]
     if len(text) > limit:
         return ", ".join(text[:limit]) + f", … ({len(cells)} cells)"
     return ", ".join(text)
@@ -289,13 +319,17 @@ class _StageNames:
             return []
         names = list(self.headings)
         shown = ", ".join(repr(n) for n in names[:5]) + (
-            f" and {len(names) - 5} more" if len(names) > 5 else "")
-        return [f"{table.where(*self.headings[names[0]])}: section headings {shown} are not "
-                "the roadmap's stages: the rows under them are Unassigned (pass --add-stages "
-                "to add them as stages)"]
+            f" and {len(names) - 5} more" if len(names) > 5 else ""
+        )
+        return [
+            f"{table.where(*self.headings[names[0]])}: section headings {shown} are not "
+            "the roadmap's stages: the rows under them are Unassigned (pass --add-stages "
+            "to add them as stages)"
+        ]
 
-    def resolve(self, text: str | None, row: int, column: int, *,
-                heading: bool = False) -> str | None:
+    def resolve(
+        self, text: str | None, row: int, column: int, *, heading: bool = False
+    ) -> str | None:
         if text is None:
             return None
         if text in self.known:  # a sheet repeats a few stage names thousands of times
@@ -334,30 +368,47 @@ class _StageNames:
                 text, cells = self.unknown[item]
                 row, column = cells[0]
                 where = f" in {cell_ranges(cells)}" if len(cells) > 1 else ""
-                found.append(Problem(table.where(row, column), (
-                    f"unknown stage {text!r}{where} (expected one of: "
-                    f"{'; '.join(self.stages.names)}); pass --add-stages to add it, or "
-                    "change the stages with 'roadmap settings --stages'") if not said else
-                    f"unknown stage {text!r}{where} (--add-stages adds it too)"))
+                found.append(
+                    Problem(
+                        table.where(row, column),
+                        (
+                            f"unknown stage {text!r}{where} (expected one of: "
+                            f"{'; '.join(self.stages.names)}); pass --add-stages to add it, or "
+                            "change the stages with 'roadmap settings --stages'"
+                        )
+                        if not said
+                        else f"unknown stage {text!r}{where} (--add-stages adds it too)",
+                    )
+                )
                 said = True
         return found
 
 
-def interpret_requirements(table: Table, settings: Settings,
-                           mapping: dict[str, str] | None = None, *,
-                           add_stages: bool = False) -> Interpreted:
+def interpret_requirements(
+    table: Table,
+    settings: Settings,
+    mapping: dict[str, str] | None = None,
+    *,
+    add_stages: bool = False,
+) -> Interpreted:
     """Validate every row; InputError carries every problem of the sheet at once.
 
     With ``add_stages`` stage names the roadmap lacks are returned in ``new_stages``
     instead of refused.
     """
+
     def header_cell(column: int) -> str:
         return table.where(table.header_row, column)
 
     warnings: list[str] = list(table.warnings)
-    columns = match_columns(table.header, REQUIREMENT_HEADERS, mapping or {}, header_cell,
-                            describe=True,
-                            fits=_fitter(table, settings, warnings, add_stages))
+    columns = match_columns(
+        table.header,
+        REQUIREMENT_HEADERS,
+        mapping or {},
+        header_cell,
+        describe=True,
+        fits=_fitter(table, settings, warnings, add_stages),
+    )
     fields = columns.fields
     header_place = table.where(table.header_row)
     repeats, varying = _repeated_headers(table)
@@ -376,44 +427,67 @@ def interpret_requirements(table: Table, settings: Settings,
         warnings.append(
             f"{header_cell(fields['title'])}: no title column: titles are taken from "
             f"{header_text(table.header[fields['title']])!r} (use --map 'Column=title' "
-            "to name another)")
+            "to name another)"
+        )
     if "id" not in fields:
         warnings.append(
             f"{header_place}: no id column: ids are derived from titles, so renaming a title "
-            "will look like retiring one requirement and adding another")
+            "will look like retiring one requirement and adding another"
+        )
     notes = [f"columns: {describe_columns(table.header, fields, header_cell)}"]
     if "title" not in fields:
-        raise InputError([Problem(header_place, (
-            "no title column (a column named Title, Feature, Requirement, Capability or "
-            f"Name); use --map 'Column=title' (columns: {column_names(table.header)})"))],
-            warnings=warnings, notes=notes)
-    kept = [(column, name) for column, name in columns.others
-            if not any(w.startswith(f"{header_cell(column)}: column {name!r} is not the")
-                       for w in warnings)]
+        raise InputError(
+            [
+                Problem(
+                    header_place,
+                    (
+                        "no title column (a column named Title, Feature, Requirement, "
+                        "Capability or Name); use --map 'Column=title' "
+                        f"(columns: {column_names(table.header)})"
+                    ),
+                )
+            ],
+            warnings=warnings,
+            notes=notes,
+        )
+    kept = [
+        (column, name)
+        for column, name in columns.others
+        if not any(
+            w.startswith(f"{header_cell(column)}: column {name!r} is not the") for w in warnings
+        )
+    ]
     if len(kept) == 1:
-        (column, name), = kept
+        ((column, name),) = kept
         warnings.append(
             f"{header_cell(column)}: column {name!r} is not a requirement field; its "
-            f"values are kept in notes (use --map '{name}=FIELD' or --map '{name}=ignore')")
+            f"values are kept in notes (use --map '{name}=FIELD' or --map '{name}=ignore')"
+        )
     elif kept:
         names = ", ".join(f"{name!r} ({column_letter(column)})" for column, name in kept)
         warnings.append(
             f"{header_place}: columns {names} are not requirement fields; their values are "
-            "kept in notes (use --map 'Column=FIELD' or --map 'Column=ignore')")
+            "kept in notes (use --map 'Column=FIELD' or --map 'Column=ignore')"
+        )
     width = max((len(row.values) for row in table.rows), default=0)
-    unnamed = [column for column in range(width) if not header_text(
-                   table.header[column] if column < len(table.header) else None)
-               and column != fields["title"]
-               and any(cell_text(row.values[column]) for row in table.rows
-                       if column < len(row.values))]
+    unnamed = [
+        column
+        for column in range(width)
+        if not header_text(table.header[column] if column < len(table.header) else None)
+        and column != fields["title"]
+        and any(cell_text(row.values[column]) for row in table.rows if column < len(row.values))
+    ]
     for column in unnamed:
-        warnings.append(f"{header_cell(column)}: this column has values but no header; they "
-                        "are ignored (give it a header to keep them in notes)")
+        warnings.append(
+            f"{header_cell(column)}: this column has values but no header; they "
+            "are ignored (give it a header to keep them in notes)"
+        )
     use_bold = "tier" not in fields
     if use_bold and table.rows and table.rows[0].bold is None:
         warnings.append(
             f"{header_place}: no tier column and no bold titles to go by (a CSV file has "
-            "none): every requirement is table-stakes (add a Tier column to say otherwise)")
+            "none): every requirement is table-stakes (add a Tier column to say otherwise)"
+        )
 
     # A sheet repeats a few words thousands of times: parse each distinct cell once
     # (typed, so 1, 1.0 and True stay apart; errors are not cached and so still raise).
@@ -428,8 +502,10 @@ def interpret_requirements(table: Table, settings: Settings,
     # the stage of the rows below it (on a sheet whose rows fill two cells or more).
     # Cells under no header are ignored, so they make no row more or less a heading.
     named = {c for c, v in enumerate(table.header) if header_text(v)} | set(fields.values())
-    fills = sorted(sum(1 for c, v in enumerate(row.values) if c in named and _filled(v))
-                   for row in table.rows[:SAMPLE_ROWS])
+    fills = sorted(
+        sum(1 for c, v in enumerate(row.values) if c in named and _filled(v))
+        for row in table.rows[:SAMPLE_ROWS]
+    )
     typical_fill = fills[len(fills) // 2] if fills else 0
     headings = stage_col is None and not repeats and typical_fill >= 2
     heading: tuple[str, int, int] | None = None  # text, row, column
@@ -446,10 +522,32 @@ def interpret_requirements(table: Table, settings: Settings,
     title_col = fields["title"]
     # Each field's column, or an index past any row's end when the sheet has none: the
     # loop below runs once per row, so it looks cells up inline, without calls.
-    c_id, c_stage, c_tier, c_priority, c_target, c_status, c_owner, c_requested, \
-        c_description, c_notes = (fields.get(name, _ABSENT) for name in (
-            "id", "stage", "tier", "priority", "target", "status", "owner", "requested_by",
-            "description", "notes"))
+    (
+        c_id,
+        c_stage,
+        c_tier,
+        c_priority,
+        c_target,
+        c_status,
+        c_owner,
+        c_requested,
+        c_description,
+        c_notes,
+    ) = (
+        fields.get(name, _ABSENT)
+        for name in (
+            "id",
+            "stage",
+            "tier",
+            "priority",
+            "target",
+            "status",
+            "owner",
+            "requested_by",
+            "description",
+            "notes",
+        )
+    )
     status_of = memo()(lambda text: (text or ACTIVE).lower())
     others = columns.others
     id_col = c_id if "id" in fields else title_col
@@ -468,7 +566,8 @@ def interpret_requirements(table: Table, settings: Settings,
                 warnings.append(
                     f"{table.where(number, filled[0][0])}: {cell_text(filled[0][1])!r} "
                     f"below {number - last_row - 1} blank rows starts another table: it "
-                    "and the rows under it are not read (remove the blank rows to read them)")
+                    "and the rows under it are not read (remove the blank rows to read them)"
+                )
                 break
         elif raw_title is None and not any(map(_filled, values)):
             continue  # a blank row (a row with a title is none: no need to look)
@@ -476,17 +575,21 @@ def interpret_requirements(table: Table, settings: Settings,
         if repeats and number in repeats:
             if stage_col is None and varying:
                 text = cell_text(values[varying[0]]) if varying[0] < width else None
-                heading, heading_used = (str(text), number, varying[0]) if text else \
-                    None, not text
+                heading, heading_used = (str(text), number, varying[0]) if text else None, not text
             continue
         if headings:
             # One text cell; or a code and a name, both bold, on a sheet whose rows
             # fill more (``V1 | Architecture, design and threat modelling``).
-            if (len(filled) == 1 or len(filled) == 2 < typical_fill and row.bold and all(
-                    c < len(row.bold) and row.bold[c] for c, _ in filled)) \
-                    and _looks_like_heading(filled[-1][1]):
-                heading, heading_used = (str(cell_text(filled[-1][1])), number,
-                                         filled[-1][0]), False
+            if (
+                len(filled) == 1
+                or len(filled) == 2 < typical_fill
+                and row.bold
+                and all(c < len(row.bold) and row.bold[c] for c, _ in filled)
+            ) and _looks_like_heading(filled[-1][1]):
+                heading, heading_used = (
+                    (str(cell_text(filled[-1][1])), number, filled[-1][0]),
+                    False,
+                )
                 continue
         title = cell_text(raw_title)
         raw_id = cell_text(values[c_id]) if c_id < width else None
@@ -506,14 +609,18 @@ def interpret_requirements(table: Table, settings: Settings,
             where_id = id_col
             first = table.where(seen[rid], id_col)
             if derived:
-                why = (f"two titles give the id {rid!r} (first at {first}); without an id "
-                       "column titles must differ: add an ID column, or --map 'Column=id'")
+                why = (
+                    f"two titles give the id {rid!r} (first at {first}); without an id "
+                    "column titles must differ: add an ID column, or --map 'Column=id'"
+                )
             elif unnumbered and unnumbered[-1][0] == number:
                 where_id = title_col
                 first = table.where(seen[rid], title_col)
-                why = (f"no id, and the title gives the id {rid!r} of {first}: fill in the "
-                       "row's id, or add an ID column that gives every row one "
-                       "(or --map 'Column=id')")
+                why = (
+                    f"no id, and the title gives the id {rid!r} of {first}: fill in the "
+                    "row's id, or add an ID column that gives every row one "
+                    "(or --map 'Column=id')"
+                )
             else:
                 why = f"duplicate id {rid!r} (first at {first})"
             problems.append(Problem(table.where(number, where_id), why))
@@ -521,12 +628,12 @@ def interpret_requirements(table: Table, settings: Settings,
             seen[rid] = number  # its cell is only spelled out for a duplicate
 
         if stage_col is not None:
-            stage = stages.resolve(cell_text(values[stage_col]) if stage_col < width
-                                   else None, number, stage_col)
+            stage = stages.resolve(
+                cell_text(values[stage_col]) if stage_col < width else None, number, stage_col
+            )
         else:
             if heading is not None and not heading_used:
-                heading_stage = stages.resolve(heading[0], heading[1], heading[2],
-                                               heading=True)
+                heading_stage = stages.resolve(heading[0], heading[1], heading[2], heading=True)
                 heading_used = True
             stage = heading_stage
         tier: Tier | None
@@ -551,28 +658,45 @@ def interpret_requirements(table: Table, settings: Settings,
             priority = None
         notes_text = cell_text(values[c_notes]) if c_notes < width else None
         if others:
-            extra = [f"{name}: {text}" for column, name in others
-                     if column < width and (text := cell_text(values[column]))]
+            extra = [
+                f"{name}: {text}"
+                for column, name in others
+                if column < width and (text := cell_text(values[column]))
+            ]
             if extra:
                 notes_text = "\n".join(([notes_text] if notes_text else []) + extra)
         if tier is None:
             continue
-        requirements.append(Requirement(
-            rid, title, stage, tier, priority, target,
-            status_of(cell_text(values[c_status]) if c_status < width else None),
-            cell_text(values[c_owner]) if c_owner < width else None,
-            cell_text(values[c_requested]) if c_requested < width else None,
-            cell_text(values[c_description]) if c_description < width else None,
-            notes_text))
+        requirements.append(
+            Requirement(
+                rid,
+                title,
+                stage,
+                tier,
+                priority,
+                target,
+                status_of(cell_text(values[c_status]) if c_status < width else None),
+                cell_text(values[c_owner]) if c_owner < width else None,
+                cell_text(values[c_requested]) if c_requested < width else None,
+                cell_text(values[c_description]) if c_description < width else None,
+                notes_text,
+            )
+        )
     if skipped:
-        warnings.append(f"{table.where(skipped[0][0], skipped[0][1])}: rows with no id and no "
-                        f"title are skipped ({cell_ranges(skipped)})")
+        warnings.append(
+            f"{table.where(skipped[0][0], skipped[0][1])}: rows with no id and no "
+            f"title are skipped ({cell_ranges(skipped)})"
+        )
     if untitled:
-        warnings.append(f"{table.where(*untitled[0])}: rows with no title are skipped "
-                        f"({cell_ranges(untitled)}); fill in their titles to import them")
+        warnings.append(
+            f"{table.where(*untitled[0])}: rows with no title are skipped "
+            f"({cell_ranges(untitled)}); fill in their titles to import them"
+        )
     if unnumbered:
-        warnings.append(f"{table.where(*unnumbered[0])}: no id in {cell_ranges(unnumbered)}: "
-                        "those ids are derived from the titles")
+        warnings.append(
+            f"{table.where(*unnumbered[0])}: no id in {cell_ranges(unnumbered)}: "
+            "those ids are derived from the titles"
+        )
     warnings += stages.heading_warning(table)
     found = stages.settle(table)
     if found:
@@ -580,9 +704,17 @@ def interpret_requirements(table: Table, settings: Settings,
     if not requirements:
         raise InputError("no requirements below the header row", header_place)
     from_headings = stage_col is None and any(r.stage for r in requirements)
-    return Interpreted(requirements, warnings, stages.new_names, describe_columns(
-        table.header, fields, lambda c: table.where(table.header_row, c),
-        stage_from="the section-heading rows" if from_headings else ""))
+    return Interpreted(
+        requirements,
+        warnings,
+        stages.new_names,
+        describe_columns(
+            table.header,
+            fields,
+            lambda c: table.where(table.header_row, c),
+            stage_from="the section-heading rows" if from_headings else "",
+        ),
+    )
 
 
 def derived_id(title: str) -> str:
@@ -618,15 +750,15 @@ def has_tier_column(header: tuple[object, ...], user_map: dict[str, str]) -> boo
     for value in header:
         text = header_text(value)
         if user_map.get(text) == "tier" or any(
-                normalise_word(column) == normalise_word(text) and field_name == "tier"
-                for column, field_name in user_map.items()):
+            normalise_word(column) == normalise_word(text) and field_name == "tier"
+            for column, field_name in user_map.items()
+        ):
             return True
     return any(normalise_word(header_text(v)) == "tier" for v in header)
 
 
 # ``sagemaker_2020-12.xlsx``, ``roadmap 2021-11-15.csv``: a name's last part as a date.
-FILE_NAME_DATE = re.compile(
-    r"^(?:(?P<prefix>.*?)[_\-\s]+)?(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)$")
+FILE_NAME_DATE = re.compile(r"^(?:(?P<prefix>.*?)[_\-\s]+)?(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)$")
 _AS_OF_LABELS = ("asof", "date", "snapshotdate", "effective", "effectivedate")
 
 
@@ -643,9 +775,14 @@ def said_date(table: Table, path: str, as_of: str | None) -> tuple[str, str] | N
     return (found.group("date"), table.file) if found else None
 
 
-def last_import_of(store: Store, action: str, path: str, sha: str,
-                   options: dict[str, object], invalidated_by: tuple[str, ...]
-                   ) -> Event | None:
+def last_import_of(
+    store: Store,
+    action: str,
+    path: str,
+    sha: str,
+    options: dict[str, object],
+    invalidated_by: tuple[str, ...],
+) -> Event | None:
     """The last ``action`` event, when it read these very bytes (``sha``) with these
     options and no event of ``invalidated_by`` came after it: importing the file again
     would change nothing, so it need not be read (the ``roadmap log`` says "unchanged"
@@ -659,8 +796,9 @@ def last_import_of(store: Store, action: str, path: str, sha: str,
     return event if {k: said.get(k) for k in options} == options else None
 
 
-def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, object],
-                     as_of: str | None) -> Event | None:
+def _unchanged_since(
+    store: Store, path: str, sha: str, options: dict[str, object], as_of: str | None
+) -> Event | None:
     """The last requirements import, when it read this very file with these options and
     no settings (stages) changed since; its date may not be later than ``as_of``."""
     event = last_import_of(store, "import requirements", path, sha, options, ("settings",))
@@ -677,11 +815,17 @@ def _unchanged_since(store: Store, path: str, sha: str, options: dict[str, objec
     return event if same_name else None
 
 
-def import_requirements(store: Store, path: str | os.PathLike[str], *,
-                        sheet: str | None = None, mapping: Sequence[str] = (),
-                        as_of: DayLike | None = None,
-                        add_stages: bool = False, dry_run: bool = False,
-                        progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_requirements(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    mapping: Sequence[str] = (),
+    as_of: DayLike | None = None,
+    add_stages: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     """Sync the store's requirements with a spreadsheet, in one transaction.
 
     ``as_of`` (a date) says when this version of the roadmap took effect, for
@@ -709,20 +853,27 @@ def import_requirements(store: Store, path: str | os.PathLike[str], *,
     as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
-    options: dict[str, object] = {"sheet": sheet, "map": list(mapping),
-                                  "add_stages": add_stages}
+    options: dict[str, object] = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
     sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if sha and not dry_run:
         known = _unchanged_since(store, path, sha, options, as_of)
         if known is not None:
-            return ImportResult(SyncPlan(unchanged=known.summary["options"]["rows"]),
-                                list(known.summary["options"]["warnings"]), False,
-                                str(path), sha, as_of=known.as_of or "")
-    table = read_table(path, with_mapped_columns(requirement_header_score, user_map),
-                       sheet=sheet,
-                       preferred_sheet="Requirements",
-                       needs_bold=lambda header: not has_tier_column(header, user_map),
-                       progress=progress)
+            return ImportResult(
+                SyncPlan(unchanged=known.summary["options"]["rows"]),
+                list(known.summary["options"]["warnings"]),
+                False,
+                str(path),
+                sha,
+                as_of=known.as_of or "",
+            )
+    table = read_table(
+        path,
+        with_mapped_columns(requirement_header_score, user_map),
+        sheet=sheet,
+        preferred_sheet="Requirements",
+        needs_bold=lambda header: not has_tier_column(header, user_map),
+        progress=progress,
+    )
     said = said_date(table, path, as_of)
     try:
         day = (parse_date(said[0]) if said else dt.date.today()).isoformat()
@@ -733,29 +884,51 @@ def import_requirements(store: Store, path: str | os.PathLike[str], *,
         where = "" if not said or said[1] == "--as-of" else f" (from {said[1]})"
         raise InputError(
             f"--as-of {day}{where} is before the last requirements import ({latest}); "
-            f"history only moves forward: pass --as-of {latest} or later")
+            f"history only moves forward: pass --as-of {latest} or later"
+        )
     interpreted = interpret_requirements(table, settings, user_map, add_stages=add_stages)
     del table  # its rows are no longer needed: a big sheet's are most of the memory
     sha = sha or file_sha256(path)
     written = False
     if dry_run:
         plan = plan_sync(store.requirements(), interpreted.requirements)
-        return ImportResult(plan, interpreted.warnings, written, str(path), sha,
-                            interpreted.new_stages, interpreted.columns, day)
+        return ImportResult(
+            plan,
+            interpreted.warnings,
+            written,
+            str(path),
+            sha,
+            interpreted.new_stages,
+            interpreted.columns,
+            day,
+        )
     with store.transaction():
         # Planned under the write lock, so an import that ran meanwhile is not applied twice.
         plan = plan_sync(store.requirements(), interpreted.requirements)
         if not plan.is_empty or interpreted.new_stages:
             summary = plan.summary()
-            summary["options"] = {**options, "rows": len(interpreted.requirements),
-                                  "warnings": interpreted.warnings}
+            summary["options"] = {
+                **options,
+                "rows": len(interpreted.requirements),
+                "warnings": interpreted.warnings,
+            }
             if interpreted.new_stages:
                 summary["stages_added"] = interpreted.new_stages
                 store.add_stages(interpreted.new_stages)
-            event = store.add_event("import requirements", summary, as_of=day,
-                                    file=str(path), sha256=sha)
+            event = store.add_event(
+                "import requirements", summary, as_of=day, file=str(path), sha256=sha
+            )
             store.write_requirement_versions(
-                event, plan.added + [new for _, new, _ in plan.changed] + plan.retired)
+                event, plan.added + [new for _, new, _ in plan.changed] + plan.retired
+            )
             written = True
-    return ImportResult(plan, interpreted.warnings, written, str(path), sha,
-                        interpreted.new_stages, interpreted.columns, day)
+    return ImportResult(
+        plan,
+        interpreted.warnings,
+        written,
+        str(path),
+        sha,
+        interpreted.new_stages,
+        interpreted.columns,
+        day,
+    )

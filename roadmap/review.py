@@ -5,6 +5,7 @@
 ``review_workbook`` only formats what it returns. The review is recorded
 (``record_review``) so the next one can say what changed since.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,6 +38,7 @@ NEXT_STEPS = 8  # how many gaps the Summary's next steps list
 
 
 # -- the review -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RequirementChange:
@@ -91,8 +93,16 @@ class NewVendor:
         return f"first assessment: {self.assessed} of {total} assessed ({counts})"
 
 
-CHANGE_KINDS = ("added", "changed", "retired", "new vendor", "assessed", "upgraded",
-                "downgraded", "unassessed")
+CHANGE_KINDS = (
+    "added",
+    "changed",
+    "retired",
+    "new vendor",
+    "assessed",
+    "upgraded",
+    "downgraded",
+    "unassessed",
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +116,11 @@ class Changes:
 
     def counts(self) -> dict[str, int]:
         """One count per kind in ``CHANGE_KINDS`` (a new vendor counts once)."""
-        kinds = ([c.change for c in self.requirements] + [m.change for m in self.levels]
-                 + ["new vendor"] * len(self.new_vendors))
+        kinds = (
+            [c.change for c in self.requirements]
+            + [m.change for m in self.levels]
+            + ["new vendor"] * len(self.new_vendors)
+        )
         return {kind: kinds.count(kind) for kind in CHANGE_KINDS}
 
 
@@ -204,8 +217,9 @@ class Review:
 
     def caveats(self, key: str) -> list[str]:
         """Why a vendor's coverage may mislead: few cells assessed, an old snapshot."""
-        return caveats(self.coverage[key], self.snapshot_date(key), self.as_of,
-                       self.settings.cadence)
+        return caveats(
+            self.coverage[key], self.snapshot_date(key), self.as_of, self.settings.cadence
+        )
 
     def action_counts(self) -> dict[str, int]:
         actions = [g.action for g in self.gaps]
@@ -217,43 +231,62 @@ class Review:
     def next_steps(self, limit: int = NEXT_STEPS) -> list[Gap]:
         """The most important gaps: by priority (high first, none last), then target."""
         rank = {p: i for i, p in enumerate(PRIORITIES)}
-        return sorted(self.gaps, key=lambda g: (
-            rank.get(g.requirement.priority or "", len(rank)), g.requirement.target or "",
-            g.requirement.id))[:limit]
+        return sorted(
+            self.gaps,
+            key=lambda g: (
+                rank.get(g.requirement.priority or "", len(rank)),
+                g.requirement.target or "",
+                g.requirement.id,
+            ),
+        )[:limit]
 
     def headline(self) -> str:
         """One sentence for the top of the Summary: the primary's coverage, gaps by
         action, overdue."""
         counts = self.action_counts()
         actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS if counts[a]) or "none"
-        gaps = (f"{_plural(len(self.gaps), 'gap')} due by {self.window_end} "
-                f"({actions}), {self.overdue()} overdue")
+        gaps = (
+            f"{_plural(len(self.gaps), 'gap')} due by {self.window_end} "
+            f"({actions}), {self.overdue()} overdue"
+        )
         if self.primary is None:
-            return (f"No vendor is assessed yet: {_plural(len(self.requirements), 'requirement')}"
-                    f", {gaps}.")
+            return (
+                f"No vendor is assessed yet: {_plural(len(self.requirements), 'requirement')}"
+                f", {gaps}."
+            )
         cover = self.stack_coverage or self.coverage[self.primary]  # the gaps' owner
-        assessed = ("" if cover.assessed is None or cover.assessed >= 1
-                    else f", assessed on {cover.assessed:.0%}")
-        return (f"{self.vendor_name(self.gaps_at or self.primary)} covers "
-                f"{_percent(cover.overall)} of "
-                f"{_plural(len(self.requirements), 'requirement')}{assessed}; {gaps}.")
+        assessed = (
+            ""
+            if cover.assessed is None or cover.assessed >= 1
+            else f", assessed on {cover.assessed:.0%}"
+        )
+        return (
+            f"{self.vendor_name(self.gaps_at or self.primary)} covers "
+            f"{_percent(cover.overall)} of "
+            f"{_plural(len(self.requirements), 'requirement')}{assessed}; {gaps}."
+        )
 
     def requirements_note(self) -> str | None:
         """When imports dated after the review are left out: which, and how to date them."""
         if not self.ignored_imports:
             return None
-        files = "; ".join(f"{e.file or 'an import'} (dated {e.as_of})"
-                          for e in self.ignored_imports)
+        files = "; ".join(
+            f"{e.file or 'an import'} (dated {e.as_of})" for e in self.ignored_imports
+        )
         used = self.requirements_as_of
-        said = (f"this review uses the requirements imported as of {used}" if used
-                and used <= self.as_of else
-                f"no import is dated on or before {self.as_of}, so this review uses the "
-                f"first import (dated {used})")
-        return (f"{_plural(len(self.ignored_imports), 'requirements import')} dated after "
-                f"{self.as_of} not used: {files}; {said}. If one of them describes the "
-                "roadmap as it stood earlier, date it: re-import it with "
-                "'roadmap import requirements FILE --as-of YYYY-MM-DD', or put the date in "
-                "the file name (requirements_2021-11.xlsx) or an 'As of:' cell.")
+        said = (
+            f"this review uses the requirements imported as of {used}"
+            if used and used <= self.as_of
+            else f"no import is dated on or before {self.as_of}, so this review uses the "
+            f"first import (dated {used})"
+        )
+        return (
+            f"{_plural(len(self.ignored_imports), 'requirements import')} dated after "
+            f"{self.as_of} not used: {files}; {said}. If one of them describes the "
+            "roadmap as it stood earlier, date it: re-import it with "
+            "'roadmap import requirements FILE --as-of YYYY-MM-DD', or put the date in "
+            "the file name (requirements_2021-11.xlsx) or an 'As of:' cell."
+        )
 
     @property
     def gaps_at(self) -> str | None:
@@ -267,9 +300,14 @@ class Review:
         return {vendor: sid for vendor, (sid, _) in sorted(self.snapshots.items())}
 
     def scores(self) -> dict[str, dict[str, float | None]]:
-        return {vendor: {"coverage": c.overall, "table_stakes": c.table_stakes,
-                         "best_in_class": c.best_in_class}
-                for vendor, c in sorted(self.coverage.items())}
+        return {
+            vendor: {
+                "coverage": c.overall,
+                "table_stakes": c.table_stakes,
+                "best_in_class": c.best_in_class,
+            }
+            for vendor, c in sorted(self.coverage.items())
+        }
 
 
 def _plural(count: int, noun: str) -> str:
@@ -285,24 +323,37 @@ def gap_action(levels: dict[str, Level], primary: str | None) -> tuple[str, tupl
     when the primary's level is unknown; else ``buy`` (another vendor at ga), ``glue`` (partner),
     ``wait`` (preview or planned); else ``assess`` while any vendor is unknown; else
     ``build`` (every vendor assessed, none offers it)."""
+
     def having(*wanted: Level, others_only: bool = False) -> tuple[str, ...]:
-        return tuple(sorted(v for v, level in levels.items()
-                            if level in wanted and not (others_only and v == primary)))
+        return tuple(
+            sorted(
+                v
+                for v, level in levels.items()
+                if level in wanted and not (others_only and v == primary)
+            )
+        )
 
     if primary is None or levels.get(primary, Level.UNKNOWN) is Level.UNKNOWN:
         return "assess", (primary,) if primary else ()
-    for action, wanted, others_only in (("buy", (Level.GA,), True),
-                                        ("glue", (Level.PARTNER,), False),
-                                        ("wait", (Level.PREVIEW, Level.PLANNED), False),
-                                        ("assess", (Level.UNKNOWN,), False)):
+    for action, wanted, others_only in (
+        ("buy", (Level.GA,), True),
+        ("glue", (Level.PARTNER,), False),
+        ("wait", (Level.PREVIEW, Level.PLANNED), False),
+        ("assess", (Level.UNKNOWN,), False),
+    ):
         vendors = having(*wanted, others_only=others_only)
         if vendors:
             return action, vendors
     return "build", ()
 
 
-def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
-              primary: str | None, window_start: Month, window_end: Month) -> list[Gap]:
+def find_gaps(
+    requirements: list[Requirement],
+    snapshots: dict[str, Snapshot],
+    primary: str | None,
+    window_start: Month,
+    window_end: Month,
+) -> list[Gap]:
     """Requirements due by the window's last month, not ``done``, not ``ga`` at the primary.
 
     Requirements without a target are not gaps. Overdue: a target before the window
@@ -327,8 +378,9 @@ def find_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot],
     return gaps
 
 
-def requirement_changes(previous: dict[str, dict[str, object]], now: list[Requirement]
-                        ) -> list[RequirementChange]:
+def requirement_changes(
+    previous: dict[str, dict[str, object]], now: list[Requirement]
+) -> list[RequirementChange]:
     """Added, changed (field by field) and retired, between two recorded requirement sets."""
     changes = []
     current = {r.id: r.as_dict() for r in now}
@@ -337,8 +389,11 @@ def requirement_changes(previous: dict[str, dict[str, object]], now: list[Requir
         if old is None:
             changes.append(RequirementChange("added", rid, str(row["title"])))
             continue
-        moved = tuple((name, old.get(name), row[name]) for name in REQUIREMENT_FIELDS
-                      if name != "id" and old.get(name) != row[name])
+        moved = tuple(
+            (name, old.get(name), row[name])
+            for name in REQUIREMENT_FIELDS
+            if name != "id" and old.get(name) != row[name]
+        )
         if moved:
             changes.append(RequirementChange("changed", rid, str(row["title"]), moved))
     for rid, old in sorted(previous.items()):
@@ -348,22 +403,29 @@ def requirement_changes(previous: dict[str, dict[str, object]], now: list[Requir
     return sorted(changes, key=lambda c: (order[c.change], c.requirement))
 
 
-def new_vendors(previous: ReviewRecord, snapshots: dict[str, tuple[int, Snapshot]],
-                requirements: list[Requirement]) -> list[NewVendor]:
+def new_vendors(
+    previous: ReviewRecord,
+    snapshots: dict[str, tuple[int, Snapshot]],
+    requirements: list[Requirement],
+) -> list[NewVendor]:
     """Vendors the previous review did not see, with their levels counted once."""
     found = []
     for vendor, (_, snapshot) in snapshots.items():
         if vendor in previous.snapshots:
             continue
         levels = [snapshot.level(r.id) for r in requirements]
-        found.append(NewVendor(vendor, snapshot.as_of,
-                               {level: levels.count(level) for level in Level}))
+        found.append(
+            NewVendor(vendor, snapshot.as_of, {level: levels.count(level) for level in Level})
+        )
     return found
 
 
-def level_moves(previous: ReviewRecord, earlier: dict[int, Snapshot],
-                snapshots: dict[str, tuple[int, Snapshot]],
-                requirements: list[Requirement]) -> list[LevelMove]:
+def level_moves(
+    previous: ReviewRecord,
+    earlier: dict[int, Snapshot],
+    snapshots: dict[str, tuple[int, Snapshot]],
+    requirements: list[Requirement],
+) -> list[LevelMove]:
     """Every level that differs between the snapshot the previous review used and this one's.
 
     A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
@@ -383,35 +445,58 @@ def level_moves(previous: ReviewRecord, earlier: dict[int, Snapshot],
             before = row.old.level if row.old else Level.UNKNOWN
             after = row.new.level if row.new else Level.UNKNOWN
             if row.requirement in titles and before is not after:
-                moves.append(LevelMove(vendor, row.requirement, titles[row.requirement],
-                                       before, after, old.as_of, snapshot.as_of))
+                moves.append(
+                    LevelMove(
+                        vendor,
+                        row.requirement,
+                        titles[row.requirement],
+                        before,
+                        after,
+                        old.as_of,
+                        snapshot.as_of,
+                    )
+                )
     return moves
 
 
-def _timeline(requirements: list[Requirement], window: list[Month], stages: Stages
-              ) -> list[TimelineRow]:
+def _timeline(
+    requirements: list[Requirement], window: list[Month], stages: Stages
+) -> list[TimelineRow]:
     rows = []
     for requirement in requirements:
         target = None if requirement.target is None else Month.iso(requirement.target)
         if target is None:
             rows.append(TimelineRow(requirement, None, None, False))
         elif target < window[0]:
-            rows.append(TimelineRow(requirement, "before", None,
-                                    (requirement.status or "").lower() != DONE))
+            rows.append(
+                TimelineRow(requirement, "before", None, (requirement.status or "").lower() != DONE)
+            )
         elif target > window[-1]:
             rows.append(TimelineRow(requirement, "after", None, False))
         else:
             rows.append(TimelineRow(requirement, "in", target - window[0], False))
-    return sorted(rows, key=lambda t: (t.requirement.target or "9999-99",
-                                       stages.index(t.requirement.stage), t.requirement.id))
+    return sorted(
+        rows,
+        key=lambda t: (
+            t.requirement.target or "9999-99",
+            stages.index(t.requirement.stage),
+            t.requirement.id,
+        ),
+    )
 
 
-def _marks(settings: Settings, as_of: dt.date, window: list[Month], next_review: dt.date,
-           recorded: list[ReviewRecord]) -> dict[Month, ReviewMark]:
+def _marks(
+    settings: Settings,
+    as_of: dt.date,
+    window: list[Month],
+    next_review: dt.date,
+    recorded: list[ReviewRecord],
+) -> dict[Month, ReviewMark]:
     """One review date per month of the window; this review, then recorded, then planned."""
     marks: dict[Month, ReviewMark] = {}
-    for day in cadence_between(settings, window[0].first_day, (window[-1] + 1).first_day
-                               - dt.timedelta(days=1)):
+    for day in cadence_between(
+        settings, window[0].first_day, (window[-1] + 1).first_day - dt.timedelta(days=1)
+    ):
         marks[Month.of(day)] = ReviewMark(day, "next" if day == next_review else "planned")
     for record in recorded:
         day = iso_day(record.as_of)
@@ -421,16 +506,19 @@ def _marks(settings: Settings, as_of: dt.date, window: list[Month], next_review:
     return marks
 
 
-def _history(recorded: list[ReviewRecord], as_of: dt.date,
-             coverages: dict[str, Coverage]) -> list[HistoryPoint]:
+def _history(
+    recorded: list[ReviewRecord], as_of: dt.date, coverages: dict[str, Coverage]
+) -> list[HistoryPoint]:
     """Recorded reviews before ``as_of`` (the latest of each date), then this review."""
     by_date: dict[dt.date, ReviewRecord] = {}
     for record in recorded:
         day = iso_day(record.as_of)
         if day < as_of:
             by_date[day] = record  # reviews() come in date then recording order
-    points = [HistoryPoint(day, {v: s.get("coverage") for v, s in record.scores.items()})
-              for day, record in sorted(by_date.items())]
+    points = [
+        HistoryPoint(day, {v: s.get("coverage") for v, s in record.scores.items()})
+        for day, record in sorted(by_date.items())
+    ]
     points.append(HistoryPoint(as_of, {v: c.overall for v, c in coverages.items()}))
     return points
 
@@ -464,22 +552,30 @@ def load_review(store: Store, day: dt.date) -> ReviewInputs:
     reviews = store.reviews()
     previous = next((r for r in reversed(reviews) if iso_day(r.as_of) < day), None)
     used = set(roadmap.snapshot_ids.values())
-    earlier = {int(old): store.snapshot(int(old)) for old in
-               (previous.snapshots.values() if previous else ()) if int(old) not in used}
-    return ReviewInputs(roadmap, reviews, store.events(),
-                        store.requirements_event_as_of(day.isoformat()),
-                        first_ga_months(store, until=day), earlier)
+    earlier = {
+        int(old): store.snapshot(int(old))
+        for old in (previous.snapshots.values() if previous else ())
+        if int(old) not in used
+    }
+    return ReviewInputs(
+        roadmap,
+        reviews,
+        store.events(),
+        store.requirements_event_as_of(day.isoformat()),
+        first_ga_months(store, until=day),
+        earlier,
+    )
 
 
-def review_of(inputs: ReviewInputs, primary: str | None = None,
-              stack: str | None = None) -> Review:
+def review_of(inputs: ReviewInputs, primary: str | None = None, stack: str | None = None) -> Review:
     """The review of ``inputs`` (see ``build_review``): a pure function of what was loaded."""
     roadmap = inputs.roadmap
     settings, day, requirements = roadmap.settings, roadmap.day, roadmap.requirements
     check_settings(settings)  # a window needs a horizon, the next review a cadence
     if not requirements:
-        raise InputError(f"no requirements on {day}; import some first: "
-                         "roadmap import requirements FILE")
+        raise InputError(
+            f"no requirements on {day}; import some first: roadmap import requirements FILE"
+        )
     chosen = {v: (roadmap.snapshot_ids[v], s) for v, s in roadmap.snapshots.items()}
     snapshots = roadmap.snapshots
     coverages = {v: coverage(requirements, s, settings) for v, s in snapshots.items()}
@@ -489,7 +585,8 @@ def review_of(inputs: ReviewInputs, primary: str | None = None,
         if lacking:
             raise InputError(
                 f"--stack: {', '.join(lacking)} has no snapshot on or before {day} (vendors "
-                f"with one: {', '.join(chosen) or 'none'}); import one or leave it out")
+                f"with one: {', '.join(chosen) or 'none'}); import one or leave it out"
+            )
         primary = primary or members[0]
     if primary is not None:
         key = roadmap.vendor(primary).key
@@ -497,7 +594,8 @@ def review_of(inputs: ReviewInputs, primary: str | None = None,
             with_one = ", ".join(chosen) or "none"
             raise InputError(
                 f"--primary: {key} has no snapshot on or before {day} "
-                f"(vendors with one: {with_one}); import one or pick another vendor")
+                f"(vendors with one: {with_one}); import one or pick another vendor"
+            )
         primary = key
     else:
         primary = best_covered(coverages)
@@ -506,38 +604,58 @@ def review_of(inputs: ReviewInputs, primary: str | None = None,
     previous = inputs.previous
     changes = Changes(previous, [], [])
     if previous is not None:
-        changes = Changes(previous, requirement_changes(previous.requirements, requirements),
-                          level_moves(previous, inputs.earlier, chosen, requirements),
-                          new_vendors(previous, chosen, requirements))
+        changes = Changes(
+            previous,
+            requirement_changes(previous.requirements, requirements),
+            level_moves(previous, inputs.earlier, chosen, requirements),
+            new_vendors(previous, chosen, requirements),
+        )
     team = review_stack(members, primary, snapshots) if members else None
     next_review = next_review_date(settings, day)
     events = inputs.events
     used = next((e.as_of for e in events if e.id == inputs.requirements_event), None)
     return Review(
-        settings=settings, as_of=day, window=window, next_review=next_review,
+        settings=settings,
+        as_of=day,
+        window=window,
+        next_review=next_review,
         requirements=requirements,
         vendors=[roadmap.vendors.get(v, Vendor(v, v)) for v in order],
-        snapshots={v: chosen[v] for v in order}, primary=primary,
-        coverage={v: coverages[v] for v in order}, changes=changes,
-        gaps=stack_gaps(requirements, snapshots, team, window[0], window[-1]) if team
+        snapshots={v: chosen[v] for v in order},
+        primary=primary,
+        coverage={v: coverages[v] for v in order},
+        changes=changes,
+        gaps=stack_gaps(requirements, snapshots, team, window[0], window[-1])
+        if team
         else find_gaps(requirements, snapshots, primary, window[0], window[-1]),
         parity=parity_rows(requirements, inputs.first_ga, order),
         timeline=_timeline(requirements, window, settings.stage_matcher),
         marks=_marks(settings, day, window, next_review, inputs.reviews),
         history=_history(inputs.reviews, day, {v: coverages[v] for v in order}),
         requirements_as_of=iso_day(used) if used else None,
-        ignored_imports=[e for e in events if e.action == "import requirements"
-                         and e.as_of is not None and iso_day(e.as_of) > day],
-        stack=team, stack_coverage=coverage(requirements, team.snapshot, settings) if team
+        ignored_imports=[
+            e
+            for e in events
+            if e.action == "import requirements" and e.as_of is not None and iso_day(e.as_of) > day
+        ],
+        stack=team,
+        stack_coverage=coverage(requirements, team.snapshot, settings) if team else None,
+        recommendation=recommend(
+            requirements,
+            snapshots,
+            list(team.members) if team else primary,
+            settings.scores,
+            settings.weights,
+            1,
+        )
+        if primary
         else None,
-        recommendation=recommend(requirements, snapshots, list(team.members) if team
-                                 else primary, settings.scores, settings.weights, 1)
-        if primary else None,
     )
 
 
-def build_review(store: Store, as_of: DayLike | None = None, primary: str | None = None,
-                 stack: str | None = None) -> Review:
+def build_review(
+    store: Store, as_of: DayLike | None = None, primary: str | None = None, stack: str | None = None
+) -> Review:
     """``roadmap review``'s data: the roadmap at a date against each vendor's latest
     snapshot on or before it. Pure reads: nothing is written (``record_review`` records
     it; ``review_workbook.write_review`` writes the workbook).
@@ -555,33 +673,43 @@ def build_review(store: Store, as_of: DayLike | None = None, primary: str | None
     return review_of(load_review(store, day_or_today(as_of, "as_of")), primary, stack)
 
 
-def review_stack(members: list[str], primary: str | None, snapshots: dict[str, Snapshot]
-                 ) -> Stack:
+def review_stack(members: list[str], primary: str | None, snapshots: dict[str, Snapshot]) -> Stack:
     """``--stack`` at the review date (every member has a snapshot then): the primary
     among them, at least two of them (a stack of one is ``--primary``)."""
     text = stack_key(members)
     if len(members) < 2:
-        raise InputError(f"--stack {text}: a stack is the primary and the tools beside "
-                           f"it, e.g. {text}+TOOL; for one vendor use --primary {text}")
+        raise InputError(
+            f"--stack {text}: a stack is the primary and the tools beside "
+            f"it, e.g. {text}+TOOL; for one vendor use --primary {text}"
+        )
     if primary not in members:
-        raise InputError(f"--primary {primary} is not in --stack {text}; put it first in "
-                           f"the stack ({primary}+{text}) or leave --primary out")
+        raise InputError(
+            f"--primary {primary} is not in --stack {text}; put it first in "
+            f"the stack ({primary}+{text}) or leave --primary out"
+        )
     return combine({m: snapshots[m] for m in members})
 
 
-def stack_gaps(requirements: list[Requirement], snapshots: dict[str, Snapshot], team: Stack,
-               window_start: Month, window_end: Month) -> list[Gap]:
+def stack_gaps(
+    requirements: list[Requirement],
+    snapshots: dict[str, Snapshot],
+    team: Stack,
+    window_start: Month,
+    window_end: Month,
+) -> list[Gap]:
     """``find_gaps`` against the stack: what it lacks at ``ga``, with buy naming vendors
     outside it; where the stack's own level decides the action (its partner: glue, its
     preview: wait, unknown: assess), the member that gives that level is named instead."""
     outside = {v: s for v, s in snapshots.items() if v not in team.members}
-    gaps = find_gaps(requirements, {**outside, team.key: team.snapshot}, team.key,
-                     window_start, window_end)
+    gaps = find_gaps(
+        requirements, {**outside, team.key: team.snapshot}, team.key, window_start, window_end
+    )
 
     def named(gap: Gap) -> tuple[str, ...]:
         given = team.given_by.get(gap.requirement.id)
         members = (given,) if given else team.members
-        return tuple(dict.fromkeys(m for v in gap.vendors
-                                   for m in (members if v == team.key else (v,))))
+        return tuple(
+            dict.fromkeys(m for v in gap.vendors for m in (members if v == team.key else (v,)))
+        )
 
     return [replace(gap, vendors=named(gap)) for gap in gaps]

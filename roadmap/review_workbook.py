@@ -4,6 +4,7 @@
 Every cell goes through ``roadmap.xlsx`` (text never becomes a formula); this module
 only lays out what ``roadmap.review.build_review`` computed.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,13 +71,18 @@ LEVEL_MEANINGS = {
     Level.NONE: "not offered",
     Level.UNKNOWN: "not assessed",
 }
-ACTION_COLOURS = {"assess": "D9D2E9", "buy": "63BE7B", "glue": "9DC3E6", "wait": "FFE699",
-                  "build": "F4B183"}
+ACTION_COLOURS = {
+    "assess": "D9D2E9",
+    "buy": "63BE7B",
+    "glue": "9DC3E6",
+    "wait": "FFE699",
+    "build": "F4B183",
+}
 ACTION_MEANINGS = {  # in the order gap_action tries them
     "assess": "first: the primary vendor's level is unknown; find out before deciding "
-              "(the Vendors column names it). Later, after buy, glue and wait: some vendor "
-              "is still unknown (the Vendors column says which); assess them before "
-              "deciding to build",
+    "(the Vendors column names it). Later, after buy, glue and wait: some vendor "
+    "is still unknown (the Vendors column says which); assess them before "
+    "deciding to build",
     "buy": "else: another vendor has it at ga (the Vendors column says which)",
     "glue": "else: some vendor has it as partner (open-source or marketplace integration)",
     "wait": "else: some vendor has it in preview or planned",
@@ -88,8 +94,7 @@ DONE_FILL = "D9D9D9"
 TARGET_FILL = "5B9BD5"
 BAND_FILL = "D6DCE4"
 TITLE_SIZE = 16
-MARK_FILLS = {"this review": "FFC000", "reviewed": "C9C9C9", "next": "FFE699",
-              "planned": "FFF2CC"}
+MARK_FILLS = {"this review": "FFC000", "reviewed": "C9C9C9", "next": "FFE699", "planned": "FFF2CC"}
 MARK_MEANINGS = {
     "this review": "the date of this review (the window starts in its month)",
     "reviewed": "a review recorded after this one's date",
@@ -164,11 +169,16 @@ def summary_sheet(book: Book, review: Review) -> None:
     charts = (history_header + len(review.history) + 2) if history_header else row
     sheet.page_break(charts - 1)  # the charts print together, on a page
     _widths(sheet, {"A": SUMMARY_LABELS}, 1, last_column - 1, 15)
-    _bar_chart(book, sheet, stage_header, stage_header + _stage_rows(review), columns,
-               charts)
+    _bar_chart(book, sheet, stage_header, stage_header + _stage_rows(review), columns, charts)
     if history_header:
-        _line_chart(book, sheet, history_header, history_header + len(review.history),
-                    len(_history_keys(review)), charts + CHART_ROWS)
+        _line_chart(
+            book,
+            sheet,
+            history_header,
+            history_header + len(review.history),
+            len(_history_keys(review)),
+            charts + CHART_ROWS,
+        )
     # A bold 12-point line holds about 0.8 characters per unit of column width.
     per_line = int(0.8 * (SUMMARY_LABELS + 15 * (last_column - 1)))
     sheet.height(2, 17 * max(1, -(-len(review.headline()) // per_line)))
@@ -187,15 +197,17 @@ SUMMARY_LABELS = 40  # column A: labels, stages and next steps' titles
 
 def window_text(review: Review) -> str:
     """``Dec 2021 – May 2023 (18 months)``: the window as one readable range."""
+
     def name(month: Month) -> str:
         return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
-    return (f"{name(review.window_start)} – {name(review.window_end)} "
-            f"({review.settings.horizon} months)")
+    return (
+        f"{name(review.window_start)} – {name(review.window_end)} "
+        f"({review.settings.horizon} months)"
+    )
 
 
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-               "Dec")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _summary_facts(sheet: Sheet, review: Review, row: int) -> int:
@@ -206,15 +218,22 @@ def _summary_facts(sheet: Sheet, review: Review, row: int) -> int:
         ("Roadmap", settings.name, None),
         ("Review date", day_date(review.as_of), DATE_FORMAT),
         ("Horizon window", window_text(review), None),
-        ("Cadence", "every month" if settings.cadence == 1
-         else f"every {settings.cadence} months", None),
+        (
+            "Cadence",
+            "every month" if settings.cadence == 1 else f"every {settings.cadence} months",
+            None,
+        ),
         ("Next review", day_date(review.next_review), DATE_FORMAT),
-        ("Primary vendor", review.vendor_name(review.primary) if review.primary else "none",
-         None),
-        *([("Stack (gaps are its)", review.vendor_name(review.stack.key), None)]
-          if review.stack else []),
-        ("Previous review", *((day_date(previous.as_of), DATE_FORMAT) if previous
-                              else ("none recorded", None))),
+        ("Primary vendor", review.vendor_name(review.primary) if review.primary else "none", None),
+        *(
+            [("Stack (gaps are its)", review.vendor_name(review.stack.key), None)]
+            if review.stack
+            else []
+        ),
+        (
+            "Previous review",
+            *((day_date(previous.as_of), DATE_FORMAT) if previous else ("none recorded", None)),
+        ),
         ("Requirements", len(tiers), None),
         ("of which table stakes", tiers.count(Tier.TABLE_STAKES), None),
         ("of which best-in-class", tiers.count(Tier.BEST_IN_CLASS), None),
@@ -246,37 +265,81 @@ class _Scored:
 
 def _scored(review: Review) -> list[_Scored]:
     """Every vendor of the review, then the ``--stack``."""
-    scored = [_Scored(v.name, vendor_label(review, v.key), v.kind, review.snapshot_date(v.key),
-                      review.coverage[v.key], caveat_words(review, v.key))
-              for v in review.vendors]
+    scored = [
+        _Scored(
+            v.name,
+            vendor_label(review, v.key),
+            v.kind,
+            review.snapshot_date(v.key),
+            review.coverage[v.key],
+            caveat_words(review, v.key),
+        )
+        for v in review.vendors
+    ]
     if review.stack is not None and review.stack_coverage is not None:
         name, as_of = review.vendor_name(review.stack.key), review.stack.snapshot.as_of
-        scored.append(_Scored(name, name, "stack", as_of, review.stack_coverage,
-                              _caveat_words(review, review.stack_coverage, as_of)))
+        scored.append(
+            _Scored(
+                name,
+                name,
+                "stack",
+                as_of,
+                review.stack_coverage,
+                _caveat_words(review, review.stack_coverage, as_of),
+            )
+        )
     return scored
 
 
 def _vendor_coverage(sheet: Sheet, review: Review, row: int) -> int:
     """Coverage per vendor; a low assessed share or a stale snapshot is filled and said."""
     put(sheet, row, 1, "Coverage by vendor", bold=True)
-    headers = ["Vendor", "Kind", "Snapshot", "Coverage", "Table stakes", "Best-in-class",
-               "Assessed", "Weighted", "Read with care"]
+    headers = [
+        "Vendor",
+        "Kind",
+        "Snapshot",
+        "Coverage",
+        "Table stakes",
+        "Best-in-class",
+        "Assessed",
+        "Weighted",
+        "Read with care",
+    ]
     scored = _scored(review)
     last = write_block(
-        sheet, headers,
-        [(s.name, s.kind, day_date(s.as_of), s.cover.overall, s.cover.table_stakes,
-          s.cover.best_in_class, s.cover.assessed, s.cover.weighted, s.caveats)
-         for s in scored],
+        sheet,
+        headers,
+        [
+            (
+                s.name,
+                s.kind,
+                day_date(s.as_of),
+                s.cover.overall,
+                s.cover.table_stakes,
+                s.cover.best_in_class,
+                s.cover.assessed,
+                s.cover.weighted,
+                s.caveats,
+            )
+            for s in scored
+        ],
         start_row=row + 1,
-        formats={3: DATE_FORMAT, 4: PERCENT_FORMAT, 5: PERCENT_FORMAT, 6: PERCENT_FORMAT,
-                 7: PERCENT_FORMAT, 8: PERCENT_FORMAT})
+        formats={
+            3: DATE_FORMAT,
+            4: PERCENT_FORMAT,
+            5: PERCENT_FORMAT,
+            6: PERCENT_FORMAT,
+            7: PERCENT_FORMAT,
+            8: PERCENT_FORMAT,
+        },
+    )
     for number, one in enumerate(scored, start=row + 2):
         if one.cover.low_assessed:
-            put(sheet, number, 7, one.cover.assessed, fill=CAVEAT_FILL,
-                number_format=PERCENT_FORMAT)
+            put(
+                sheet, number, 7, one.cover.assessed, fill=CAVEAT_FILL, number_format=PERCENT_FORMAT
+            )
         if is_stale(one.as_of, review.as_of, review.settings.cadence):
-            put(sheet, number, 3, day_date(one.as_of), fill=CAVEAT_FILL,
-                number_format=DATE_FORMAT)
+            put(sheet, number, 3, day_date(one.as_of), fill=CAVEAT_FILL, number_format=DATE_FORMAT)
     return last
 
 
@@ -286,26 +349,42 @@ def _stage_coverage(sheet: Sheet, review: Review, row: int) -> int:
     scored, stages = _scored(review), _stages(review)
     put(sheet, row, 1, "Coverage by stage", bold=True)
     table: list[tuple[object, ...]] = [
-        (stage, sum(_stage_of(r) == stage for r in review.requirements),
-         *[s.cover.by_stage.get(stage) for s in scored]) for stage in stages]
-    table += [("All stages", len(review.requirements), *[s.cover.overall for s in scored]),
-              ("All stages, weighted", len(review.requirements),
-               *[s.cover.weighted for s in scored])]
-    last = write_block(sheet, ["Stage", "Requirements", *[s.label for s in scored]],
-                       table, start_row=row + 1, wrap_header=True,
-                       formats={c: PERCENT_FORMAT for c in range(3, 3 + len(scored))})
+        (
+            stage,
+            sum(_stage_of(r) == stage for r in review.requirements),
+            *[s.cover.by_stage.get(stage) for s in scored],
+        )
+        for stage in stages
+    ]
+    table += [
+        ("All stages", len(review.requirements), *[s.cover.overall for s in scored]),
+        ("All stages, weighted", len(review.requirements), *[s.cover.weighted for s in scored]),
+    ]
+    last = write_block(
+        sheet,
+        ["Stage", "Requirements", *[s.label for s in scored]],
+        table,
+        start_row=row + 1,
+        wrap_header=True,
+        formats={c: PERCENT_FORMAT for c in range(3, 3 + len(scored))},
+    )
     for number, values in enumerate(table, start=row + 2):
         for column, value in enumerate(values[2:], start=3):
-            put(sheet, number, column, value, align="center", number_format=PERCENT_FORMAT,
-                fill=heat_colour(value) if isinstance(value, float) else None)
+            put(
+                sheet,
+                number,
+                column,
+                value,
+                align="center",
+                number_format=PERCENT_FORMAT,
+                fill=heat_colour(value) if isinstance(value, float) else None,
+            )
     return last
 
 
 def _stage_rows(review: Review) -> int:
     """Rows of the stage table: the stages, then all stages plain and weighted."""
     return len(_stages(review)) + 2
-
-
 
 
 def _stage_of(requirement: Requirement) -> str:
@@ -323,22 +402,33 @@ def _stages(review: Review) -> list[str]:
 def _change_counts(sheet: Sheet, review: Review, row: int) -> int:
     counts = review.changes.counts()
     put(sheet, row, 1, "Changes since the previous review", bold=True)
-    last = write_block(sheet, ["Change", "Count"], [
-        ("requirements added", counts["added"]),
-        ("requirements changed", counts["changed"]),
-        ("requirements retired", counts["retired"]),
-        ("new vendors (first assessment)", counts["new vendor"]),
-        ("vendor levels assessed (were unknown)", counts["assessed"]),
-        ("vendor levels upgraded", counts["upgraded"]),
-        ("vendor levels downgraded", counts["downgraded"]),
-        ("vendor levels no longer assessed", counts["unassessed"]),
-    ], start_row=row + 1)
+    last = write_block(
+        sheet,
+        ["Change", "Count"],
+        [
+            ("requirements added", counts["added"]),
+            ("requirements changed", counts["changed"]),
+            ("requirements retired", counts["retired"]),
+            ("new vendors (first assessment)", counts["new vendor"]),
+            ("vendor levels assessed (were unknown)", counts["assessed"]),
+            ("vendor levels upgraded", counts["upgraded"]),
+            ("vendor levels downgraded", counts["downgraded"]),
+            ("vendor levels no longer assessed", counts["unassessed"]),
+        ],
+        start_row=row + 1,
+    )
     row = last + 2
     put(sheet, row, 1, "Gaps by action", bold=True)
     counts = review.action_counts()
-    last = write_block(sheet, ["Action", "Gaps", "Overdue"], [
-        (action, counts[action], sum(g.overdue for g in review.gaps if g.action == action))
-        for action in ACTIONS], start_row=row + 1)
+    last = write_block(
+        sheet,
+        ["Action", "Gaps", "Overdue"],
+        [
+            (action, counts[action], sum(g.overdue for g in review.gaps if g.action == action))
+            for action in ACTIONS
+        ],
+        start_row=row + 1,
+    )
     for number, action in enumerate(ACTIONS, start=row + 2):
         put(sheet, number, 1, action, fill=ACTION_COLOURS[action])
     return last
@@ -347,21 +437,48 @@ def _change_counts(sheet: Sheet, review: Review, row: int) -> int:
 def _next_steps(sheet: Sheet, review: Review, row: int) -> int:
     """The most important gaps (priority, then target) with what to do about each."""
     steps = review.next_steps()
-    put(sheet, row, 1, f"Next steps: the {len(steps)} most important gaps "
-                       "(by priority, then target)", bold=True)
-    last = write_block(sheet, ["Requirement", "ID", "Priority", "Target", "Due", "Action",
-                               "Vendors"],
-                       [(g.requirement.title, g.requirement.id, g.requirement.priority,
-                         month_date(g.requirement.target),
-                         "overdue" if g.overdue else "in window", g.action,
-                         ", ".join(review.vendor_name(v) for v in g.vendors) or None)
-                        for g in steps],
-                       start_row=row + 1, formats={4: MONTH_FORMAT})
+    put(
+        sheet,
+        row,
+        1,
+        f"Next steps: the {len(steps)} most important gaps (by priority, then target)",
+        bold=True,
+    )
+    last = write_block(
+        sheet,
+        ["Requirement", "ID", "Priority", "Target", "Due", "Action", "Vendors"],
+        [
+            (
+                g.requirement.title,
+                g.requirement.id,
+                g.requirement.priority,
+                month_date(g.requirement.target),
+                "overdue" if g.overdue else "in window",
+                g.action,
+                ", ".join(review.vendor_name(v) for v in g.vendors) or None,
+            )
+            for g in steps
+        ],
+        start_row=row + 1,
+        formats={4: MONTH_FORMAT},
+    )
     for number, gap in enumerate(steps, start=row + 2):
-        put(sheet, number, 1, gap.requirement.title, wrap=True,
-            bold=gap.requirement.tier is Tier.BEST_IN_CLASS)
-        put(sheet, number, 4, month_date(gap.requirement.target), align="center",
-            number_format=MONTH_FORMAT)
+        put(
+            sheet,
+            number,
+            1,
+            gap.requirement.title,
+            wrap=True,
+            bold=gap.requirement.tier is Tier.BEST_IN_CLASS,
+        )
+        put(
+            sheet,
+            number,
+            4,
+            month_date(gap.requirement.target),
+            align="center",
+            number_format=MONTH_FORMAT,
+        )
         put(sheet, number, 6, gap.action, fill=ACTION_COLOURS[gap.action])
         if gap.overdue:
             put(sheet, number, 5, "overdue", fill=OVERDUE_FILL)
@@ -377,18 +494,37 @@ def _adding_one_tool(sheet: Sheet, review: Review, row: int) -> int:
         return row + 1
     start = review.vendor_name(result.primary)
     if not result.steps:
-        put(sheet, row + 1, 1, f"no other vendor closes a gap of {start}: what is still open "
-                               "is to build, wait for or assess")
+        put(
+            sheet,
+            row + 1,
+            1,
+            f"no other vendor closes a gap of {start}: what is still open "
+            "is to build, wait for or assess",
+        )
         return row + 1
     step = result.steps[0]
-    last = write_block(sheet, ["Add", "To", "Closes (to ga)", "Closes (glue)",
-                               "Weighted gain", "Coverage after", "Weighted after"],
-                       [(None, None, None, None, step.weighted_gain, step.coverage,
-                         step.weighted)],
-                       start_row=row + 1, wrap_header=True,
-                       formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT})
-    for column, text in ((1, review.vendor_name(step.add)), (2, start),
-                         (3, id_list(step.to_ga)), (4, id_list(step.glue))):
+    last = write_block(
+        sheet,
+        [
+            "Add",
+            "To",
+            "Closes (to ga)",
+            "Closes (glue)",
+            "Weighted gain",
+            "Coverage after",
+            "Weighted after",
+        ],
+        [(None, None, None, None, step.weighted_gain, step.coverage, step.weighted)],
+        start_row=row + 1,
+        wrap_header=True,
+        formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: PERCENT_FORMAT},
+    )
+    for column, text in (
+        (1, review.vendor_name(step.add)),
+        (2, start),
+        (3, id_list(step.to_ga)),
+        (4, id_list(step.glue)),
+    ):
         put(sheet, last, column, text or None, wrap=True)  # ids may run long: wrapped
     fit_row_height(sheet, last, (1, 2, 3, 4))
     return last
@@ -406,19 +542,24 @@ def id_list(ids: Sequence[str]) -> str:
     for rid in ids:
         length += len(rid) + 1
         if length > ID_LIST_CHARACTERS and len(shown) < len(ids) - 1:
-            return (f"{' '.join(shown)} … and {len(ids) - len(shown):,} more "
-                    "(roadmap recommend lists them all)")
+            return (
+                f"{' '.join(shown)} … and {len(ids) - len(shown):,} more "
+                "(roadmap recommend lists them all)"
+            )
         shown.append(rid)
     return " ".join(shown)
 
 
 def _weights_rule(review: Review) -> str:
     weights = review.settings.weights
-    said = ", ".join(f"{name} {weights[name]:g}" for name in (*PRIORITIES, "best-in-class")
-                     if name in weights)
-    return (f"coverage where each requirement weighs its priority's weight times its tier's "
-            f"({said}; table stakes {weights.get('table-stakes', 1):g}); a requirement with "
-            "no priority weighs as medium.")
+    said = ", ".join(
+        f"{name} {weights[name]:g}" for name in (*PRIORITIES, "best-in-class") if name in weights
+    )
+    return (
+        f"coverage where each requirement weighs its priority's weight times its tier's "
+        f"({said}; table stakes {weights.get('table-stakes', 1):g}); a requirement with "
+        "no priority weighs as medium."
+    )
 
 
 def _requirements_source(review: Review) -> str:
@@ -427,12 +568,16 @@ def _requirements_source(review: Review) -> str:
     if used is None:
         return "none imported yet."
     if used > review.as_of:
-        text = (f"the first import ({used}), which is after the review date: the roadmap "
-                "as first imported stands in for the one in force then; retired ones left "
-                "out. Import with --as-of to date a roadmap version.")
+        text = (
+            f"the first import ({used}), which is after the review date: the roadmap "
+            "as first imported stands in for the one in force then; retired ones left "
+            "out. Import with --as-of to date a roadmap version."
+        )
     else:
-        text = (f"those in force on the review date (the last import on or before it: "
-                f"{used}), retired ones left out.")
+        text = (
+            f"those in force on the review date (the last import on or before it: "
+            f"{used}), retired ones left out."
+        )
     note = review.requirements_note()
     return f"{text} {note}" if note else text
 
@@ -455,29 +600,37 @@ def _history_table(sheet: Sheet, review: Review, row: int) -> int | None:
     if len(review.history) < 2 or not keys:
         return None
     put(sheet, row, 1, "Coverage over time", bold=True)
-    write_block(sheet, ["Review", *[vendor_label(review, k) if k in shown
-                                           else review.vendor_name(k) for k in keys]],
-                       [(day_date(p.as_of), *[p.coverage.get(k) for k in keys])
-                        for p in review.history],
-                       start_row=row + 1, wrap_header=True,
-                       formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))})
+    write_block(
+        sheet,
+        [
+            "Review",
+            *[vendor_label(review, k) if k in shown else review.vendor_name(k) for k in keys],
+        ],
+        [(day_date(p.as_of), *[p.coverage.get(k) for k in keys]) for p in review.history],
+        start_row=row + 1,
+        wrap_header=True,
+        formats={c: PERCENT_FORMAT for c in range(2, 2 + len(keys))},
+    )
     return row + 1
 
 
-def _bar_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
-               at_row: int) -> None:
+def _bar_chart(
+    book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int, at_row: int
+) -> None:
     if not vendors:
         return
     # Columns, not horizontal bars: a horizontal bar chart lists its legend bottom-up,
     # the reverse of the table and of the bars; columns read left to right like both.
     chart = book.chart("column")
     for column in range(2, 2 + vendors):  # 0-based: the vendors start in column C
-        chart.add_series({
-            "name": [sheet.title, header_row - 1, column],
-            "categories": [sheet.title, header_row, 0, last_row - 1, 0],
-            "values": [sheet.title, header_row, column, last_row - 1, column],
-            "gap": 80,
-        })
+        chart.add_series(
+            {
+                "name": [sheet.title, header_row - 1, column],
+                "categories": [sheet.title, header_row, 0, last_row - 1, 0],
+                "values": [sheet.title, header_row, column, last_row - 1, column],
+                "gap": 80,
+            }
+        )
     _percent_chart(sheet, chart, "Coverage by stage", at_row)
 
 
@@ -490,17 +643,20 @@ def _percent_chart(sheet: Sheet, chart: Any, title: str, at_row: int) -> None:
     sheet.worksheet.insert_chart(at_row - 1, 0, chart)
 
 
-def _line_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int,
-                at_row: int) -> None:
+def _line_chart(
+    book: Book, sheet: Sheet, header_row: int, last_row: int, vendors: int, at_row: int
+) -> None:
     chart = book.chart("line")
     for column in range(1, 1 + vendors):  # straight lines with markers: a curve through
-        chart.add_series({  # two points invents a path the reviews never showed
-            "name": [sheet.title, header_row - 1, column],
-            "categories": [sheet.title, header_row, 0, last_row - 1, 0],
-            "values": [sheet.title, header_row, column, last_row - 1, column],
-            "marker": {"type": "circle"},
-            "smooth": False,
-        })
+        chart.add_series(
+            {  # two points invents a path the reviews never showed
+                "name": [sheet.title, header_row - 1, column],
+                "categories": [sheet.title, header_row, 0, last_row - 1, 0],
+                "values": [sheet.title, header_row, column, last_row - 1, column],
+                "marker": {"type": "circle"},
+                "smooth": False,
+            }
+        )
     chart.set_x_axis({"num_format": "yyyy-mm-dd"})
     _percent_chart(sheet, chart, "Coverage over recorded reviews", at_row)
 
@@ -508,9 +664,11 @@ def _line_chart(book: Book, sheet: Sheet, header_row: int, last_row: int, vendor
 def _entry_note(entry: Entry | None) -> str | None:
     if entry is None:
         return None
-    lines = [f"Product: {entry.product}" if entry.product else "",
-             f"Evidence: {entry.evidence}" if entry.evidence else "",
-             f"Notes: {entry.notes}" if entry.notes else ""]
+    lines = [
+        f"Product: {entry.product}" if entry.product else "",
+        f"Evidence: {entry.evidence}" if entry.evidence else "",
+        f"Notes: {entry.notes}" if entry.notes else "",
+    ]
     return "\n".join(line for line in lines if line) or None
 
 
@@ -524,21 +682,33 @@ def matrix_sheet(book: Book, review: Review, progress: Callable[[], None]) -> No
     """Requirements by stage (a band row per stage) × vendors; each cell a coloured level
     with its evidence; each vendor's header says which snapshot it shows."""
     sheet = book.create_sheet(
-        "Matrix", rows=len(review.requirements) + len(review.settings.stages) + 2)
+        "Matrix", rows=len(review.requirements) + len(review.settings.stages) + 2
+    )
     fixed = ["ID", "Requirement", "Tier", "Priority", "Target"]
     # The --stack first (each cell's comment names the member giving its level).
     stack = [review.stack] if review.stack is not None else []
-    headers = fixed + [f"{review.vendor_name(s.key)}\n{s.snapshot.as_of}" for s in stack] + [
-        matrix_header(review, v.key) for v in review.vendors]
-    snapshots = [s.snapshot for s in stack] + [review.snapshots[v.key][1]
-                                               for v in review.vendors]
-    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10},
-            len(fixed), len(snapshots), 15)
-    stale = {column for column, vendor in enumerate(
-        review.vendors, start=len(fixed) + len(stack) + 1) if review.is_stale(vendor.key)}
+    headers = (
+        fixed
+        + [f"{review.vendor_name(s.key)}\n{s.snapshot.as_of}" for s in stack]
+        + [matrix_header(review, v.key) for v in review.vendors]
+    )
+    snapshots = [s.snapshot for s in stack] + [review.snapshots[v.key][1] for v in review.vendors]
+    _widths(sheet, {"A": 10, "B": 50, "C": 14, "D": 9, "E": 10}, len(fixed), len(snapshots), 15)
+    stale = {
+        column
+        for column, vendor in enumerate(review.vendors, start=len(fixed) + len(stack) + 1)
+        if review.is_stale(vendor.key)
+    }
     for column, name in enumerate(headers, start=1):
-        put(sheet, 1, column, name, bold=True, wrap=True,
-            fill=CAVEAT_FILL if column in stale else HEADER_FILL)
+        put(
+            sheet,
+            1,
+            column,
+            name,
+            bold=True,
+            wrap=True,
+            fill=CAVEAT_FILL if column in stale else HEADER_FILL,
+        )
     fit_row_height(sheet, 1, range(1, len(headers) + 1))
     row = 1
     stage = object()  # no band yet
@@ -560,8 +730,14 @@ def matrix_sheet(book: Book, review: Review, progress: Callable[[], None]) -> No
             note = _entry_note(entry)
             if stack and column == len(fixed) + 1:
                 note = _member_note(review, requirement.id, note)
-            level_cell(sheet, row, column, entry.level if entry else Level.UNKNOWN,
-                       note=note, link=entry.evidence if entry else None)
+            level_cell(
+                sheet,
+                row,
+                column,
+                entry.level if entry else Level.UNKNOWN,
+                note=note,
+                link=entry.evidence if entry else None,
+            )
         if index % 250 == 0:
             progress()
     finish_table(sheet, 1, row, len(headers), frozen_columns=2)
@@ -572,8 +748,7 @@ def _member_note(review: Review, requirement: str, note: str | None) -> str:
     """A stack cell's comment: which member gives the level (none: nobody assessed it)."""
     assert review.stack is not None
     member = review.stack.given_by.get(requirement)
-    said = (f"From: {review.vendor_name(member)}" if member
-            else "No member has assessed it")
+    said = f"From: {review.vendor_name(member)}" if member else "No member has assessed it"
     return f"{said}\n{note}" if note else said
 
 
@@ -590,18 +765,40 @@ def changes_sheet(book: Book, review: Review) -> None:
     rows: list[tuple[object, ...]] = []
     for change in review.changes.requirements:
         if change.change == "changed":
-            rows += [("changed", None, change.requirement, change.title, name, old, new, None)
-                     for name, old, new in change.fields]
+            rows += [
+                ("changed", None, change.requirement, change.title, name, old, new, None)
+                for name, old, new in change.fields
+            ]
         else:
-            rows.append((change.change, None, change.requirement, change.title, None, None,
-                         None, None))
+            rows.append(
+                (change.change, None, change.requirement, change.title, None, None, None, None)
+            )
     for new in review.changes.new_vendors:
-        rows.append(("new vendor", review.vendor_name(new.vendor), None, None, "levels", None,
-                     new.describe(), f"first snapshot used: {new.as_of}"))
+        rows.append(
+            (
+                "new vendor",
+                review.vendor_name(new.vendor),
+                None,
+                None,
+                "levels",
+                None,
+                new.describe(),
+                f"first snapshot used: {new.as_of}",
+            )
+        )
     for move in review.changes.levels:
-        rows.append((move.change, review.vendor_name(move.vendor), move.requirement,
-                     move.title, "level", move.old, move.new,
-                     f"{move.old_as_of} → {move.new_as_of}"))
+        rows.append(
+            (
+                move.change,
+                review.vendor_name(move.vendor),
+                move.requirement,
+                move.title,
+                "level",
+                move.old,
+                move.new,
+                f"{move.old_as_of} → {move.new_as_of}",
+            )
+        )
     headers = ["Change", "Vendor", "ID", "Title", "Field", "Old", "New", "Snapshots"]
     sheet = book.create_sheet("Changes", rows=len(rows))
     previous = review.changes.previous
@@ -614,9 +811,13 @@ def changes_sheet(book: Book, review: Review) -> None:
     fit_columns(sheet, {"A": 16, "D": 48, "F": 36, "G": 36})
     wrapped: dict[int, Style] = {c: {"wrap": True} for c in range(1, len(headers) + 1)}
     last = write_block(  # long text: wrap, all top-aligned, rows as tall as it needs
-        sheet, headers, rows, start_row=3, fit_wrapped=True,
-        styles=lambda _index, values: wrapped if values[0] in ("changed", "new vendor")
-        else {})
+        sheet,
+        headers,
+        rows,
+        start_row=3,
+        fit_wrapped=True,
+        styles=lambda _index, values: wrapped if values[0] in ("changed", "new vendor") else {},
+    )
     finish_table(sheet, 3, last, len(headers))
     print_landscape(sheet)
 
@@ -625,19 +826,49 @@ def gaps_sheet(book: Book, review: Review) -> None:
     """What the primary vendor lacks (not at ga) among requirements due in the window."""
     sheet = book.create_sheet("Gaps", rows=len(review.gaps))
     primary = review.vendor_name(review.gaps_at) if review.gaps_at else "no vendor"
-    put(sheet, 1, 1, f"Due by the end of the window ({review.window_end}), not done, and not "
-                     f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
-                     "wait, assess (unknown elsewhere), build, in that order (Legend).")
-    headers = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Due", "Status", "Owner",
-               f"{primary} level", "Action", "Vendors"]
-    rows = [(g.requirement.id, g.requirement.title, _stage_of(g.requirement),
-             g.requirement.tier.value, g.requirement.priority, month_date(g.requirement.target),
-             "overdue" if g.overdue else "in window", g.requirement.status, g.requirement.owner,
-             g.primary_level, g.action, ", ".join(review.vendor_name(v) for v in g.vendors))
-            for g in review.gaps]
+    put(
+        sheet,
+        1,
+        1,
+        f"Due by the end of the window ({review.window_end}), not done, and not "
+        f"ga at {primary}. Action: assess (unknown at {primary}), else buy, glue, "
+        "wait, assess (unknown elsewhere), build, in that order (Legend).",
+    )
+    headers = [
+        "ID",
+        "Title",
+        "Stage",
+        "Tier",
+        "Priority",
+        "Target",
+        "Due",
+        "Status",
+        "Owner",
+        f"{primary} level",
+        "Action",
+        "Vendors",
+    ]
+    rows = [
+        (
+            g.requirement.id,
+            g.requirement.title,
+            _stage_of(g.requirement),
+            g.requirement.tier.value,
+            g.requirement.priority,
+            month_date(g.requirement.target),
+            "overdue" if g.overdue else "in window",
+            g.requirement.status,
+            g.requirement.owner,
+            g.primary_level,
+            g.action,
+            ", ".join(review.vendor_name(v) for v in g.vendors),
+        )
+        for g in review.gaps
+    ]
     measure(sheet, [headers, *rows])
-    fit_columns(sheet, {"A": 9, "B": 48, "C": 28, "E": 10, "F": 11, "G": 12, "J": 16, "K": 10,
-                        "L": 40})
+    fit_columns(
+        sheet, {"A": 9, "B": 48, "C": 28, "E": 10, "F": 11, "G": 12, "J": 16, "K": 10, "L": 40}
+    )
     write_header(sheet, 3, headers, wrap=True)
     fit_row_height(sheet, 3, range(1, len(headers) + 1))
     # Target and Due side by side: centred, so the month and the word do not touch
@@ -648,8 +879,11 @@ def gaps_sheet(book: Book, review: Review) -> None:
 
     def styles(index: int, _values: Sequence[object]) -> dict[int, Style]:
         gap = review.gaps[index]
-        own = {6: target, 7: overdue if gap.overdue else in_window,
-               11: {"fill": ACTION_COLOURS[gap.action]}}
+        own = {
+            6: target,
+            7: overdue if gap.overdue else in_window,
+            11: {"fill": ACTION_COLOURS[gap.action]},
+        }
         if gap.requirement.tier is Tier.BEST_IN_CLASS:
             own[2] = bold
         return own
@@ -669,13 +903,26 @@ def timeline_sheet(book: Book, review: Review) -> None:
     for index, month in enumerate(months):
         mark = review.marks.get(month)
         if mark:
-            put(sheet, 1, len(fixed) + 1 + index, day_date(mark.date),
-                fill=MARK_FILLS[mark.kind], number_format=DATE_FORMAT)
+            put(
+                sheet,
+                1,
+                len(fixed) + 1 + index,
+                day_date(mark.date),
+                fill=MARK_FILLS[mark.kind],
+                number_format=DATE_FORMAT,
+            )
     for column, name in enumerate(fixed, start=1):
         put(sheet, 2, column, name, bold=True, fill=HEADER_FILL)
     for index, month in enumerate(months):
-        put(sheet, 2, len(fixed) + 1 + index, month_date(month), bold=True, fill=HEADER_FILL,
-            number_format=MONTH_FORMAT)
+        put(
+            sheet,
+            2,
+            len(fixed) + 1 + index,
+            month_date(month),
+            bold=True,
+            fill=HEADER_FILL,
+            number_format=MONTH_FORMAT,
+        )
     put(sheet, 2, later, "Later", bold=True, fill=HEADER_FILL)
     for row, item in enumerate(review.timeline, start=3):
         requirement = item.requirement
@@ -683,22 +930,41 @@ def timeline_sheet(book: Book, review: Review) -> None:
         put(sheet, row, 1, requirement.id)
         put(sheet, row, 2, requirement.title, bold=requirement.tier is Tier.BEST_IN_CLASS)
         put(sheet, row, 3, _stage_of(requirement))
-        put(sheet, row, 4, month_date(requirement.target), number_format=MONTH_FORMAT,
-            fill=OVERDUE_FILL if item.overdue else None)
+        put(
+            sheet,
+            row,
+            4,
+            month_date(requirement.target),
+            number_format=MONTH_FORMAT,
+            fill=OVERDUE_FILL if item.overdue else None,
+        )
         put(sheet, row, 5, requirement.status)
         target = month_date(requirement.target)
         if item.place == "before":
-            put(sheet, row, 6, "overdue" if item.overdue else "done",
-                fill=OVERDUE_FILL if item.overdue else DONE_FILL, bold=item.overdue)
+            put(
+                sheet,
+                row,
+                6,
+                "overdue" if item.overdue else "done",
+                fill=OVERDUE_FILL if item.overdue else DONE_FILL,
+                bold=item.overdue,
+            )
         elif item.place == "in":
             assert item.column is not None  # _timeline gives every "in" row its month
-            put(sheet, row, len(fixed) + 1 + item.column, "done" if done else "target",
-                fill=DONE_FILL if done else TARGET_FILL, bold=not done)
+            put(
+                sheet,
+                row,
+                len(fixed) + 1 + item.column,
+                "done" if done else "target",
+                fill=DONE_FILL if done else TARGET_FILL,
+                bold=not done,
+            )
         elif item.place == "after":
             put(sheet, row, later, target, number_format=MONTH_FORMAT)
     finish_table(sheet, 2, len(review.timeline) + 2, later, frozen_columns=2)
-    _widths(sheet, {"A": 9, "B": 44, "C": 28, "D": 10, "E": 12, "F": 9}, len(fixed),
-            len(months) + 1, 11)
+    _widths(
+        sheet, {"A": 9, "B": 44, "C": 28, "D": 10, "E": 12, "F": 9}, len(fixed), len(months) + 1, 11
+    )
     print_landscape(sheet)
 
 
@@ -707,19 +973,34 @@ def parity_sheet(book: Book, review: Review) -> None:
     the leader (tied leaders joined by ``=``), and the lag in months."""
     sheet = book.create_sheet("Parity", rows=len(review.parity))
     keys = [v.key for v in review.vendors]
-    headers = ["ID", "Title", *[f"{v.name} first ga" for v in review.vendors], "Leader",
-               "Lag (months)", "Note"]
+    headers = [
+        "ID",
+        "Title",
+        *[f"{v.name} first ga" for v in review.vendors],
+        "Leader",
+        "Lag (months)",
+        "Note",
+    ]
 
     def month(row: ParityRow, key: str) -> object:
         text = row.month_text(key)
         return text if text and text.startswith("≤") else month_date(row.first_ga.get(key))
 
-    rows = [(row.requirement, row.title, *[month(row, k) for k in keys],
-             " = ".join(review.vendor_name(k) for k in row.leaders) or None, row.lag_months,
-             _parity_note(row)) for row in review.parity]
+    rows = [
+        (
+            row.requirement,
+            row.title,
+            *[month(row, k) for k in keys],
+            " = ".join(review.vendor_name(k) for k in row.leaders) or None,
+            row.lag_months,
+            _parity_note(row),
+        )
+        for row in review.parity
+    ]
     # Months and "≤ 2021-06" alike to the right, so they line up.
-    months: dict[int, Style] = {c: {"align": "right", "number_format": MONTH_FORMAT}
-                                for c in range(3, 3 + len(keys))}
+    months: dict[int, Style] = {
+        c: {"align": "right", "number_format": MONTH_FORMAT} for c in range(3, 3 + len(keys))
+    }
     measure(sheet, [headers, *rows])
     fit_columns(sheet, {"A": 9, "B": 48})
     _widths(sheet, {}, 2, len(keys), 14)
@@ -728,8 +1009,6 @@ def parity_sheet(book: Book, review: Review) -> None:
     last = write_rows(sheet, 2, rows, styles=lambda _index, _values: months)
     finish_table(sheet, 1, last, len(headers), frozen_columns=2)
     print_landscape(sheet)
-
-
 
 
 def _parity_note(row: ParityRow) -> str | None:
@@ -743,10 +1022,12 @@ def _parity_note(row: ParityRow) -> str | None:
 def _links_rule(book: Book) -> str:
     """What became a hyperlink, and what could not (a sheet holds MAX_LINKS at most)."""
     unlinked = sum(sheet.unlinked for sheet in book.sheets.values())
-    text = (f"evidence that is a web address (http or https) links from its Matrix cell. "
-            f"A sheet holds at most {MAX_LINKS:,} links and none longer than "
-            f"{MAX_LINK_LENGTH:,} characters; past that a cell's address is in its "
-            "comment only")
+    text = (
+        f"evidence that is a web address (http or https) links from its Matrix cell. "
+        f"A sheet holds at most {MAX_LINKS:,} links and none longer than "
+        f"{MAX_LINK_LENGTH:,} characters; past that a cell's address is in its "
+        "comment only"
+    )
     return text + (f": {unlinked:,} cells here." if unlinked else " (none here).")
 
 
@@ -754,66 +1035,122 @@ def legend_sheet(book: Book, review: Review) -> None:
     """Levels and colours, scoring, gap and timeline rules, inputs used, tool version."""
     sheet = book.create_sheet("Legend")
     put(sheet, 1, 1, "Legend", bold=True)
-    last = write_block(sheet, ["Level", "Meaning", "Also accepted", "Score"],
-                       [(level, LEVEL_MEANINGS[level],
-                         ", ".join(w or "an empty cell" for w in LEVEL_SYNONYMS[level]),
-                         review.settings.scores[level]) for level in LEVEL_ORDER], start_row=3)
+    last = write_block(
+        sheet,
+        ["Level", "Meaning", "Also accepted", "Score"],
+        [
+            (
+                level,
+                LEVEL_MEANINGS[level],
+                ", ".join(w or "an empty cell" for w in LEVEL_SYNONYMS[level]),
+                review.settings.scores[level],
+            )
+            for level in LEVEL_ORDER
+        ],
+        start_row=3,
+    )
     row = last + 2
     settings = review.settings
     lines = [
-        ("Coverage", None,
-         "the mean score of a vendor's levels over the review's requirements (scores above; a "
-         "requirement a snapshot leaves out is unknown); by tier and by stage the same over "
-         "those requirements only."),
-        ("Assessed", CAVEAT_FILL,
-         "the share of requirements whose level is not unknown. Unknown is not none: "
-         "nobody has looked. A vendor assessed on fewer than half the requirements is "
-         "marked wherever its coverage is shown (its coverage rests on cells nobody "
-         "assessed)."),
-        ("Stale", CAVEAT_FILL,
-         f"a snapshot older than two cadences ({2 * settings.cadence} months) at the "
-         "review date; marked in the Summary and the Matrix header."),
-        ("Heat map", None, "coverage by stage: red 0%, yellow 50%, green 100%; blank where "
-         "a stage has no requirements."),
+        (
+            "Coverage",
+            None,
+            "the mean score of a vendor's levels over the review's requirements (scores above; a "
+            "requirement a snapshot leaves out is unknown); by tier and by stage the same over "
+            "those requirements only.",
+        ),
+        (
+            "Assessed",
+            CAVEAT_FILL,
+            "the share of requirements whose level is not unknown. Unknown is not none: "
+            "nobody has looked. A vendor assessed on fewer than half the requirements is "
+            "marked wherever its coverage is shown (its coverage rests on cells nobody "
+            "assessed).",
+        ),
+        (
+            "Stale",
+            CAVEAT_FILL,
+            f"a snapshot older than two cadences ({2 * settings.cadence} months) at the "
+            "review date; marked in the Summary and the Matrix header.",
+        ),
+        (
+            "Heat map",
+            None,
+            "coverage by stage: red 0%, yellow 50%, green 100%; blank where "
+            "a stage has no requirements.",
+        ),
         ("Weighted", None, _weights_rule(review)),
-        *([("Stack", None, "the primary and the tools run beside it (--stack): for each "
-            "requirement the strongest level among its members (the Matrix comment names "
-            "which); dated by its oldest member's snapshot. Gaps are the stack's: buy names "
-            "vendors outside it.")] if review.stack else []),
-        ("Adding one tool", None,
-         "roadmap recommend's first step: the vendor whose addition closes the most weighted "
-         "gaps (a requirement not at ga that it has at ga; or, where nothing usable is held, "
-         "that it has as partner: glue). Weighted gain: what those closes add to weighted "
-         "coverage."),
+        *(
+            [
+                (
+                    "Stack",
+                    None,
+                    "the primary and the tools run beside it (--stack): for each "
+                    "requirement the strongest level among its members (the Matrix comment "
+                    "names which); dated by its oldest member's snapshot. Gaps are the "
+                    "stack's: buy names vendors outside it.",
+                )
+            ]
+            if review.stack
+            else []
+        ),
+        (
+            "Adding one tool",
+            None,
+            "roadmap recommend's first step: the vendor whose addition closes the most weighted "
+            "gaps (a requirement not at ga that it has at ga; or, where nothing usable is held, "
+            "that it has as partner: glue). Weighted gain: what those closes add to weighted "
+            "coverage.",
+        ),
         ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
         ("Links", None, _links_rule(book)),
-        ("Primary vendor", None,
-         "the platform the team is on (--primary); by default the best covered vendor."),
-        ("Window", None,
-         f"the review's month and the {settings.horizon - 1} after it "
-         f"({review.window_start} to {review.window_end})."),
-        ("Gaps", None,
-         "requirements with a target on or before the window's last month, whose status is "
-         "not done, and that the primary vendor does not have at ga. Requirements without a "
-         "target are not gaps. Overdue: a target before the review's month."),
-        *[(f"Action: {action}", ACTION_COLOURS[action], text)
-          for action, text in ACTION_MEANINGS.items()],
-        ("Changes", None,
-         "against the latest review recorded before this one: requirement fields old → new, "
-         "and every level that differs between the snapshots each review used. A vendor the "
-         "previous review did not have is listed once as a new vendor (its first "
-         "assessment, with its counts), not as upgrades. upgraded and downgraded are moves "
-         "between two assessed levels; assessed: unknown before; no longer assessed: "
-         "unknown now."),
-        ("Parity", None,
-         "the month of each vendor's first snapshot at ga. ≤ 2021-06: ga in the vendor's "
-         "first snapshot that assessed it, so only 'ga by then'. The lag runs from the "
-         "leader to the last vendor at ga; there is none when that last vendor's month is "
-         "≤, and it is a lower bound when the leader's is. Leaders in the same month are "
-         "all named (A = B)."),
-        ("Coverage over time", None,
-         "the latest recorded review of each earlier date, then this review."),
+        (
+            "Primary vendor",
+            None,
+            "the platform the team is on (--primary); by default the best covered vendor.",
+        ),
+        (
+            "Window",
+            None,
+            f"the review's month and the {settings.horizon - 1} after it "
+            f"({review.window_start} to {review.window_end}).",
+        ),
+        (
+            "Gaps",
+            None,
+            "requirements with a target on or before the window's last month, whose status is "
+            "not done, and that the primary vendor does not have at ga. Requirements without a "
+            "target are not gaps. Overdue: a target before the review's month.",
+        ),
+        *[
+            (f"Action: {action}", ACTION_COLOURS[action], text)
+            for action, text in ACTION_MEANINGS.items()
+        ],
+        (
+            "Changes",
+            None,
+            "against the latest review recorded before this one: requirement fields old → new, "
+            "and every level that differs between the snapshots each review used. A vendor the "
+            "previous review did not have is listed once as a new vendor (its first "
+            "assessment, with its counts), not as upgrades. upgraded and downgraded are moves "
+            "between two assessed levels; assessed: unknown before; no longer assessed: "
+            "unknown now.",
+        ),
+        (
+            "Parity",
+            None,
+            "the month of each vendor's first snapshot at ga. ≤ 2021-06: ga in the vendor's "
+            "first snapshot that assessed it, so only 'ga by then'. The lag runs from the "
+            "leader to the last vendor at ga; there is none when that last vendor's month is "
+            "≤, and it is a lower bound when the leader's is. Leaders in the same month are "
+            "all named (A = B).",
+        ),
+        (
+            "Coverage over time",
+            None,
+            "the latest recorded review of each earlier date, then this review.",
+        ),
         *[(f"Timeline: {kind}", MARK_FILLS[kind], text) for kind, text in MARK_MEANINGS.items()],
     ]
     put(sheet, row, 1, "Rules", bold=True)
@@ -823,11 +1160,22 @@ def legend_sheet(book: Book, review: Review) -> None:
     wrapped = range(row + 1, row + len(lines) + 1)
     row += len(lines) + 2
     put(sheet, row, 1, "Inputs used", bold=True)
-    last = write_block(sheet, ["Vendor", "Name", "Kind", "Snapshot", "Source", "Entries"],
-                       [(v.key, v.name, v.kind, day_date(review.snapshots[v.key][1].as_of),
-                         review.snapshots[v.key][1].source,
-                         len(review.snapshots[v.key][1].entries)) for v in review.vendors],
-                       start_row=row + 1)
+    last = write_block(
+        sheet,
+        ["Vendor", "Name", "Kind", "Snapshot", "Source", "Entries"],
+        [
+            (
+                v.key,
+                v.name,
+                v.kind,
+                day_date(review.snapshots[v.key][1].as_of),
+                review.snapshots[v.key][1].source,
+                len(review.snapshots[v.key][1].entries),
+            )
+            for v in review.vendors
+        ],
+        start_row=row + 1,
+    )
     row = last + 2
     put(sheet, row, 1, "Written by", bold=True)
     put(sheet, row, 2, f"roadmap {__version__}")
@@ -837,18 +1185,34 @@ def legend_sheet(book: Book, review: Review) -> None:
     print_landscape(sheet)
 
 
-SHEETS = ("Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
-          "Snapshots", "Legend")
+SHEETS = (
+    "Summary",
+    "Matrix",
+    "Changes",
+    "Gaps",
+    "Timeline",
+    "Parity",
+    "Requirements",
+    "Snapshots",
+    "Legend",
+)
 
 
 def _check_review(review: object) -> None:
     if not isinstance(review, Review):
-        raise UsageError(f"{shorten(repr(review))} is not a review; build one with "
-                         "build_review(store, as_of)", "review")
+        raise UsageError(
+            f"{shorten(repr(review))} is not a review; build one with build_review(store, as_of)",
+            "review",
+        )
 
 
-def write_review(review: Review, path: str | os.PathLike[str],
-                 progress: Progress | None = None, *, force: bool = False) -> None:
+def write_review(
+    review: Review,
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
+) -> None:
     """Write ``review`` (from ``build_review``) as the nine-sheet workbook at ``path``
     (an ``.xlsx`` name, text or ``pathlib.Path``), saved atomically; nothing is
     recorded (see ``record_review``). ``progress(done, total)`` is called as it goes.
@@ -859,9 +1223,13 @@ def write_review(review: Review, path: str | os.PathLike[str],
 
 
 @contextmanager
-def staged_review(review: Review, path: str | os.PathLike[str],
-                  progress: Progress | None = None, *,
-                  force: bool = False) -> Iterator[Callable[[], None]]:
+def staged_review(
+    review: Review,
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
+) -> Iterator[Callable[[], None]]:
     """The workbook written beside ``path``; yields ``publish`` (see ``xlsx.staged_save``)."""
     _check_review(review)
     # Saving takes about as long as filling the sheets, so it counts as half the bar.
@@ -884,9 +1252,11 @@ def staged_review(review: Review, path: str | os.PathLike[str],
         tick()
     print_landscape(requirements_sheet(book, review.requirements))
     tick()
-    for sheet in snapshots_sheet(book, [(v, review.snapshots[v.key][1])
-                                        for v in review.vendors],
-                                 {r.id: r.title for r in review.requirements}):
+    for sheet in snapshots_sheet(
+        book,
+        [(v, review.snapshots[v.key][1]) for v in review.vendors],
+        {r.id: r.title for r in review.requirements},
+    ):
         print_landscape(sheet)
     tick()
     legend_sheet(book, review)
@@ -897,10 +1267,17 @@ def staged_review(review: Review, path: str | os.PathLike[str],
         yield publish
 
 
-def write_and_record(store: Store, output: str | os.PathLike[str], as_of: DayLike | None,
-                     primary: str | None = None, *,
-                     record: bool = True, progress: Progress | None = None,
-                     stack: str | None = None, force: bool = False) -> tuple[Review, bool]:
+def write_and_record(
+    store: Store,
+    output: str | os.PathLike[str],
+    as_of: DayLike | None,
+    primary: str | None = None,
+    *,
+    record: bool = True,
+    progress: Progress | None = None,
+    stack: str | None = None,
+    force: bool = False,
+) -> tuple[Review, bool]:
     """Build the review at ``as_of`` and (unless ``record`` is False) record it and write
     it to ``output``, all or nothing: the workbook is written beside ``output`` first,
     renamed into place just before the record is committed, and put back if the commit
@@ -916,8 +1293,13 @@ def write_and_record(store: Store, output: str | os.PathLike[str], as_of: DayLik
     return review, recorded
 
 
-def record_review(store: Store, review: Review, output: str | os.PathLike[str] | None = None,
-                  *, before_commit: Callable[[], None] | None = None) -> bool:
+def record_review(
+    store: Store,
+    review: Review,
+    output: str | os.PathLike[str] | None = None,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> bool:
     """Record ``review`` (built by ``build_review`` on this ``store``) in one
     transaction, with ``output`` as the workbook's name in the log, so the next review
     can say what changed since. Returns False (recording nothing) when an identical
@@ -932,23 +1314,32 @@ def record_review(store: Store, review: Review, output: str | os.PathLike[str] |
     snapshots = review.recorded_snapshots()
     for record in store.reviews():
         if (record.as_of, record.primary, record.requirements, record.snapshots) == (
-                review.as_of.isoformat(), review.primary, requirements,
-                {k: int(v) for k, v in snapshots.items()}):
+            review.as_of.isoformat(),
+            review.primary,
+            requirements,
+            {k: int(v) for k, v in snapshots.items()},
+        ):
             return False
     counts = review.changes.counts()
-    text = (f"review of {review.as_of} (primary {review.primary or 'none'}): "
-            f"{plural(len(requirements), 'requirement')}, "
-            f"{plural(len(snapshots), 'vendor')}, {plural(len(review.gaps), 'gap')}")
+    text = (
+        f"review of {review.as_of} (primary {review.primary or 'none'}): "
+        f"{plural(len(requirements), 'requirement')}, "
+        f"{plural(len(snapshots), 'vendor')}, {plural(len(review.gaps), 'gap')}"
+    )
     if review.changes.previous is not None:
         text += f"; since {review.changes.previous.as_of}: " + ", ".join(
-            f"{n} {kind}" for kind, n in counts.items())
-    summary = {"text": text, "primary": review.primary, "vendors": snapshots,
-               "gaps": len(review.gaps)}
+            f"{n} {kind}" for kind, n in counts.items()
+        )
+    summary = {
+        "text": text,
+        "primary": review.primary,
+        "vendors": snapshots,
+        "gaps": len(review.gaps),
+    }
     with store.transaction():
         day = review.as_of.isoformat()
         event = store.add_event("review", summary, as_of=day, file=output)
-        store.add_review(event, day, review.primary, requirements, snapshots,
-                         review.scores())
+        store.add_review(event, day, review.primary, requirements, snapshots, review.scores())
         if before_commit:
             before_commit()
     return True

@@ -3,6 +3,7 @@
 ``roadmap schedule`` prints ``store_schedule``; the review uses ``next_review_date`` and
 ``cadence_between`` for its Summary and Timeline.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,15 +42,18 @@ def check_settings(settings: Settings) -> None:
     try:
         Month.iso(settings.start)
     except ValueError:
-        raise InputError(f"the roadmap's start month {settings.start!r} is not a month "
-                         "(YYYY-MM): make the roadmap with 'roadmap init --start YYYY-MM'"
-                         ) from None
+        raise InputError(
+            f"the roadmap's start month {settings.start!r} is not a month "
+            "(YYYY-MM): make the roadmap with 'roadmap init --start YYYY-MM'"
+        ) from None
     for name, (least, most) in (("horizon", HORIZON_RANGE), ("cadence", CADENCE_RANGE)):
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-            raise InputError(f"the roadmap's {name} {value!r} is not a number of months "
-                             f"from {least} to {most}: set one with "
-                             f"'roadmap settings --{name} N'")
+            raise InputError(
+                f"the roadmap's {name} {value!r} is not a number of months "
+                f"from {least} to {most}: set one with "
+                f"'roadmap settings --{name} N'"
+            )
 
 
 def _nth(settings: Settings, index: int) -> dt.date:
@@ -95,8 +99,7 @@ def schedule(settings: Settings, reviewed: Iterable[DayLike]) -> list[ScheduledR
     days = cadence_between(settings, first, until)
     rows = []
     for index, day in enumerate(days):
-        period_end = days[index + 1] if index + 1 < len(days) else _nth(
-            settings, index + 1)
+        period_end = days[index + 1] if index + 1 < len(days) else _nth(settings, index + 1)
         if any(day <= r < period_end for r in days_reviewed):
             state = "done"
         elif day == next_date:
@@ -114,8 +117,9 @@ def _same_day(day: dt.date, months: int) -> dt.date:
     import calendar
 
     month = Month.of(day) + months
-    return dt.date(month.year, month.month,
-                   min(day.day, calendar.monthrange(month.year, month.month)[1]))
+    return dt.date(
+        month.year, month.month, min(day.day, calendar.monthrange(month.year, month.month)[1])
+    )
 
 
 def store_schedule(store: Store) -> list[ScheduledReview]:

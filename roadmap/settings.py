@@ -8,6 +8,7 @@ transaction and logged as a ``settings`` event. A renamed stage keeps its requir
 and their history: stored versions are never rewritten, the store remembers the former
 name and reads it under the new one (and the importer still accepts the old name).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def parse_stage_names(text: str, option: str = "--stages") -> list[str]:
     names = [part.strip() for part in text.split(";") if part.strip()]
     problems = stage_problems(names, option)
     if not names and not problems:
-        problems.append(Problem(option, "no stage names; write them as \"Stage one;Stage two\""))
+        problems.append(Problem(option, 'no stage names; write them as "Stage one;Stage two"'))
     if problems:
         raise UsageError(problems)
     return names
@@ -56,11 +57,17 @@ def stage_problems(names: list[str], location: str) -> list[Problem]:
         elif not folded:
             problems.append(Problem(location, f"stage {name!r} has no letters or digits"))
         elif folded == normalise_word(UNASSIGNED):
-            problems.append(Problem(location, f"{UNASSIGNED!r} is where requirements with no "
-                                    "stage are listed; name the stage otherwise"))
+            problems.append(
+                Problem(
+                    location,
+                    f"{UNASSIGNED!r} is where requirements with no "
+                    "stage are listed; name the stage otherwise",
+                )
+            )
         elif folded in seen:
-            problems.append(Problem(location, f"stage {name!r} is named twice "
-                                    f"(also as {seen[folded]!r})"))
+            problems.append(
+                Problem(location, f"stage {name!r} is named twice (also as {seen[folded]!r})")
+            )
         else:
             seen[folded] = name
     return problems
@@ -79,16 +86,18 @@ def parse_weights(text: str) -> dict[str, float]:
         if not sep:
             problems.append(Problem("--weights", f"{part!r} is not 'name=number'"))
         elif key not in DEFAULT_WEIGHTS:
-            problems.append(Problem("--weights", f"unknown weight {key!r} "
-                                                 f"(expected one of: {expected})"))
+            problems.append(
+                Problem("--weights", f"unknown weight {key!r} (expected one of: {expected})")
+            )
         else:
             try:
                 number = float(value)
             except ValueError:
                 number = -1.0
             if not WEIGHT_RANGE[0] <= number <= WEIGHT_RANGE[1]:
-                problems.append(Problem("--weights", f"{key}={value.strip()!r} is not a "
-                                                     "number from 0 to 1000"))
+                problems.append(
+                    Problem("--weights", f"{key}={value.strip()!r} is not a number from 0 to 1000")
+                )
             else:
                 weights[key] = number
     if not weights and not problems:
@@ -140,8 +149,9 @@ def checked_settings(settings: Settings) -> Settings:
     for key, (low, high) in (("horizon", HORIZON_RANGE), ("cadence", CADENCE_RANGE)):
         value = getattr(settings, key)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems.append(Problem(key, f"{value!r} is not a whole number of months from "
-                                         f"{low} to {high}"))
+            problems.append(
+                Problem(key, f"{value!r} is not a whole number of months from {low} to {high}")
+            )
     stages = settings.stages
     if isinstance(stages, str) or not isinstance(stages, (list, tuple)):
         problems.append(Problem("stages", f"{stages!r} is not a list of stage names"))
@@ -152,15 +162,17 @@ def checked_settings(settings: Settings) -> Settings:
         if not stages:
             problems.append(Problem("stages", "no stages; a roadmap has at least one"))
     problems += _number_problems("weights", settings.weights, DEFAULT_WEIGHTS, WEIGHT_RANGE)
-    problems += _number_problems("scores", settings.scores, {level: 0 for level in Level},
-                                 (0.0, 1.0))
+    problems += _number_problems(
+        "scores", settings.scores, {level: 0 for level in Level}, (0.0, 1.0)
+    )
     if problems:
         raise UsageError(problems)
     return replace(settings, start=start, stages=list(stages))
 
 
-def _number_problems(location: str, given: object, known: dict[Any, Any],
-                     bounds: tuple[float, float]) -> list[Problem]:
+def _number_problems(
+    location: str, given: object, known: dict[Any, Any], bounds: tuple[float, float]
+) -> list[Problem]:
     """What is wrong with a ``weights`` or ``scores`` mapping: a key not in ``known``, a
     value that is not a number within ``bounds``."""
     if not isinstance(given, dict):
@@ -170,12 +182,23 @@ def _number_problems(location: str, given: object, known: dict[Any, Any],
     for key, value in given.items():
         shown = key.value if isinstance(key, Level) else key
         if key not in known:
-            problems.append(Problem(location, f"unknown {location[:-1]} {shown!r} "
-                                              f"(expected one of: {expected})"))
-        elif (isinstance(value, bool) or not isinstance(value, (int, float))
-              or not math.isfinite(value) or not bounds[0] <= value <= bounds[1]):
-            problems.append(Problem(location, f"{shown}={value!r} is not a number from "
-                                              f"{bounds[0]:g} to {bounds[1]:g}"))
+            problems.append(
+                Problem(
+                    location, f"unknown {location[:-1]} {shown!r} (expected one of: {expected})"
+                )
+            )
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not bounds[0] <= value <= bounds[1]
+        ):
+            problems.append(
+                Problem(
+                    location,
+                    f"{shown}={value!r} is not a number from {bounds[0]:g} to {bounds[1]:g}",
+                )
+            )
     return problems
 
 
@@ -209,10 +232,16 @@ def settings_rows(settings: Settings) -> list[dict[str, object]]:
     ]
 
 
-def change_settings(store: Store, *, name: str | None = None, horizon: int | None = None,
-                    cadence: int | None = None, stages: list[str] | None = None,
-                    renames: dict[str, str] | None = None,
-                    weights: dict[str, float] | None = None) -> SettingsChange:
+def change_settings(
+    store: Store,
+    *,
+    name: str | None = None,
+    horizon: int | None = None,
+    cadence: int | None = None,
+    stages: list[str] | None = None,
+    renames: dict[str, str] | None = None,
+    weights: dict[str, float] | None = None,
+) -> SettingsChange:
     """Apply the changes given (None: keep) in one transaction, logged as an event.
 
     Renames apply first, so ``stages`` (the whole new list, in order) names stages by
@@ -224,17 +253,23 @@ def change_settings(store: Store, *, name: str | None = None, horizon: int | Non
         before = store.settings()
         # The values given, each checked on its own first (a list of stages named
         # twice is wrong whatever the store holds).
-        given_weights = before.weights if weights is None else (
-            {**before.weights, **weights} if isinstance(weights, dict) else weights)
-        checked_settings(replace(
-            before, name=name if name is not None else before.name,
-            horizon=horizon if horizon is not None else before.horizon,
-            cadence=cadence if cadence is not None else before.cadence,
-            stages=stages if stages is not None else before.stages,
-            weights=given_weights))
+        given_weights = (
+            before.weights
+            if weights is None
+            else ({**before.weights, **weights} if isinstance(weights, dict) else weights)
+        )
+        checked_settings(
+            replace(
+                before,
+                name=name if name is not None else before.name,
+                horizon=horizon if horizon is not None else before.horizon,
+                cadence=cadence if cadence is not None else before.cadence,
+                stages=stages if stages is not None else before.stages,
+                weights=given_weights,
+            )
+        )
         if not isinstance(renames, (dict, type(None))):
-            raise UsageError(f"{renames!r} is not a mapping of old to new stage names",
-                             "renames")
+            raise UsageError(f"{renames!r} is not a mapping of old to new stage names", "renames")
         renames = dict(renames or {})
         current, renames = _renamed(before.stages, renames)
         if stages is not None:
@@ -246,40 +281,67 @@ def change_settings(store: Store, *, name: str | None = None, horizon: int | Non
         # Stored versions still say a renamed stage's former name: giving that name to
         # another stage would move them there.
         former = {normalise_word(old): name for old, name in before.former_stages.items()}
-        taken = [(name, final) for name in current
-                 if (was := former.get(normalise_word(name))) is not None
-                 and (final := renames.get(was, was)) != name]
+        taken = [
+            (name, final)
+            for name in current
+            if (was := former.get(normalise_word(name))) is not None
+            and (final := renames.get(was, was)) != name
+        ]
         if taken:
-            raise InputError([Problem(
-                "--rename-stage" if name in renames.values() else "--stages",
-                f"{name!r} is the former name of stage "
-                f"{final!r} (its requirements' history says it); pick another name")
-                for name, final in taken])
-        in_use = {r.stage for r in store.requirements().values()
-                  if r.status != RETIRED and r.stage is not None}
+            raise InputError(
+                [
+                    Problem(
+                        "--rename-stage" if name in renames.values() else "--stages",
+                        f"{name!r} is the former name of stage "
+                        f"{final!r} (its requirements' history says it); pick another name",
+                    )
+                    for name, final in taken
+                ]
+            )
+        in_use = {
+            r.stage
+            for r in store.requirements().values()
+            if r.status != RETIRED and r.stage is not None
+        }
         dropped = [s for s in before.stages if renames.get(s, s) not in current and s in in_use]
         if dropped:
-            raise InputError([Problem("--stages", f"stage {s!r} still has requirements; "
-                                        f"keep it in --stages, rename it with --rename-stage "
-                                        f"'{s}=New name', or move its requirements first")
-                                for s in dropped])
-        after = replace(before, name=name if name is not None else before.name,
-                        horizon=horizon if horizon is not None else before.horizon,
-                        cadence=cadence if cadence is not None else before.cadence,
-                        stages=current,
-                        weights={**before.weights, **(weights or {})})
+            raise InputError(
+                [
+                    Problem(
+                        "--stages",
+                        f"stage {s!r} still has requirements; "
+                        f"keep it in --stages, rename it with --rename-stage "
+                        f"'{s}=New name', or move its requirements first",
+                    )
+                    for s in dropped
+                ]
+            )
+        after = replace(
+            before,
+            name=name if name is not None else before.name,
+            horizon=horizon if horizon is not None else before.horizon,
+            cadence=cadence if cadence is not None else before.cadence,
+            stages=current,
+            weights={**before.weights, **(weights or {})},
+        )
         after = checked_settings(after)
         change = SettingsChange(before, after, renames=renames)
-        for key, text in (("name", str), ("horizon", str), ("cadence", str),
-                          ("stages", _stage_text), ("weights", _weights_text)):
+        for key, text in (
+            ("name", str),
+            ("horizon", str),
+            ("cadence", str),
+            ("stages", _stage_text),
+            ("weights", _weights_text),
+        ):
             old, new = text(getattr(before, key)), text(getattr(after, key))
             if old != new:
                 change.changes[key] = (old, new)
         if change.changes:
-            summary = {"changes": {k: list(v) for k, v in change.changes.items()},
-                       "renamed": renames,
-                       "text": "; ".join(f"{k}: {o} -> {n}" for k, (o, n) in
-                                         change.changes.items())}
+            summary = {
+                "changes": {k: list(v) for k, v in change.changes.items()},
+                "renamed": renames,
+                "text": "; ".join(f"{k}: {o} -> {n}" for k, (o, n) in change.changes.items()),
+            }
             store.add_event("settings", summary)
             store.write_settings(after, renames)
     return change
@@ -300,20 +362,29 @@ def _renamed(stages: list[str], renames: dict[str, str]) -> tuple[list[str], dic
     for old, new in renames.items():
         stored = by_fold.get(normalise_word(old))
         if stored is None:
-            misfits.append(Problem("--rename-stage", f"no stage named {old!r} "
-                                   f"(stages: {_stage_text(stages)})"))
+            misfits.append(
+                Problem("--rename-stage", f"no stage named {old!r} (stages: {_stage_text(stages)})")
+            )
             continue
         names = [new.strip()] if isinstance(new, str) and new.strip() else [new]
         found = stage_problems(names, "--rename-stage")
         if found or ";" in names[0]:
-            wrong += found or [Problem("--rename-stage", f"{new!r} is more than one stage "
-                                       "name; rename one stage at a time")]
+            wrong += found or [
+                Problem(
+                    "--rename-stage",
+                    f"{new!r} is more than one stage name; rename one stage at a time",
+                )
+            ]
             continue
         new = names[0]
         clash = by_fold.get(normalise_word(new))
         if clash is not None and clash != stored and clash not in renamed_away:
-            misfits.append(Problem("--rename-stage", f"cannot rename {old!r} to {new!r}: "
-                                   f"stage {clash!r} already has that name"))
+            misfits.append(
+                Problem(
+                    "--rename-stage",
+                    f"cannot rename {old!r} to {new!r}: stage {clash!r} already has that name",
+                )
+            )
             continue
         keyed[stored] = new
         result[result.index(stored)] = new

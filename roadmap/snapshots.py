@@ -7,6 +7,7 @@ vendor and date a sheet is about comes from the options, else from labelled cell
 above the header (``Vendor:``, ``As of:``), else from the file name
 (``sagemaker_2020-12.xlsx``).
 """
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,16 @@ from .store import Store
 DEFAULT_KIND = "end-to-end"
 Said = tuple[object, str] | None  # a cell's value and where it is, None when empty
 # What --map may name in a snapshot sheet (besides ``ignore``).
-SNAPSHOT_MAP_FIELDS = ("requirement", "title", "level", "product", "evidence", "notes",
-                       "vendor", "as_of")
+SNAPSHOT_MAP_FIELDS = (
+    "requirement",
+    "title",
+    "level",
+    "product",
+    "evidence",
+    "notes",
+    "vendor",
+    "as_of",
+)
 _LABELS = {
     "vendor": ("vendor", "platform", "provider"),
     "as_of": ("asof", "date", "snapshotdate"),
@@ -114,8 +123,9 @@ def fold_title(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def find_vendor(vendors: dict[str, Vendor], text: str,
-                aliases: dict[str, str] | None = None) -> Vendor | None:
+def find_vendor(
+    vendors: dict[str, Vendor], text: str, aliases: dict[str, str] | None = None
+) -> Vendor | None:
     """The stored vendor a user means by key, name or alias (case and punctuation aside)."""
     wanted = text.strip()
     if wanted in vendors:
@@ -124,8 +134,9 @@ def find_vendor(vendors: dict[str, Vendor], text: str,
         if vendor.key == slug(wanted) or fold_title(vendor.name) == fold_title(wanted):
             return vendor
     for alias, key in (aliases or {}).items():
-        if key in vendors and (slug(alias) == slug(wanted) or
-                               fold_title(alias) == fold_title(wanted)):
+        if key in vendors and (
+            slug(alias) == slug(wanted) or fold_title(alias) == fold_title(wanted)
+        ):
             return vendors[key]
     return None
 
@@ -140,8 +151,7 @@ def vendor_named(store: Store, text: str) -> Vendor:
 CLOSE_NAMES = 0.75  # difflib ratio from which a new vendor's key looks like a stored one
 
 
-def close_vendor(vendors: dict[str, Vendor], aliases: dict[str, str], text: str
-                 ) -> Vendor | None:
+def close_vendor(vendors: dict[str, Vendor], aliases: dict[str, str], text: str) -> Vendor | None:
     """A stored vendor whose key, name or alias is close to ``text`` (``vertex-ai`` and
     ``vertex``, ``google-vertex`` and ``Vertex AI``): probably the same one."""
     import difflib
@@ -171,8 +181,7 @@ class VendorMerge:
     replaced: list[str]  # dates where one of two snapshots became history
 
 
-def merge_vendors(store: Store, source: str, target: str, keep: str | None = None
-                  ) -> VendorMerge:
+def merge_vendors(store: Store, source: str, target: str, keep: str | None = None) -> VendorMerge:
     """Make ``source`` part of ``target`` in one transaction: its snapshots (history
     included) and review records move, and its key and name become aliases.
 
@@ -201,13 +210,20 @@ def merge_vendors(store: Store, source: str, target: str, keep: str | None = Non
             raise InputError(
                 f"{moving.key} and {into.key} both have a different snapshot at "
                 f"{', '.join(clashes)}; pass --keep into to keep {into.key}'s or --keep from "
-                f"to keep {moving.key}'s (the other stays in history), then merge again")
+                f"to keep {moving.key}'s (the other stays in history), then merge again"
+            )
         moved = len(store.snapshot_infos(moving.key, include_replaced=True))
         store.merge_vendor(moving.key, into.key, replaced)
-        store.add_event("vendors merge", {
-            "text": f"merged {moving.key} ({moving.name}) into {into.key} ({into.name}): "
-                    f"{moved} snapshot{'' if moved == 1 else 's'} moved",
-            "from": moving.key, "into": into.key, "moved": moved})
+        store.add_event(
+            "vendors merge",
+            {
+                "text": f"merged {moving.key} ({moving.name}) into {into.key} ({into.name}): "
+                f"{moved} snapshot{'' if moved == 1 else 's'} moved",
+                "from": moving.key,
+                "into": into.key,
+                "moved": moved,
+            },
+        )
     days = sorted(day for day in set(theirs) & set(ours))
     return VendorMerge(moving, into, moved, days)
 
@@ -220,12 +236,16 @@ def rename_vendor(store: Store, key: str, name: str) -> tuple[Vendor, Vendor]:
         raise InputError("--name: a vendor's name cannot be empty")
     other = find_vendor(store.vendors(), name)
     if other is not None and other.key != vendor.key:
-        raise InputError(f"--name: {name!r} is already vendor {other.key}; to make them one, "
-                           f"run 'roadmap vendors merge {vendor.key} {other.key}'")
+        raise InputError(
+            f"--name: {name!r} is already vendor {other.key}; to make them one, "
+            f"run 'roadmap vendors merge {vendor.key} {other.key}'"
+        )
     with store.transaction():
         store.rename_vendor(vendor.key, name)
-        store.add_event("vendors rename", {
-            "text": f"renamed {vendor.key}: {vendor.name} -> {name}", "vendor": vendor.key})
+        store.add_event(
+            "vendors rename",
+            {"text": f"renamed {vendor.key}: {vendor.name} -> {name}", "vendor": vendor.key},
+        )
     return vendor, Vendor(vendor.key, name, vendor.kind)
 
 
@@ -234,8 +254,10 @@ class _Requirements:
 
     def __init__(self, requirements: Mapping[str, Requirement | tuple[str, str]]) -> None:
         self.ids = {rid.casefold(): rid for rid in requirements}
-        named = [(rid, (r.title, r.status) if isinstance(r, Requirement) else r)
-                 for rid, r in requirements.items()]
+        named = [
+            (rid, (r.title, r.status) if isinstance(r, Requirement) else r)
+            for rid, r in requirements.items()
+        ]
         self.titles: dict[str, str] = {}
         # Retired first, so an active requirement wins a title that a retired one shared.
         for rid, (title, _) in sorted(named, key=lambda item: item[1][1] != RETIRED):
@@ -269,8 +291,14 @@ def _labels(table: Table) -> dict[str, tuple[object, str]]:
     return found
 
 
-def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | None,
-              source: str | None, problems: list[Problem]) -> _Defaults:
+def _defaults(
+    table: Table,
+    file_name: str,
+    vendor: str | None,
+    as_of: str | None,
+    source: str | None,
+    problems: list[Problem],
+) -> _Defaults:
     labels = _labels(table)
     stem = os.path.splitext(os.path.basename(file_name))[0]
     from_name = FILE_NAME_DATE.match(stem.strip())
@@ -287,8 +315,11 @@ def _defaults(table: Table, file_name: str, vendor: str | None, as_of: str | Non
     elif name_vendor and slug(name_vendor):
         defaults.vendor = (name_vendor, table.file)
 
-    date_said = (as_of, "--as-of") if as_of else labels.get("as_of") or (
-        (from_name.group("date"), table.file) if from_name else None)
+    date_said = (
+        (as_of, "--as-of")
+        if as_of
+        else labels.get("as_of") or ((from_name.group("date"), table.file) if from_name else None)
+    )
     if date_said is not None:
         value, place = date_said
         try:
@@ -315,18 +346,19 @@ class _Vendors:
     is reused, otherwise the key is the slug of the name. A new vendor close to a stored
     one is remembered in ``close`` (new key -> stored vendor) for a "did you mean"."""
 
-    def __init__(self, stored: dict[str, Vendor], aliases: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, stored: dict[str, Vendor], aliases: dict[str, str] | None = None) -> None:
         self.stored = dict(stored)
         self.aliases = dict(aliases or {})
         self.known = dict(stored)
         self.new: set[str] = set()
         self.close: dict[str, Vendor] = {}
 
-    def resolve(self, text: str, *, key: str | None = None, name: str | None = None,
-                kind: str | None = None) -> Vendor | None:
-        found = (find_vendor(self.known, text, self.aliases)
-                 or (find_vendor(self.known, key, self.aliases) if key else None))
+    def resolve(
+        self, text: str, *, key: str | None = None, name: str | None = None, kind: str | None = None
+    ) -> Vendor | None:
+        found = find_vendor(self.known, text, self.aliases) or (
+            find_vendor(self.known, key, self.aliases) if key else None
+        )
         if found is not None:
             return found
         key = key or slug(text)
@@ -336,16 +368,19 @@ class _Vendors:
         self.known[key] = vendor
         self.new.add(key)
         near = close_vendor(self.stored, self.aliases, name or text) or close_vendor(
-            self.stored, self.aliases, key)
+            self.stored, self.aliases, key
+        )
         if near is not None:
             self.close[key] = near
         return vendor
 
     def warnings(self) -> list[str]:
-        return [f"new vendor {key} ({self.known[key].name}) is close to the stored "
-                f"{near.key} ({near.name}); if they are one, run "
-                f"'roadmap vendors merge {key} {near.key}' after this import"
-                for key, near in sorted(self.close.items())]
+        return [
+            f"new vendor {key} ({self.known[key].name}) is close to the stored "
+            f"{near.key} ({near.name}); if they are one, run "
+            f"'roadmap vendors merge {key} {near.key}' after this import"
+            for key, near in sorted(self.close.items())
+        ]
 
 
 @dataclass
@@ -359,8 +394,9 @@ class _Group:
     source_from_cell: bool = False
 
 
-def _classify(table: Table, problems: list[Problem], user_map: dict[str, str] | None = None
-              ) -> tuple[dict[str, int], list[int]]:
+def _classify(
+    table: Table, problems: list[Problem], user_map: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[int]]:
     """Columns of known fields, and the rest; an ID and a Requirement column are id + title.
 
     A column ``--map`` names is that field (``ignore``: no field, no vendor, no notes).
@@ -389,20 +425,31 @@ def _classify(table: Table, problems: list[Problem], user_map: dict[str, str] | 
         if name is None:
             others.append(index)
         elif name in fields:
-            problems.append(Problem(
-                table.where(table.header_row, index),
-                f"columns {header_text(table.header[fields[name]])!r} and "
-                f"{header_text(value)!r} both mean {name!r}; rename one, or "
-                f"--map '{text}=ignore'"))
+            problems.append(
+                Problem(
+                    table.where(table.header_row, index),
+                    f"columns {header_text(table.header[fields[name]])!r} and "
+                    f"{header_text(value)!r} both mean {name!r}; rename one, or "
+                    f"--map '{text}=ignore'",
+                )
+            )
         else:
             fields[name] = index
     for column in unused:
-        problems.append(Problem("--map", f"no column named {column!r} in the header row "
-                                         f"(columns: {column_names(table.header)})"))
+        problems.append(
+            Problem(
+                "--map",
+                f"no column named {column!r} in the header row "
+                f"(columns: {column_names(table.header)})",
+            )
+        )
     level = fields.get("level")
-    if (level is not None and "level" not in mapped
-            and normalise_word(header_text(table.header[level])) in WEAK_LEVEL_HEADERS
-            and any(requirement_field(table.header[c]) is None for c in others)):
+    if (
+        level is not None
+        and "level" not in mapped
+        and normalise_word(header_text(table.header[level])) in WEAK_LEVEL_HEADERS
+        and any(requirement_field(table.header[c]) is None for c in others)
+    ):
         del fields["level"]  # a comparison table's Status column: a requirement field
         others = sorted([*others, level])
     return fields, others
@@ -410,8 +457,11 @@ def _classify(table: Table, problems: list[Problem], user_map: dict[str, str] | 
 
 def _mostly_levels(table: Table, column: int) -> bool | None:
     """Whether most filled cells of a column are level words; None when it is empty."""
-    values = [text for row in table.rows[:500]
-              if column < len(row.values) and (text := cell_text(row.values[column]))]
+    values = [
+        text
+        for row in table.rows[:500]
+        if column < len(row.values) and (text := cell_text(row.values[column]))
+    ]
     if not values:
         return None
     levels = 0
@@ -449,20 +499,32 @@ class _UnknownLevels:
                 found.append(item)
                 continue
             _, text, row, column = item
-            found.append(Problem(table.where(row, column), (
-                f"unknown level {text!r} (expected one of: {accepted_level_words()})"
-                if not said else f"unknown level {text!r} (not a level word either)")))
+            found.append(
+                Problem(
+                    table.where(row, column),
+                    (
+                        f"unknown level {text!r} (expected one of: {accepted_level_words()})"
+                        if not said
+                        else f"unknown level {text!r} (not a level word either)"
+                    ),
+                )
+            )
             said = True
         return found
 
 
-def interpret_snapshots(table: Table,
-                        requirements: Mapping[str, Requirement | tuple[str, str]],
-                        vendors: dict[str, Vendor], *, vendor: str | None = None,
-                        as_of: str | None = None, source: str | None = None,
-                        file_name: str | None = None,
-                        aliases: dict[str, str] | None = None,
-                        mapping: dict[str, str] | None = None) -> Interpreted:
+def interpret_snapshots(
+    table: Table,
+    requirements: Mapping[str, Requirement | tuple[str, str]],
+    vendors: dict[str, Vendor],
+    *,
+    vendor: str | None = None,
+    as_of: str | None = None,
+    source: str | None = None,
+    file_name: str | None = None,
+    aliases: dict[str, str] | None = None,
+    mapping: dict[str, str] | None = None,
+) -> Interpreted:
     """Validate every row into snapshots; InputError carries every problem at once.
 
     ``requirements`` are all ever stored (retired included: ids match any of them,
@@ -475,13 +537,20 @@ def interpret_snapshots(table: Table,
     defaults = _defaults(table, file_name or table.file, vendor, as_of, source, problems)
     fields, others = _classify(table, problems, mapping)
     if "requirement" not in fields and "title" not in fields:
-        problems.append(Problem(
-            table.where(table.header_row),
-            "no requirement column (a column named Requirement ID, ID, Feature or Title)"))
+        problems.append(
+            Problem(
+                table.where(table.header_row),
+                "no requirement column (a column named Requirement ID, ID, Feature or Title)",
+            )
+        )
         raise InputError(problems)
     if not requirements:
-        problems.append(Problem("", "the store has no requirements yet; run "
-                                    "'roadmap import requirements FILE' first"))
+        problems.append(
+            Problem(
+                "",
+                "the store has no requirements yet; run 'roadmap import requirements FILE' first",
+            )
+        )
         raise InputError(problems)
     known = _Vendors(vendors, aliases)
     matcher = _Requirements(requirements)
@@ -490,8 +559,9 @@ def interpret_snapshots(table: Table,
     groups = form(table, fields, others, defaults, known, matcher, problems, warnings, levels)
     problems = levels.settle(table)
     if not groups and not problems:
-        problems.append(Problem(table.where(table.header_row),
-                                "no snapshot rows below the header row"))
+        problems.append(
+            Problem(table.where(table.header_row), "no snapshot rows below the header row")
+        )
     if problems:
         raise InputError(problems, warnings=warnings)
     warnings.extend(known.warnings())
@@ -501,9 +571,10 @@ def interpret_snapshots(table: Table,
         key = group.vendor.key
         found = ImportedSnapshot(
             group.vendor,
-            Snapshot(key, group.as_of, group.source[0] if group.source else None,
-                     group.entries),
-            group.place, new_vendor=key in known.new and key not in announced)
+            Snapshot(key, group.as_of, group.source[0] if group.source else None, group.entries),
+            group.place,
+            new_vendor=key in known.new and key not in announced,
+        )
         announced.add(key)
         snapshots.append(found)
     if defaults.kind:
@@ -512,36 +583,53 @@ def interpret_snapshots(table: Table,
             if stored is not None and stored.kind != defaults.kind[0]:
                 warnings.append(
                     f"{defaults.kind[1]}: {stored.key} is stored as {stored.kind!r}; "
-                    f"the kind {defaults.kind[0]!r} is ignored")
+                    f"the kind {defaults.kind[0]!r} is ignored"
+                )
     return Interpreted(snapshots, warnings)
 
 
-def _requirement_of(table: Table, row: Row, fields: dict[str, int], matcher: _Requirements,
-                    problems: list[Problem]) -> str | None:
+def _requirement_of(
+    table: Table, row: Row, fields: dict[str, int], matcher: _Requirements, problems: list[Problem]
+) -> str | None:
     """The requirement a row is about, or None (with a problem when it names an unknown one)."""
     values = row.values
-    said = [(name, value) for name in ("requirement", "title") if name in fields
-            and fields[name] < len(values) and (value := cell_text(values[fields[name]]))]
+    said = [
+        (name, value)
+        for name in ("requirement", "title")
+        if name in fields
+        and fields[name] < len(values)
+        and (value := cell_text(values[fields[name]]))
+    ]
     for _name, value in said:
         found = matcher.match(value)
         if found:
             return found
     if said:
         name, value = said[0]
-        problems.append(Problem(
-            table.where(row.number, fields[name]),
-            f"unknown requirement {value!r} (no requirement has this id or title; "
-            "import the requirements first or correct it)"))
+        problems.append(
+            Problem(
+                table.where(row.number, fields[name]),
+                f"unknown requirement {value!r} (no requirement has this id or title; "
+                "import the requirements first or correct it)",
+            )
+        )
     elif any(cell_text(v) for v in values):
         column = fields.get("requirement", fields.get("title"))
         problems.append(Problem(table.where(row.number, column), "no requirement id or title"))
     return None
 
 
-def _long_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
-               known: _Vendors, matcher: _Requirements, problems: list[Problem],
-               warnings: list[str], levels: _UnknownLevels
-               ) -> list[_Group]:
+def _long_form(
+    table: Table,
+    fields: dict[str, int],
+    others: list[int],
+    defaults: _Defaults,
+    known: _Vendors,
+    matcher: _Requirements,
+    problems: list[Problem],
+    warnings: list[str],
+    levels: _UnknownLevels,
+) -> list[_Group]:
     header_place = table.where(table.header_row)
     ignored = []
     for column in others:
@@ -550,7 +638,8 @@ def _long_form(table: Table, fields: dict[str, int], others: list[int], defaults
             ignored.append((column, name))
             warnings.append(
                 f"{table.where(table.header_row, column)}: column {name!r} is not a snapshot "
-                "field; its values are kept in notes")
+                "field; its values are kept in notes"
+            )
     if defaults.vendor and "vendor" in fields and defaults.vendor[1].startswith("--"):
         warnings.append("--vendor applies only to rows whose Vendor cell is empty")
     if defaults.as_of and "as_of" in fields and defaults.as_of[1].startswith("--"):
@@ -582,22 +671,26 @@ def _long_form(table: Table, fields: dict[str, int], others: list[int], defaults
             group = groups[(vendor.key, day)] = _Group(vendor, day, place, defaults.source)
         _row_source(cell("source"), group, defaults, problems)
         if rid in group.seen:
-            problems.append(Problem(
-                table.where(row.number, fields.get("requirement", fields.get("title"))),
-                f"{rid} appears twice in the snapshot of {vendor.key} at {day} "
-                f"(first at {group.seen[rid]})"))
+            problems.append(
+                Problem(
+                    table.where(row.number, fields.get("requirement", fields.get("title"))),
+                    f"{rid} appears twice in the snapshot of {vendor.key} at {day} "
+                    f"(first at {group.seen[rid]})",
+                )
+            )
             continue
         group.seen[rid] = table.where(row.number, fields.get("requirement", fields.get("title")))
         notes = _said_text(cell("notes"))
-        extra = [f"{name}: {text}" for column, name in ignored
-                 if column < len(values) and (text := cell_text(values[column]))]
+        extra = [
+            f"{name}: {text}"
+            for column, name in ignored
+            if column < len(values) and (text := cell_text(values[column]))
+        ]
         if extra:
             notes = "\n".join(([notes] if notes else []) + extra)
         group.entries[rid] = Entry(
-            rid, level,
-            _said_text(cell("product")),
-            _said_text(cell("evidence")),
-            notes)
+            rid, level, _said_text(cell("product")), _said_text(cell("evidence")), notes
+        )
     return list(groups.values())
 
 
@@ -606,8 +699,7 @@ def _said_text(said: tuple[object, str] | None) -> str | None:
     return cell_text(said[0]) if said else None
 
 
-def _row_source(said: Said, group: _Group, defaults: _Defaults, problems: list[Problem]
-                ) -> None:
+def _row_source(said: Said, group: _Group, defaults: _Defaults, problems: list[Problem]) -> None:
     """A Source column beats a ``Source:`` label; --source beats both."""
     if not said or (defaults.source and defaults.source[1] == "--source"):
         return
@@ -615,14 +707,25 @@ def _row_source(said: Said, group: _Group, defaults: _Defaults, problems: list[P
     if not group.source_from_cell:
         group.source, group.source_from_cell = (text, said[1]), True
     elif group.source and group.source[0] != text:
-        problems.append(Problem(
-            said[1], f"source {text!r} differs from {group.source[0]!r} (at {group.source[1]}) "
-            f"in the same snapshot of {group.vendor.key} at {group.as_of}"))
+        problems.append(
+            Problem(
+                said[1],
+                f"source {text!r} differs from {group.source[0]!r} (at {group.source[1]}) "
+                f"in the same snapshot of {group.vendor.key} at {group.as_of}",
+            )
+        )
 
 
-def _row_vendor(cell: Callable[[str], Said], defaults: _Defaults, known: _Vendors,
-                fields: dict[str, int], table: Table, row: Row, problems: list[Problem],
-                missing: set[str]) -> Vendor | None:
+def _row_vendor(
+    cell: Callable[[str], Said],
+    defaults: _Defaults,
+    known: _Vendors,
+    fields: dict[str, int],
+    table: Table,
+    row: Row,
+    problems: list[Problem],
+    missing: set[str],
+) -> Vendor | None:
     said = cell("vendor")
     kind_said = cell("kind")
     kind = None
@@ -639,28 +742,40 @@ def _row_vendor(cell: Callable[[str], Said], defaults: _Defaults, known: _Vendor
         vendor = known.resolve(text, name=cell_text(name[0]) if name else None, kind=kind)
     elif defaults.vendor:
         text, place = defaults.vendor
-        vendor = known.resolve(text, key=defaults.vendor_key, name=defaults.vendor_name,
-                               kind=kind)
+        vendor = known.resolve(text, key=defaults.vendor_key, name=defaults.vendor_name, kind=kind)
     else:
         if "vendor" in fields:
-            problems.append(Problem(
-                table.where(row.number, fields["vendor"]),
-                "no vendor for this row: fill in the cell, or pass --vendor KEY"))
+            problems.append(
+                Problem(
+                    table.where(row.number, fields["vendor"]),
+                    "no vendor for this row: fill in the cell, or pass --vendor KEY",
+                )
+            )
         elif "vendor" not in missing:
             missing.add("vendor")
-            problems.append(Problem(
-                table.where(table.header_row),
-                "no vendor: pass --vendor KEY, put 'Vendor: NAME' above the header, or name "
-                "the file like sagemaker_2021-05-18.xlsx"))
+            problems.append(
+                Problem(
+                    table.where(table.header_row),
+                    "no vendor: pass --vendor KEY, put 'Vendor: NAME' above the header, or name "
+                    "the file like sagemaker_2021-05-18.xlsx",
+                )
+            )
         return None
     if vendor is None:
         problems.append(Problem(place, f"cannot make a vendor key from {text!r}; use letters"))
     return vendor
 
 
-def _row_date(cell: Callable[[str], Said], defaults: _Defaults, fields: dict[str, int],
-              table: Table, row: Row, problems: list[Problem], missing: set[str],
-              header_place: str) -> str | None:
+def _row_date(
+    cell: Callable[[str], Said],
+    defaults: _Defaults,
+    fields: dict[str, int],
+    table: Table,
+    row: Row,
+    problems: list[Problem],
+    missing: set[str],
+    header_place: str,
+) -> str | None:
     said = cell("as_of")
     if said:
         try:
@@ -673,21 +788,35 @@ def _row_date(cell: Callable[[str], Said], defaults: _Defaults, fields: dict[str
     if defaults.bad_date:
         return None
     if "as_of" in fields:
-        problems.append(Problem(table.where(row.number, fields["as_of"]),
-                                "no date for this row: fill in the cell, or pass --as-of DATE"))
+        problems.append(
+            Problem(
+                table.where(row.number, fields["as_of"]),
+                "no date for this row: fill in the cell, or pass --as-of DATE",
+            )
+        )
     elif "as_of" not in missing:
         missing.add("as_of")
-        problems.append(Problem(
-            header_place,
-            "no date: pass --as-of DATE, put 'As of: DATE' above the header, or name the "
-            "file like sagemaker_2021-05-18.xlsx"))
+        problems.append(
+            Problem(
+                header_place,
+                "no date: pass --as-of DATE, put 'As of: DATE' above the header, or name the "
+                "file like sagemaker_2021-05-18.xlsx",
+            )
+        )
     return None
 
 
-def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults: _Defaults,
-               known: _Vendors, matcher: _Requirements, problems: list[Problem],
-               warnings: list[str], levels: _UnknownLevels
-               ) -> list[_Group]:
+def _wide_form(
+    table: Table,
+    fields: dict[str, int],
+    others: list[int],
+    defaults: _Defaults,
+    known: _Vendors,
+    matcher: _Requirements,
+    problems: list[Problem],
+    warnings: list[str],
+    levels: _UnknownLevels,
+) -> list[_Group]:
     header_place = table.where(table.header_row)
     columns = []
     for column in (c for c in others if requirement_field(table.header[c]) is None):
@@ -697,30 +826,49 @@ def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults
             columns.append(column)
             continue
         why = "it is empty" if mostly is None else "most of its cells are not level words"
-        warnings.append(f"{table.where(table.header_row, column)}: column {name!r} is "
-                        f"skipped, not a vendor ({why}); --map '{name}=ignore' says so")
+        warnings.append(
+            f"{table.where(table.header_row, column)}: column {name!r} is "
+            f"skipped, not a vendor ({why}); --map '{name}=ignore' says so"
+        )
     if not columns and any(requirement_field(table.header[c]) is None for c in others):
-        problems.append(Problem(
-            header_place, "no vendor column holds level words (ga, preview, yes, ✓…); "
-            "add a Level column, or one column of levels per vendor"))
+        problems.append(
+            Problem(
+                header_place,
+                "no vendor column holds level words (ga, preview, yes, ✓…); "
+                "add a Level column, or one column of levels per vendor",
+            )
+        )
         return []
     if not columns:
-        problems.append(Problem(
-            header_place, "no level column (long form) and no vendor columns (wide form); "
-            "add a Level column, or one column per vendor"))
+        problems.append(
+            Problem(
+                header_place,
+                "no level column (long form) and no vendor columns (wide form); "
+                "add a Level column, or one column per vendor",
+            )
+        )
         return []
     for name, column in sorted(fields.items(), key=lambda item: item[1]):
         if name not in ("requirement", "title"):
-            hint = "; pass --as-of DATE to date its snapshots" if name == "as_of" and not (
-                defaults.as_of and defaults.as_of[1] == "--as-of") else ""
-            warnings.append(f"{table.where(table.header_row, column)}: column "
-                            f"{header_text(table.header[column])!r} is ignored in a "
-                            f"comparison table{hint}")
+            hint = (
+                "; pass --as-of DATE to date its snapshots"
+                if name == "as_of" and not (defaults.as_of and defaults.as_of[1] == "--as-of")
+                else ""
+            )
+            warnings.append(
+                f"{table.where(table.header_row, column)}: column "
+                f"{header_text(table.header[column])!r} is ignored in a "
+                f"comparison table{hint}"
+            )
     if defaults.as_of is None:
         if not defaults.bad_date:
-            problems.append(Problem(
-                header_place, "no date: pass --as-of DATE, put 'As of: DATE' above the header, "
-                "or name the file like comparison_2021-05-18.xlsx"))
+            problems.append(
+                Problem(
+                    header_place,
+                    "no date: pass --as-of DATE, put 'As of: DATE' above the header, "
+                    "or name the file like comparison_2021-05-18.xlsx",
+                )
+            )
         return []
     wanted = defaults.vendor[0] if defaults.vendor and defaults.vendor[1] == "--vendor" else None
     groups: dict[int, _Group] = {}
@@ -735,15 +883,25 @@ def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults
             problems.append(Problem(place, f"cannot make a vendor key from {name!r}; use letters"))
             continue
         if vendor.key in claimed:
-            problems.append(Problem(place, f"column {name!r} is vendor {vendor.key} again "
-                                           f"(first at {claimed[vendor.key]})"))
+            problems.append(
+                Problem(
+                    place,
+                    f"column {name!r} is vendor {vendor.key} again "
+                    f"(first at {claimed[vendor.key]})",
+                )
+            )
             continue
         claimed[vendor.key] = place
         groups[column] = _Group(vendor, defaults.as_of[0], place, defaults.source)
     if wanted is not None and not groups:
         names = ", ".join(repr(header_text(table.header[c])) for c in columns)
-        problems.append(Problem("--vendor", f"no column for vendor {wanted!r} in this "
-                                            f"comparison table (vendor columns: {names})"))
+        problems.append(
+            Problem(
+                "--vendor",
+                f"no column for vendor {wanted!r} in this "
+                f"comparison table (vendor columns: {names})",
+            )
+        )
     id_column = fields.get("requirement", fields.get("title"))
     seen: dict[str, int] = {}  # requirement -> its first row
     vendor_cells = [(column, group.entries) for column, group in groups.items()]
@@ -753,9 +911,12 @@ def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults
         if rid is None:
             continue
         if rid in seen:
-            problems.append(Problem(table.where(row.number, id_column),
-                                    f"{rid} appears twice (first at "
-                                    f"{table.where(seen[rid], id_column)})"))
+            problems.append(
+                Problem(
+                    table.where(row.number, id_column),
+                    f"{rid} appears twice (first at {table.where(seen[rid], id_column)})",
+                )
+            )
             continue
         seen[rid] = row.number
         values = row.values
@@ -772,8 +933,9 @@ def _wide_form(table: Table, fields: dict[str, int], others: list[int], defaults
     return list(groups.values())
 
 
-def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
-                 aliases: dict[str, str] | None = None) -> bool:
+def _same_vendor(
+    known: dict[str, Vendor], header: str, wanted: str, aliases: dict[str, str] | None = None
+) -> bool:
     """Whether a wide sheet's column header names the vendor --vendor asks for."""
     if slug(header) == slug(wanted) or fold_title(header) == fold_title(wanted):
         return True
@@ -781,12 +943,19 @@ def _same_vendor(known: dict[str, Vendor], header: str, wanted: str,
     return column is not None and asked is not None and column.key == asked.key
 
 
-def import_snapshots(store: Store, path: str | os.PathLike[str], *, vendor: str | None = None,
-                     as_of: DayLike | None = None, source: str | None = None,
-                     sheet: str | None = None, mapping: Sequence[str] = (),
-                     replace: bool = False, dry_run: bool = False,
-                     progress: Callable[[int, int], None] | None = None
-                     ) -> SnapshotImportResult:
+def import_snapshots(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    vendor: str | None = None,
+    as_of: DayLike | None = None,
+    source: str | None = None,
+    sheet: str | None = None,
+    mapping: Sequence[str] = (),
+    replace: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SnapshotImportResult:
     """Store the snapshots a file holds, all in one transaction.
 
     An identical snapshot already stored is left alone; a different one for the same
@@ -812,19 +981,37 @@ def import_snapshots(store: Store, path: str | os.PathLike[str], *, vendor: str 
     sheet = optional_text(sheet, "sheet")
     as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     user_map = parse_map_options(mapping, list(SNAPSHOT_MAP_FIELDS))
-    options: dict[str, object] = {"vendor": vendor, "as_of": as_of, "source": source,
-                                  "sheet": sheet, "map": list(mapping), "replace": replace}
+    options: dict[str, object] = {
+        "vendor": vendor,
+        "as_of": as_of,
+        "source": source,
+        "sheet": sheet,
+        "map": list(mapping),
+        "replace": replace,
+    }
     sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if not dry_run:
         known = _unchanged(store, path, sha, options)
         if known is not None:
             return known
-    table = read_table(path, with_mapped_columns(snapshot_header_score, user_map), sheet=sheet,
-                       preferred_sheet="Snapshots", progress=progress)
+    table = read_table(
+        path,
+        with_mapped_columns(snapshot_header_score, user_map),
+        sheet=sheet,
+        preferred_sheet="Snapshots",
+        progress=progress,
+    )
     interpreted = interpret_snapshots(
-        table, store.requirement_titles(), store.vendors(), vendor=vendor, as_of=as_of,
-        source=source, file_name=os.path.basename(str(path)), aliases=store.vendor_aliases(),
-        mapping=user_map)
+        table,
+        store.requirement_titles(),
+        store.vendors(),
+        vendor=vendor,
+        as_of=as_of,
+        source=source,
+        file_name=os.path.basename(str(path)),
+        aliases=store.vendor_aliases(),
+        mapping=user_map,
+    )
     sha = sha or file_sha256(path)
     written = False
     if dry_run:
@@ -835,28 +1022,42 @@ def import_snapshots(store: Store, path: str | os.PathLike[str], *, vendor: str 
             changes = _settle(store, interpreted.snapshots, replace)
             if changes:
                 summary = _summary(changes, len(interpreted.snapshots))
-                summary["options"] = {**options, "warnings": interpreted.warnings, "held": [
-                    f"{s.vendor.key} {s.snapshot.as_of}" for s in interpreted.snapshots]}
-                event = store.add_event("import snapshot", summary,
-                                        as_of=max(s.snapshot.as_of for s in changes),
-                                        file=str(path), sha256=sha)
+                summary["options"] = {
+                    **options,
+                    "warnings": interpreted.warnings,
+                    "held": [f"{s.vendor.key} {s.snapshot.as_of}" for s in interpreted.snapshots],
+                }
+                event = store.add_event(
+                    "import snapshot",
+                    summary,
+                    as_of=max(s.snapshot.as_of for s in changes),
+                    file=str(path),
+                    sha256=sha,
+                )
                 for found in changes:
                     if found.new_vendor:
                         store.add_vendor(found.vendor)
                     store.add_snapshot(found.snapshot, event)
                 written = True
-    return SnapshotImportResult(interpreted.snapshots, interpreted.warnings, written,
-                                str(path), sha)
+    return SnapshotImportResult(
+        interpreted.snapshots, interpreted.warnings, written, str(path), sha
+    )
 
 
 # What can change the outcome of importing the same snapshot file again: the
 # requirements it names, the vendors it resolves, a snapshot stored over its own.
-_INVALIDATED_BY = ("import requirements", "import snapshot", "vendors merge",
-                   "vendors rename", "settings")
+_INVALIDATED_BY = (
+    "import requirements",
+    "import snapshot",
+    "vendors merge",
+    "vendors rename",
+    "settings",
+)
 
 
-def _unchanged(store: Store, path: str, sha: str, options: dict[str, object]
-               ) -> SnapshotImportResult | None:
+def _unchanged(
+    store: Store, path: str, sha: str, options: dict[str, object]
+) -> SnapshotImportResult | None:
     """The file last imported, unchanged, with the same options and nothing since that
     could change its outcome: each snapshot it holds is as stored, told from the log
     without reading the file. None when that cannot be told."""
@@ -871,16 +1072,23 @@ def _unchanged(store: Store, path: str, sha: str, options: dict[str, object]
         info = stored.get(str(name))
         if info is None or info.vendor not in vendors:
             return None
-        found.append(ImportedSnapshot(
-            vendors[info.vendor], Snapshot(info.vendor, info.as_of, info.source), str(path),
-            status="unchanged", counts=(info.entries, info.ga)))
+        found.append(
+            ImportedSnapshot(
+                vendors[info.vendor],
+                Snapshot(info.vendor, info.as_of, info.source),
+                str(path),
+                status="unchanged",
+                counts=(info.entries, info.ga),
+            )
+        )
     if not found:
         return None
     return SnapshotImportResult(found, list(said.get("warnings", [])), False, str(path), sha)
 
 
-def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
-            ) -> list[ImportedSnapshot]:
+def _settle(
+    store: Store, snapshots: list[ImportedSnapshot], replace: bool
+) -> list[ImportedSnapshot]:
     """Mark each snapshot added, replaced or unchanged; refuse silent replacements."""
     problems = []
     for found in snapshots:
@@ -894,11 +1102,14 @@ def _settle(store: Store, snapshots: list[ImportedSnapshot], replace: bool
         elif replace:
             found.status = "replaced"
         else:
-            problems.append(Problem(
-                found.place,
-                f"{found.vendor.key} already has a different snapshot at {stored.as_of} "
-                f"({len(stored.entries)} entries); pass --replace to store this one "
-                "(the old one stays in history)"))
+            problems.append(
+                Problem(
+                    found.place,
+                    f"{found.vendor.key} already has a different snapshot at {stored.as_of} "
+                    f"({len(stored.entries)} entries); pass --replace to store this one "
+                    "(the old one stays in history)",
+                )
+            )
     if problems:
         raise InputError(problems)
     return [s for s in snapshots if s.status != "unchanged"]
@@ -908,8 +1119,9 @@ def _summary(changes: list[ImportedSnapshot], total: int) -> dict[str, Any]:
     """What the log keeps of an import: the snapshots it changes, out of ``total`` read."""
     return {
         "snapshots": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes],
-        "replaced": [f"{s.vendor.key} {s.snapshot.as_of}" for s in changes
-                     if s.status == "replaced"],
+        "replaced": [
+            f"{s.vendor.key} {s.snapshot.as_of}" for s in changes if s.status == "replaced"
+        ],
         "entries": sum(len(s.snapshot.entries) for s in changes),
         "unchanged": total - len(changes),
         "vendors": sorted({s.vendor.key for s in changes if s.new_vendor}),

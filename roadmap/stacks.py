@@ -15,6 +15,7 @@ to the stack's weighted coverage (weight × score rise, over the total weight); 
 or partial offer the vendor brings raises the coverage after it too, but closes nothing.
 Greedy, not exact: ``bench/bench_recommend.py`` measures how far that is from the best.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,8 +34,9 @@ def stack_members(text: str) -> list[str]:
     when a member is empty. One name without ``+`` is a stack of one."""
     members = [part.strip() for part in str(text).split(SEPARATOR)]
     if not all(members):
-        raise ValueError(f"{text!r} is not a stack: write vendors joined by '+', "
-                         "e.g. sagemaker+seldon")
+        raise ValueError(
+            f"{text!r} is not a stack: write vendors joined by '+', e.g. sagemaker+seldon"
+        )
     return members
 
 
@@ -82,17 +84,22 @@ def combine(members: Mapping[str, Snapshot]) -> Stack:
 
 # -- weights ----------------------------------------------------------------------------
 
+
 def requirement_weight(requirement: Requirement, weights: Mapping[str, float]) -> float:
     """Priority weight × tier weight. No priority weighs as medium; a tier the weights
     do not name (table stakes, by default) weighs 1."""
-    priority = weights.get(requirement.priority or "medium",
-                           weights.get("medium", DEFAULT_WEIGHTS["medium"]))
+    priority = weights.get(
+        requirement.priority or "medium", weights.get("medium", DEFAULT_WEIGHTS["medium"])
+    )
     return priority * weights.get(requirement.tier.value, 1.0)
 
 
-def weighted_coverage(requirements: Iterable[Requirement], snapshot: Snapshot | None,
-                      scores: Mapping[Level, float], weights: Mapping[str, float]
-                      ) -> float | None:
+def weighted_coverage(
+    requirements: Iterable[Requirement],
+    snapshot: Snapshot | None,
+    scores: Mapping[Level, float],
+    weights: Mapping[str, float],
+) -> float | None:
     """The weighted mean score, 0-1; None when nothing weighs anything."""
     total = covered = 0.0
     # (priority, tier) -> weight: a few kinds, many rows
@@ -109,6 +116,7 @@ def weighted_coverage(requirements: Iterable[Requirement], snapshot: Snapshot | 
 
 
 # -- recommend --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Step:
@@ -135,9 +143,16 @@ class Step:
     def as_dict(self) -> dict[str, object]:
         """The keys ``roadmap recommend --help`` lists: ``glue`` says which of ``closes``
         are glue, ``weighted`` is the stack's weighted coverage after the step."""
-        return {"step": self.step, "add": self.add, "closes": list(self.closes),
-                "glue": list(self.glue), "weighted_gain": self.weighted_gain,
-                "coverage": self.coverage, "weighted": self.weighted, "stack": self.stack}
+        return {
+            "step": self.step,
+            "add": self.add,
+            "closes": list(self.closes),
+            "glue": list(self.glue),
+            "weighted_gain": self.weighted_gain,
+            "coverage": self.coverage,
+            "weighted": self.weighted,
+            "stack": self.stack,
+        }
 
 
 @dataclass(frozen=True)
@@ -169,8 +184,12 @@ class _Levels:
     """Levels as one list per vendor, in requirement order: a step compares 19 vendors
     over 2,000 requirements: list walks made recommend 4x faster than snapshot look-ups."""
 
-    def __init__(self, requirements: list[Requirement], scores: Mapping[Level, float],
-                 weights: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        requirements: list[Requirement],
+        scores: Mapping[Level, float],
+        weights: Mapping[str, float],
+    ) -> None:
         self.ids = [r.id for r in requirements]
         self.weights = [requirement_weight(r, weights) for r in requirements]
         self.total = sum(self.weights)
@@ -187,8 +206,9 @@ class _Levels:
         weighted = sum(w * self.scores[level] for w, level in zip(self.weights, levels))
         return plain, weighted / self.total if self.total else None
 
-    def gain(self, current: list[Level], offered: list[Level]
-             ) -> tuple[float, list[str], list[str]]:
+    def gain(
+        self, current: list[Level], offered: list[Level]
+    ) -> tuple[float, list[str], list[str]]:
         """What adding a vendor closes: its weighted gain (weight × score rise, not yet
         over the total), the ids it closes to ga and those it closes as glue."""
         gain = 0.0
@@ -205,10 +225,14 @@ class _Levels:
         return gain, to_ga, glue
 
 
-def recommend(requirements: list[Requirement], snapshots: Mapping[str, Snapshot],
-              primary: str | Sequence[str], scores: Mapping[Level, float],
-              weights: Mapping[str, float], max_steps: int = DEFAULT_MAX_STEPS
-              ) -> Recommendation:
+def recommend(
+    requirements: list[Requirement],
+    snapshots: Mapping[str, Snapshot],
+    primary: str | Sequence[str],
+    scores: Mapping[Level, float],
+    weights: Mapping[str, float],
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> Recommendation:
     """Add, one step at a time, the vendor of ``snapshots`` whose closes most raise the
     stack's weighted coverage; ties go to the one closing more to ``ga``, then to the
     first key. Stops after ``max_steps`` or when no vendor closes anything.
@@ -241,11 +265,22 @@ def recommend(requirements: list[Requirement], snapshots: Mapping[str, Snapshot]
         _, vendor, to_ga, glue, gain = best
         members.append(vendor)
         offered = offers.pop(vendor)
-        current = [level if level.strength > held.strength else held
-                   for held, level in zip(current, offered)]
+        current = [
+            level if level.strength > held.strength else held
+            for held, level in zip(current, offered)
+        ]
         plain, weighted = table.coverage(current)
-        steps.append(Step(len(steps) + 1, vendor, tuple(to_ga), tuple(glue),
-                          gain / table.total if table.total else 0.0, plain, weighted,
-                          stack_key(members)))
+        steps.append(
+            Step(
+                len(steps) + 1,
+                vendor,
+                tuple(to_ga),
+                tuple(glue),
+                gain / table.total if table.total else 0.0,
+                plain,
+                weighted,
+                stack_key(members),
+            )
+        )
     stopped = "max" if len(steps) == max_steps else "nothing closes"
     return Recommendation(stack_key(start_members), start[0], start[1], steps, stopped)

@@ -5,6 +5,7 @@ Nothing here is ever overwritten: requirements keep one row per version, replace
 snapshots stay with a pointer to their successor, and every import and review is an
 event in the log.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -198,8 +199,13 @@ class Store:
         self.db = connection
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], settings: Settings | Store, *,
-               on_wait: Callable[[str], None] | None = None) -> Store:
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        settings: Settings | Store,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Store:
         """A new store; refuses to touch an existing file (of two at once, one wins), or a
         database holding a roadmap.
 
@@ -228,7 +234,8 @@ class Store:
             raise StoreError(f"{path}: folder {folder} does not exist")
         try:
             handle, temporary = tempfile.mkstemp(
-                prefix=os.path.basename(path) + ".", suffix=".creating", dir=folder)
+                prefix=os.path.basename(path) + ".", suffix=".creating", dir=folder
+            )
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
         os.close(handle)  # SQLite makes an empty file a new database
@@ -261,8 +268,9 @@ class Store:
             connection.close()
 
     @classmethod
-    def _create_in_database(cls, url: str, settings: Settings | Store,
-                            on_wait: Callable[[str], None] | None) -> Store:
+    def _create_in_database(
+        cls, url: str, settings: Settings | Store, on_wait: Callable[[str], None] | None
+    ) -> Store:
         store = cls(display_name(url), connect_postgres(url, on_wait))
         try:
             # PostgreSQL's DDL is transactional: a failed init leaves the database empty;
@@ -270,12 +278,14 @@ class Store:
             with store.transaction():
                 if store.db.holds_roadmap():
                     raise StoreError(
-                        f"{store.path}: a store already exists here; pass --db URL for another")
+                        f"{store.path}: a store already exists here; pass --db URL for another"
+                    )
                 encoding = store.db.execute("SHOW server_encoding").fetchone()[0]
                 if encoding.upper() not in ("UTF8", "UTF-8"):
                     raise StoreError(
                         f"{store.path}: the database's encoding is {encoding}; create it "
-                        "with ENCODING 'UTF8' (createdb -E UTF8 -T template0 NAME)")
+                        "with ENCODING 'UTF8' (createdb -E UTF8 -T template0 NAME)"
+                    )
                 store._initialise(settings)
         except BaseException:
             store.close()
@@ -290,15 +300,21 @@ class Store:
         self.db.execute(
             "INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores, "
             "weights) VALUES (1, ?, ?, ?, ?, ?, ?)",
-            (settings.name, settings.start, settings.horizon, settings.cadence,
-             json.dumps({k.value: v for k, v in settings.scores.items()}),
-             json.dumps(settings.weights, sort_keys=True)))
-        self.db.executemany(
-            "INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
+            (
+                settings.name,
+                settings.start,
+                settings.horizon,
+                settings.cadence,
+                json.dumps({k.value: v for k, v in settings.scores.items()}),
+                json.dumps(settings.weights, sort_keys=True),
+            ),
+        )
+        self.db.executemany("INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *,
-             on_wait: Callable[[str], None] | None = None) -> Store:
+    def open(
+        cls, path: str | os.PathLike[str], *, on_wait: Callable[[str], None] | None = None
+    ) -> Store:
         """An existing store, upgraded to the current schema (after a backup copy).
 
         :param path: an SQLite file (text or a ``Path``) or a PostgreSQL URL.
@@ -316,14 +332,15 @@ class Store:
             if not holds_roadmap:
                 store.close()
                 raise StoreError(
-                    f"{store.path}: no store here; run 'roadmap init' first, or pass --db URL")
+                    f"{store.path}: no store here; run 'roadmap init' first, or pass --db URL"
+                )
             return store._upgraded()
         if os.path.isdir(path):
-            raise StoreError(f"{path} is a folder, not a store; pass --db "
-                             f"{os.path.join(path, 'roadmap.db')}")
-        if not os.path.exists(path):
             raise StoreError(
-                f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
+                f"{path} is a folder, not a store; pass --db {os.path.join(path, 'roadmap.db')}"
+            )
+        if not os.path.exists(path):
+            raise StoreError(f"{path}: no store here; run 'roadmap init' first, or pass --db PATH")
         try:
             with open(path, "rb") as handle:
                 head = handle.read(16)
@@ -340,7 +357,8 @@ class Store:
             version = self.db.patiently(self._stored_schema_version)
             if version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.path}: made by a newer roadmap (schema {version}); upgrade roadmap")
+                    f"{self.path}: made by a newer roadmap (schema {version}); upgrade roadmap"
+                )
             if version < SCHEMA_VERSION:
                 try:
                     self._upgrade()
@@ -350,10 +368,13 @@ class Store:
                     raise StoreError(
                         f"{self.path}: cannot upgrade the store from schema {version} to "
                         f"{SCHEMA_VERSION} ({error.detail}); it was left as it was. Please "
-                        "report this to roadmap's maintainers") from None
+                        "report this to roadmap's maintainers"
+                    ) from None
             if self.db.execute("SELECT COUNT(*) FROM roadmap").fetchone()[0] != 1:
-                raise StoreError(f"{self.path}: the store is damaged (its roadmap settings "
-                                 f"are missing){backup_hint(self.path)}")
+                raise StoreError(
+                    f"{self.path}: the store is damaged (its roadmap settings "
+                    f"are missing){backup_hint(self.path)}"
+                )
         except BaseException:
             self.db.close()
             raise
@@ -366,8 +387,9 @@ class Store:
         try:
             return self.schema_version()
         except ValueError:
-            raise StoreError(f"{self.path}: not a roadmap store (its schema version is not "
-                             "a number)") from None
+            raise StoreError(
+                f"{self.path}: not a roadmap store (its schema version is not a number)"
+            ) from None
 
     def _upgrade(self) -> None:
         """Back up, then migrate; a second process waiting its turn finds it done.
@@ -404,7 +426,8 @@ class Store:
         except OSError as exc:
             raise StoreError(
                 f"{self.path}: cannot write the backup {backup} before upgrading the "
-                f"store ({exc.strerror}); nothing was changed") from None
+                f"store ({exc.strerror}); nothing was changed"
+            ) from None
 
     def close(self) -> None:
         """Close the connection; a call on the store afterwards is a ``StoreError``."""
@@ -430,12 +453,17 @@ class Store:
             columns = [d[0] for d in cursor.description]
             self.db.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})", cursor.fetchall())
+                f"VALUES ({', '.join('?' * len(columns))})",
+                cursor.fetchall(),
+            )
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table (the schema's ``meta`` left out): what ``copy-store`` checks."""
-        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in self.db.table_names() if t != "meta"}
+        return {
+            t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in self.db.table_names()
+            if t != "meta"
+        }
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -447,7 +475,8 @@ class Store:
                 if statement.strip():
                     self.db.execute(statement)
         self.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -495,8 +524,9 @@ class Store:
             for key, value in json.loads(scores or "{}").items():
                 score_map[Level(key)] = float(value)
             weight_map.update({k: float(v) for k, v in json.loads(weights or "{}").items()})
-        return Settings(name, start, horizon, cadence, stages, score_map, weight_map,
-                        self.former_stages())
+        return Settings(
+            name, start, horizon, cadence, stages, score_map, weight_map, self.former_stages()
+        )
 
     def former_stages(self) -> dict[str, str]:
         """Stage names as once stored -> the stage's name now."""
@@ -508,8 +538,13 @@ class Store:
         transaction."""
         self.db.execute(
             "UPDATE roadmap SET name = ?, horizon = ?, cadence = ?, weights = ? WHERE id = 1",
-            (settings.name, settings.horizon, settings.cadence,
-             json.dumps(settings.weights, sort_keys=True)))
+            (
+                settings.name,
+                settings.horizon,
+                settings.cadence,
+                json.dumps(settings.weights, sort_keys=True),
+            ),
+        )
         self.db.execute("DELETE FROM stages")
         self.db.executemany("INSERT INTO stages VALUES (?, ?)", list(enumerate(settings.stages)))
         for old, new in renames.items():
@@ -522,20 +557,30 @@ class Store:
     def add_stages(self, names: list[str]) -> None:
         """Append stages after the existing ones. Call inside a transaction."""
         (last,) = self.db.execute("SELECT COALESCE(MAX(position), -1) FROM stages").fetchone()
-        self.db.executemany("INSERT INTO stages VALUES (?, ?)",
-                            [(last + 1 + i, name) for i, name in enumerate(names)])
+        self.db.executemany(
+            "INSERT INTO stages VALUES (?, ?)",
+            [(last + 1 + i, name) for i, name in enumerate(names)],
+        )
 
-    def add_event(self, action: str, summary: dict[str, Any], *, as_of: str | None = None,
-                  file: str | os.PathLike[str] | None = None, sha256: str | None = None
-                  ) -> int:
+    def add_event(
+        self,
+        action: str,
+        summary: dict[str, Any],
+        *,
+        as_of: str | None = None,
+        file: str | os.PathLike[str] | None = None,
+        sha256: str | None = None,
+    ) -> int:
         if isinstance(file, os.PathLike):
             file = os.fspath(file)
         if file is not None and not isinstance(file, str):
-            raise UsageError(f"{file!r} is not a file's path: pass text or a pathlib.Path",
-                             "output")
+            raise UsageError(
+                f"{file!r} is not a file's path: pass text or a pathlib.Path", "output"
+            )
         cursor = self.db.execute(
             "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES (?,?,?,?,?,?)",
-            (action, now_utc(), as_of, file, sha256, json.dumps(summary, sort_keys=True)))
+            (action, now_utc(), as_of, file, sha256, json.dumps(summary, sort_keys=True)),
+        )
         return _inserted_id(cursor)
 
     def events(self) -> list[Event]:
@@ -543,7 +588,8 @@ class Store:
             return [
                 Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
                 for r in self.db.execute(
-                    "SELECT id, action, at, as_of, file, sha256, summary FROM events ORDER BY id")
+                    "SELECT id, action, at, as_of, file, sha256, summary FROM events ORDER BY id"
+                )
             ]
 
     # -- requirements -------------------------------------------------------------------
@@ -552,13 +598,14 @@ class Store:
         """Every requirement (retired included) as of an event; default: now."""
         limit = event if event is not None else 1 << 62
         rows = self.db.execute(
-            f"""SELECT v.requirement, {', '.join('v.' + c for c in _REQUIREMENT_COLUMNS)}
+            f"""SELECT v.requirement, {", ".join("v." + c for c in _REQUIREMENT_COLUMNS)}
                 FROM requirement_versions v
                 JOIN (SELECT requirement, MAX(event) AS event FROM requirement_versions
                       WHERE event <= ? GROUP BY requirement) latest
                   ON latest.requirement = v.requirement AND latest.event = v.event
                 ORDER BY v.requirement""",
-            (limit,))
+            (limit,),
+        )
         former = self.former_stages()
         with self._stored_values("its requirements"):
             return {row[0]: _requirement(row, former) for row in rows}
@@ -566,25 +613,31 @@ class Store:
     def requirement_titles(self) -> dict[str, tuple[str, str]]:
         """Every requirement's id -> (title, status) in its latest version: what a
         snapshot row is matched by, without building whole requirements."""
-        return {row[0]: (row[1], row[2]) for row in self.db.execute(
-            """SELECT v.requirement, v.title, v.status FROM requirement_versions v
+        return {
+            row[0]: (row[1], row[2])
+            for row in self.db.execute(
+                """SELECT v.requirement, v.title, v.status FROM requirement_versions v
                JOIN (SELECT requirement, MAX(event) AS event FROM requirement_versions
                      GROUP BY requirement) latest
-                 ON latest.requirement = v.requirement AND latest.event = v.event""")}
+                 ON latest.requirement = v.requirement AND latest.event = v.event"""
+            )
+        }
 
     def requirements_event_as_of(self, day: str) -> int | None:
         """The requirements import in force on ``day``: the last on or before it, else the first."""
         row = self.db.execute(
-            "SELECT MAX(id) FROM events WHERE action = 'import requirements' AND as_of <= ?",
-            (day,)).fetchone()
+            "SELECT MAX(id) FROM events WHERE action = 'import requirements' AND as_of <= ?", (day,)
+        ).fetchone()
         if row[0] is None:
             row = self.db.execute(
-                "SELECT MIN(id) FROM events WHERE action = 'import requirements'").fetchone()
+                "SELECT MIN(id) FROM events WHERE action = 'import requirements'"
+            ).fetchone()
         return None if row[0] is None else int(row[0])
 
     def latest_requirements_as_of(self) -> str | None:
         row = self.db.execute(
-            "SELECT MAX(as_of) FROM events WHERE action = 'import requirements'").fetchone()
+            "SELECT MAX(as_of) FROM events WHERE action = 'import requirements'"
+        ).fetchone()
         return None if row[0] is None else str(row[0])
 
     def write_requirement_versions(self, event: int, versions: list[Requirement]) -> None:
@@ -592,13 +645,16 @@ class Store:
             f"INSERT INTO requirement_versions (requirement, event, "
             f"{', '.join(_REQUIREMENT_COLUMNS)}) "
             f"VALUES ({', '.join('?' * (2 + len(_REQUIREMENT_COLUMNS)))})",
-            [_version_row(r, event) for r in versions])
+            [_version_row(r, event) for r in versions],
+        )
 
     def requirement_history(self, requirement: str) -> list[tuple[Event, Requirement]]:
         events = {e.id: e for e in self.events()}
         rows = self.db.execute(
             f"SELECT requirement, {', '.join(_REQUIREMENT_COLUMNS)}, event "
-            "FROM requirement_versions WHERE requirement = ? ORDER BY event", (requirement,))
+            "FROM requirement_versions WHERE requirement = ? ORDER BY event",
+            (requirement,),
+        )
         former = self.former_stages()
         with self._stored_values("its requirements"):
             return [(events[row[-1]], _requirement(row[:-1], former)) for row in rows]
@@ -606,12 +662,15 @@ class Store:
     # -- vendors and snapshots ------------------------------------------------------------
 
     def vendors(self) -> dict[str, Vendor]:
-        return {r[0]: Vendor(*r) for r in self.db.execute(
-            "SELECT key, name, kind FROM vendors ORDER BY key")}
+        return {
+            r[0]: Vendor(*r)
+            for r in self.db.execute("SELECT key, name, kind FROM vendors ORDER BY key")
+        }
 
     def add_vendor(self, vendor: Vendor) -> None:
-        self.db.execute("INSERT OR IGNORE INTO vendors VALUES (?, ?, ?)",
-                        (vendor.key, vendor.name, vendor.kind))
+        self.db.execute(
+            "INSERT OR IGNORE INTO vendors VALUES (?, ?, ?)", (vendor.key, vendor.name, vendor.kind)
+        )
 
     def vendor_aliases(self) -> dict[str, str]:
         """Other names and keys vendors are known by: alias -> vendor key."""
@@ -641,7 +700,8 @@ class Store:
             self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?", (winner, loser))
         self.db.execute("UPDATE snapshots SET vendor = ? WHERE vendor = ?", (target, source))
         for review_id, primary, snapshots, scores in self.db.execute(
-                "SELECT id, primary_vendor, snapshots, scores FROM reviews").fetchall():
+            "SELECT id, primary_vendor, snapshots, scores FROM reviews"
+        ).fetchall():
             moved_snapshots, moved_scores = json.loads(snapshots), json.loads(scores)
             for record in (moved_snapshots, moved_scores):
                 if source in record:
@@ -649,9 +709,13 @@ class Store:
                     record.setdefault(target, value)
             self.db.execute(
                 "UPDATE reviews SET primary_vendor = ?, snapshots = ?, scores = ? WHERE id = ?",
-                (target if primary == source else primary,
-                 json.dumps(moved_snapshots, sort_keys=True),
-                 json.dumps(moved_scores, sort_keys=True), review_id))
+                (
+                    target if primary == source else primary,
+                    json.dumps(moved_snapshots, sort_keys=True),
+                    json.dumps(moved_scores, sort_keys=True),
+                    review_id,
+                ),
+            )
         name = self.db.execute("SELECT name FROM vendors WHERE key = ?", (source,)).fetchone()
         self.db.execute("UPDATE vendor_aliases SET vendor = ? WHERE vendor = ?", (target, source))
         self.db.execute("DELETE FROM vendors WHERE key = ?", (source,))
@@ -659,8 +723,9 @@ class Store:
         if name:
             self.add_vendor_alias(name[0], target)
 
-    def snapshot_infos(self, vendor: str | None = None,
-                       include_replaced: bool = False) -> list[SnapshotInfo]:
+    def snapshot_infos(
+        self, vendor: str | None = None, include_replaced: bool = False
+    ) -> list[SnapshotInfo]:
         """Snapshots by vendor then date; replaced ones only when asked."""
         where = [] if include_replaced else ["s.replaced_by IS NULL"]
         params: list[str] = []
@@ -673,32 +738,40 @@ class Store:
                        COALESCE(SUM(CASE WHEN e.level = 'ga' THEN 1 ELSE 0 END), 0),
                        s.replaced_by
                 FROM snapshots s LEFT JOIN snapshot_entries e ON e.snapshot = s.id
-                {'WHERE ' + ' AND '.join(where) if where else ''}
+                {"WHERE " + " AND ".join(where) if where else ""}
                 GROUP BY s.id, s.vendor, s.as_of, s.source, s.replaced_by
-                ORDER BY s.vendor, s.as_of, s.id""", params)
+                ORDER BY s.vendor, s.as_of, s.id""",
+            params,
+        )
         return [SnapshotInfo(*row) for row in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
         """The snapshot with this id (``snapshot_infos`` lists them); InputError if none."""
         row = self.db.execute(
-            "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+            "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)
+        ).fetchone()
         if row is None:
-            raise InputError(f"no snapshot with id {snapshot_id!r} in {self.path}; "
-                             "'roadmap snapshots' lists them")
+            raise InputError(
+                f"no snapshot with id {snapshot_id!r} in {self.path}; "
+                "'roadmap snapshots' lists them"
+            )
         vendor, as_of, source = row
         with self._stored_values("its snapshots"):
             entries = {
                 r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
                 for r in self.db.execute(
                     "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
-                    "WHERE snapshot = ? ORDER BY requirement", (snapshot_id,))
+                    "WHERE snapshot = ? ORDER BY requirement",
+                    (snapshot_id,),
+                )
             }
         return Snapshot(vendor, as_of, source, entries)
 
     def current_snapshot_id(self, vendor: str, as_of: str) -> int | None:
         row = self.db.execute(
             "SELECT id FROM snapshots WHERE vendor = ? AND as_of = ? AND replaced_by IS NULL",
-            (vendor, as_of)).fetchone()
+            (vendor, as_of),
+        ).fetchone()
         return row[0] if row else None
 
     def add_snapshot(self, snapshot: Snapshot, event: int) -> int:
@@ -709,36 +782,55 @@ class Store:
             self.db.execute("UPDATE snapshots SET replaced_by = id WHERE id = ?", (previous,))
         cursor = self.db.execute(
             "INSERT INTO snapshots (vendor, as_of, source, event) VALUES (?, ?, ?, ?)",
-            (snapshot.vendor, snapshot.as_of, snapshot.source, event))
+            (snapshot.vendor, snapshot.as_of, snapshot.source, event),
+        )
         new_id = _inserted_id(cursor)
         if previous is not None:
-            self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?",
-                            (new_id, previous))
+            self.db.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?", (new_id, previous))
         self.db.executemany(
             "INSERT INTO snapshot_entries VALUES (?, ?, ?, ?, ?, ?)",
             # ``_value_``, not ``value``: Enum's property costs 0.5 s on 120,000 entries.
-            [(new_id, e.requirement, e.level._value_, e.product, e.evidence, e.notes)
-             for e in snapshot.entries.values()])
+            [
+                (new_id, e.requirement, e.level._value_, e.product, e.evidence, e.notes)
+                for e in snapshot.entries.values()
+            ],
+        )
         return new_id
 
     # -- reviews -------------------------------------------------------------------------
 
-    def add_review(self, event: int, as_of: str, primary: str | None, requirements: dict[str, Any],
-                   snapshots: dict[str, int], scores: dict[str, Any]) -> int:
+    def add_review(
+        self,
+        event: int,
+        as_of: str,
+        primary: str | None,
+        requirements: dict[str, Any],
+        snapshots: dict[str, int],
+        scores: dict[str, Any],
+    ) -> int:
         """Record a review; a ``UsageError`` when its snapshots are not this store's (a
         review built on another store)."""
         stored = {info.id: info.vendor for info in self.snapshot_infos(include_replaced=True)}
-        foreign = sorted(f"{vendor} #{i}" for vendor, i in snapshots.items()
-                         if stored.get(int(i)) != vendor)
+        foreign = sorted(
+            f"{vendor} #{i}" for vendor, i in snapshots.items() if stored.get(int(i)) != vendor
+        )
         if foreign:
             raise UsageError(
                 f"the review's snapshots {', '.join(foreign)} are not in {self.path}: it was "
-                "built on another store; build it with build_review on this store")
+                "built on another store; build it with build_review on this store"
+            )
         cursor = self.db.execute(
             "INSERT INTO reviews (event, as_of, primary_vendor, requirements, snapshots, scores)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (event, as_of, primary, json.dumps(requirements, sort_keys=True),
-             json.dumps(snapshots, sort_keys=True), json.dumps(scores, sort_keys=True)))
+            (
+                event,
+                as_of,
+                primary,
+                json.dumps(requirements, sort_keys=True),
+                json.dumps(snapshots, sort_keys=True),
+                json.dumps(scores, sort_keys=True),
+            ),
+        )
         return _inserted_id(cursor)
 
     def reviews(self) -> list[ReviewRecord]:
@@ -747,14 +839,17 @@ class Store:
         former = self.former_stages()
         records = []
         with self._stored_values("its recorded reviews"):
-            for r in self.db.execute("SELECT id, as_of, primary_vendor, requirements, "
-                                     "snapshots, scores FROM reviews ORDER BY as_of, id"):
+            for r in self.db.execute(
+                "SELECT id, as_of, primary_vendor, requirements, "
+                "snapshots, scores FROM reviews ORDER BY as_of, id"
+            ):
                 requirements = json.loads(r[3])
                 for requirement in requirements.values():
                     stage = requirement.get("stage")
                     requirement["stage"] = former.get(stage, stage) if stage else stage
-                records.append(ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]),
-                                            json.loads(r[5])))
+                records.append(
+                    ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]), json.loads(r[5]))
+                )
         return records
 
     def last_import(self, action: str, invalidated_by: tuple[str, ...]) -> Event | None:
@@ -766,7 +861,8 @@ class Store:
                WHERE id = (SELECT MAX(id) FROM events WHERE action = ?)
                  AND NOT EXISTS (SELECT 1 FROM events newer
                                  WHERE newer.action IN ({marks}) AND newer.id > events.id)""",
-            (action, *invalidated_by)).fetchone()
+            (action, *invalidated_by),
+        ).fetchone()
         if row is None:
             return None
         with self._stored_values("its log"):
@@ -784,7 +880,8 @@ class Store:
                GROUP BY e.requirement, s.vendor
                HAVING MIN(CASE WHEN e.level = 'ga' THEN s.as_of END) IS NOT NULL
                ORDER BY s.vendor, 3, e.requirement""",
-            (until if until is not None else "9999-12-31",)).fetchall()
+            (until if until is not None else "9999-12-31",),
+        ).fetchall()
         return found
 
     def snapshot_levels(self, snapshot_ids: list[int]) -> dict[int, dict[str, Level]]:
@@ -795,8 +892,10 @@ class Store:
         named = {level.value: level for level in Level}
         with self._stored_values("its snapshots"):
             for sid, rid, level in self.db.execute(
-                    "SELECT snapshot, requirement, level FROM snapshot_entries WHERE snapshot IN "
-                    f"({', '.join('?' * len(snapshot_ids))})", list(snapshot_ids)):
+                "SELECT snapshot, requirement, level FROM snapshot_entries WHERE snapshot IN "
+                f"({', '.join('?' * len(snapshot_ids))})",
+                list(snapshot_ids),
+            ):
                 levels[sid][rid] = named[level]
         return levels
 
@@ -837,8 +936,9 @@ def _upgrade_lock(path: str) -> Iterator[bool]:
         os.close(descriptor)  # also releases the flock
 
 
-def copy_store(source: str, target: str, *,
-               on_wait: Callable[[str], None] | None = None) -> dict[str, int]:
+def copy_store(
+    source: str, target: str, *, on_wait: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Copy the whole store at ``source`` to a new one at ``target`` (a path or a URL),
     history included and ids kept; returns the rows copied per table.
 
@@ -854,8 +954,9 @@ def copy_store(source: str, target: str, *,
             finally:
                 copied.close()
         if counts != expected:  # pragma: no cover - a copy that lost rows is a bug
-            raise StoreError(f"{display_name(target)}: the copy has {counts} rows, "
-                               f"the original {expected}")
+            raise StoreError(
+                f"{display_name(target)}: the copy has {counts} rows, the original {expected}"
+            )
     finally:
         origin.close()
     return counts
@@ -868,14 +969,16 @@ def _link_unless_there(temporary: str, path: str) -> None:
         return
     except FileExistsError:
         raise StoreError(
-            f"{path}: a store already exists here; pass --db PATH for another") from None
+            f"{path}: a store already exists here; pass --db PATH for another"
+        ) from None
     except OSError:
         pass  # a file system without hard links: claim the name, then fill it
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
     except FileExistsError:
         raise StoreError(
-            f"{path}: a store already exists here; pass --db PATH for another") from None
+            f"{path}: a store already exists here; pass --db PATH for another"
+        ) from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the store ({exc.strerror})") from None
     try:

@@ -1,4 +1,5 @@
 """Blank input workbooks: the canonical headers, dropdowns and an instructions sheet."""
+
 from __future__ import annotations
 
 from .model import (
@@ -64,19 +65,24 @@ def instructions_sheet(book: Book, lines: list[str]) -> None:
     fit_columns(sheet, {"A": 100})
 
 
-def write_requirements_template(path: str, stages: list[str] | None = None, *,
-                                force: bool = False) -> None:
+def write_requirements_template(
+    path: str, stages: list[str] | None = None, *, force: bool = False
+) -> None:
     """The blank requirements workbook; the shipped templates/requirements.xlsx is this."""
     book = new_workbook()
     sheet = book.create_sheet("Requirements")
-    write_table(sheet, REQUIREMENT_COLUMNS, [],
-                widths={"B": 40, "C": 28, "D": 15, "J": 50, "K": 30})
+    write_table(
+        sheet, REQUIREMENT_COLUMNS, [], widths={"B": 40, "C": 28, "D": 15, "J": 50, "K": 30}
+    )
     instructions_sheet(book, REQUIREMENT_INSTRUCTIONS)
-    ranges = _lists_sheet(book, {
-        "Stage": list(stages or BIG_EIGHT),
-        "Tier": [t.value for t in Tier],
-        "Priority": list(PRIORITIES),
-    })
+    ranges = _lists_sheet(
+        book,
+        {
+            "Stage": list(stages or BIG_EIGHT),
+            "Tier": [t.value for t in Tier],
+            "Priority": list(PRIORITIES),
+        },
+    )
     add_dropdown(sheet, "C", ranges["Stage"], TEMPLATE_ROWS, "Pick one of the roadmap's stages.")
     add_dropdown(sheet, "D", ranges["Tier"], TEMPLATE_ROWS, "table-stakes or best-in-class.")
     add_dropdown(sheet, "E", ranges["Priority"], TEMPLATE_ROWS, "high, medium or low.")
@@ -90,8 +96,10 @@ INPUT_FILL = "FFF2CC"
 
 
 def snapshot_instructions() -> list[str]:
-    words = [f"{level.value}: also {', '.join(repr(w) for w in synonyms if w) or 'nothing else'}"
-             for level, synonyms in LEVEL_SYNONYMS.items()]
+    words = [
+        f"{level.value}: also {', '.join(repr(w) for w in synonyms if w) or 'nothing else'}"
+        for level, synonyms in LEVEL_SYNONYMS.items()
+    ]
     return [
         "How to fill in the Snapshots sheet",
         "",
@@ -123,16 +131,34 @@ def write_snapshot_template(path: str, *, force: bool = False) -> None:
     sheet = book.create_sheet("Snapshots")
     for row, label in enumerate(SNAPSHOT_LABELS, start=1):
         put(sheet, row, 1, label, bold=True)
-        put(sheet, row, 2, None, fill=INPUT_FILL,
-            number_format="yyyy-mm-dd" if label == "As of:" else None)
+        put(
+            sheet,
+            row,
+            2,
+            None,
+            fill=INPUT_FILL,
+            number_format="yyyy-mm-dd" if label == "As of:" else None,
+        )
     header_row = len(SNAPSHOT_LABELS) + 2
-    write_table(sheet, SNAPSHOT_COLUMNS, [], start_row=header_row,
-                widths={"A": 16, "B": 40, "C": 12, "D": 30, "E": 45, "F": 40})
+    write_table(
+        sheet,
+        SNAPSHOT_COLUMNS,
+        [],
+        start_row=header_row,
+        widths={"A": 16, "B": 40, "C": 12, "D": 30, "E": 45, "F": 40},
+    )
     instructions_sheet(book, snapshot_instructions())
-    ranges = _lists_sheet(book, {"Level": [level.value for level in LEVEL_SYNONYMS],
-                                 "Kind": list(VENDOR_KINDS)})
-    add_dropdown(sheet, "C", ranges["Level"], TEMPLATE_ROWS, "Pick one of the levels.",
-                 first_row=header_row + 1)
+    ranges = _lists_sheet(
+        book, {"Level": [level.value for level in LEVEL_SYNONYMS], "Kind": list(VENDOR_KINDS)}
+    )
+    add_dropdown(
+        sheet,
+        "C",
+        ranges["Level"],
+        TEMPLATE_ROWS,
+        "Pick one of the levels.",
+        first_row=header_row + 1,
+    )
     add_dropdown(sheet, "B", ranges["Kind"], 1, "Pick one of the vendor kinds.", first_row=2)
     sheet.worksheet.autofilter(f"A{header_row}:F{header_row + TEMPLATE_ROWS}")
     save_atomic(book, path, force=force)

@@ -10,6 +10,7 @@ XlsxWriter cannot read cells back: each ``Sheet`` remembers the longest text of 
 column and the wrapped text of each row as it is written, and sizes columns and rows
 from that.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,11 @@ _UNWRITABLE_IN_A_LINE = re.compile("[\x00-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\u
 # The other planes' non-characters make a slow character class: searched for only in
 # the rare text that has a character beyond U+FFFF at all.
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
-_NON_CHARACTER_BEYOND_BMP = re.compile("[" + "".join(
-    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17)) + "]")
+_NON_CHARACTER_BEYOND_BMP = re.compile(
+    "["
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
 
 
 def text_problem(text: str, *, one_line: bool = False) -> str | None:
@@ -79,9 +83,10 @@ def text_problem(text: str, *, one_line: bool = False) -> str | None:
     if len(text) > MAX_CELL_TEXT // 2:
         length = len(text) + (len(_BEYOND_BMP.findall(text)) if beyond_bmp else 0)
         if length > MAX_CELL_TEXT:
-            return (f"is {length:,} characters long; a workbook cell holds at most "
-                    f"{MAX_CELL_TEXT:,}")
+            return f"is {length:,} characters long; a workbook cell holds at most {MAX_CELL_TEXT:,}"
     return None
+
+
 # XlsxWriter keeps at most this many hyperlinks on a sheet, and none longer than
 # MAX_LINK_LENGTH: past them the cell is text and its comment carries the address.
 MAX_LINKS = 65_530
@@ -137,10 +142,16 @@ class Book:
         self.workbook.filename = filename
         self.workbook.close()
 
-    def format(self, bold: bool = False, fill: str | None = None,
-               number_format: str | None = None, wrap: bool = False,
-               align: str | None = None, size: float | None = None,
-               colour: str | None = None) -> Any:
+    def format(
+        self,
+        bold: bool = False,
+        fill: str | None = None,
+        number_format: str | None = None,
+        wrap: bool = False,
+        align: str | None = None,
+        size: float | None = None,
+        colour: str | None = None,
+    ) -> Any:
         """The cell format for these settings (None for the default), made once."""
         key = (bold, fill, number_format, wrap, align, size, colour)
         found = self._formats.get(key, _MISSING)
@@ -148,9 +159,16 @@ class Book:
             found = self._formats[key] = self._make_format(*key)
         return found
 
-    def _make_format(self, bold: bool, fill: str | None, number_format: str | None,
-                     wrap: bool, align: str | None, size: float | None,
-                     colour: str | None) -> Any:
+    def _make_format(
+        self,
+        bold: bool,
+        fill: str | None,
+        number_format: str | None,
+        wrap: bool,
+        align: str | None,
+        size: float | None,
+        colour: str | None,
+    ) -> Any:
         if not (bold or fill or number_format or wrap or align or size or colour):
             return None
         spec: dict[str, object] = {"font_name": "Calibri", "font_size": size or 11}
@@ -211,12 +229,25 @@ class Sheet:
             raise RuntimeError(f"{self.title}: row {row} sized after a later row was written")
         self.worksheet.set_row(row - 1, height)
 
-    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int,
-              value: str, **style: Any) -> None:
+    def merge(
+        self,
+        first_row: int,
+        first_column: int,
+        last_row: int,
+        last_column: int,
+        value: str,
+        **style: Any,
+    ) -> None:
         """Merge a range holding ``value`` (text), styled as ``put`` would."""
         check_text(self, first_row, first_column, value)
-        self.worksheet.merge_range(first_row - 1, first_column - 1, last_row - 1,
-                                   last_column - 1, "", self.book.format(**style))
+        self.worksheet.merge_range(
+            first_row - 1,
+            first_column - 1,
+            last_row - 1,
+            last_column - 1,
+            "",
+            self.book.format(**style),
+        )
         put(self, first_row, first_column, value, **style)
 
     def page_break(self, row: int) -> None:
@@ -257,7 +288,8 @@ def check_text(sheet: Sheet, row: int, column: int, text: str) -> None:
         raise OutputError(
             f"{sheet.title}!{column_letter(column)}{row}: the text {shorten(text, 60)!r} "
             f"{problem}; correct it where it came from (the roadmap's settings, or the file "
-            "its requirement or snapshot was imported from) and run again")
+            "its requirement or snapshot was imported from) and run again"
+        )
 
 
 def cell_width(value: object) -> int:
@@ -289,10 +321,20 @@ def measure(sheet: Sheet, rows: Iterable[Sequence[object]]) -> None:
                 longest[column] = width
 
 
-def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = False,
-        fill: str | None = None, number_format: str | None = None, wrap: bool = False,
-        align: str | None = None, size: float | None = None,
-        colour: str | None = None) -> None:
+def put(
+    sheet: Sheet,
+    row: int,
+    column: int,
+    value: object,
+    *,
+    bold: bool = False,
+    fill: str | None = None,
+    number_format: str | None = None,
+    wrap: bool = False,
+    align: str | None = None,
+    size: float | None = None,
+    colour: str | None = None,
+) -> None:
     """Write one cell (the choke point): a string is always text, even ``=1+1``.
 
     Writing a cell again replaces it (value and format); on a streamed sheet only within
@@ -321,8 +363,19 @@ def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = Fals
         written = worksheet.write_blank(row - 1, column - 1, None, fmt)
         width = 0
     elif isinstance(value, str):  # a str subclass: as plain text
-        put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
-            wrap=wrap, align=align, size=size, colour=colour)
+        put(
+            sheet,
+            row,
+            column,
+            str(value),
+            bold=bold,
+            fill=fill,
+            number_format=number_format,
+            wrap=wrap,
+            align=align,
+            size=size,
+            colour=colour,
+        )
         return
     elif isinstance(value, bool):
         written = worksheet.write_boolean(row - 1, column - 1, value, fmt)
@@ -336,8 +389,19 @@ def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = Fals
         written = worksheet.write_datetime(row - 1, column - 1, value, fmt)
         width = 10
     else:
-        put(sheet, row, column, str(value), bold=bold, fill=fill, number_format=number_format,
-            wrap=wrap, align=align, size=size, colour=colour)
+        put(
+            sheet,
+            row,
+            column,
+            str(value),
+            bold=bold,
+            fill=fill,
+            number_format=number_format,
+            wrap=wrap,
+            align=align,
+            size=size,
+            colour=colour,
+        )
         return
     if written:
         _not_written(sheet, row, column)
@@ -345,8 +409,7 @@ def put(sheet: Sheet, row: int, column: int, value: object, *, bold: bool = Fals
         sheet.longest[column] = width
 
 
-def _write_markup_lookalike(worksheet: Any, row: int, column: int, text: str,
-                            fmt: Any) -> int:
+def _write_markup_lookalike(worksheet: Any, row: int, column: int, text: str, fmt: Any) -> int:
     """Text such as ``<r>a & b</r>``, which XlsxWriter would copy into the file as raw
     XML (its own rich-text marker, unescaped: a file nobody can open), written as a
     rich string of three runs instead: every character escaped, the same text read back."""
@@ -366,23 +429,31 @@ def _not_written(sheet: Sheet, row: int, column: int) -> None:
         raise OutputError(
             f"{sheet.title}!{column_letter(column)}{row}: a sheet holds at most "
             f"{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns; the {sheet.title} sheet would "
-            "need more")
-    raise RuntimeError(f"{sheet.title}!{column_letter(column)}{row} was not written (a cell "
-                       "above the last row written to a streamed sheet)")
+            "need more"
+        )
+    raise RuntimeError(
+        f"{sheet.title}!{column_letter(column)}{row} was not written (a cell "
+        "above the last row written to a streamed sheet)"
+    )
 
 
-def write_table(sheet: Sheet, headers: list[str], rows: Iterable[Sequence[object]], *,
-                start_row: int = 1, widths: dict[str, int] | None = None,
-                formats: dict[str, str] | None = None, styles: RowStyles | None = None
-                ) -> int:
+def write_table(
+    sheet: Sheet,
+    headers: list[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    start_row: int = 1,
+    widths: dict[str, int] | None = None,
+    formats: dict[str, str] | None = None,
+    styles: RowStyles | None = None,
+) -> int:
     """A header row (bold, filled, frozen, filtered) and the rows below; returns the last row.
 
     ``formats`` gives a column (by header) a number format, e.g. ``{"As of": DATE_FORMAT}``;
     ``styles`` some cells a style of their own (see ``write_rows``).
     """
     by_column = {headers.index(c) + 1: f for c, f in (formats or {}).items() if c in headers}
-    last = write_block(sheet, headers, rows, start_row=start_row, formats=by_column,
-                       styles=styles)
+    last = write_block(sheet, headers, rows, start_row=start_row, formats=by_column, styles=styles)
     finish_table(sheet, start_row, last, len(headers))
     sheet.worksheet.repeat_rows(start_row - 1)
     fit_columns(sheet, widths)
@@ -393,15 +464,23 @@ Style = dict[str, Any]  # put's keyword arguments: bold, fill, number_format, al
 RowStyles = Callable[[int, Sequence[object]], dict[int, Style]]
 
 
-def write_block(sheet: Sheet, headers: list[str], rows: Iterable[Sequence[object]], *,
-                start_row: int = 1, formats: dict[int, str] | None = None,
-                wrap_header: bool = False, styles: RowStyles | None = None,
-                fit_wrapped: bool = False) -> int:
+def write_block(
+    sheet: Sheet,
+    headers: list[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    start_row: int = 1,
+    formats: dict[int, str] | None = None,
+    wrap_header: bool = False,
+    styles: RowStyles | None = None,
+    fit_wrapped: bool = False,
+) -> int:
     """A bold header row and rows below, without freeze or filter (one of several tables
     on a sheet); see ``write_rows``. Returns the last row."""
     write_header(sheet, start_row, headers, wrap=wrap_header)
-    return write_rows(sheet, start_row + 1, rows, formats=formats, styles=styles,
-                      fit_wrapped=fit_wrapped)
+    return write_rows(
+        sheet, start_row + 1, rows, formats=formats, styles=styles, fit_wrapped=fit_wrapped
+    )
 
 
 def write_header(sheet: Sheet, row: int, headers: Sequence[str], *, wrap: bool = False) -> None:
@@ -410,9 +489,15 @@ def write_header(sheet: Sheet, row: int, headers: Sequence[str], *, wrap: bool =
         put(sheet, row, column, name, bold=True, fill=HEADER_FILL, wrap=wrap)
 
 
-def write_rows(sheet: Sheet, first_row: int, rows: Iterable[Sequence[object]], *,
-               formats: dict[int, str] | None = None, styles: RowStyles | None = None,
-               fit_wrapped: bool = False) -> int:
+def write_rows(
+    sheet: Sheet,
+    first_row: int,
+    rows: Iterable[Sequence[object]],
+    *,
+    formats: dict[int, str] | None = None,
+    styles: RowStyles | None = None,
+    fit_wrapped: bool = False,
+) -> int:
     """Rows from ``first_row`` down; a Level is written as its key on its colour. Returns
     the last row (``first_row - 1`` when there are none).
 
@@ -439,8 +524,9 @@ def write_rows(sheet: Sheet, first_row: int, rows: Iterable[Sequence[object]], *
     return row_number
 
 
-def finish_table(sheet: Sheet, header_row: int, last_row: int, columns: int, *,
-                 frozen_columns: int = 0) -> None:
+def finish_table(
+    sheet: Sheet, header_row: int, last_row: int, columns: int, *, frozen_columns: int = 0
+) -> None:
     """Freeze the rows down to the header (and some columns), filter it, repeat it in print."""
     worksheet = sheet.worksheet
     worksheet.freeze_panes(header_row, frozen_columns)
@@ -451,8 +537,13 @@ def finish_table(sheet: Sheet, header_row: int, last_row: int, columns: int, *,
 FIT_LEAST, FIT_MOST = 8, 60  # fit_columns' readable bounds
 
 
-def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int = FIT_LEAST,
-                most: int = FIT_MOST) -> None:
+def fit_columns(
+    sheet: Sheet,
+    fixed: dict[str, int] | None = None,
+    *,
+    least: int = FIT_LEAST,
+    most: int = FIT_MOST,
+) -> None:
     """Column widths from the longest text written (or measured) in each column, within
     readable bounds; ``fixed`` widths (by letter) win."""
     for column, width in sorted(sheet.longest.items()):
@@ -461,8 +552,9 @@ def fit_columns(sheet: Sheet, fixed: dict[str, int] | None = None, *, least: int
         sheet.width(letter, width)
 
 
-def fit_row_height(sheet: Sheet, row: int, columns: Iterable[int], *,
-                   line_height: float = 15.0) -> None:
+def fit_row_height(
+    sheet: Sheet, row: int, columns: Iterable[int], *, line_height: float = 15.0
+) -> None:
     """Make a row tall enough for its wrapped cells in ``columns`` (LibreOffice does not
     grow rows by itself). A column not sized yet counts as ``fit_columns`` would size it
     from what it holds so far, so a header row can be sized before the rows below it."""
@@ -487,13 +579,24 @@ def print_landscape(sheet: Sheet) -> None:
     sheet.worksheet.fit_to_pages(1, 0)
 
 
-def add_dropdown(sheet: Sheet, column_letter: str, source: str, rows: int, prompt: str, *,
-                 first_row: int = 2) -> None:
+def add_dropdown(
+    sheet: Sheet, column_letter: str, source: str, rows: int, prompt: str, *, first_row: int = 2
+) -> None:
     """A list to pick from (``source`` a range such as ``Lists!$A$2:$A$9``) in a column."""
     column = column_index(column_letter) - 1
-    sheet.worksheet.data_validation(first_row - 1, column, first_row + rows - 2, column, {
-        "validate": "list", "source": f"={source}", "ignore_blank": True,
-        "error_title": "Not in the list", "error_message": prompt})
+    sheet.worksheet.data_validation(
+        first_row - 1,
+        column,
+        first_row + rows - 2,
+        column,
+        {
+            "validate": "list",
+            "source": f"={source}",
+            "ignore_blank": True,
+            "error_title": "Not in the list",
+            "error_message": prompt,
+        },
+    )
 
 
 def month_date(month: object | None) -> dt.date | None:
@@ -524,8 +627,16 @@ _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts: one search p
 COMMENT_WIDTH = 320
 
 
-def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str | None = None,
-               link: str | None = None, bold: bool = False) -> None:
+def level_cell(
+    sheet: Sheet,
+    row: int,
+    column: int,
+    level: Level,
+    *,
+    note: str | None = None,
+    link: str | None = None,
+    bold: bool = False,
+) -> None:
     """A level key on its colour; ``note`` as a comment, ``link`` a hyperlink when it is
     http(s). Past the links a sheet holds (or a link too long for one) the cell stays text
     and its comment carries the address: a link is never dropped."""
@@ -549,9 +660,16 @@ def level_cell(sheet: Sheet, row: int, column: int, level: Level, *, note: str |
     if note:
         check_text(sheet, row, column, note)
         lines = note.splitlines()
-        worksheet.write_comment(row - 1, column - 1, note, {
-            "author": "roadmap", "width": COMMENT_WIDTH,
-            "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines)))})
+        worksheet.write_comment(
+            row - 1,
+            column - 1,
+            note,
+            {
+                "author": "roadmap",
+                "width": COMMENT_WIDTH,
+                "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines))),
+            },
+        )
 
 
 WRITER = "roadmap"
@@ -615,8 +733,9 @@ def output_path(path: object) -> str:
     if isinstance(path, os.PathLike):
         path = os.fspath(path)
     if not isinstance(path, str) or not path:
-        raise UsageError(f"{path!r} is not a file name (give a path such as "
-                         "'review.xlsx')", "output")
+        raise UsageError(
+            f"{path!r} is not a file name (give a path such as 'review.xlsx')", "output"
+        )
     return path
 
 
@@ -639,7 +758,8 @@ def check_output(path: str | os.PathLike[str], force: bool = False) -> str:
         if not force:
             raise OutputError(
                 f"{path} is a symbolic link (to {os.readlink(path)}); pass --force to "
-                "write to the file it points to, or choose another file name")
+                "write to the file it points to, or choose another file name"
+            )
         target = os.path.realpath(path)
     try:
         status = os.stat(target)
@@ -653,8 +773,10 @@ def check_output(path: str | os.PathLike[str], force: bool = False) -> str:
         raise OutputError(f"{path} is not a regular file; choose another file name")
     with open(target, "rb") as handle:
         if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
-            raise OutputError(f"{path} is an SQLite database (a roadmap store?), not a "
-                              "workbook; roadmap never replaces it: choose another file name")
+            raise OutputError(
+                f"{path} is an SQLite database (a roadmap store?), not a "
+                "workbook; roadmap never replaces it: choose another file name"
+            )
     if force:
         return target
     reasons = []
@@ -666,14 +788,17 @@ def check_output(path: str | os.PathLike[str], force: bool = False) -> str:
     if not status.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
         reasons.append("is read-only")
     if reasons:
-        raise OutputError(f"{path} {' and '.join(reasons)}; pass --force to replace it, "
-                          "or choose another file name")
+        raise OutputError(
+            f"{path} {' and '.join(reasons)}; pass --force to replace it, "
+            "or choose another file name"
+        )
     return target
 
 
 @contextmanager
-def staged_save(book: Book, path: str | os.PathLike[str], *, force: bool = False
-                ) -> Iterator[Callable[[], None]]:
+def staged_save(
+    book: Book, path: str | os.PathLike[str], *, force: bool = False
+) -> Iterator[Callable[[], None]]:
     """Write ``book`` to a hidden file beside ``path`` and yield ``publish``, which renames
     it into place. Leaving the block publishes it (when the body did not); an exception
     in the block removes the hidden file and, if it was published, puts the previous file
@@ -699,8 +824,9 @@ def staged_save(book: Book, path: str | os.PathLike[str], *, force: bool = False
                 previous = _keep_previous(target, folder)
             os.replace(temporary, target)
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); any existing "
-                              "file is unchanged") from None
+            raise OutputError(
+                f"{path}: cannot write ({exc.strerror or exc}); any existing file is unchanged"
+            ) from None
         published = True
         _sync_folder(folder)
 
@@ -731,8 +857,9 @@ def _write_part(book: Book, path: str, folder: str, mode: int) -> str:
     from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped]
 
     try:
-        handle, temporary = tempfile.mkstemp(prefix=_PART_PREFIX, suffix=".xlsx" + _PART_SUFFIX,
-                                             dir=folder)
+        handle, temporary = tempfile.mkstemp(
+            prefix=_PART_PREFIX, suffix=".xlsx" + _PART_SUFFIX, dir=folder
+        )
     except OSError as exc:
         raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
@@ -740,8 +867,11 @@ def _write_part(book: Book, path: str, folder: str, mode: int) -> str:
         try:
             book.close(temporary)
         except FileCreateError as wrapped:  # XlsxWriter's wrapper of the OSError
-            raise wrapped.args[0] if wrapped.args and isinstance(
-                wrapped.args[0], OSError) else OSError(str(wrapped)) from None
+            raise (
+                wrapped.args[0]
+                if wrapped.args and isinstance(wrapped.args[0], OSError)
+                else OSError(str(wrapped))
+            ) from None
         with zipfile.ZipFile(temporary, "a") as archive:  # rewrites only the directory
             archive.comment = _fingerprint(archive.infolist())
         os.chmod(temporary, mode)

@@ -12,6 +12,7 @@ may create databases) or else a throw-away cluster started for the session
 (``tests/pgcluster.py``); when neither can be had, the PostgreSQL half is skipped and
 says why.
 """
+
 from __future__ import annotations
 
 import csv
@@ -79,10 +80,13 @@ def postgres_server():
         import psycopg
     except ImportError:
         if url:
-            pytest.fail("ROADMAP_TEST_POSTGRES is set but psycopg is not installed: "
-                        "pip install -e '.[test,postgres]'")
-        pytest.skip("PostgreSQL half skipped: psycopg is not installed "
-                    "(pip install -e '.[test,postgres]')")
+            pytest.fail(
+                "ROADMAP_TEST_POSTGRES is set but psycopg is not installed: "
+                "pip install -e '.[test,postgres]'"
+            )
+        pytest.skip(
+            "PostgreSQL half skipped: psycopg is not installed (pip install -e '.[test,postgres]')"
+        )
     folder = None
     if not url:
         sys.path.insert(0, os.path.dirname(__file__))
@@ -150,6 +154,7 @@ def store(engine, db, request):
 @pytest.fixture
 def invoke(runner, db):
     """``invoke("requirements", "--format", "json")``: the CLI run with ``--db`` set."""
+
     def run(*args: str, **kwargs):
         return runner.invoke(cli, ["--db", str(db), *map(str, args)], **kwargs)
 
@@ -163,17 +168,22 @@ def _add_macros(path: Path) -> None:
     types = parts["[Content_Types].xml"].decode()
     types = types.replace(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     types = types.replace(
-        "<Default ", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-        "<Default ", 1)
+        "<Default ",
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
+        1,
+    )
     parts["[Content_Types].xml"] = types.encode()
     rels = parts["xl/_rels/workbook.xml.rels"].decode()
     rels = re.sub(
         "</Relationships>",
         '<Relationship Id="rIdVba" Target="vbaProject.bin" '
         'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"/>'
-        "</Relationships>", rels)
+        "</Relationships>",
+        rels,
+    )
     parts["xl/_rels/workbook.xml.rels"] = rels.encode()
     parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
@@ -192,8 +202,16 @@ def make_xlsx(tmp_path):
     (use a ``.xlsm`` name). Dates and datetimes become date cells; wrap a value in
     ``make_xlsx.bold(...)`` to make it bold.
     """
-    def make(rows=None, name: str = "reqs.xlsx", *, sheet: str = "Requirements",
-             sheets: dict | None = None, hidden=(), macros: bool = False) -> Path:
+
+    def make(
+        rows=None,
+        name: str = "reqs.xlsx",
+        *,
+        sheet: str = "Requirements",
+        sheets: dict | None = None,
+        hidden=(),
+        macros: bool = False,
+    ) -> Path:
         from openpyxl import Workbook
         from openpyxl.styles import Font
 
@@ -235,8 +253,15 @@ def make_csv(tmp_path):
 
 def csv_maker(tmp_path: Path):
     """``make_csv`` writing into ``tmp_path``."""
-    def make(rows, name: str = "reqs.csv", *, delimiter: str = ",", bom: bool = False,
-             encoding: str = "utf-8") -> Path:
+
+    def make(
+        rows,
+        name: str = "reqs.csv",
+        *,
+        delimiter: str = ",",
+        bom: bool = False,
+        encoding: str = "utf-8",
+    ) -> Path:
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
         data = buffer.getvalue().encode(encoding)
@@ -260,7 +285,7 @@ def prepared(request, *fills) -> Store:
     db = request.getfixturevalue("db")
     held = getattr(request.node, "_prepared", None)
     if held is not None:
-        if held[0][:len(fills)] != fills:
+        if held[0][: len(fills)] != fills:
             raise RuntimeError(f"{request.node.nodeid}: ask for the fuller store first")
         return held[1]
     if request.getfixturevalue("engine") != "sqlite":
@@ -311,70 +336,121 @@ def fill_roadmap_store(store, make_csv):
     import retires MO-05. For snapshot, diff, compare and parity tests."""
     from roadmap.requirements import import_requirements
 
-    import_requirements(store, str(make_csv(ROADMAP_ROWS, "roadmap_2021-05.csv")),
-                        as_of="2021-05-01")
-    import_requirements(store, str(make_csv(ROADMAP_ROWS[:-1], "roadmap_2021-11.csv")),
-                        as_of="2021-11-01")
+    import_requirements(
+        store, str(make_csv(ROADMAP_ROWS, "roadmap_2021-05.csv")), as_of="2021-05-01"
+    )
+    import_requirements(
+        store, str(make_csv(ROADMAP_ROWS[:-1], "roadmap_2021-11.csv")), as_of="2021-11-01"
+    )
     return store
 
 
 REVIEW_ROADMAP_MAY = [
     ["ID", "Title", "Stage", "Tier", "Target", "Status"],
     ["FE-01", "Managed feature store", "feature engineering", "table-stakes", "2021-09", "open"],
-    ["FE-02", "Feature store with an entity model", "feature engineering", "best-in-class",
-     "2022-03", "open"],
+    [
+        "FE-02",
+        "Feature store with an entity model",
+        "feature engineering",
+        "best-in-class",
+        "2022-03",
+        "open",
+    ],
     ["MT-01", "Managed training jobs", "model training", "table-stakes", "2022-06", "done"],
-    ["DM-01", "Real-time endpoints", "model deployment & monitoring", "table-stakes", "2022-12",
-     "open"],
-    ["DM-02", "Inference graphs", "model deployment & monitoring", "best-in-class", "2023-03",
-     "open"],
-    ["DM-03", "Shadow deployments", "model deployment & monitoring", "best-in-class", "2023-09",
-     "open"],
+    [
+        "DM-01",
+        "Real-time endpoints",
+        "model deployment & monitoring",
+        "table-stakes",
+        "2022-12",
+        "open",
+    ],
+    [
+        "DM-02",
+        "Inference graphs",
+        "model deployment & monitoring",
+        "best-in-class",
+        "2023-03",
+        "open",
+    ],
+    [
+        "DM-03",
+        "Shadow deployments",
+        "model deployment & monitoring",
+        "best-in-class",
+        "2023-09",
+        "open",
+    ],
     ["DL-01", "Labeling jobs with a workforce", "data labeling", "table-stakes", "2022-02", "open"],
     ["DC-01", "Versioned dataset registry", "data collection", "table-stakes", "", "open"],
-    ["MO-01", "Model compression toolkit", "model optimization", "best-in-class", "2022-01",
-     "open"],
+    [
+        "MO-01",
+        "Model compression toolkit",
+        "model optimization",
+        "best-in-class",
+        "2022-01",
+        "open",
+    ],
 ]
 # November: MO-01 gone (retired), DM-01 pulled in to 2022-09, DP-01 added.
 REVIEW_ROADMAP_NOV = [
-    *[row if row[0] != "DM-01" else [*row[:4], "2022-09", "open"]
-      for row in REVIEW_ROADMAP_MAY[:-1]],
+    *[
+        row if row[0] != "DM-01" else [*row[:4], "2022-09", "open"]
+        for row in REVIEW_ROADMAP_MAY[:-1]
+    ],
     ["DP-01", "Data quality checks", "data processing", "table-stakes", "2022-01", "open"],
 ]
 # vendor key -> (name, kind, {as_of: [[requirement, level, product, evidence, notes], …]})
 REVIEW_SNAPSHOTS = {
-    "alpha": ("Alpha ML", "end-to-end", {
-        "2021-06-01": [
-            ["FE-01", "none", None, None, None],
-            ["DM-01", "preview", "Alpha Endpoints", "https://alpha.example/endpoints", None],
-            ["DM-02", "none", None, None, None],
-        ],
-        "2021-12-01": [
-            ["FE-01", "partial", "Alpha Features", '=HYPERLINK("http://evil.example")',
-             "no entity model"],
-            ["DM-01", "ga", "Alpha Endpoints", "https://alpha.example/endpoints", None],
-            ["DM-02", "planned", "Alpha Graphs", "keynote 2021-11", None],
-        ],
-    }),
-    "beta": ("Beta AI", "end-to-end", {
-        "2021-06-01": [
-            ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
-            ["FE-02", "partner", "Feast on Beta", None, None],
-            ["DP-01", "ga", "Beta Quality", None, None],
-        ],
-        "2021-12-01": [
-            ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
-            ["FE-02", "partner", "Feast on Beta", None, None],
-            ["DP-01", "preview", "Beta Quality v2", None, "v1 withdrawn"],
-        ],
-    }),
-    "gamma": ("Gamma OSS", "open-source", {
-        "2021-06-01": [
-            ["FE-01", "partner", None, None, None],
-            ["FE-02", "preview", None, None, None],
-            ["DM-01", "ga", "Gamma Serve", None, None],
-        ],
-    }),
+    "alpha": (
+        "Alpha ML",
+        "end-to-end",
+        {
+            "2021-06-01": [
+                ["FE-01", "none", None, None, None],
+                ["DM-01", "preview", "Alpha Endpoints", "https://alpha.example/endpoints", None],
+                ["DM-02", "none", None, None, None],
+            ],
+            "2021-12-01": [
+                [
+                    "FE-01",
+                    "partial",
+                    "Alpha Features",
+                    '=HYPERLINK("http://evil.example")',
+                    "no entity model",
+                ],
+                ["DM-01", "ga", "Alpha Endpoints", "https://alpha.example/endpoints", None],
+                ["DM-02", "planned", "Alpha Graphs", "keynote 2021-11", None],
+            ],
+        },
+    ),
+    "beta": (
+        "Beta AI",
+        "end-to-end",
+        {
+            "2021-06-01": [
+                ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
+                ["FE-02", "partner", "Feast on Beta", None, None],
+                ["DP-01", "ga", "Beta Quality", None, None],
+            ],
+            "2021-12-01": [
+                ["FE-01", "ga", "Beta Feature Store", "https://beta.example/fs", None],
+                ["FE-02", "partner", "Feast on Beta", None, None],
+                ["DP-01", "preview", "Beta Quality v2", None, "v1 withdrawn"],
+            ],
+        },
+    ),
+    "gamma": (
+        "Gamma OSS",
+        "open-source",
+        {
+            "2021-06-01": [
+                ["FE-01", "partner", None, None, None],
+                ["FE-02", "preview", None, None, None],
+                ["DM-01", "ga", "Gamma Serve", None, None],
+            ],
+        },
+    ),
 }
 
 
@@ -391,16 +467,26 @@ def fill_review_store(store, make_csv):
     from roadmap.requirements import import_requirements
     from roadmap.snapshots import import_snapshots
 
-    import_requirements(store, str(make_csv(REVIEW_ROADMAP_MAY, "roadmap_2021-05.csv")),
-                        as_of="2021-05-01")
-    import_requirements(store, str(make_csv(REVIEW_ROADMAP_NOV, "roadmap_2021-11.csv")),
-                        as_of="2021-11-01")
+    import_requirements(
+        store, str(make_csv(REVIEW_ROADMAP_MAY, "roadmap_2021-05.csv")), as_of="2021-05-01"
+    )
+    import_requirements(
+        store, str(make_csv(REVIEW_ROADMAP_NOV, "roadmap_2021-11.csv")), as_of="2021-11-01"
+    )
     for key, (name, kind, dated) in REVIEW_SNAPSHOTS.items():
         for day, rows in dated.items():
-            path = make_csv([["Vendor:", name], ["Kind:", kind], ["As of:", day],
-                             ["Source:", f"{name} docs"], [],
-                             ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
-                             *rows], f"{key}_{day}.csv")
+            path = make_csv(
+                [
+                    ["Vendor:", name],
+                    ["Kind:", kind],
+                    ["As of:", day],
+                    ["Source:", f"{name} docs"],
+                    [],
+                    ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
+                    *rows,
+                ],
+                f"{key}_{day}.csv",
+            )
             import_snapshots(store, str(path))
     return store
 
@@ -409,20 +495,32 @@ def fill_review_store(store, make_csv):
 STACK_ROADMAP = [
     ["ID", "Title", "Stage", "Tier", "Priority", "Target"],
     ["R1", "Managed feature store", "feature engineering", "table-stakes", "high", "2021-09"],
-    ["R2", "Feature store with an entity model", "feature engineering", "best-in-class",
-     "medium", "2022-03"],
+    [
+        "R2",
+        "Feature store with an entity model",
+        "feature engineering",
+        "best-in-class",
+        "medium",
+        "2022-03",
+    ],
     ["R3", "Managed training jobs", "model training", "table-stakes", "low", "2021-12"],
-    ["R4", "Real-time endpoints", "model deployment & monitoring", "table-stakes", "",
-     "2022-01"],
-    ["R5", "Inference graphs", "model deployment & monitoring", "best-in-class", "high",
-     "2022-06"],
+    ["R4", "Real-time endpoints", "model deployment & monitoring", "table-stakes", "", "2022-01"],
+    ["R5", "Inference graphs", "model deployment & monitoring", "best-in-class", "high", "2022-06"],
 ]
 # key -> (name, kind, as_of, {requirement: level})
 STACK_VENDORS = {
-    "plat": ("Plat ML", "end-to-end", "2021-01-15",
-             {"R1": "ga", "R2": "partial", "R3": "ga", "R4": "preview", "R5": "none"}),
-    "blank": ("Blank Tools", "best-of-breed", "2021-02-01",
-              {"R1": "?", "R2": "?", "R3": "tbd", "R4": "?", "R5": "?"}),
+    "plat": (
+        "Plat ML",
+        "end-to-end",
+        "2021-01-15",
+        {"R1": "ga", "R2": "partial", "R3": "ga", "R4": "preview", "R5": "none"},
+    ),
+    "blank": (
+        "Blank Tools",
+        "best-of-breed",
+        "2021-02-01",
+        {"R1": "?", "R2": "?", "R3": "tbd", "R4": "?", "R5": "?"},
+    ),
     "serve": ("Serve OSS", "open-source", "2021-05-15", {"R4": "ga", "R5": "ga"}),
     "glueco": ("Glue Co", "best-of-breed", "2021-04-01", {"R4": "partner", "R5": "partner"}),
     "feast": ("Feast", "open-source", "2021-05-01", {"R2": "ga", "R5": "partner"}),
@@ -443,9 +541,16 @@ def fill_stack_store(store, make_csv):
 
     import_requirements(store, str(make_csv(STACK_ROADMAP, "roadmap.csv")), as_of="2021-01-01")
     for key, (name, kind, day, levels) in STACK_VENDORS.items():
-        path = make_csv([["Vendor:", name], ["Kind:", kind], ["As of:", day], [],
-                         ["Requirement ID", "Level", "Product"],
-                         *[[rid, level, f"{name} {rid}"] for rid, level in levels.items()]],
-                        f"{key}_{day}.csv")
+        path = make_csv(
+            [
+                ["Vendor:", name],
+                ["Kind:", kind],
+                ["As of:", day],
+                [],
+                ["Requirement ID", "Level", "Product"],
+                *[[rid, level, f"{name} {rid}"] for rid, level in levels.items()],
+            ],
+            f"{key}_{day}.csv",
+        )
         import_snapshots(store, str(path))
     return store

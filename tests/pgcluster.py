@@ -6,6 +6,7 @@ fixture uses the same functions when ``ROADMAP_TEST_POSTGRES`` names no server.
 postgres refuses to run as root, so as root the cluster belongs to the ``postgres``
 user (or ``nobody``) and is run through ``runuser``.
 """
+
 from __future__ import annotations
 
 import glob
@@ -33,8 +34,10 @@ def bindir() -> str:
     for folder in candidates:
         if folder and os.path.exists(os.path.join(folder, "initdb")):
             return folder
-    raise NoCluster("no PostgreSQL server binaries (initdb) found; "
-                    "apt-get install postgresql, or set ROADMAP_TEST_POSTGRES to a server URL")
+    raise NoCluster(
+        "no PostgreSQL server binaries (initdb) found; "
+        "apt-get install postgresql, or set ROADMAP_TEST_POSTGRES to a server URL"
+    )
 
 
 def _run_as() -> str | None:
@@ -79,13 +82,36 @@ def start(folder: str, durable: bool = False) -> str:
         os.chmod(folder, 0o700)
     port = _free_port()
     steps = [
-        _command(user, os.path.join(binaries, "initdb"), "-D", data, "-U", "roadmap",
-                 "-A", "trust", "-E", "UTF8", "--locale", "en_US.UTF-8", "--no-sync"),
-        _command(user, os.path.join(binaries, "pg_ctl"), "-D", data, "-l",
-                 os.path.join(folder, "server.log"), "-w", "-t", "30", "-o",
-                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-                 f"-c max_connections=100{'' if durable else FAST}",
-                 "start"),
+        _command(
+            user,
+            os.path.join(binaries, "initdb"),
+            "-D",
+            data,
+            "-U",
+            "roadmap",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale",
+            "en_US.UTF-8",
+            "--no-sync",
+        ),
+        _command(
+            user,
+            os.path.join(binaries, "pg_ctl"),
+            "-D",
+            data,
+            "-l",
+            os.path.join(folder, "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+            f"-c max_connections=100{'' if durable else FAST}",
+            "start",
+        ),
     ]
     for step in steps:
         if "start" in step:
@@ -97,8 +123,10 @@ def start(folder: str, durable: bool = False) -> str:
             done = subprocess.run(step, capture_output=True, text=True, cwd=folder)
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
-            raise NoCluster(f"{os.path.basename(step[-1] if user is None else step[4])} "
-                            f"failed: {' '.join(tail)}")
+            raise NoCluster(
+                f"{os.path.basename(step[-1] if user is None else step[4])} "
+                f"failed: {' '.join(tail)}"
+            )
     return f"postgresql://roadmap@127.0.0.1:{port}/postgres"
 
 
@@ -117,8 +145,12 @@ def stop(folder: str) -> None:
     """Stop the server started in ``folder`` (fast shutdown) and remove the folder."""
     data = os.path.join(folder, "data")
     if os.path.exists(os.path.join(data, "postmaster.pid")):
-        subprocess.run(_command(_run_as(), os.path.join(bindir(), "pg_ctl"), "-D", data,
-                                "-m", "fast", "-w", "stop"), capture_output=True)
+        subprocess.run(
+            _command(
+                _run_as(), os.path.join(bindir(), "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"
+            ),
+            capture_output=True,
+        )
     for _ in range(50):
         try:
             shutil.rmtree(folder)

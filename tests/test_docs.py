@@ -1,4 +1,5 @@
 """The docs cannot drift from the CLI: every command has help with an example and is in README."""
+
 import re
 from pathlib import Path
 
@@ -41,13 +42,15 @@ def test_every_command_help_shows_an_example(runner, path, command):
     result = runner.invoke(cli, [*path, "--help"])
     text = " ".join(result.stdout.split())
     assert re.search(rf"Examples?: roadmap {re.escape(' '.join(path))}\b", text), (
-        f"roadmap {' '.join(path)} --help has no 'Example: roadmap {' '.join(path)} …'")
+        f"roadmap {' '.join(path)} --help has no 'Example: roadmap {' '.join(path)} …'"
+    )
 
 
 @pytest.mark.parametrize("path, command", LEAVES, ids=ids(LEAVES))
 def test_every_command_is_in_the_readme(path, command):
     assert f"roadmap {' '.join(path)}" in README, (
-        f"README.md does not mention `roadmap {' '.join(path)}`")
+        f"README.md does not mention `roadmap {' '.join(path)}`"
+    )
 
 
 def test_the_top_level_help_lists_every_command(runner):
@@ -61,10 +64,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "roadmap"
 
 def test_the_code_cites_only_documents_the_repository_has():
     """Comments cite the README or ``--help``; there is no spec file to point at."""
-    citing = [f"{path.name}:{number}: {line.strip()}"
-              for path in sorted(PACKAGE.glob("*.py"))
-              for number, line in enumerate(path.read_text().splitlines(), start=1)
-              if re.search(r"\bthe spec\b|\bspec's\b", line, re.IGNORECASE)]
+    citing = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(PACKAGE.glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\bthe spec\b|\bspec's\b", line, re.IGNORECASE)
+    ]
     assert citing == []
 
 
@@ -75,11 +80,31 @@ def test_the_requirement_fields_are_one_list():
     from roadmap.templates import REQUIREMENT_COLUMNS
 
     assert REQUIREMENT_FIELDS == (
-        "id", "title", "stage", "tier", "priority", "target", "status", "owner",
-        "requested_by", "description", "notes")
+        "id",
+        "title",
+        "stage",
+        "tier",
+        "priority",
+        "target",
+        "status",
+        "owner",
+        "requested_by",
+        "description",
+        "notes",
+    )
     assert REQUIREMENT_COLUMNS == [
-        "ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
-        "Requested by", "Description", "Notes"]
+        "ID",
+        "Title",
+        "Stage",
+        "Tier",
+        "Priority",
+        "Target",
+        "Status",
+        "Owner",
+        "Requested by",
+        "Description",
+        "Notes",
+    ]
     assert tuple(REQUIREMENT_HEADERS) == REQUIREMENT_FIELDS
 
 
@@ -103,4 +128,5 @@ def test_the_readme_python_example_runs_as_printed(tmp_path, monkeypatch, capsys
     import roadmap
 
     assert [(r.as_of, r.primary) for r in roadmap.Store.open("roadmap.db").reviews()] == [
-        ("2021-12-15", "sagemaker")]
+        ("2021-12-15", "sagemaker")
+    ]

@@ -5,6 +5,7 @@ Crashes are made deterministic, not timed: a child process runs the real CLI wit
 library call wrapped (write half the rows, then SIGKILL itself; or say "about to take
 the write lock" and go on), so the test knows exactly where it stopped.
 """
+
 from __future__ import annotations
 
 import errno
@@ -81,8 +82,13 @@ cli(args, prog_name="roadmap")
 
 
 def start_child(hook: str, path: Path, *args: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, hook, str(path), *map(str, args)],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, hook, str(path), *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(*paths: Path, seconds: float = 60) -> None:
@@ -92,8 +98,9 @@ def wait_for(*paths: Path, seconds: float = 60) -> None:
         time.sleep(0.02)
 
 
-def write_requirements(path: Path, count: int, *, title: str = "Capability",
-                       first: int = 1) -> Path:
+def write_requirements(
+    path: Path, count: int, *, title: str = "Capability", first: int = 1
+) -> Path:
     """``count`` requirements R00001… in a workbook written row by row (fast for 20,000)."""
     from openpyxl import Workbook
 
@@ -101,9 +108,18 @@ def write_requirements(path: Path, count: int, *, title: str = "Capability",
     sheet = book.create_sheet("Requirements")
     sheet.append(HEADER)
     for number in range(first, first + count):
-        sheet.append([f"R{number:05d}", f"{title} {number}", STAGES[number % len(STAGES)],
-                      "best-in-class" if number % 3 == 0 else "table-stakes", "high",
-                      "2022-06", "Ana Ruiz", f"note {number}"])
+        sheet.append(
+            [
+                f"R{number:05d}",
+                f"{title} {number}",
+                STAGES[number % len(STAGES)],
+                "best-in-class" if number % 3 == 0 else "table-stakes",
+                "high",
+                "2022-06",
+                "Ana Ruiz",
+                f"note {number}",
+            ]
+        )
     book.save(path)
     return path
 
@@ -125,13 +141,15 @@ def version_count(db: Path) -> int:
 @pytest.fixture
 def started(db, store, tmp_path) -> Path:
     """A store holding three requirements from one earlier import."""
-    import_requirements(store, str(write_requirements(tmp_path / "first.xlsx", 3)),
-                        as_of="2021-06-01")
+    import_requirements(
+        store, str(write_requirements(tmp_path / "first.xlsx", 3)), as_of="2021-06-01"
+    )
     return db
 
 
 def test_a_failure_after_half_the_rows_leaves_the_store_as_it_was(
-        started, tmp_path, invoke, monkeypatch):
+    started, tmp_path, invoke, monkeypatch
+):
     write_requirements(tmp_path / "big.xlsx", 2000, title="Renamed")
     before, before_bytes = state(started), started.read_bytes()
     write = Store.write_requirement_versions
@@ -145,7 +163,8 @@ def test_a_failure_after_half_the_rows_leaves_the_store_as_it_was(
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {started}: the disk is full (database or disk is full); nothing was "
-        "written. Free some space and run the command again\n")
+        "written. Free some space and run the command again\n"
+    )
     assert state(started) == before
     assert started.read_bytes() == before_bytes
 
@@ -155,8 +174,16 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(started, tmp_path)
     write_requirements(tmp_path / "big.xlsx", 20_000, title="Renamed")
     before, before_bytes = state(started), started.read_bytes()
     written = tmp_path / "written"
-    child = start_child("die-after-half-the-rows", written, "--db", started,
-                        "import", "requirements", "big.xlsx", cwd=tmp_path)
+    child = start_child(
+        "die-after-half-the-rows",
+        written,
+        "--db",
+        started,
+        "import",
+        "requirements",
+        "big.xlsx",
+        cwd=tmp_path,
+    )
     child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL
     assert written.read_text() == "10000"
@@ -168,12 +195,25 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(started, tmp_path)
     assert started.read_bytes() == before_bytes
     with sqlite3.connect(started) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    again = subprocess.run([sys.executable, "-m", "roadmap", "--db", str(started), "import",
-                            "requirements", "big.xlsx"], cwd=tmp_path, capture_output=True,
-                           text=True)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "roadmap",
+            "--db",
+            str(started),
+            "import",
+            "requirements",
+            "big.xlsx",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout.endswith(
-        "Imported big.xlsx: 19997 added, 3 changed, 0 retired, 0 unchanged.\n")
+        "Imported big.xlsx: 19997 added, 3 changed, 0 retired, 0 unchanged.\n"
+    )
 
 
 def race(db: Path, folder: Path, *commands: list[str]) -> list[subprocess.CompletedProcess]:
@@ -184,8 +224,12 @@ def race(db: Path, folder: Path, *commands: list[str]) -> list[subprocess.Comple
         children = []
         for number, args in enumerate(commands):
             ready = folder / f"ready-{number}"
-            children.append((ready, start_child("announce-the-write-lock", ready, "--db", db,
-                                                *args, cwd=folder)))
+            children.append(
+                (
+                    ready,
+                    start_child("announce-the-write-lock", ready, "--db", db, *args, cwd=folder),
+                )
+            )
         wait_for(*(ready for ready, _ in children))
     finally:
         holder.execute("ROLLBACK")
@@ -200,8 +244,12 @@ def race(db: Path, folder: Path, *commands: list[str]) -> list[subprocess.Comple
 @pytest.mark.slow
 def test_the_same_import_twice_at_once_is_applied_once(started, tmp_path):
     write_requirements(tmp_path / "reqs.xlsx", 3000)
-    first, second = race(started, tmp_path, ["import", "requirements", "reqs.xlsx"],
-                         ["import", "requirements", "reqs.xlsx"])
+    first, second = race(
+        started,
+        tmp_path,
+        ["import", "requirements", "reqs.xlsx"],
+        ["import", "requirements", "reqs.xlsx"],
+    )
     assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
     outputs = sorted([first.stdout.splitlines()[-1], second.stdout.splitlines()[-1]])
     assert outputs == [
@@ -218,8 +266,12 @@ def test_the_same_import_twice_at_once_is_applied_once(started, tmp_path):
 def test_two_different_imports_at_once_end_as_if_run_one_after_the_other(started, tmp_path):
     write_requirements(tmp_path / "a.xlsx", 3000)
     write_requirements(tmp_path / "b.xlsx", 3500, title="Renamed")
-    results = race(started, tmp_path, ["import", "requirements", "a.xlsx"],
-                   ["import", "requirements", "b.xlsx"])
+    results = race(
+        started,
+        tmp_path,
+        ["import", "requirements", "a.xlsx"],
+        ["import", "requirements", "b.xlsx"],
+    )
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     requirements, log = state(started)
     order = [Path(file).name for _, file, _ in log[1:]]
@@ -235,8 +287,7 @@ def test_two_different_imports_at_once_end_as_if_run_one_after_the_other(started
     assert version_count(started) == version_count(reference_db)
 
 
-def test_an_import_that_cannot_get_the_lock_fails_cleanly(started, tmp_path, invoke,
-                                                          monkeypatch):
+def test_an_import_that_cannot_get_the_lock_fails_cleanly(started, tmp_path, invoke, monkeypatch):
     import roadmap.engines
 
     monkeypatch.setattr(roadmap.engines, "QUIET_WAIT", 0.1)
@@ -255,7 +306,8 @@ def test_an_import_that_cannot_get_the_lock_fails_cleanly(started, tmp_path, inv
         f"{started} is busy: another roadmap command is writing to it; waiting up to 0.2 s "
         "for it to finish…\n"
         f"error: {started} is busy: another roadmap command has been writing to it for 0.3 s; "
-        "nothing was written. Try again when it has finished\n")
+        "nothing was written. Try again when it has finished\n"
+    )
     assert state(started) == before
     assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
 
@@ -270,8 +322,9 @@ def test_two_commands_opening_an_old_store_at_once_upgrade_it_once(tmp_path):
     connection.commit()
     connection.close()
     old = db.read_bytes()
-    results = race(db, tmp_path, ["requirements", "--format", "json"],
-                   ["requirements", "--format", "json"])
+    results = race(
+        db, tmp_path, ["requirements", "--format", "json"], ["requirements", "--format", "json"]
+    )
     assert [(r.returncode, r.stderr) for r in results] == [(0, ""), (0, "")]
     assert [json.loads(r.stdout) for r in results] == [[], []]
     assert sorted(p.name for p in tmp_path.glob("old.db.*")) == ["old.db.schema1.bak"]
@@ -294,7 +347,8 @@ def exported(started, tmp_path) -> Path:
 
 
 def test_a_failed_workbook_write_leaves_the_existing_file_and_no_temporary_file(
-        exported, started, tmp_path, monkeypatch):
+    exported, started, tmp_path, monkeypatch
+):
     from xlsxwriter.worksheet import Worksheet
 
     from roadmap.export import write_export
@@ -314,7 +368,8 @@ def test_a_failed_workbook_write_leaves_the_existing_file_and_no_temporary_file(
     with pytest.raises(RoadmapError) as error:
         write_export(store, str(exported))
     assert str(error.value) == (
-        f"{exported}: cannot write (No space left on device); any existing file is unchanged")
+        f"{exported}: cannot write (No space left on device); any existing file is unchanged"
+    )
     store.close()
     assert calls == ["Requirements"]
     assert exported.read_bytes() == before
@@ -324,8 +379,9 @@ def test_a_failed_workbook_write_leaves_the_existing_file_and_no_temporary_file(
 def test_a_workbook_write_killed_half_way_leaves_the_existing_file(exported, tmp_path):
     before = exported.read_bytes()
     reached = tmp_path / "reached"
-    child = start_child("die-while-saving", reached, "template", "requirements", "export.xlsx",
-                        cwd=tmp_path)
+    child = start_child(
+        "die-while-saving", reached, "template", "requirements", "export.xlsx", cwd=tmp_path
+    )
     child.communicate(timeout=60)
     assert child.returncode == -signal.SIGKILL
     assert reached.exists()
@@ -336,7 +392,8 @@ def test_a_workbook_write_killed_half_way_leaves_the_existing_file(exported, tmp
 
 
 def test_a_successful_write_replaces_the_file_and_leaves_no_temporary_file(
-        exported, tmp_path, runner, db):
+    exported, tmp_path, runner, db
+):
     folder_before = sorted(p.name for p in tmp_path.iterdir())
     result = runner.invoke(cli, ["--db", str(db), "template", "requirements", "export.xlsx"])
     assert result.exit_code == 0, result.output

@@ -1,5 +1,6 @@
 """What a terminal shows of many errors: the first 50, then "… and N more", each value
 shortened with `…`; the library keeps every problem whole."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,10 @@ TARGET_HELP = "(use 2021-09, Sep 2021, 2021-09-15, Q3 2021, 2021Q3, H2 2021 or M
 def bad_targets(make_csv, count: int, value=lambda n: f"someday {n}"):
     """Rows whose targets are no dates (read as targets with ``--map 'Target=target'``)."""
     rows = [["ID", "Title", "Stage", "Tier", "Target"]]
-    rows += [[f"R{n}", f"Capability {n}", "model training", "table-stakes", value(n)]
-             for n in range(count)]
+    rows += [
+        [f"R{n}", f"Capability {n}", "model training", "table-stakes", value(n)]
+        for n in range(count)
+    ]
     return make_csv(rows, "bad.csv")
 
 
@@ -42,8 +45,7 @@ def test_a_long_value_is_shortened_in_the_line(store, invoke, make_csv):
     bad_targets(make_csv, 1, lambda n: "soon " + "x" * 300)
     result = invoke("import", "requirements", "bad.csv", "--map", "Target=target")
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"bad.csv:E2: cannot read target 'soon {'x' * 72}…' {TARGET_HELP}\n")
+    assert result.stderr == (f"bad.csv:E2: cannot read target 'soon {'x' * 72}…' {TARGET_HELP}\n")
 
 
 def test_the_library_keeps_every_problem_and_every_value(store, make_csv):
@@ -52,18 +54,28 @@ def test_the_library_keeps_every_problem_and_every_value(store, make_csv):
         import_requirements(store, str(path), mapping=("Target=target",))
     assert len(error.value.problems) == 200
     assert error.value.problems[199].message == (
-        f"cannot read target 'soon 199 {'x' * 300}' {TARGET_HELP}")
+        f"cannot read target 'soon 199 {'x' * 300}' {TARGET_HELP}"
+    )
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("short 'value'", "short 'value'"),
-    ("the store's stages and the roadmap's own ones, which is a long line of plain text",
-     "the store's stages and the roadmap's own ones, which is a long line of plain text"),
-    ("unknown vendor " + repr("v" * 100) + " (stored vendors: alpha)",
-     "unknown vendor '" + "v" * 77 + "…' (stored vendors: alpha)"),
-    ("a value with an apostrophe: " + repr("it's " + "y" * 100),
-     'a value with an apostrophe: "it\'s ' + "y" * 72 + '…"'),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("short 'value'", "short 'value'"),
+        (
+            "the store's stages and the roadmap's own ones, which is a long line of plain text",
+            "the store's stages and the roadmap's own ones, which is a long line of plain text",
+        ),
+        (
+            "unknown vendor " + repr("v" * 100) + " (stored vendors: alpha)",
+            "unknown vendor '" + "v" * 77 + "…' (stored vendors: alpha)",
+        ),
+        (
+            "a value with an apostrophe: " + repr("it's " + "y" * 100),
+            "a value with an apostrophe: \"it's " + "y" * 72 + '…"',
+        ),
+    ],
+)
 def test_quoted_values_are_shortened_and_words_are_not(line, expected):
     assert shown(line) == expected
 

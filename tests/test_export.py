@@ -1,4 +1,5 @@
 """`roadmap export`: the store as one workbook, which the importers read back unchanged."""
+
 import json
 
 import openpyxl
@@ -25,8 +26,9 @@ def listings(runner, db: str) -> dict:
 def stored_entries(db: str) -> dict:
     store = Store.open(db)
     try:
-        return {(info.vendor, info.as_of): store.snapshot(info.id)
-                for info in store.snapshot_infos()}
+        return {
+            (info.vendor, info.as_of): store.snapshot(info.id) for info in store.snapshot_infos()
+        }
     finally:
         store.close()
 
@@ -36,9 +38,11 @@ def round_trip(runner, db: str, tmp_path) -> str:
     result = runner.invoke(cli, ["--db", db, "export", "everything.xlsx"])
     assert result.exit_code == 0, result.output
     new = str(tmp_path / "new.db")
-    for command in (["init", "--start", "2021-05"],
-                    ["import", "requirements", "everything.xlsx"],
-                    ["import", "snapshot", "everything.xlsx"]):
+    for command in (
+        ["init", "--start", "2021-05"],
+        ["import", "requirements", "everything.xlsx"],
+        ["import", "snapshot", "everything.xlsx"],
+    ):
         result = runner.invoke(cli, ["--db", new, *command])
         assert result.exit_code == 0, result.output
         assert "warning" not in result.stderr
@@ -48,21 +52,45 @@ def round_trip(runner, db: str, tmp_path) -> str:
 @pytest.fixture
 def filled(invoke, roadmap_store, make_csv, make_xlsx):
     """Requirements (one retired), long and wide snapshots, one of them replaced."""
-    make_csv([["Vendor:", "Amazon SageMaker"], ["Source:", "re:Invent 2020"],
-              ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
-              ["FE-01", "ga", "SageMaker Feature Store", "https://aws.amazon.com/x", None],
-              ["FE-02", "partial", "=SUM(A1)", None, "no entity model\nsecond line"],
-              ["MO-05", None, None, None, "-not assessed"]], "sagemaker_2020-12-15.csv")
-    make_csv([["Vendor:", "Amazon SageMaker"], ["Requirement ID", "Level"],
-              ["FE-01", "ga"]], "sagemaker_2021-12-15.csv")
-    make_csv([["Vendor:", "Amazon SageMaker"], ["Requirement ID", "Level"],
-              ["FE-01", "ga"], ["FE-02", "ga"]], "sagemaker_2021-12-15b.csv")
-    make_xlsx([["Kind:", "open-source"], ["ID", "Feature", "Seldon Core", "Kubeflow"],
-               ["DM-01", "Real-time endpoints", "ga", "partner"],
-               ["DM-02", "Inference graphs", "ga", None]], "oss.xlsx")
-    for command in (["sagemaker_2020-12-15.csv"], ["sagemaker_2021-12-15.csv"],
-                    ["sagemaker_2021-12-15b.csv", "--as-of", "2021-12-15", "--replace"],
-                    ["oss.xlsx", "--as-of", "2021-06-15", "--source", "GitHub releases"]):
+    make_csv(
+        [
+            ["Vendor:", "Amazon SageMaker"],
+            ["Source:", "re:Invent 2020"],
+            ["Requirement ID", "Level", "Product", "Evidence", "Notes"],
+            ["FE-01", "ga", "SageMaker Feature Store", "https://aws.amazon.com/x", None],
+            ["FE-02", "partial", "=SUM(A1)", None, "no entity model\nsecond line"],
+            ["MO-05", None, None, None, "-not assessed"],
+        ],
+        "sagemaker_2020-12-15.csv",
+    )
+    make_csv(
+        [["Vendor:", "Amazon SageMaker"], ["Requirement ID", "Level"], ["FE-01", "ga"]],
+        "sagemaker_2021-12-15.csv",
+    )
+    make_csv(
+        [
+            ["Vendor:", "Amazon SageMaker"],
+            ["Requirement ID", "Level"],
+            ["FE-01", "ga"],
+            ["FE-02", "ga"],
+        ],
+        "sagemaker_2021-12-15b.csv",
+    )
+    make_xlsx(
+        [
+            ["Kind:", "open-source"],
+            ["ID", "Feature", "Seldon Core", "Kubeflow"],
+            ["DM-01", "Real-time endpoints", "ga", "partner"],
+            ["DM-02", "Inference graphs", "ga", None],
+        ],
+        "oss.xlsx",
+    )
+    for command in (
+        ["sagemaker_2020-12-15.csv"],
+        ["sagemaker_2021-12-15.csv"],
+        ["sagemaker_2021-12-15b.csv", "--as-of", "2021-12-15", "--replace"],
+        ["oss.xlsx", "--as-of", "2021-06-15", "--source", "GitHub releases"],
+    ):
         result = invoke("import", "snapshot", *command)
         assert result.exit_code == 0, result.output
 
@@ -72,8 +100,7 @@ def test_export_round_trips_requirements_vendors_and_snapshots(runner, db, fille
     before, after = listings(runner, str(db)), listings(runner, new)
     assert after == before
     assert [r["status"] for r in after["requirements"]].count("retired") == 1
-    assert [v["kind"] for v in after["vendors"]] == ["open-source", "end-to-end",
-                                                     "open-source"]
+    assert [v["kind"] for v in after["vendors"]] == ["open-source", "end-to-end", "open-source"]
     assert stored_entries(new) == stored_entries(str(db))
 
 
@@ -92,10 +119,29 @@ def test_export_holds_current_snapshots_in_long_form(invoke, filled):
     assert book.sheetnames == ["Requirements", "Snapshots"]
     sheet = book["Snapshots"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Vendor", "Vendor name", "Kind", "As of", "Source", "Requirement ID",
-                       "Title", "Level", "Product", "Evidence", "Notes")
-    assert rows[1][:8] == ("kubeflow", "Kubeflow", "open-source", rows[1][3],
-                           "GitHub releases", "DM-01", "Real-time endpoints", "partner")
+    assert rows[0] == (
+        "Vendor",
+        "Vendor name",
+        "Kind",
+        "As of",
+        "Source",
+        "Requirement ID",
+        "Title",
+        "Level",
+        "Product",
+        "Evidence",
+        "Notes",
+    )
+    assert rows[1][:8] == (
+        "kubeflow",
+        "Kubeflow",
+        "open-source",
+        rows[1][3],
+        "GitHub releases",
+        "DM-01",
+        "Real-time endpoints",
+        "partner",
+    )
     assert rows[1][3].date().isoformat() == "2021-06-15"  # a real date cell
     sagemaker_2021 = [r for r in rows if r[0] == "sagemaker" and r[3].year == 2021]
     assert [r[5] for r in sagemaker_2021] == ["FE-01", "FE-02"]  # the replacement only

@@ -5,6 +5,7 @@ Workbooks are built in code with openpyxl; .xls and .ods are converted from them
 LibreOffice (slow tests). Cells a workbook cannot hold, and formulas whose values were
 never computed, are refused with the cell named.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -29,10 +30,20 @@ ROWS = [
     ["DM-02", "Inference graphs", "model deployment & monitoring", "best-in-class", "Q3 2022"],
 ]
 EXPECTED = [
-    {"id": "DM-02", "title": "Inference graphs", "stage": "model deployment & monitoring",
-     "tier": "best-in-class", "target": "2022-09"},
-    {"id": "FE-01", "title": "Managed feature store", "stage": "feature engineering",
-     "tier": "table-stakes", "target": "2021-09"},
+    {
+        "id": "DM-02",
+        "title": "Inference graphs",
+        "stage": "model deployment & monitoring",
+        "tier": "best-in-class",
+        "target": "2022-09",
+    },
+    {
+        "id": "FE-01",
+        "title": "Managed feature store",
+        "stage": "feature engineering",
+        "tier": "table-stakes",
+        "target": "2021-09",
+    },
 ]
 
 
@@ -41,16 +52,30 @@ def listed(invoke) -> list[dict]:
     stages are capitalised is not this file's concern)."""
     rows = json.loads(invoke("requirements", "--format", "json").stdout)
     keys = ("id", "title", "stage", "tier", "target")
-    return sorted(({**{k: row[k] for k in keys}, "stage": (row["stage"] or "").lower()}
-                   for row in rows), key=lambda r: r["id"])
+    return sorted(
+        ({**{k: row[k] for k in keys}, "stage": (row["stage"] or "").lower()} for row in rows),
+        key=lambda r: r["id"],
+    )
 
 
 def convert(path: Path, extension: str) -> Path:
     """``path`` converted by LibreOffice to ``extension`` (``xls``, ``ods``), beside it."""
     profile = path.parent / "lo-profile"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", extension, "--outdir", str(path.parent), str(path)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            extension,
+            "--outdir",
+            str(path.parent),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     converted = path.with_suffix(f".{extension}")
     assert converted.exists(), f"LibreOffice wrote no {converted.name}"
     return converted
@@ -63,15 +88,19 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="need
 @needs_soffice
 @pytest.mark.parametrize("extension", ["xls", "ods"])
 def test_xls_and_ods_workbooks_import_like_xlsx(extension, invoke, store, make_xlsx):
-    source = make_xlsx([["Acme ML roadmap"], [], *ROWS], "roadmap.xlsx",
-                       sheets={"Notes": [["read me"]], "Roadmap": [["Acme ML roadmap"], [],
-                                                                   *ROWS]})
+    source = make_xlsx(
+        [["Acme ML roadmap"], [], *ROWS],
+        "roadmap.xlsx",
+        sheets={"Notes": [["read me"]], "Roadmap": [["Acme ML roadmap"], [], *ROWS]},
+    )
     converted = convert(source, extension)
     source.unlink()
     result = invoke("import", "requirements", converted.name, "--sheet", "Roadmap")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == ["added    FE-01: Managed feature store",
-                                              "added    DM-02: Inference graphs"]
+    assert result.stdout.splitlines()[:2] == [
+        "added    FE-01: Managed feature store",
+        "added    DM-02: Inference graphs",
+    ]
     assert listed(invoke) == EXPECTED
 
 
@@ -89,29 +118,40 @@ def test_an_xls_file_named_xlsx_is_read_by_what_it_is(invoke, store, make_xlsx):
 @needs_soffice
 def test_bold_titles_are_read_from_ods_and_not_from_xls(invoke, store, make_xlsx):
     bold = make_xlsx.bold
-    source = make_xlsx([["ID", "Title", "Stage"],
-                        ["FE-01", "Managed feature store", "feature engineering"],
-                        ["FE-02", bold("Feature store with an entity model"),
-                         "feature engineering"]], "plain.xlsx")
+    source = make_xlsx(
+        [
+            ["ID", "Title", "Stage"],
+            ["FE-01", "Managed feature store", "feature engineering"],
+            ["FE-02", bold("Feature store with an entity model"), "feature engineering"],
+        ],
+        "plain.xlsx",
+    )
     ods, xls = convert(source, "ods"), convert(source, "xls")
     result = invoke("import", "requirements", ods.name)
     assert result.exit_code == 0, result.output
     assert {row["id"]: row["tier"] for row in listed(invoke)} == {
-        "FE-01": "table-stakes", "FE-02": "best-in-class"}
+        "FE-01": "table-stakes",
+        "FE-02": "best-in-class",
+    }
     result = invoke("import", "requirements", xls.name, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert ("warning: plain.xls: bold text is not read from .xls files, so without a tier "
-            "column every requirement is table-stakes; add a Tier column, or save the file "
-            "as .xlsx") in result.stderr
+    assert (
+        "warning: plain.xls: bold text is not read from .xls files, so without a tier "
+        "column every requirement is table-stakes; add a Tier column, or save the file "
+        "as .xlsx"
+    ) in result.stderr
     assert "changed  FE-02" in result.stdout  # best-in-class, as the .xls says nothing more
 
 
 def test_bold_titles_are_read_from_xlsx_without_openpyxl(store, make_xlsx):
     bold = make_xlsx.bold
-    path = make_xlsx([["ID", "Title", "Stage"],
-                      ["FE-01", "Managed feature store", "feature engineering"],
-                      ["FE-02", bold("Feature store with an entity model"),
-                       "feature engineering"]])
+    path = make_xlsx(
+        [
+            ["ID", "Title", "Stage"],
+            ["FE-01", "Managed feature store", "feature engineering"],
+            ["FE-02", bold("Feature store with an entity model"), "feature engineering"],
+        ]
+    )
     table = read_table(str(path), requirement_header_score, needs_bold=lambda header: True)
     assert [row.bold for row in table.rows] == [(False, False, False), (False, True, False)]
     plain = read_table(str(path), requirement_header_score, needs_bold=lambda header: False)
@@ -121,14 +161,20 @@ def test_bold_titles_are_read_from_xlsx_without_openpyxl(store, make_xlsx):
 def test_a_table_away_from_a1_keeps_its_rows_and_columns(make_xlsx):
     """Title rows, blank rows and an empty column A above and beside the table: every cell
     is named where a spreadsheet shows it."""
-    path = make_xlsx([[], [None, None, "Acme ML roadmap"], [],
-                      [None, "ID", "Title", "Stage", "Tier"],
-                      [None, "FE-01", "Managed feature store", "feature engineering",
-                       "table-stakes"]])
+    path = make_xlsx(
+        [
+            [],
+            [None, None, "Acme ML roadmap"],
+            [],
+            [None, "ID", "Title", "Stage", "Tier"],
+            [None, "FE-01", "Managed feature store", "feature engineering", "table-stakes"],
+        ]
+    )
     table = read_table(str(path), requirement_header_score)
     assert (table.header_row, table.header) == (4, (None, "ID", "Title", "Stage", "Tier"))
     assert [(row.number, row.values) for row in table.rows] == [
-        (5, (None, "FE-01", "Managed feature store", "feature engineering", "table-stakes"))]
+        (5, (None, "FE-01", "Managed feature store", "feature engineering", "table-stakes"))
+    ]
     assert table.where(5, 2) == f"{path}:Requirements!C5"
 
 
@@ -138,24 +184,33 @@ def test_a_csv_file_named_xlsx_is_read_as_csv_with_a_warning(invoke, store, make
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(
         "warning: roadmap.xlsx: this is a CSV (text) file named like a workbook; it was read "
-        "as CSV\n")
+        "as CSV\n"
+    )
     assert listed(invoke) == EXPECTED
 
 
-UNICODE_ROWS = [HEADER, ["FE-01", "Café feature store — “managed”", "feature engineering",
-                         "table-stakes", "2021-09"]]
+UNICODE_ROWS = [
+    HEADER,
+    ["FE-01", "Café feature store — “managed”", "feature engineering", "table-stakes", "2021-09"],
+]
 
 
-@pytest.mark.parametrize("encoding, bom, warning", [
-    ("utf-8", b"", None),
-    ("utf-8", codecs.BOM_UTF8, None),
-    ("utf-16-le", codecs.BOM_UTF16_LE, "read as UTF-16 text (Excel's \"Unicode Text\")"),
-    ("utf-16-be", codecs.BOM_UTF16_BE, "read as UTF-16 text (Excel's \"Unicode Text\")"),
-    ("cp1252", b"", "not UTF-8; read as Windows-1252 (Excel's CSV on Windows): if a letter "
-                    "looks wrong, save it as 'CSV UTF-8'"),
-])
-def test_csv_in_the_encodings_excel_writes_is_read(encoding, bom, warning, invoke, store,
-                                                   tmp_path):
+@pytest.mark.parametrize(
+    "encoding, bom, warning",
+    [
+        ("utf-8", b"", None),
+        ("utf-8", codecs.BOM_UTF8, None),
+        ("utf-16-le", codecs.BOM_UTF16_LE, 'read as UTF-16 text (Excel\'s "Unicode Text")'),
+        ("utf-16-be", codecs.BOM_UTF16_BE, 'read as UTF-16 text (Excel\'s "Unicode Text")'),
+        (
+            "cp1252",
+            b"",
+            "not UTF-8; read as Windows-1252 (Excel's CSV on Windows): if a letter "
+            "looks wrong, save it as 'CSV UTF-8'",
+        ),
+    ],
+)
+def test_csv_in_the_encodings_excel_writes_is_read(encoding, bom, warning, invoke, store, tmp_path):
     delimiter = "\t" if encoding.startswith("utf-16") else ","  # "Unicode Text" is tabbed
     text = "\r\n".join(delimiter.join(row) for row in UNICODE_ROWS) + "\r\n"
     (tmp_path / "reqs.csv").write_bytes(bom + text.encode(encoding))
@@ -170,16 +225,21 @@ def test_text_in_no_known_encoding_is_refused(invoke, store, tmp_path):
     # 0x81 is UTF-8 only inside a sequence and undefined in Windows-1252.
     (tmp_path / "reqs.csv").write_bytes(b"ID,Title,Stage\nFE-01,Caf\x81,features\n")
     result = invoke("import", "requirements", "reqs.csv")
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: reqs.csv: not text in UTF-8, UTF-16 or Windows-1252; save it as 'CSV UTF-8' "
-        "or .xlsx\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: reqs.csv: not text in UTF-8, UTF-16 or Windows-1252; save it as 'CSV UTF-8' "
+            "or .xlsx\n"
+        ),
+    )
 
 
 def test_a_csv_read_from_a_pipe_is_streamed(store, tmp_path):
     fifo = tmp_path / "reqs.csv"
     os.mkfifo(fifo)
     text = "ID,Title,Stage,Tier\n" + "".join(
-        f"R{n},Feature {n},model training,table-stakes\n" for n in range(5000))
+        f"R{n},Feature {n},model training,table-stakes\n" for n in range(5000)
+    )
 
     def feed() -> None:
         with open(fifo, "w") as pipe:
@@ -188,8 +248,11 @@ def test_a_csv_read_from_a_pipe_is_streamed(store, tmp_path):
     writer = threading.Thread(target=feed)
     writer.start()
     calls = []
-    table = read_table(str(fifo), requirement_header_score,
-                       progress=lambda done, total: calls.append((done, total)))
+    table = read_table(
+        str(fifo),
+        requirement_header_score,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     writer.join()
     assert len(table.rows) == 5000
     assert table.rows[-1].values == ("R4999", "Feature 4999", "model training", "table-stakes")
@@ -198,24 +261,40 @@ def test_a_csv_read_from_a_pipe_is_streamed(store, tmp_path):
 
 def strict(parts: dict) -> dict:
     """The same workbook in Strict Open XML's namespaces."""
-    return {name: data.replace(MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
-            for name, data in parts.items()}
+    return {
+        name: data.replace(MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+        for name, data in parts.items()
+    }
 
 
-@pytest.mark.parametrize("name, build, message", [
-    ("strict.xlsx", lambda path: write_zip(path, strict(workbook_parts())),
-     "a Strict Open XML workbook, which is not read; in Excel choose Save As > 'Excel "
-     "Workbook (.xlsx)', then import that file"),
-    ("roadmap.numbers", lambda path: write_zip(path, {"Index/Document.iwa": b"\x00" * 64,
-                                                      "Metadata/Properties.plist": b"x"}),
-     "an Apple Numbers file; in Numbers choose File > Export To > Excel, then import the "
-     ".xlsx"),
-    ("roadmap.xlsb", lambda path: write_zip(path, {"xl/workbook.bin": b"\x00" * 64}),
-     "an Excel binary workbook (.xlsb), which is not read; in Excel choose Save As > 'Excel "
-     "Workbook (.xlsx)'"),
-])
-def test_formats_that_are_not_read_say_what_to_save_them_as(name, build, message, invoke,
-                                                            store, tmp_path):
+@pytest.mark.parametrize(
+    "name, build, message",
+    [
+        (
+            "strict.xlsx",
+            lambda path: write_zip(path, strict(workbook_parts())),
+            "a Strict Open XML workbook, which is not read; in Excel choose Save As > 'Excel "
+            "Workbook (.xlsx)', then import that file",
+        ),
+        (
+            "roadmap.numbers",
+            lambda path: write_zip(
+                path, {"Index/Document.iwa": b"\x00" * 64, "Metadata/Properties.plist": b"x"}
+            ),
+            "an Apple Numbers file; in Numbers choose File > Export To > Excel, then import the "
+            ".xlsx",
+        ),
+        (
+            "roadmap.xlsb",
+            lambda path: write_zip(path, {"xl/workbook.bin": b"\x00" * 64}),
+            "an Excel binary workbook (.xlsb), which is not read; in Excel choose Save As > 'Excel "
+            "Workbook (.xlsx)'",
+        ),
+    ],
+)
+def test_formats_that_are_not_read_say_what_to_save_them_as(
+    name, build, message, invoke, store, tmp_path
+):
     build(tmp_path / name)
     result = invoke("import", "requirements", name)
     assert (result.exit_code, result.stderr) == (1, f"error: {name}: {message}\n")
@@ -227,61 +306,91 @@ def test_a_numbers_package_folder_says_what_to_save_it_as(tmp_path):
         read_table(str(tmp_path / "roadmap.numbers"), requirement_header_score)
     assert str(refused.value) == (
         f"{tmp_path / 'roadmap.numbers'}: an Apple Numbers file; in Numbers choose File > "
-        "Export To > Excel, then import the .xlsx")
+        "Export To > Excel, then import the .xlsx"
+    )
 
 
 def test_an_empty_chosen_sheet_names_the_other_sheets(invoke, store, make_xlsx):
     make_xlsx(sheets={"Requirements": [], "Roadmap 2021": ROWS, "Notes": [["x"]]})
     result = invoke("import", "requirements", "reqs.xlsx")
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: reqs.xlsx:Requirements: the sheet is empty (other sheets: Roadmap 2021, "
-        "Notes); use --sheet NAME with one of those\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: reqs.xlsx:Requirements: the sheet is empty (other sheets: Roadmap 2021, "
+            "Notes); use --sheet NAME with one of those\n"
+        ),
+    )
 
 
 def test_a_sheet_without_a_header_names_the_other_sheets(invoke, store, make_xlsx):
     make_xlsx(sheets={"Dashboard": [["Progress"], [42]], "Security requirements": ROWS})
     result = invoke("import", "requirements", "reqs.xlsx")
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: reqs.xlsx:Dashboard: no header row found in the first 50 rows (other sheets: "
-        "Security requirements) (expected column names such as ID, Title, Stage, Tier, "
-        "Target); check the sheet or use --sheet NAME / --map 'Column=field'\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: reqs.xlsx:Dashboard: no header row found in the first 50 rows (other sheets: "
+            "Security requirements) (expected column names such as ID, Title, Stage, Tier, "
+            "Target); check the sheet or use --sheet NAME / --map 'Column=field'\n"
+        ),
+    )
 
 
 def test_a_formula_with_no_stored_value_is_an_error_naming_its_cell(invoke, store, make_xlsx):
     # openpyxl stores formulas without computing them, as scripts that write workbooks do.
-    make_xlsx([HEADER, ["FE-01", "Managed feature store", "feature engineering",
-                        "table-stakes", "2021-09"],
-               ["FE-02", '=CONCATENATE("Feature ", "store")', "feature engineering",
-                "=D2", None]])
+    make_xlsx(
+        [
+            HEADER,
+            ["FE-01", "Managed feature store", "feature engineering", "table-stakes", "2021-09"],
+            ["FE-02", '=CONCATENATE("Feature ", "store")', "feature engineering", "=D2", None],
+        ]
+    )
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 1
-    message = ("a formula with no stored value; open and save the file in Excel or "
-               "LibreOffice so the values are stored")
-    assert result.stderr == (f"reqs.xlsx:Requirements!B3: {message}\n"
-                             f"reqs.xlsx:Requirements!D3: {message}\n"
-                             "2 problems; nothing was written.\n")
+    message = (
+        "a formula with no stored value; open and save the file in Excel or "
+        "LibreOffice so the values are stored"
+    )
+    assert result.stderr == (
+        f"reqs.xlsx:Requirements!B3: {message}\n"
+        f"reqs.xlsx:Requirements!D3: {message}\n"
+        "2 problems; nothing was written.\n"
+    )
     assert listed(invoke) == []
 
 
-def test_a_link_written_without_its_value_reads_as_the_text_it_shows(invoke, store,
-                                                                     make_xlsx):
-    make_xlsx([["ID", "Title", "Stage", "Tier"],
-               ["INFO-01", '=HYPERLINK("https://example.org/info-01", "Search engine '
-                           'discovery")', "data collection", "table-stakes"],
-               ["INFO-02", '=HYPERLINK("https://example.org/info-02", "Say ""hello""")',
-                "data collection", "table-stakes"]])
+def test_a_link_written_without_its_value_reads_as_the_text_it_shows(invoke, store, make_xlsx):
+    make_xlsx(
+        [
+            ["ID", "Title", "Stage", "Tier"],
+            [
+                "INFO-01",
+                '=HYPERLINK("https://example.org/info-01", "Search engine discovery")',
+                "data collection",
+                "table-stakes",
+            ],
+            [
+                "INFO-02",
+                '=HYPERLINK("https://example.org/info-02", "Say ""hello""")',
+                "data collection",
+                "table-stakes",
+            ],
+        ]
+    )
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == ["added    INFO-01: Search engine discovery",
-                                              'added    INFO-02: Say "hello"']
+    assert result.stdout.splitlines()[:2] == [
+        "added    INFO-01: Search engine discovery",
+        'added    INFO-02: Say "hello"',
+    ]
 
 
 def test_a_formula_whose_value_is_stored_is_read_as_its_value(invoke, store, tmp_path):
     parts = workbook_parts()
     sheet = "xl/worksheets/sheet1.xml"
-    parts[sheet] = parts[sheet].replace(b'<c r="B2" t="s"><v>5</v></c>',
-                                        b'<c r="B2" t="str"><f>"Feature "&amp;"store"</f>'
-                                        b"<v>Feature store</v></c>")
+    parts[sheet] = parts[sheet].replace(
+        b'<c r="B2" t="s"><v>5</v></c>',
+        b'<c r="B2" t="str"><f>"Feature "&amp;"store"</f><v>Feature store</v></c>',
+    )
     write_zip(tmp_path / "computed.xlsx", parts)
     result = invoke("import", "requirements", "computed.xlsx")
     assert result.exit_code == 0, result.output
@@ -292,37 +401,57 @@ def long_text() -> str:
     return "x" * 32_768
 
 
-@pytest.mark.parametrize("kind, value, message", [
-    (kind, value, message) for value, message in [
-        ("Feature\x07store", "the control character U+0007 cannot be kept (no workbook can "
-                             "hold it); remove it from the file"),
-        (long_text(), "32,768 characters, more than a workbook cell holds (32,767); shorten "
-                      "it"),
-    ] for kind in ("xlsx", "csv")] + [
-    # In a workbook U+FFFE is written _xFFFE_, which calamine keeps as those 7 characters.
-    ("csv", "Feature\ufffestore", "the control character U+FFFE cannot be kept (no workbook "
-                                  "can hold it); remove it from the file"),
-])
-def test_cells_no_workbook_can_hold_are_refused_with_the_cell_named(kind, value, message,
-                                                                    invoke, store, make_csv,
-                                                                    tmp_path):
-    rows = [["ID", "Title", "Stage", "Tier"],
-            ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
-            ["FE-02", value, "feature engineering", "table-stakes"]]
+@pytest.mark.parametrize(
+    "kind, value, message",
+    [
+        (kind, value, message)
+        for value, message in [
+            (
+                "Feature\x07store",
+                "the control character U+0007 cannot be kept (no workbook can "
+                "hold it); remove it from the file",
+            ),
+            (
+                long_text(),
+                "32,768 characters, more than a workbook cell holds (32,767); shorten it",
+            ),
+        ]
+        for kind in ("xlsx", "csv")
+    ]
+    + [
+        # In a workbook U+FFFE is written _xFFFE_, which calamine keeps as those 7 characters.
+        (
+            "csv",
+            "Feature\ufffestore",
+            "the control character U+FFFE cannot be kept (no workbook "
+            "can hold it); remove it from the file",
+        ),
+    ],
+)
+def test_cells_no_workbook_can_hold_are_refused_with_the_cell_named(
+    kind, value, message, invoke, store, make_csv, tmp_path
+):
+    rows = [
+        ["ID", "Title", "Stage", "Tier"],
+        ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
+        ["FE-02", value, "feature engineering", "table-stakes"],
+    ]
     if kind == "csv":
         make_csv(rows, "reqs.csv")
         where = "reqs.csv:B3"
     else:
         parts = workbook_parts()
         sheet = "xl/worksheets/sheet1.xml"
-        escaped = "".join(f"_x{ord(c):04X}_" if ord(c) < 32 or c == "\ufffe" else c
-                          for c in value)
+        escaped = "".join(f"_x{ord(c):04X}_" if ord(c) < 32 or c == "\ufffe" else c for c in value)
         parts[sheet] = parts[sheet].replace(
             b"</sheetData>",
-            ('<row r="3"><c r="A3" t="inlineStr"><is><t>FE-02</t></is></c>'
-             f'<c r="B3" t="inlineStr"><is><t>{escaped}</t></is></c>'
-             '<c r="C3" t="s"><v>6</v></c><c r="D3" t="inlineStr"><is><t>table-stakes</t>'
-             "</is></c></row></sheetData>").encode())
+            (
+                '<row r="3"><c r="A3" t="inlineStr"><is><t>FE-02</t></is></c>'
+                f'<c r="B3" t="inlineStr"><is><t>{escaped}</t></is></c>'
+                '<c r="C3" t="s"><v>6</v></c><c r="D3" t="inlineStr"><is><t>table-stakes</t>'
+                "</is></c></row></sheetData>"
+            ).encode(),
+        )
         write_zip(tmp_path / "reqs.csv.xlsx", parts)
         (tmp_path / "reqs.csv.xlsx").rename(tmp_path / "reqs.xlsx")
         where = "reqs.xlsx:Requirements!B3"
@@ -333,9 +462,13 @@ def test_cells_no_workbook_can_hold_are_refused_with_the_cell_named(kind, value,
 def test_a_csv_record_wider_than_a_sheet_is_refused(invoke, store, tmp_path):
     (tmp_path / "wide.csv").write_text("ID,Title,Stage\n" + "x," * 16_384 + "\n")
     result = invoke("import", "requirements", "wide.csv")
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: wide.csv: refused: line 2 has 16,385 fields, more than a sheet's 16,384 "
-        "columns\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: wide.csv: refused: line 2 has 16,385 fields, more than a sheet's 16,384 "
+            "columns\n"
+        ),
+    )
 
 
 def test_a_workbook_holding_an_encrypted_zip_part_is_not_read(invoke, store, tmp_path):
@@ -365,8 +498,9 @@ def test_no_parser_warning_reaches_the_terminal(invoke, store, make_xlsx, tmp_pa
 
 @pytest.mark.slow
 @needs_soffice
-def test_an_xls_whose_cells_lie_far_apart_is_refused_before_it_is_read(invoke, store,
-                                                                       make_xlsx, tmp_path):
+def test_an_xls_whose_cells_lie_far_apart_is_refused_before_it_is_read(
+    invoke, store, make_xlsx, tmp_path
+):
     import struct
 
     converted = convert(make_xlsx(ROWS, "roadmap.xlsx"), "xls")
@@ -376,11 +510,15 @@ def test_an_xls_whose_cells_lie_far_apart_is_refused_before_it_is_read(invoke, s
     record = b"\xfd\x00\x0a\x00" + struct.pack("<HH", 2, 1)
     assert data.count(record) == 1
     at = data.index(record) + 4
-    converted.write_bytes(data[:at] + struct.pack("<HH", 65535, 255) + data[at + 4:])
+    converted.write_bytes(data[:at] + struct.pack("<HH", 65535, 255) + data[at + 4 :])
     result = invoke("import", "requirements", converted.name)
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: roadmap.xls: refused: a sheet spans more than 4,000,000 cells (to IV65536): "
-        "delete what lies outside the table and save again\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: roadmap.xls: refused: a sheet spans more than 4,000,000 cells (to IV65536): "
+            "delete what lies outside the table and save again\n"
+        ),
+    )
 
 
 @pytest.mark.slow
@@ -391,14 +529,20 @@ def test_an_ods_whose_repeated_cells_fill_billions_is_refused(invoke, store, mak
         parts = {info: archive.read(info) for info in archive.infolist()}
     for info, data in parts.items():
         if info.filename == "content.xml":
-            row = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
-                   'table:number-columns-repeated="1000" office:value-type="float" '
-                   'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>')
+            row = (
+                '<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
+                'table:number-columns-repeated="1000" office:value-type="float" '
+                'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+            )
             parts[info] = data.replace(b"</table:table>", row.encode() + b"</table:table>", 1)
     with zipfile.ZipFile(converted, "w") as archive:
         for info, data in parts.items():
             archive.writestr(info, data)
     result = invoke("import", "requirements", converted.name)
-    assert (result.exit_code, result.stderr) == (1, (
-        "error: roadmap.ods: refused: sheet Requirements spans more than 4,000,000 cells (its "
-        "repeated rows and cells); delete what lies outside the table and save again\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "error: roadmap.ods: refused: sheet Requirements spans more than 4,000,000 cells (its "
+            "repeated rows and cells); delete what lies outside the table and save again\n"
+        ),
+    )

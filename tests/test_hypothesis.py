@@ -6,6 +6,7 @@
 - No text we write becomes a formula: every generated string comes back as a string
   cell holding exactly that text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,33 +28,63 @@ from roadmap.model import Vendor as VendorModel
 from roadmap.requirements import import_requirements
 from roadmap.store import Settings, Store
 
-EXAMPLES = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # The fast properties run in the default run: as many examples as the profile says (10, or
 # 30 with HYPOTHESIS_PROFILE=ci; see tests/conftest.py).
-PROFILED = settings(deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-HEADER = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
-          "Requested by", "Description", "Notes"]
+PROFILED = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+HEADER = [
+    "ID",
+    "Title",
+    "Stage",
+    "Tier",
+    "Priority",
+    "Target",
+    "Status",
+    "Owner",
+    "Requested by",
+    "Description",
+    "Notes",
+]
+
 
 def texts(characters) -> st.SearchStrategy[str]:
     """Short text, text starting like a formula, known attacks, and long text."""
     free = st.text(characters, min_size=1, max_size=40).map(str.strip).filter(bool)
-    formula_like = st.builds(lambda start, rest: (start + rest).strip(),
-                             st.sampled_from(["=", "+", "-", "@"]),
-                             st.text(characters, max_size=20))
-    attacks = st.sampled_from(['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3",
-                               "@SUM(A1)", "=cmd|' /C calc'!A0", "=1+1", "-", "@"])
+    formula_like = st.builds(
+        lambda start, rest: (start + rest).strip(),
+        st.sampled_from(["=", "+", "-", "@"]),
+        st.text(characters, max_size=20),
+    )
+    attacks = st.sampled_from(
+        [
+            '=HYPERLINK("http://evil.example","x")',
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "=cmd|' /C calc'!A0",
+            "=1+1",
+            "-",
+            "@",
+        ]
+    )
     long = st.text(characters, min_size=500, max_size=3000).map(str.strip).filter(bool)
     return st.one_of(free, free, formula_like, attacks, long)
 
 
 # What a workbook cell holds (no control characters but tab and line feed), and what a
 # CSV file may bring besides: carriage returns, control characters, U+FFFF.
-cell_characters = st.characters(blacklist_categories=("Cs", "Cc", "Cn"),
-                                whitelist_characters="\t\n")
-csv_characters = st.characters(blacklist_categories=("Cs", "Cc", "Cn"),
-                               whitelist_characters="\t\n\r\x0b\x01\uffff")
+cell_characters = st.characters(
+    blacklist_categories=("Cs", "Cc", "Cn"), whitelist_characters="\t\n"
+)
+csv_characters = st.characters(
+    blacklist_categories=("Cs", "Cc", "Cn"), whitelist_characters="\t\n\r\x0b\x01\uffff"
+)
 free_text = st.text(cell_characters, min_size=1, max_size=40).map(str.strip).filter(bool)
 cell_text = texts(cell_characters)
 csv_text = texts(csv_characters)
@@ -64,30 +95,44 @@ optional_cell_text = st.none() | cell_text
 def requirement_rows(draw, text: st.SearchStrategy[str] = cell_text) -> list[list]:
     """Rows of a requirements table as a team might type it (several word forms)."""
     optional = st.none() | text
-    ids = draw(st.lists(st.one_of(
-        st.from_regex(r"[A-Z]{2}-[0-9]{1,3}", fullmatch=True), free_text, cell_text),
-        min_size=1, max_size=8, unique_by=str.casefold))
+    ids = draw(
+        st.lists(
+            st.one_of(st.from_regex(r"[A-Z]{2}-[0-9]{1,3}", fullmatch=True), free_text, cell_text),
+            min_size=1,
+            max_size=8,
+            unique_by=str.casefold,
+        )
+    )
     rows = []
     for rid in ids:
         stage = draw(st.sampled_from(BIG_EIGHT))
-        rows.append([
-            rid, draw(text),
-            draw(st.sampled_from([stage, stage.upper(), stage.title()])),
-            draw(st.sampled_from([t.value for t in Tier] + ["Table stakes", "BIC"])),
-            draw(st.none() | st.sampled_from([*PRIORITIES, "P1", "must"])),
-            draw(st.none() | st.sampled_from(["2021-09", "Sep 2022", "Q3 2021", "2022Q1",
-                                              "H2 2021", "M6", "2023-12-15"])),
-            draw(st.none() | st.sampled_from(["open", "In progress", "done", "blocked"])),
-            draw(optional), draw(optional), draw(optional), draw(optional),
-        ])
+        rows.append(
+            [
+                rid,
+                draw(text),
+                draw(st.sampled_from([stage, stage.upper(), stage.title()])),
+                draw(st.sampled_from([t.value for t in Tier] + ["Table stakes", "BIC"])),
+                draw(st.none() | st.sampled_from([*PRIORITIES, "P1", "must"])),
+                draw(
+                    st.none()
+                    | st.sampled_from(
+                        ["2021-09", "Sep 2022", "Q3 2021", "2022Q1", "H2 2021", "M6", "2023-12-15"]
+                    )
+                ),
+                draw(st.none() | st.sampled_from(["open", "In progress", "done", "blocked"])),
+                draw(optional),
+                draw(optional),
+                draw(optional),
+                draw(optional),
+            ]
+        )
     return rows
 
 
 def has_control_characters(rows: list[list]) -> bool:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v)
-               for row in rows for v in row)
+    return any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for row in rows for v in row)
 
 
 def write_input(folder: Path, rows: list[list], as_csv: bool) -> Path:
@@ -132,8 +177,13 @@ def string_cells(path: Path) -> list:
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
-            if cell.value is not None]
+    return [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
 
 
 def assert_no_formulas(path: Path, texts: set[str]) -> list:
@@ -151,16 +201,21 @@ def assert_no_formulas(path: Path, texts: set[str]) -> list:
 
 @pytest.mark.slow
 @EXAMPLES
-@given(table=st.one_of(st.tuples(requirement_rows(csv_text), st.just(True)),
-                       st.tuples(requirement_rows(cell_text), st.just(False))))
+@given(
+    table=st.one_of(
+        st.tuples(requirement_rows(csv_text), st.just(True)),
+        st.tuples(requirement_rows(cell_text), st.just(False)),
+    )
+)
 def test_export_then_import_gives_the_same_requirements(table):
     rows, as_csv = table
     with folder() as here:
         store = new_store(here / "a.db")
         try:
             try:
-                first = import_requirements(store, str(write_input(here, rows, as_csv)),
-                                            as_of="2021-06-01")
+                first = import_requirements(
+                    store, str(write_input(here, rows, as_csv)), as_of="2021-06-01"
+                )
             except RoadmapError as error:
                 # A CSV file may hold control characters no workbook can: refused, by cell.
                 assert as_csv and has_control_characters(rows)
@@ -175,16 +230,19 @@ def test_export_then_import_gives_the_same_requirements(table):
             assert again.requirements() == store.requirements()
             again.close()
             # The store's own export reads back as "no changes".
-            assert import_requirements(store, str(here / "export.xlsx"),
-                                       as_of="2021-06-01").plan.is_empty
+            assert import_requirements(
+                store, str(here / "export.xlsx"), as_of="2021-06-01"
+            ).plan.is_empty
         finally:
             store.close()
-        texts = {v for row in rows for v in row if isinstance(v, str)
-                 and v not in ("", *BIG_EIGHT)}
+        texts = {v for row in rows for v in row if isinstance(v, str) and v not in ("", *BIG_EIGHT)}
         # Targets are written as month date cells, every other text as a string cell.
-        stored = {value for r in store_requirements(here / "a.db")
-                  for key, value in r.as_dict().items()
-                  if isinstance(value, str) and key != "target"}
+        stored = {
+            value
+            for r in store_requirements(here / "a.db")
+            for key, value in r.as_dict().items()
+            if isinstance(value, str) and key != "target"
+        }
         assert_no_formulas(here / "export.xlsx", texts & stored)
 
 
@@ -200,31 +258,59 @@ def store_requirements(path: Path) -> list:
 def stores_with_snapshots(draw):
     """Requirements, vendors and snapshots as a store holds them after some imports."""
     rows = draw(requirement_rows())
-    names = draw(st.lists(st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z]?[a-z0-9]{1,6})?",
-                                        fullmatch=True),
-                          min_size=1, max_size=3, unique_by=lambda n: n.lower()))
-    vendors = [VendorModel(name.lower().replace(" ", "-"), name,
-                           draw(st.sampled_from(["end-to-end", "best-of-breed",
-                                                 "open-source", "in-house"])))
-               for name in names]
+    names = draw(
+        st.lists(
+            st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z]?[a-z0-9]{1,6})?", fullmatch=True),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda n: n.lower(),
+        )
+    )
+    vendors = [
+        VendorModel(
+            name.lower().replace(" ", "-"),
+            name,
+            draw(st.sampled_from(["end-to-end", "best-of-breed", "open-source", "in-house"])),
+        )
+        for name in names
+    ]
     vendors = list({v.key: v for v in vendors}.values())
     snapshots = []
     for vendor in vendors:
-        days = draw(st.lists(st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)),
-                             min_size=1, max_size=2, unique=True))
+        days = draw(
+            st.lists(
+                st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
         for day in days:
-            chosen = draw(st.lists(st.sampled_from([r[0] for r in rows]), min_size=1,
-                                   unique=True))
-            entries = {rid: Entry(rid, draw(st.sampled_from(list(Level))),
-                                  draw(optional_cell_text),
-                                  draw(st.none() | st.sampled_from(
-                                      ["https://aws.amazon.com/sagemaker", "javascript:alert(1)",
-                                       "=HYPERLINK(\"http://evil\",\"x\")", "ftp://x"])
-                                       | cell_text),
-                                  draw(optional_cell_text))
-                       for rid in chosen}
-            snapshots.append((vendor, Snapshot(vendor.key, day.isoformat(),
-                                               draw(optional_cell_text), entries)))
+            chosen = draw(st.lists(st.sampled_from([r[0] for r in rows]), min_size=1, unique=True))
+            entries = {
+                rid: Entry(
+                    rid,
+                    draw(st.sampled_from(list(Level))),
+                    draw(optional_cell_text),
+                    draw(
+                        st.none()
+                        | st.sampled_from(
+                            [
+                                "https://aws.amazon.com/sagemaker",
+                                "javascript:alert(1)",
+                                '=HYPERLINK("http://evil","x")',
+                                "ftp://x",
+                            ]
+                        )
+                        | cell_text
+                    ),
+                    draw(optional_cell_text),
+                )
+                for rid in chosen
+            }
+            snapshots.append(
+                (vendor, Snapshot(vendor.key, day.isoformat(), draw(optional_cell_text), entries))
+            )
     return rows, vendors, snapshots
 
 
@@ -266,15 +352,22 @@ def current(store: Store) -> list[Snapshot]:
 
 level_words = st.sampled_from(list(Level))
 requirement_ids = st.sampled_from([f"R{n}" for n in range(12)])
-entries = st.dictionaries(requirement_ids, st.tuples(
-    level_words, st.none() | st.sampled_from(["Feature Store", "=1+1"]),
-    st.none() | st.sampled_from(["https://docs", "re:Invent"]), st.none() | free_text),
-    max_size=12)
+entries = st.dictionaries(
+    requirement_ids,
+    st.tuples(
+        level_words,
+        st.none() | st.sampled_from(["Feature Store", "=1+1"]),
+        st.none() | st.sampled_from(["https://docs", "re:Invent"]),
+        st.none() | free_text,
+    ),
+    max_size=12,
+)
 
 
 def snapshot_of(day: str, drawn: dict) -> Snapshot:
-    return Snapshot("sagemaker", day, None,
-                    {rid: Entry(rid, *values) for rid, values in drawn.items()})
+    return Snapshot(
+        "sagemaker", day, None, {rid: Entry(rid, *values) for rid, values in drawn.items()}
+    )
 
 
 def apply_diff(entries: dict[str, Entry], rows) -> dict[str, Entry]:
@@ -316,14 +409,20 @@ def test_a_diff_applied_to_the_first_snapshot_gives_the_second(old, new, titled)
             stronger = row.new.level.strength > row.old.level.strength
             assert row.change == ("upgraded" if stronger else "downgraded")
     order = [rid for rid in titles if any(r.requirement == rid for r in rows)]
-    assert [r.requirement for r in rows][:len(order)] == order
+    assert [r.requirement for r in rows][: len(order)] == order
 
 
 # -- formulas ------------------------------------------------------------------------------
 
+
 @PROFILED
-@given(rows=st.lists(st.lists(st.none() | cell_text | st.integers(-10**6, 10**6), min_size=1,
-                              max_size=5), min_size=1, max_size=10))
+@given(
+    rows=st.lists(
+        st.lists(st.none() | cell_text | st.integers(-(10**6), 10**6), min_size=1, max_size=5),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_no_text_written_by_a_table_becomes_a_formula(rows):
     from roadmap.xlsx import new_workbook, save_atomic, write_table
 
@@ -340,6 +439,6 @@ def test_no_text_written_by_a_table_becomes_a_formula(rows):
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=number, column=column)
                 assert cell.value == value
-                assert cell.data_type == ("s" if isinstance(value, str) else
-                                          "n" if value is not None else cell.data_type)
-
+                assert cell.data_type == (
+                    "s" if isinstance(value, str) else "n" if value is not None else cell.data_type
+                )

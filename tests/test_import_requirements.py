@@ -1,4 +1,5 @@
 """`roadmap import requirements`: the spreadsheets teams already have, synced into the store."""
+
 import datetime as dt
 import json
 
@@ -10,8 +11,14 @@ from roadmap.requirements import import_requirements
 HEADER = ["ID", "Title", "Stage", "Tier", "Priority", "Target"]
 ROWS = [
     HEADER,
-    ["FE-01", "Feature store with an entity model", "feature engineering", "best-in-class",
-     "high", "2021-09"],
+    [
+        "FE-01",
+        "Feature store with an entity model",
+        "feature engineering",
+        "best-in-class",
+        "high",
+        "2021-09",
+    ],
     ["MT-01", "Managed training jobs", "model training", "table-stakes", "medium", "Q4 2021"],
 ]
 ADDED = [
@@ -19,8 +26,10 @@ ADDED = [
     "added    MT-01: Managed training jobs",
     "Imported {}: 2 added, 0 changed, 0 retired, 0 unchanged.",
 ]
-STAGES = ("Data collection; Data processing; Feature engineering; Data labeling; "
-          "Model design; Model training; Model optimization; Model deployment & monitoring")
+STAGES = (
+    "Data collection; Data processing; Feature engineering; Data labeling; "
+    "Model design; Model training; Model optimization; Model deployment & monitoring"
+)
 
 
 def listed(invoke) -> list[dict]:
@@ -37,8 +46,10 @@ def one(invoke, field: str):
 
 def state(invoke) -> tuple[str, str]:
     """What a user can see of the store: its requirements and its log."""
-    return (invoke("requirements", "--format", "json").stdout,
-            invoke("log", "--format", "json").stdout)
+    return (
+        invoke("requirements", "--format", "json").stdout,
+        invoke("log", "--format", "json").stdout,
+    )
 
 
 def lines(result) -> list[str]:
@@ -47,6 +58,7 @@ def lines(result) -> list[str]:
 
 # -- file formats -------------------------------------------------------------------------
 
+
 def test_xlsx_imports_and_says_what_it_added(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     result = invoke("import", "requirements", "reqs.xlsx")
@@ -54,10 +66,17 @@ def test_xlsx_imports_and_says_what_it_added(invoke, store, make_xlsx):
     assert lines(result) == [line.format("reqs.xlsx") for line in ADDED]
     assert result.stderr == ""
     assert listed(invoke)[0] == {
-        "id": "FE-01", "title": "Feature store with an entity model",
-        "stage": "Feature engineering", "tier": "best-in-class", "priority": "high",
-        "target": "2021-09", "status": "open", "owner": None, "requested_by": None,
-        "description": None, "notes": None,
+        "id": "FE-01",
+        "title": "Feature store with an entity model",
+        "stage": "Feature engineering",
+        "tier": "best-in-class",
+        "priority": "high",
+        "target": "2021-09",
+        "status": "open",
+        "owner": None,
+        "requested_by": None,
+        "description": None,
+        "notes": None,
     }
 
 
@@ -71,7 +90,8 @@ def test_xlsm_with_macros_imports(invoke, store, make_xlsx):
 @pytest.mark.parametrize("bom", [False, True], ids=["plain", "bom"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
 def test_csv_imports_with_any_delimiter_and_with_or_without_bom(
-        invoke, store, make_csv, delimiter, bom):
+    invoke, store, make_csv, delimiter, bom
+):
     make_csv(ROWS, delimiter=delimiter, bom=bom)
     result = invoke("import", "requirements", "reqs.csv")
     assert result.exit_code == 0, result.output
@@ -80,10 +100,14 @@ def test_csv_imports_with_any_delimiter_and_with_or_without_bom(
 
 
 def test_semicolon_csv_with_commas_in_titles(invoke, store, make_csv):
-    make_csv([["ID", "Title", "Stage"],
-              ["DC-01", "Versioned datasets", "collection"],
-              ["DC-02", "Connectors for Snowflake, S3, SQL and Kafka", "collection"]],
-             delimiter=";")
+    make_csv(
+        [
+            ["ID", "Title", "Stage"],
+            ["DC-01", "Versioned datasets", "collection"],
+            ["DC-02", "Connectors for Snowflake, S3, SQL and Kafka", "collection"],
+        ],
+        delimiter=";",
+    )
     result = invoke("import", "requirements", "reqs.csv")
     assert result.exit_code == 0, result.output
     assert listed(invoke)[1]["title"] == "Connectors for Snowflake, S3, SQL and Kafka"
@@ -143,25 +167,38 @@ def test_unknown_sheet_lists_the_sheets(invoke, store, make_xlsx):
     assert result.exit_code == 1
     assert result.stderr == (
         "error: reqs.xlsx: no sheet named 'Roadmp' (sheets: Notes, Roadmap); "
-        "use --sheet NAME with one of those\n")
+        "use --sheet NAME with one of those\n"
+    )
 
 
 # -- header row and columns ---------------------------------------------------------------
 
+
 def test_header_is_found_below_title_and_blank_rows(invoke, store, make_xlsx):
-    make_xlsx([["Acme ML platform roadmap"], [], ["Owner:", "Priya N.", "Status:", "draft"],
-               ["Notes: targets are due-by months"], [], *ROWS])
+    make_xlsx(
+        [
+            ["Acme ML platform roadmap"],
+            [],
+            ["Owner:", "Priya N.", "Status:", "draft"],
+            ["Notes: targets are due-by months"],
+            [],
+            *ROWS,
+        ]
+    )
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in listed(invoke)] == ["FE-01", "MT-01"]
 
 
-@pytest.mark.parametrize("header", [
-    ["Req ID", "Feature", "Phase", "Category", "Due"],
-    ["#", "Capability", "Area", "Class", "Quarter"],
-    ["Key", "Name", "MLOps stage", "Type", "When"],
-    ["req. id", "REQUIREMENT", "Lifecycle-Stage", "tier", "Target-Date"],
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Req ID", "Feature", "Phase", "Category", "Due"],
+        ["#", "Capability", "Area", "Class", "Quarter"],
+        ["Key", "Name", "MLOps stage", "Type", "When"],
+        ["req. id", "REQUIREMENT", "Lifecycle-Stage", "tier", "Target-Date"],
+    ],
+)
 def test_header_synonyms(invoke, store, make_xlsx, header):
     make_xlsx([header, ["X-1", "Feature store", "features", "best-in-class", "Q3 2021"]])
     result = invoke("import", "requirements", "reqs.xlsx")
@@ -169,13 +206,19 @@ def test_header_synonyms(invoke, store, make_xlsx, header):
     assert result.stderr == ""
     row = listed(invoke)[0]
     assert (row["id"], row["title"], row["stage"], row["tier"], row["target"]) == (
-        "X-1", "Feature store", "Feature engineering", "best-in-class", "2021-09")
+        "X-1",
+        "Feature store",
+        "Feature engineering",
+        "best-in-class",
+        "2021-09",
+    )
 
 
 def test_map_settles_other_column_names(invoke, store, make_xlsx):
     make_xlsx([["Ref", "Epic", "Bucket"], ["X-1", "Feature store", "features"]])
-    result = invoke("import", "requirements", "reqs.xlsx",
-                    "--map", "Epic=title", "--map", "Bucket=stage")
+    result = invoke(
+        "import", "requirements", "reqs.xlsx", "--map", "Epic=title", "--map", "Bucket=stage"
+    )
     assert result.exit_code == 0, result.output
     assert "is not a requirement field" not in result.stderr
     assert one(invoke, "title") == "Feature store"
@@ -183,8 +226,9 @@ def test_map_settles_other_column_names(invoke, store, make_xlsx):
 
 def test_map_finds_a_header_that_only_it_names(invoke, store, make_csv):
     make_csv([["Epic", "Bucket"], ["Feature store", "features"]])
-    result = invoke("import", "requirements", "reqs.csv",
-                    "--map", "epic=title", "--map", "BUCKET=stage")
+    result = invoke(
+        "import", "requirements", "reqs.csv", "--map", "epic=title", "--map", "BUCKET=stage"
+    )
     assert result.exit_code == 0, result.output
     assert one(invoke, "stage") == "Feature engineering"
 
@@ -197,7 +241,8 @@ def test_map_naming_a_missing_column_says_so_as_typed(invoke, store, make_xlsx):
         "--map: no column named 'Feature Name' in the header row (columns: 'ID', 'Title', "
         "'Stage', 'Tier', 'Priority', 'Target')\n"
         "columns: id ← ID (A1), title ← Title (B1), stage ← Stage (C1), tier ← Tier (D1), "
-        "priority ← Priority (E1), target ← Target (F1)\n")
+        "priority ← Priority (E1), target ← Target (F1)\n"
+    )
 
 
 def test_map_can_ignore_a_column(invoke, store, make_xlsx):
@@ -211,9 +256,11 @@ def test_map_can_ignore_a_column(invoke, store, make_xlsx):
 def test_map_to_an_unknown_field_is_refused(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     result = invoke("import", "requirements", "reqs.xlsx", "--map", "Epic=colour")
-    expected = ("unknown field 'colour' in 'Epic=colour' (expected one of: id, title, stage, "
-                "tier, priority, target, status, owner, requested_by, description, notes, "
-                "or ignore)")
+    expected = (
+        "unknown field 'colour' in 'Epic=colour' (expected one of: id, title, stage, "
+        "tier, priority, target, status, owner, requested_by, description, notes, "
+        "or ignore)"
+    )
     assert result.exit_code == 2  # a wrong command line, click's convention
     assert result.stderr.endswith(f"Error: Invalid value for --map: {expected}\n")
     with pytest.raises(RoadmapError) as error:
@@ -228,7 +275,8 @@ def test_unknown_columns_are_kept_in_notes_with_a_warning(invoke, store, make_xl
     assert result.stderr == (
         "warning: reqs.xlsx:Requirements!H1: column 'Team size' is not a requirement field; "
         "its values are kept in notes (use --map 'Team size=FIELD' or "
-        "--map 'Team size=ignore')\n")
+        "--map 'Team size=ignore')\n"
+    )
     assert one(invoke, "notes") == "Ask Priya\nTeam size: 4"
 
 
@@ -238,17 +286,24 @@ def test_values_in_a_column_without_a_header_are_not_lost_silently(invoke, store
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "warning: reqs.xlsx:Requirements!G1: this column has values but no header; they are "
-        "ignored (give it a header to keep them in notes)\n")
+        "ignored (give it a header to keep them in notes)\n"
+    )
 
 
 def test_without_a_tier_column_a_bold_title_is_best_in_class(invoke, store, make_xlsx):
     bold = make_xlsx.bold
-    make_xlsx([["ID", "Title", "Stage"],
-               ["FE-01", bold("Feature store with an entity model"), "features"],
-               ["MT-01", "Managed training jobs", "training"]])
+    make_xlsx(
+        [
+            ["ID", "Title", "Stage"],
+            ["FE-01", bold("Feature store with an entity model"), "features"],
+            ["MT-01", "Managed training jobs", "training"],
+        ]
+    )
     assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
     assert {r["id"]: r["tier"] for r in listed(invoke)} == {
-        "FE-01": "best-in-class", "MT-01": "table-stakes"}
+        "FE-01": "best-in-class",
+        "MT-01": "table-stakes",
+    }
 
 
 def test_without_an_id_column_ids_come_from_titles_with_a_warning(invoke, store, make_xlsx):
@@ -258,24 +313,28 @@ def test_without_an_id_column_ids_come_from_titles_with_a_warning(invoke, store,
     assert lines(result)[0] == "added    feature-store-v2: Feature store (v2)"
     assert result.stderr == (
         "warning: reqs.xlsx:Requirements!1: no id column: ids are derived from titles, so "
-        "renaming a title will look like retiring one requirement and adding another\n")
+        "renaming a title will look like retiring one requirement and adding another\n"
+    )
 
 
-@pytest.mark.parametrize("target, month", [
-    (dt.date(2021, 9, 15), "2021-09"),
-    (dt.datetime(2021, 9, 1), "2021-09"),
-    ("2021-09", "2021-09"),
-    ("Sep 2021", "2021-09"),
-    ("September 2021", "2021-09"),
-    ("2021-09-15", "2021-09"),
-    ("Q3 2021", "2021-09"),
-    ("2021Q3", "2021-09"),
-    ("H2 2021", "2021-12"),
-    ("M1", "2021-05"),
-    ("M6", "2021-10"),
-    ("month 6", "2021-10"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "target, month",
+    [
+        (dt.date(2021, 9, 15), "2021-09"),
+        (dt.datetime(2021, 9, 1), "2021-09"),
+        ("2021-09", "2021-09"),
+        ("Sep 2021", "2021-09"),
+        ("September 2021", "2021-09"),
+        ("2021-09-15", "2021-09"),
+        ("Q3 2021", "2021-09"),
+        ("2021Q3", "2021-09"),
+        ("H2 2021", "2021-12"),
+        ("M1", "2021-05"),
+        ("M6", "2021-10"),
+        ("month 6", "2021-10"),
+        (None, None),
+    ],
+)
 def test_every_target_spelling_is_kept_as_a_month(invoke, store, make_xlsx, target, month):
     make_xlsx([HEADER, ["X-1", "Feature store", "features", "bic", "high", target]])
     result = invoke("import", "requirements", "reqs.xlsx")
@@ -283,13 +342,16 @@ def test_every_target_spelling_is_kept_as_a_month(invoke, store, make_xlsx, targ
     assert one(invoke, "target") == month
 
 
-@pytest.mark.parametrize("stage, tier, expected", [
-    ("Serving", "Table stakes", ("Model deployment & monitoring", "table-stakes")),
-    ("FEATURE STORE", "best in class", ("Feature engineering", "best-in-class")),
-    ("Data Labelling", "BIC", ("Data labeling", "best-in-class")),
-    ("ingestion", "core", ("Data collection", "table-stakes")),
-    ("model-training", "Best-in-class", ("Model training", "best-in-class")),
-])
+@pytest.mark.parametrize(
+    "stage, tier, expected",
+    [
+        ("Serving", "Table stakes", ("Model deployment & monitoring", "table-stakes")),
+        ("FEATURE STORE", "best in class", ("Feature engineering", "best-in-class")),
+        ("Data Labelling", "BIC", ("Data labeling", "best-in-class")),
+        ("ingestion", "core", ("Data collection", "table-stakes")),
+        ("model-training", "Best-in-class", ("Model training", "best-in-class")),
+    ],
+)
 def test_stages_and_tiers_match_by_synonyms(invoke, store, make_xlsx, stage, tier, expected):
     make_xlsx([HEADER, ["X-1", "Something", stage, tier, None, None]])
     assert invoke("import", "requirements", "reqs.xlsx").exit_code == 0
@@ -299,14 +361,25 @@ def test_stages_and_tiers_match_by_synonyms(invoke, store, make_xlsx, stage, tie
 
 # -- re-import is a sync ------------------------------------------------------------------
 
+
 @pytest.mark.engines
 def test_reimport_adds_changes_and_retires(invoke, store, make_xlsx):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
-    make_xlsx([HEADER,
-               ["FE-01", "Feature store with entities", "feature engineering", "best-in-class",
-                "high", "Q1 2022"],
-               ["DM-01", "Inference graphs", "serving", "best-in-class", "low", "M12"]])
+    make_xlsx(
+        [
+            HEADER,
+            [
+                "FE-01",
+                "Feature store with entities",
+                "feature engineering",
+                "best-in-class",
+                "high",
+                "Q1 2022",
+            ],
+            ["DM-01", "Inference graphs", "serving", "best-in-class", "low", "M12"],
+        ]
+    )
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 0, result.output
     assert lines(result) == [
@@ -317,7 +390,10 @@ def test_reimport_adds_changes_and_retires(invoke, store, make_xlsx):
         "Imported reqs.xlsx: 1 added, 1 changed, 1 retired, 0 unchanged.",
     ]
     assert {r["id"]: r["status"] for r in listed(invoke)} == {
-        "FE-01": "open", "MT-01": "retired", "DM-01": "open"}
+        "FE-01": "open",
+        "MT-01": "retired",
+        "DM-01": "open",
+    }
 
 
 @pytest.mark.engines
@@ -328,9 +404,13 @@ def test_changes_are_kept_in_history(invoke, store, make_xlsx):
     invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-11-01")
     history = store.requirement_history("FE-01")
     assert [(event.as_of, req.target) for event, req in history] == [
-        ("2021-05-01", "2021-09"), ("2021-11-01", "2022-01")]
+        ("2021-05-01", "2021-09"),
+        ("2021-11-01", "2022-01"),
+    ]
     assert [(e.as_of, r.status) for e, r in store.requirement_history("MT-01")] == [
-        ("2021-05-01", "open"), ("2021-11-01", "retired")]
+        ("2021-05-01", "open"),
+        ("2021-11-01", "retired"),
+    ]
 
 
 @pytest.mark.engines
@@ -364,11 +444,15 @@ def test_dry_run_prints_the_same_summary_and_writes_nothing(invoke, store, make_
     assert dry.exit_code == 0
     assert state(invoke) == before
     real = invoke("import", "requirements", "reqs.xlsx")
-    assert lines(dry)[0] == ("Columns: id ← ID (A1), title ← Title (B1), stage ← Stage (C1), "
-                             "tier ← Tier (D1), priority ← Priority (E1), target ← Target (F1)")
+    assert lines(dry)[0] == (
+        "Columns: id ← ID (A1), title ← Title (B1), stage ← Stage (C1), "
+        "tier ← Tier (D1), priority ← Priority (E1), target ← Target (F1)"
+    )
     assert lines(dry)[1:-1] == lines(real)[:-1]
-    assert lines(dry)[-1] == "Dry run: 2 added, 0 changed, 0 retired, 0 unchanged; " \
-                             "nothing was written."
+    assert (
+        lines(dry)[-1] == "Dry run: 2 added, 0 changed, 0 retired, 0 unchanged; "
+        "nothing was written."
+    )
 
 
 @pytest.mark.engines
@@ -381,7 +465,8 @@ def test_as_of_before_the_last_import_is_refused(invoke, store, make_xlsx):
     assert result.exit_code == 1
     assert result.stderr == (
         "error: --as-of 2021-10-01 is before the last requirements import (2021-11-01); "
-        "history only moves forward: pass --as-of 2021-11-01 or later\n")
+        "history only moves forward: pass --as-of 2021-11-01 or later\n"
+    )
     assert state(invoke) == before
 
 
@@ -403,8 +488,7 @@ BAD_MESSAGES = [
     "2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)",
     f"reqs.xlsx:Requirements!C5: unknown stage 'Marketing' (expected one of: {STAGES}); "
     "pass --add-stages to add it, or change the stages with 'roadmap settings --stages'",
-    "reqs.xlsx:Requirements!D6: unknown tier 'gold' (expected one of: table-stakes, "
-    "best-in-class)",
+    "reqs.xlsx:Requirements!D6: unknown tier 'gold' (expected one of: table-stakes, best-in-class)",
     "reqs.xlsx:Requirements!E7: unknown priority 'urgent' (expected one of: high, medium, low)",
     "reqs.xlsx:Requirements!F8: cannot read target 'soonish' (use 2021-09, Sep 2021, "
     "2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)",
@@ -418,8 +502,7 @@ def imported(invoke, store, make_csv):
     assert invoke("import", "requirements", "first.csv").exit_code == 0
 
 
-def test_every_problem_is_reported_at_once_and_nothing_is_written(
-        invoke, imported, make_xlsx):
+def test_every_problem_is_reported_at_once_and_nothing_is_written(invoke, imported, make_xlsx):
     make_xlsx(BAD_ROWS)
     before = state(invoke)
     result = invoke("import", "requirements", "reqs.xlsx")
@@ -428,7 +511,9 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(
     assert result.stderr.splitlines() == [
         "warning: reqs.xlsx:Requirements!B4: rows with no title are skipped (B4); fill in "
         "their titles to import them",
-        *BAD_MESSAGES, "6 problems; nothing was written."]
+        *BAD_MESSAGES,
+        "6 problems; nothing was written.",
+    ]
     assert state(invoke) == before
 
 
@@ -445,7 +530,8 @@ def test_an_empty_stage_is_unassigned_and_an_empty_tier_is_named(invoke, importe
     result = invoke("import", "requirements", "reqs.xlsx")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "reqs.xlsx:Requirements!D2: no tier (expected one of: table-stakes, best-in-class)"]
+        "reqs.xlsx:Requirements!D2: no tier (expected one of: table-stakes, best-in-class)"
+    ]
 
 
 def test_a_title_without_letters_gets_a_short_stable_id(invoke, imported, make_csv):
@@ -461,28 +547,37 @@ def test_an_as_of_that_is_not_a_date_is_refused(invoke, imported, make_xlsx):
     result = invoke("import", "requirements", "reqs.xlsx", "--as-of", "soon")
     assert result.exit_code == 2  # a wrong command line, click's convention
     assert result.stderr.endswith(
-        "Error: Invalid value for --as-of: 'soon' is not a date (use YYYY-MM-DD or YYYY-MM)\n")
+        "Error: Invalid value for --as-of: 'soon' is not a date (use YYYY-MM-DD or YYYY-MM)\n"
+    )
 
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 RANDOM = bytes(range(256)) * 8
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("reqs.xlsx", PNG, "reqs.xlsx: not a spreadsheet (the file is not an Excel workbook)"),
-    ("chart.png", PNG, "chart.png: not a spreadsheet (binary data, not CSV text)"),
-    ("reqs.csv", RANDOM, "reqs.csv: not a spreadsheet (binary data, not CSV text)"),
-    ("reqs.xlsx", b"PK\x03\x04" + RANDOM,
-     "reqs.xlsx: not a spreadsheet (damaged or not a zip file)"),
-    ("reqs.xlsx", b"", "reqs.xlsx: the file is empty"),
-    ("reqs.csv", b"\xef\xbb\xbf\r\n \r\n", "reqs.csv: the file is empty"),
-    ("reqs.csv", b"Roadmap 2021\nto be written\n",
-     "reqs.csv: no header row found in the first 50 rows (expected column names such as "
-     "ID, Title, Stage, Tier, Target); check the sheet or use --sheet NAME / "
-     "--map 'Column=field'"),
-])
-def test_a_file_that_cannot_be_read_says_why(invoke, imported, tmp_path, name, content,
-                                            message):
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("reqs.xlsx", PNG, "reqs.xlsx: not a spreadsheet (the file is not an Excel workbook)"),
+        ("chart.png", PNG, "chart.png: not a spreadsheet (binary data, not CSV text)"),
+        ("reqs.csv", RANDOM, "reqs.csv: not a spreadsheet (binary data, not CSV text)"),
+        (
+            "reqs.xlsx",
+            b"PK\x03\x04" + RANDOM,
+            "reqs.xlsx: not a spreadsheet (damaged or not a zip file)",
+        ),
+        ("reqs.xlsx", b"", "reqs.xlsx: the file is empty"),
+        ("reqs.csv", b"\xef\xbb\xbf\r\n \r\n", "reqs.csv: the file is empty"),
+        (
+            "reqs.csv",
+            b"Roadmap 2021\nto be written\n",
+            "reqs.csv: no header row found in the first 50 rows (expected column names such as "
+            "ID, Title, Stage, Tier, Target); check the sheet or use --sheet NAME / "
+            "--map 'Column=field'",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why(invoke, imported, tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
     before = state(invoke)
     result = invoke("import", "requirements", name)
@@ -518,8 +613,8 @@ def test_rows_beyond_a_stale_sheet_dimension_are_not_lost(invoke, store, make_xl
     import zipfile
 
     rows = [["ID", "Title", "Stage", "Tier", "Owner"]] + [
-        [f"R-{n}", f"Feature {n}", "model training", "table-stakes", "Priya N."]
-        for n in range(60)]
+        [f"R-{n}", f"Feature {n}", "model training", "table-stakes", "Priya N."] for n in range(60)
+    ]
     path = make_xlsx(rows)
     with zipfile.ZipFile(path) as archive:
         parts = {info: archive.read(info) for info in archive.infolist()}
@@ -537,20 +632,22 @@ def test_rows_beyond_a_stale_sheet_dimension_are_not_lost(invoke, store, make_xl
 
 # -- re-importing an unchanged file ---------------------------------------------------------
 
+
 @pytest.fixture
 def unread(monkeypatch):
     """After this, reading a spreadsheet fails: what still works was told from the log."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the file was read")
 
     def start() -> None:
         monkeypatch.setattr("roadmap.requirements.read_table", refuse)
+
     return start
 
 
 @pytest.mark.engines
-def test_the_same_file_again_is_told_unchanged_without_reading_it(invoke, store, make_xlsx,
-                                                                   unread):
+def test_the_same_file_again_is_told_unchanged_without_reading_it(invoke, store, make_xlsx, unread):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx", "--as-of", "2021-05-01")
     before = state(invoke)
@@ -595,12 +692,14 @@ def test_an_earlier_as_of_is_still_refused(invoke, store, make_xlsx):
 
 
 @pytest.mark.engines
-@pytest.mark.parametrize("options", [("--sheet", "Requirements"), ("--map", "Title=title"),
-                                     ("--add-stages",)])
+@pytest.mark.parametrize(
+    "options", [("--sheet", "Requirements"), ("--map", "Title=title"), ("--add-stages",)]
+)
 def test_other_options_read_the_file_again(invoke, store, make_xlsx, options, monkeypatch):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
     import roadmap.requirements as module
+
     reads = []
     real = module.read_table
     monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
@@ -611,12 +710,12 @@ def test_other_options_read_the_file_again(invoke, store, make_xlsx, options, mo
 
 
 @pytest.mark.engines
-def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_xlsx,
-                                                          monkeypatch):
+def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_xlsx, monkeypatch):
     make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
     invoke("settings", "--rename-stage", "model training=Training")
     import roadmap.requirements as module
+
     reads = []
     real = module.read_table
     monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
@@ -628,14 +727,16 @@ def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_x
 
 
 @pytest.mark.engines
-def test_the_same_bytes_under_another_name_are_read_again(invoke, store, make_xlsx,
-                                                          monkeypatch, tmp_path):
+def test_the_same_bytes_under_another_name_are_read_again(
+    invoke, store, make_xlsx, monkeypatch, tmp_path
+):
     path = make_xlsx(ROWS)
     invoke("import", "requirements", "reqs.xlsx")
     (tmp_path / "reqs_2030-01.xlsx").write_bytes(path.read_bytes())
     result = invoke("import", "requirements", "reqs_2030-01.xlsx")
     assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
     import roadmap.requirements as module
+
     monkeypatch.setattr(module, "read_table", lambda *a, **k: 1 / 0)
     # A file changed since is read again (and here fails: it was read).
     make_xlsx(ROWS[:2])
@@ -645,13 +746,16 @@ def test_the_same_bytes_under_another_name_are_read_again(invoke, store, make_xl
 def test_a_word_in_a_data_cell_does_not_make_its_row_the_header(invoke, imported, make_xlsx):
     """A working sheet (LibreOffice's webcompat roadmap): its top row names no field, and
     far below, a cell reading ``true/false, comment`` ends in a notes synonym."""
-    rows = [["script", "arch", "lang", "features to keep", "features to rip out"],
-            ["slimertester.js", "slimer/phantom", "js", "supports misc test types", "x"],
-            ["testsites.py", "marionette", "py", "compares screenshots", None],
-            [], [],
-            [None, None, None, "Server / service", None],
-            ["is_busy()", "false when both are idle", None, "detect WAP", "js"],
-            ["get_testresults()", "true/false, comment", None, "plugin architecture", "py"]]
+    rows = [
+        ["script", "arch", "lang", "features to keep", "features to rip out"],
+        ["slimertester.js", "slimer/phantom", "js", "supports misc test types", "x"],
+        ["testsites.py", "marionette", "py", "compares screenshots", None],
+        [],
+        [],
+        [None, None, None, "Server / service", None],
+        ["is_busy()", "false when both are idle", None, "detect WAP", "js"],
+        ["get_testresults()", "true/false, comment", None, "plugin architecture", "py"],
+    ]
     make_xlsx(rows)
     before = state(invoke)
     result = invoke("import", "requirements", "reqs.xlsx")
@@ -661,5 +765,6 @@ def test_a_word_in_a_data_cell_does_not_make_its_row_the_header(invoke, imported
         "Requirement, Capability or Name); use --map 'Column=title' (columns: 'script', "
         "'arch', 'lang', 'features to keep', 'features to rip out')",
         "columns: id ← none: derived from titles, stage ← none: requirements will be "
-        "Unassigned, tier ← none: bold titles are best-in-class"]
+        "Unassigned, tier ← none: bold titles are best-in-class",
+    ]
     assert state(invoke) == before

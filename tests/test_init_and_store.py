@@ -1,4 +1,5 @@
 """`roadmap init`, where the store lives, `roadmap --version` and a lean `--help`."""
+
 import json
 import subprocess
 import sys
@@ -17,7 +18,8 @@ def test_init_creates_a_store_with_the_defaults(invoke, db):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"Created {db}: ML platform roadmap, from 2021-05, 18-month horizon, "
-        "reviews every 3 months, 8 stages.\n")
+        "reviews every 3 months, 8 stages.\n"
+    )
     settings = Store.open(str(db)).settings()
     assert settings.start == "2021-05"
     assert (settings.horizon, settings.cadence) == (18, 3)
@@ -26,8 +28,19 @@ def test_init_creates_a_store_with_the_defaults(invoke, db):
 
 @pytest.mark.engines
 def test_init_takes_name_horizon_cadence_and_custom_stages(invoke, db):
-    result = invoke("init", "--name", "Acme ML", "--start", "2025-01", "--horizon", "12",
-                    "--cadence", "6", "--stages", "Ingest; Train ;Serve")
+    result = invoke(
+        "init",
+        "--name",
+        "Acme ML",
+        "--start",
+        "2025-01",
+        "--horizon",
+        "12",
+        "--cadence",
+        "6",
+        "--stages",
+        "Ingest; Train ;Serve",
+    )
     assert result.exit_code == 0, result.output
     settings = Store.open(str(db)).settings()
     assert (settings.name, settings.horizon, settings.cadence) == ("Acme ML", 12, 6)
@@ -47,15 +60,18 @@ def test_init_refuses_an_existing_store_and_leaves_it_untouched(invoke, db):
     result = invoke("init", "--start", "2030-01")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {db}: a store already exists here; pass --db PATH for another\n")
+        f"error: {db}: a store already exists here; pass --db PATH for another\n"
+    )
     assert db.read_bytes() == before
 
 
 def test_init_refuses_a_stage_named_twice(invoke, db):
     result = invoke("init", "--stages", "Train;train")
     assert result.exit_code == 2
-    assert "Invalid value for --stages: stage 'train' is named twice (also as 'Train')" \
+    assert (
+        "Invalid value for --stages: stage 'train' is named twice (also as 'Train')"
         in result.stderr
+    )
     assert not db.exists()
 
 
@@ -88,7 +104,8 @@ def test_a_command_on_a_missing_store_says_to_run_init(invoke, db):
     result = invoke("requirements")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {db}: no store here; run 'roadmap init' first, or pass --db PATH\n")
+        f"error: {db}: no store here; run 'roadmap init' first, or pass --db PATH\n"
+    )
     assert not db.exists()
 
 
@@ -143,12 +160,15 @@ def test_two_spellings_of_one_stage_are_refused(invoke, db):
     assert not db.exists()
 
 
-@pytest.mark.parametrize("args", [
-    ("init", "--start", "9999-01"),
-    ("review", "--output", "r.xlsx", "--as-of", "9999-06-15"),
-    ("review", "--output", "r.xlsx", "--as-of", "0001-01-01"),
-    ("compare", "--as-of", "0001-01"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("init", "--start", "9999-01"),
+        ("review", "--output", "r.xlsx", "--as-of", "9999-06-15"),
+        ("review", "--output", "r.xlsx", "--as-of", "0001-01-01"),
+        ("compare", "--as-of", "0001-01"),
+    ],
+)
 def test_a_year_out_of_range_is_a_usage_error_not_a_traceback(invoke, db, args):
     if args[0] != "init":
         Store.create(str(db), Settings(start="2021-05")).close()

@@ -1,6 +1,7 @@
 """Writing files: roadmap replaces only what it wrote itself (else `--force`), keeps a
 file's permissions, never writes over the store, and `review` records and writes all or
 nothing, whatever step fails."""
+
 from __future__ import annotations
 
 import errno
@@ -33,8 +34,10 @@ WRITERS = {
     "template snapshot": ("template", "snapshot", "out.xlsx"),
     "demo": ("demo", "--output", "out.xlsx"),
 }
-NOT_OURS = ("error: out.xlsx was not written by roadmap; pass --force to replace it, or "
-            "choose another file name\n")
+NOT_OURS = (
+    "error: out.xlsx was not written by roadmap; pass --force to replace it, or "
+    "choose another file name\n"
+)
 
 
 def parts(folder: Path) -> list[str]:
@@ -42,8 +45,9 @@ def parts(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("command", WRITERS)
-def test_a_file_roadmap_did_not_write_is_refused(command, review_store, invoke, make_xlsx,
-                                                 tmp_path):
+def test_a_file_roadmap_did_not_write_is_refused(
+    command, review_store, invoke, make_xlsx, tmp_path
+):
     mine = make_xlsx([["My own notes"], ["keep me"]], "out.xlsx")
     before = mine.read_bytes()
     result = invoke(*WRITERS[command])
@@ -55,8 +59,9 @@ def test_a_file_roadmap_did_not_write_is_refused(command, review_store, invoke, 
 
 
 @pytest.mark.parametrize("command", ["review", "export", "template requirements"])
-def test_force_replaces_a_file_roadmap_did_not_write(command, review_store, invoke, make_xlsx,
-                                                     tmp_path):
+def test_force_replaces_a_file_roadmap_did_not_write(
+    command, review_store, invoke, make_xlsx, tmp_path
+):
     make_xlsx([["My own notes"]], "out.xlsx")
     result = invoke(*WRITERS[command], "--force")
     assert result.exit_code == 0, result.output
@@ -65,8 +70,7 @@ def test_force_replaces_a_file_roadmap_did_not_write(command, review_store, invo
 
 
 @pytest.mark.parametrize("command", [c for c in WRITERS if c != "demo"])
-def test_a_file_roadmap_wrote_is_replaced_without_force(command, review_store, invoke,
-                                                        tmp_path):
+def test_a_file_roadmap_wrote_is_replaced_without_force(command, review_store, invoke, tmp_path):
     assert invoke(*WRITERS[command]).exit_code == 0
     first = (tmp_path / "out.xlsx").read_bytes()
     result = invoke(*WRITERS[command])
@@ -97,14 +101,16 @@ def test_what_we_write_is_marked_in_its_document_properties(invoke, tmp_path):
     with zipfile.ZipFile(tmp_path / "t.xlsx") as archive:
         assert archive.comment.startswith(b"roadmap-output sha256:")
     assert load_workbook(tmp_path / "t.xlsx").custom_doc_props["roadmap-output"].value == (
-        "written by roadmap; it replaces this file until another program saves it")
+        "written by roadmap; it replaces this file until another program saves it"
+    )
 
 
 def fill_in(path: Path) -> None:
     """What a user does with a template: open it, type a row, save."""
     book = load_workbook(path)
-    book["Requirements"].append(["FE-01", "Our feature store", "Feature engineering",
-                                 "table-stakes"])
+    book["Requirements"].append(
+        ["FE-01", "Our feature store", "Feature engineering", "table-stakes"]
+    )
     book.save(path)
 
 
@@ -116,11 +122,13 @@ def test_a_filled_in_template_is_not_overwritten_by_a_new_one(invoke, tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (
         "error: filled.xlsx was saved by another program since roadmap wrote it; pass "
-        "--force to replace it, or choose another file name\n")
+        "--force to replace it, or choose another file name\n"
+    )
     assert (tmp_path / "filled.xlsx").read_bytes() == before
     rows = list(load_workbook(tmp_path / "filled.xlsx")["Requirements"].values)
     assert ("FE-01", "Our feature store", "Feature engineering", "table-stakes") in [
-        tuple(r[:4]) for r in rows]
+        tuple(r[:4]) for r in rows
+    ]
 
 
 def test_a_workbook_changed_inside_but_keeping_our_zip_comment_is_not_ours(invoke, tmp_path):
@@ -151,9 +159,21 @@ def test_a_filled_in_template_is_not_overwritten_from_python(tmp_path):
 def test_a_template_saved_by_libreoffice_is_not_overwritten(invoke, tmp_path):
     assert invoke("template", "requirements", "blank.xlsx").exit_code == 0
     converted = tmp_path / "converted"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "xlsx", "--outdir", str(converted),
-                    str(tmp_path / "blank.xlsx")], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(converted),
+            str(tmp_path / "blank.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     os.replace(converted / "blank.xlsx", tmp_path / "filled.xlsx")
     result = invoke("template", "requirements", "filled.xlsx")
     assert result.exit_code == 1
@@ -161,14 +181,16 @@ def test_a_template_saved_by_libreoffice_is_not_overwritten(invoke, tmp_path):
 
 
 def test_a_symbolic_link_is_refused_and_with_force_its_target_is_written(
-        review_store, invoke, tmp_path):
+    review_store, invoke, tmp_path
+):
     assert invoke("export", "real.xlsx").exit_code == 0
     (tmp_path / "link.xlsx").symlink_to("real.xlsx")
     result = invoke("export", "link.xlsx")
     assert result.exit_code == 1
     assert result.stderr == (
         "error: link.xlsx is a symbolic link (to real.xlsx); pass --force to write to the "
-        "file it points to, or choose another file name\n")
+        "file it points to, or choose another file name\n"
+    )
     (tmp_path / "real.xlsx").write_bytes(b"changed by hand")
     assert invoke("export", "link.xlsx", "--force").exit_code == 0
     assert (tmp_path / "link.xlsx").is_symlink()
@@ -176,20 +198,22 @@ def test_a_symbolic_link_is_refused_and_with_force_its_target_is_written(
 
 
 def test_a_read_only_file_is_refused_and_with_force_replaced_keeping_its_mode(
-        review_store, invoke, tmp_path):
+    review_store, invoke, tmp_path
+):
     assert invoke("export", "out.xlsx").exit_code == 0
     os.chmod(tmp_path / "out.xlsx", 0o444)
     result = invoke("export", "out.xlsx")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: out.xlsx is read-only; pass --force to replace it, or choose another file "
-        "name\n")
+        "error: out.xlsx is read-only; pass --force to replace it, or choose another file name\n"
+    )
     assert invoke("export", "out.xlsx", "--force").exit_code == 0
     assert stat.S_IMODE((tmp_path / "out.xlsx").stat().st_mode) == 0o444
 
 
 def test_a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask(
-        review_store, invoke, tmp_path):
+    review_store, invoke, tmp_path
+):
     assert invoke("export", "private.xlsx").exit_code == 0
     os.chmod(tmp_path / "private.xlsx", 0o600)
     assert invoke("export", "private.xlsx").exit_code == 0
@@ -210,12 +234,15 @@ def test_the_store_is_never_an_output_even_with_force(review_store, runner, tmp_
     os.replace(review_store.path, tmp_path / "store.xlsx")
     os.link(tmp_path / "store.xlsx", tmp_path / "hard-link.xlsx")
     before = (tmp_path / "store.xlsx").read_bytes()
-    result = runner.invoke(cli, ["--db", "store.xlsx", "review", "--output", output,
-                                 "--as-of", "2021-12-15", "--force"])
+    result = runner.invoke(
+        cli,
+        ["--db", "store.xlsx", "review", "--output", output, "--as-of", "2021-12-15", "--force"],
+    )
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {output} is an SQLite database (a roadmap store?), not a workbook; roadmap "
-        "never replaces it: choose another file name\n")
+        "never replaces it: choose another file name\n"
+    )
     assert (tmp_path / "store.xlsx").read_bytes() == before
     assert Store.open(str(tmp_path / "store.xlsx")).reviews() == []
 
@@ -228,7 +255,8 @@ def test_a_folder_is_not_an_output_even_with_force(tmp_path, monkeypatch):
     with pytest.raises(OutputError) as error:
         write_snapshot_template("out.xlsx", force=True)
     assert str(error.value) == (
-        "out.xlsx is a folder; name a file inside it, e.g. out.xlsx/review.xlsx")
+        "out.xlsx is a folder; name a file inside it, e.g. out.xlsx/review.xlsx"
+    )
 
 
 def test_stale_part_files_of_ours_are_cleaned_and_nothing_else(invoke, tmp_path):
@@ -268,8 +296,9 @@ def fail_at(monkeypatch, statement: str, exc: Exception) -> None:
     monkeypatch.setattr(roadmap.engines.SQLiteConnection, "execute", failing)
 
 
-def test_a_failed_commit_puts_the_previous_review_back(review_store, last_review, tmp_path,
-                                                       monkeypatch):
+def test_a_failed_commit_puts_the_previous_review_back(
+    review_store, last_review, tmp_path, monkeypatch
+):
     fail_at(monkeypatch, "COMMIT", sqlite3.OperationalError("database or disk is full"))
     with pytest.raises(StoreError) as error:
         write_and_record(review_store, str(tmp_path / "review.xlsx"), "2021-12-15")
@@ -279,14 +308,16 @@ def test_a_failed_commit_puts_the_previous_review_back(review_store, last_review
     assert parts(tmp_path) == []
 
 
-def test_a_failed_commit_of_a_first_review_leaves_no_file(review_store, tmp_path, monkeypatch,
-                                                          invoke):
+def test_a_failed_commit_of_a_first_review_leaves_no_file(
+    review_store, tmp_path, monkeypatch, invoke
+):
     fail_at(monkeypatch, "COMMIT", sqlite3.OperationalError("disk I/O error"))
     result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15")
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {review_store.path}: the disk could not be read or written (disk I/O error); "
-        "nothing was written. Check the disk and free space, then run the command again\n")
+        "nothing was written. Check the disk and free space, then run the command again\n"
+    )
     assert not (tmp_path / "review.xlsx").exists()
     assert review_store.reviews() == []
     assert parts(tmp_path) == []
@@ -297,8 +328,9 @@ def test_a_failed_rename_records_nothing(review_store, last_review, tmp_path, mo
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(roadmap.xlsx.os, "replace", refused)
-    with pytest.raises(OutputError, match="cannot write \\(Permission denied\\); any existing "
-                                          "file is unchanged"):
+    with pytest.raises(
+        OutputError, match="cannot write \\(Permission denied\\); any existing file is unchanged"
+    ):
         write_and_record(review_store, str(tmp_path / "review.xlsx"), "2021-12-15")
     monkeypatch.undo()
     assert (tmp_path / "review.xlsx").read_bytes() == last_review
@@ -306,8 +338,9 @@ def test_a_failed_rename_records_nothing(review_store, last_review, tmp_path, mo
     assert parts(tmp_path) == []
 
 
-def test_a_failed_record_leaves_the_previous_review(review_store, last_review, tmp_path,
-                                                    monkeypatch):
+def test_a_failed_record_leaves_the_previous_review(
+    review_store, last_review, tmp_path, monkeypatch
+):
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
@@ -333,8 +366,7 @@ def test_a_failed_workbook_records_nothing(review_store, last_review, tmp_path, 
 
 
 def test_a_successful_review_is_both_written_and_recorded(review_store, last_review, tmp_path):
-    review, recorded = write_and_record(review_store, str(tmp_path / "review.xlsx"),
-                                        "2021-12-15")
+    review, recorded = write_and_record(review_store, str(tmp_path / "review.xlsx"), "2021-12-15")
     assert recorded
     assert (tmp_path / "review.xlsx").read_bytes() != last_review
     assert load_workbook(tmp_path / "review.xlsx")["Summary"] is not None
@@ -342,20 +374,23 @@ def test_a_successful_review_is_both_written_and_recorded(review_store, last_rev
     assert parts(tmp_path) == []
 
 
-def test_a_review_already_recorded_or_not_recorded_is_still_written(review_store, last_review,
-                                                                    tmp_path):
+def test_a_review_already_recorded_or_not_recorded_is_still_written(
+    review_store, last_review, tmp_path
+):
     (tmp_path / "review.xlsx").unlink()
     _, recorded = write_and_record(review_store, str(tmp_path / "review.xlsx"), "2021-06-30")
     assert not recorded  # the same review as last quarter's: recorded once
     assert (tmp_path / "review.xlsx").read_bytes() == last_review
-    _, recorded = write_and_record(review_store, str(tmp_path / "other.xlsx"), "2021-12-15",
-                                   record=False)
+    _, recorded = write_and_record(
+        review_store, str(tmp_path / "other.xlsx"), "2021-12-15", record=False
+    )
     assert not recorded and (tmp_path / "other.xlsx").exists()
     assert [r.as_of for r in review_store.reviews()] == ["2021-06-30"]
 
 
-def test_a_refused_output_is_refused_before_the_review_is_built(review_store, tmp_path,
-                                                                 monkeypatch):
+def test_a_refused_output_is_refused_before_the_review_is_built(
+    review_store, tmp_path, monkeypatch
+):
     import roadmap.review_workbook
 
     def never(*args, **kwargs):
@@ -369,14 +404,25 @@ def test_a_refused_output_is_refused_before_the_review_is_built(review_store, tm
 
 @pytest.mark.slow
 def test_a_review_killed_while_writing_leaves_the_old_review_and_records_nothing(
-        review_store, last_review, tmp_path):
+    review_store, last_review, tmp_path
+):
     import signal
 
     from test_durability import start_child
 
     reached = tmp_path / "reached"
-    child = start_child("die-while-saving", reached, "--db", review_store.path, "review",
-                        "--output", "review.xlsx", "--as-of", "2021-12-15", cwd=tmp_path)
+    child = start_child(
+        "die-while-saving",
+        reached,
+        "--db",
+        review_store.path,
+        "review",
+        "--output",
+        "review.xlsx",
+        "--as-of",
+        "2021-12-15",
+        cwd=tmp_path,
+    )
     child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL
     assert reached.exists()

@@ -1,4 +1,5 @@
 """A long import shows a progress bar on a terminal and stays quiet when piped."""
+
 from __future__ import annotations
 
 import os
@@ -14,15 +15,20 @@ HEADER = ["ID", "Title", "Stage", "Tier"]
 
 
 def long_roadmap(make_xlsx, rows: int = 5000):
-    return make_xlsx([HEADER] + [[f"R-{n}", f"Feature {n}", "model training", "table-stakes"]
-                                 for n in range(rows)])
+    return make_xlsx(
+        [HEADER]
+        + [[f"R-{n}", f"Feature {n}", "model training", "table-stakes"] for n in range(rows)]
+    )
 
 
 @pytest.mark.slow
 def test_the_library_reports_rows_read_up_to_the_last(store, make_xlsx):
     calls = []
-    import_requirements(store, str(long_roadmap(make_xlsx)),
-                        progress=lambda done, total: calls.append((done, total)))
+    import_requirements(
+        store,
+        str(long_roadmap(make_xlsx)),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls, "no progress was reported for a 5,000-row sheet"
     assert all(total == 5001 for _, total in calls)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
@@ -40,9 +46,14 @@ def test_piped_output_has_no_progress_bar(invoke, store, make_xlsx):
 @pytest.mark.skipif(shutil.which("script") is None, reason="needs script(1) for a terminal")
 def test_a_terminal_shows_the_progress_bar(db, store, make_xlsx):
     path = long_roadmap(make_xlsx)
-    command = (f"{sys.executable} -m roadmap --db {db} import requirements {path}")
-    shown = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True,
-                           text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
+    command = f"{sys.executable} -m roadmap --db {db} import requirements {path}"
+    shown = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     assert shown.returncode == 0, shown.stdout
     assert f"Reading {path}" in shown.stdout
     assert "Imported" in shown.stdout
@@ -63,8 +74,7 @@ def test_a_stream_of_unknown_size_shows_how_many_rows_were_read(monkeypatch):
     with cli.progress_bar("Reading reqs.csv") as progress:
         progress(2000, 0)
         progress(4000, 0)
-    assert screen.getvalue() == ("\rReading reqs.csv: 2,000 rows\rReading reqs.csv: 4,000 rows"
-                                 "\n")
+    assert screen.getvalue() == ("\rReading reqs.csv: 2,000 rows\rReading reqs.csv: 4,000 rows\n")
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """`roadmap requirements` and `roadmap log`: what is stored, for people and for scripts."""
+
 import csv
 import hashlib
 import io
@@ -18,8 +19,19 @@ FIRST = [
     ["DM-01", "Real-time endpoints", "serving", "table-stakes", "medium", "M6", "Elena"],
     ["DM-02", "Inference graphs", "serving", "best-in-class", "low", None, None],
 ]
-KEYS = ["id", "title", "stage", "tier", "priority", "target", "status", "owner",
-        "requested_by", "description", "notes"]
+KEYS = [
+    "id",
+    "title",
+    "stage",
+    "tier",
+    "priority",
+    "target",
+    "status",
+    "owner",
+    "requested_by",
+    "description",
+    "notes",
+]
 
 
 @pytest.fixture
@@ -41,8 +53,16 @@ def test_listing_shows_every_requirement_retired_included(invoke, roadmap):
     result = invoke("requirements")
     assert result.exit_code == 0
     header, rule, *rows = result.stdout.splitlines()
-    assert header.split() == ["id", "title", "stage", "tier", "priority", "target", "status",
-                              "owner"]
+    assert header.split() == [
+        "id",
+        "title",
+        "stage",
+        "tier",
+        "priority",
+        "target",
+        "status",
+        "owner",
+    ]
     assert [row.split()[0] for row in rows] == ["DC-01", "FE-01", "DM-01", "DM-02"]
     assert rows[-1].split()[-1] == "retired"
 
@@ -51,9 +71,17 @@ def test_json_has_exactly_the_documented_keys_in_order(invoke, roadmap):
     rows = json.loads(invoke("requirements", "--format", "json").stdout)
     assert [list(row) for row in rows] == [KEYS] * 4
     assert rows[2] == {
-        "id": "DM-01", "title": "Real-time endpoints", "stage": "Model deployment & monitoring",
-        "tier": "table-stakes", "priority": "medium", "target": "2021-10", "status": "open",
-        "owner": "Elena", "requested_by": None, "description": None, "notes": None,
+        "id": "DM-01",
+        "title": "Real-time endpoints",
+        "stage": "Model deployment & monitoring",
+        "tier": "table-stakes",
+        "priority": "medium",
+        "target": "2021-10",
+        "status": "open",
+        "owner": "Elena",
+        "requested_by": None,
+        "description": None,
+        "notes": None,
     }
     assert rows[3]["status"] == "retired"
 
@@ -63,7 +91,11 @@ def test_csv_has_a_header_and_one_line_per_requirement(invoke, roadmap):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == KEYS
     assert [(r["id"], r["target"]) for r in rows] == [
-        ("DC-01", "2021-09"), ("FE-01", "2021-12"), ("DM-01", "2021-10"), ("DM-02", "")]
+        ("DC-01", "2021-09"),
+        ("FE-01", "2021-12"),
+        ("DM-01", "2021-10"),
+        ("DM-02", ""),
+    ]
 
 
 def test_any_tabulate_format_works(invoke, roadmap):
@@ -76,19 +108,24 @@ def test_any_tabulate_format_works(invoke, roadmap):
 def test_a_bad_format_is_a_command_line_error(invoke, roadmap):
     result = invoke("requirements", "--format", "yaml")
     assert result.exit_code == 2
-    assert "Invalid value for --format: 'yaml' is not a format; use json, csv or one of " \
-           "tabulate's: " in result.stderr
+    assert (
+        "Invalid value for --format: 'yaml' is not a format; use json, csv or one of "
+        "tabulate's: " in result.stderr
+    )
 
 
-@pytest.mark.parametrize("options, expected", [
-    (("--stage", "serving"), ["DM-01", "DM-02"]),
-    (("--stage", "Model Deployment & Monitoring"), ["DM-01", "DM-02"]),
-    (("--tier", "best-in-class"), ["FE-01", "DM-02"]),
-    (("--tier", "table stakes"), ["DC-01", "DM-01"]),
-    (("--status", "retired"), ["DM-02"]),
-    (("--status", "open", "--tier", "bic"), ["FE-01"]),
-    (("--stage", "data labeling"), []),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (("--stage", "serving"), ["DM-01", "DM-02"]),
+        (("--stage", "Model Deployment & Monitoring"), ["DM-01", "DM-02"]),
+        (("--tier", "best-in-class"), ["FE-01", "DM-02"]),
+        (("--tier", "table stakes"), ["DC-01", "DM-01"]),
+        (("--status", "retired"), ["DM-02"]),
+        (("--status", "open", "--tier", "bic"), ["FE-01"]),
+        (("--stage", "data labeling"), []),
+    ],
+)
 def test_filters(invoke, roadmap, options, expected):
     assert ids(invoke, *options) == expected
 
@@ -97,7 +134,8 @@ def test_an_unknown_stage_filter_lists_the_stages(invoke, roadmap):
     result = invoke("requirements", "--stage", "marketing")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "error: unknown stage 'marketing' (expected one of: Data collection; ")
+        "error: unknown stage 'marketing' (expected one of: Data collection; "
+    )
 
 
 def test_an_empty_store_lists_nothing(invoke, store):
@@ -135,13 +173,13 @@ def test_log_table_names_the_file_and_its_sha256(invoke, roadmap, tmp_path):
 def test_an_empty_listing_says_why(invoke, roadmap_store):
     result = invoke("requirements", "--status", "opn")
     assert result.exit_code == 0
-    assert result.stderr == ("warning: no requirements match --status 'opn' (statuses in the "
-                             "store: open, retired)\n")
+    assert result.stderr == (
+        "warning: no requirements match --status 'opn' (statuses in the store: open, retired)\n"
+    )
     assert invoke("requirements", "--status", "opn", "--format", "json").stdout == "[]\n"
 
 
-def test_tables_fit_the_terminal_and_json_keeps_the_full_title(invoke, roadmap_store,
-                                                               monkeypatch):
+def test_tables_fit_the_terminal_and_json_keeps_the_full_title(invoke, roadmap_store, monkeypatch):
     monkeypatch.setenv("COLUMNS", "90")
     lines = invoke("requirements").stdout.splitlines()
     assert max(len(line) for line in lines) <= 90

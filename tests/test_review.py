@@ -5,6 +5,7 @@ The store is ``review_store`` (conftest): Alpha ML, Beta AI and Gamma OSS assess
 2021-11-01. Most tests review 2021-12-15 with Alpha as the primary vendor, after a
 recorded review of 2021-06-30.
 """
+
 import datetime as dt
 import json
 import os
@@ -41,11 +42,11 @@ def _two_reviews(store, make_csv) -> None:
     def invoke(*args: str):
         return CliRunner().invoke(cli, ["--db", store.path, *args])
 
-    first = invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30",
-                   "--primary", "alpha")
+    first = invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30", "--primary", "alpha")
     assert first.exit_code == 0, first.output
-    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
-                    "--primary", "alpha")
+    result = invoke(
+        "review", "--output", "review.xlsx", "--as-of", "2021-12-15", "--primary", "alpha"
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -64,7 +65,7 @@ def block(sheet, title: str) -> list[dict]:
     rows = values(sheet)
     start = next(i for i, row in enumerate(rows) if row[0] == title) + 1
     found = []
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if row[0] is None:
             break
         found.append(dict(zip(rows[start], row)))
@@ -76,33 +77,58 @@ def fill(cell) -> str:
 
 
 def test_the_workbook_has_the_nine_sheets_in_order(reviewed, invoke):
-    assert reviewed.sheetnames == list(SHEETS) == [
-        "Summary", "Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
-        "Snapshots", "Legend"]
+    assert (
+        reviewed.sheetnames
+        == list(SHEETS)
+        == [
+            "Summary",
+            "Matrix",
+            "Changes",
+            "Gaps",
+            "Timeline",
+            "Parity",
+            "Requirements",
+            "Snapshots",
+            "Legend",
+        ]
+    )
 
 
 def test_review_prints_where_it_wrote_coverage_and_gaps(review_store, invoke):
-    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
-                    "--primary", "Alpha ML")
+    result = invoke(
+        "review", "--output", "review.xlsx", "--as-of", "2021-12-15", "--primary", "Alpha ML"
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == ("Wrote review.xlsx: review of 2021-12-15, window 2021-12 to 2023-05, "
-                        "9 requirements, 3 vendors.")
-    assert lines[1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
-                                "best_in_class", "assessed", "weighted", "primary", "caveats"]
+    assert lines[0] == (
+        "Wrote review.xlsx: review of 2021-12-15, window 2021-12 to 2023-05, "
+        "9 requirements, 3 vendors."
+    )
+    assert lines[1].split() == [
+        "vendor",
+        "snapshot",
+        "coverage",
+        "table_stakes",
+        "best_in_class",
+        "assessed",
+        "weighted",
+        "primary",
+        "caveats",
+    ]
     # Each vendor's snapshot says something of 3 of the 9 requirements: a third assessed.
     # No priorities: every requirement weighs 2, so weighted is plain coverage.
-    assert lines[3].split()[:8] == ["alpha", "2021-12-01", "17%", "25%", "0%", "33%", "17%",
-                                    "yes"]
+    assert lines[3].split()[:8] == ["alpha", "2021-12-01", "17%", "25%", "0%", "33%", "17%", "yes"]
     assert lines[3].endswith("assessed on 33% of requirements only")
-    assert lines[5].endswith("assessed on 33% of requirements only; stale: snapshot of "
-                             "2021-06-01, older than 2 cadences")  # gamma, 6½ months old
-    assert lines[-3] == ("Gaps at alpha: 5 (3 assess, 1 buy, 0 glue, 1 wait, 0 build; "
-                         "1 overdue).")
+    assert lines[5].endswith(
+        "assessed on 33% of requirements only; stale: snapshot of 2021-06-01, older than 2 cadences"
+    )  # gamma, 6½ months old
+    assert lines[-3] == ("Gaps at alpha: 5 (3 assess, 1 buy, 0 glue, 1 wait, 0 build; 1 overdue).")
     # Beta brings FE-01 partial -> ga (2 × ½) and FE-02 unknown -> partner (2 × ½) of 18;
     # alpha+beta then covers 1 + ½ + 1 + ½ of 9.
-    assert lines[-2] == ("Adding beta to alpha would close 2: FE-01 FE-02 (as glue: FE-02); "
-                         "weighted +11%, coverage 33% (roadmap recommend).")
+    assert lines[-2] == (
+        "Adding beta to alpha would close 2: FE-01 FE-02 (as glue: FE-02); "
+        "weighted +11%, coverage 33% (roadmap recommend)."
+    )
     assert lines[-1] == "Recorded the review; the next is due 2022-02-01."
     assert result.stderr == ""  # no progress bar when not on a terminal
 
@@ -113,7 +139,8 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
     assert sheet["A1"].font.sz == 16 and sheet["A1"].font.b
     assert sheet["A2"].value == (
         "Alpha ML covers 17% of 9 requirements, assessed on 33%; 5 gaps due by 2023-05 "
-        "(3 assess, 1 buy, 1 wait), 1 overdue.")
+        "(3 assess, 1 buy, 1 wait), 1 overdue."
+    )
     facts = {row[0]: row[1:] for row in values(sheet) if row[0]}
     assert facts["Roadmap"][0] == "ML platform roadmap"
     assert facts["Review date"][0] == D(2021, 12, 15)
@@ -140,7 +167,8 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
     # A vendor assessed on fewer than half is marked in the heat map's header too.
     assert stages["Feature engineering"]["Beta AI (33% assessed)"] == pytest.approx(0.75)
     assert stages["Model deployment & monitoring"]["Alpha ML (33% assessed)"] == (
-        pytest.approx(1 / 3))
+        pytest.approx(1 / 3)
+    )
     assert stages["Model design"]["Alpha ML (33% assessed)"] is None  # nothing to score
     assert "Gamma OSS (33% assessed, stale)" in stages["Model design"]
     heat = next(c for c in sheet["D"] if c.value == pytest.approx(0.75))  # Beta, features
@@ -150,17 +178,25 @@ def test_summary_states_the_review_and_scores_every_vendor(reviewed):
 
     changes = block(sheet, "Changes since the previous review")
     counts = {row["Change"]: row["Count"] for row in changes}
-    assert counts == {"requirements added": 1, "requirements changed": 1,
-                      "requirements retired": 1, "new vendors (first assessment)": 0,
-                      "vendor levels assessed (were unknown)": 0,
-                      "vendor levels upgraded": 3, "vendor levels downgraded": 1,
-                      "vendor levels no longer assessed": 0}
+    assert counts == {
+        "requirements added": 1,
+        "requirements changed": 1,
+        "requirements retired": 1,
+        "new vendors (first assessment)": 0,
+        "vendor levels assessed (were unknown)": 0,
+        "vendor levels upgraded": 3,
+        "vendor levels downgraded": 1,
+        "vendor levels no longer assessed": 0,
+    }
     steps = block(sheet, "Next steps: the 5 most important gaps (by priority, then target)")
     # No priorities in this roadmap: by target, then id.
     assert [(s["ID"], s["Action"], s["Vendors"]) for s in steps] == [
-        ("FE-01", "buy", "Beta AI"), ("DP-01", "assess", "Alpha ML"),
-        ("DL-01", "assess", "Alpha ML"), ("FE-02", "assess", "Alpha ML"),
-        ("DM-02", "wait", "Alpha ML")]
+        ("FE-01", "buy", "Beta AI"),
+        ("DP-01", "assess", "Alpha ML"),
+        ("DL-01", "assess", "Alpha ML"),
+        ("FE-02", "assess", "Alpha ML"),
+        ("DM-02", "wait", "Alpha ML"),
+    ]
     history = block(sheet, "Coverage over time")
     assert [row["Review"] for row in history] == [D(2021, 6, 30), D(2021, 12, 15)]
     assert history[1]["Alpha ML (33% assessed)"] == pytest.approx(1.5 / 9)
@@ -172,7 +208,8 @@ def charts(path) -> list[str]:
 
 
 def test_summary_charts_coverage_by_stage_and_over_time_once_two_reviews(
-        review_store, invoke, tmp_path):
+    review_store, invoke, tmp_path
+):
     invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30")
     assert charts(tmp_path / "june.xlsx") == ["xl/charts/chart1.xml"]  # one review: bars only
     invoke("review", "--output", "december.xlsx", "--as-of", "2021-12-15")
@@ -186,16 +223,40 @@ def test_matrix_groups_by_stage_with_coloured_levels_and_evidence(reviewed):
     sheet = reviewed["Matrix"]
     rows = table(sheet, 1)
     # Each vendor's header says which snapshot it shows; Gamma's is stale on 2021-12-15.
-    alpha_h, beta_h, gamma_h = "Alpha ML\n2021-12-01", "Beta AI\n2021-12-01", (
-        "Gamma OSS\n2021-06-01, stale")
-    assert list(rows[0]) == ["ID", "Requirement", "Tier", "Priority", "Target", alpha_h,
-                             beta_h, gamma_h]
+    alpha_h, beta_h, gamma_h = (
+        "Alpha ML\n2021-12-01",
+        "Beta AI\n2021-12-01",
+        ("Gamma OSS\n2021-06-01, stale"),
+    )
+    assert list(rows[0]) == [
+        "ID",
+        "Requirement",
+        "Tier",
+        "Priority",
+        "Target",
+        alpha_h,
+        beta_h,
+        gamma_h,
+    ]
     assert fill(sheet["H1"]) == "F8CBAD" and fill(sheet["G1"]) == "DDE4EE"
     # One band row per stage (stage order), then its requirements by id.
     assert [r["ID"] for r in rows] == [
-        "Data collection", "DC-01", "Data processing", "DP-01", "Feature engineering",
-        "FE-01", "FE-02", "Data labeling", "DL-01", "Model training", "MT-01",
-        "Model deployment & monitoring", "DM-01", "DM-02", "DM-03"]
+        "Data collection",
+        "DC-01",
+        "Data processing",
+        "DP-01",
+        "Feature engineering",
+        "FE-01",
+        "FE-02",
+        "Data labeling",
+        "DL-01",
+        "Model training",
+        "MT-01",
+        "Model deployment & monitoring",
+        "DM-01",
+        "DM-02",
+        "DM-03",
+    ]
     assert rows[0]["Requirement"] is None and sheet["A2"].font.b
     by_id = {r["ID"]: (number, r) for number, r in enumerate(rows, start=2)}
     number, fe01 = by_id["FE-01"]
@@ -204,9 +265,11 @@ def test_matrix_groups_by_stage_with_coloured_levels_and_evidence(reviewed):
     assert fill(sheet.cell(number, 6)) == LEVEL_COLOURS[Level.PARTIAL]
     assert fill(sheet.cell(number, 7)) == LEVEL_COLOURS[Level.GA]
     alpha = sheet.cell(number, 6)
-    assert alpha.comment.text == ('Product: Alpha Features\n'
-                                  'Evidence: =HYPERLINK("http://evil.example")\n'
-                                  'Notes: no entity model')
+    assert alpha.comment.text == (
+        "Product: Alpha Features\n"
+        'Evidence: =HYPERLINK("http://evil.example")\n'
+        "Notes: no entity model"
+    )
     assert alpha.hyperlink is None  # evidence that is not an http(s) address is never a link
     beta = sheet.cell(number, 7)
     assert beta.hyperlink.target == "https://beta.example/fs"
@@ -226,14 +289,46 @@ def test_changes_lists_requirement_changes_and_level_moves_old_to_new(reviewed):
         ("added", None, "DP-01", "Data quality checks", None, None, None, None),
         ("changed", None, "DM-01", "Real-time endpoints", "target", "2022-12", "2022-09", None),
         ("retired", None, "MO-01", "Model compression toolkit", None, None, None, None),
-        ("upgraded", "Alpha ML", "FE-01", "Managed feature store", "level", "none", "partial",
-         "2021-06-01 → 2021-12-01"),
-        ("upgraded", "Alpha ML", "DM-01", "Real-time endpoints", "level", "preview", "ga",
-         "2021-06-01 → 2021-12-01"),
-        ("upgraded", "Alpha ML", "DM-02", "Inference graphs", "level", "none", "planned",
-         "2021-06-01 → 2021-12-01"),
-        ("downgraded", "Beta AI", "DP-01", "Data quality checks", "level", "ga", "preview",
-         "2021-06-01 → 2021-12-01"),
+        (
+            "upgraded",
+            "Alpha ML",
+            "FE-01",
+            "Managed feature store",
+            "level",
+            "none",
+            "partial",
+            "2021-06-01 → 2021-12-01",
+        ),
+        (
+            "upgraded",
+            "Alpha ML",
+            "DM-01",
+            "Real-time endpoints",
+            "level",
+            "preview",
+            "ga",
+            "2021-06-01 → 2021-12-01",
+        ),
+        (
+            "upgraded",
+            "Alpha ML",
+            "DM-02",
+            "Inference graphs",
+            "level",
+            "none",
+            "planned",
+            "2021-06-01 → 2021-12-01",
+        ),
+        (
+            "downgraded",
+            "Beta AI",
+            "DP-01",
+            "Data quality checks",
+            "level",
+            "ga",
+            "preview",
+            "2021-06-01 → 2021-12-01",
+        ),
     ]
     assert fill(sheet["G7"]) == LEVEL_COLOURS[Level.PARTIAL]
 
@@ -250,7 +345,8 @@ def test_gaps_are_due_in_the_window_not_ga_at_the_primary_with_an_action(reviewe
     assert sheet["A1"].value == (
         "Due by the end of the window (2023-05), not done, and not ga at Alpha ML. "
         "Action: assess (unknown at Alpha ML), else buy, glue, wait, assess (unknown "
-        "elsewhere), build, in that order (Legend).")
+        "elsewhere), build, in that order (Legend)."
+    )
     rows = table(sheet, 3)
     assert [(r["ID"], r["Due"], r["Alpha ML level"], r["Action"], r["Vendors"]) for r in rows] == [
         ("FE-01", "overdue", "partial", "buy", "Beta AI"),  # Gamma's partner loses to ga
@@ -266,18 +362,21 @@ def test_gaps_are_due_in_the_window_not_ga_at_the_primary_with_an_action(reviewe
     assert sheet.auto_filter.ref == "A3:L8"
 
 
-@pytest.mark.parametrize("levels, action, vendors", [
-    ({"us": Level.NONE, "a": Level.GA, "b": Level.PARTNER, "c": Level.PREVIEW}, "buy", ("a",)),
-    ({"us": Level.PREVIEW, "a": Level.PARTNER, "b": Level.PREVIEW}, "glue", ("a",)),
-    ({"us": Level.PARTNER, "a": Level.NONE}, "glue", ("us",)),
-    ({"us": Level.PARTIAL, "a": Level.PLANNED, "b": Level.PREVIEW}, "wait", ("a", "b")),
-    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.UNKNOWN}, "assess", ("b",)),
-    ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.NONE}, "build", ()),
-    ({"us": Level.GA, "a": Level.NONE}, "build", ()),  # the primary's own ga never buys
-    ({"us": Level.UNKNOWN, "a": Level.GA}, "assess", ("us",)),  # find out first
-    ({"a": Level.GA}, "assess", ("us",)),  # no entry at the primary is unknown too
-    ({"us": Level.NONE, "a": Level.UNKNOWN, "b": Level.PREVIEW}, "wait", ("b",)),
-])
+@pytest.mark.parametrize(
+    "levels, action, vendors",
+    [
+        ({"us": Level.NONE, "a": Level.GA, "b": Level.PARTNER, "c": Level.PREVIEW}, "buy", ("a",)),
+        ({"us": Level.PREVIEW, "a": Level.PARTNER, "b": Level.PREVIEW}, "glue", ("a",)),
+        ({"us": Level.PARTNER, "a": Level.NONE}, "glue", ("us",)),
+        ({"us": Level.PARTIAL, "a": Level.PLANNED, "b": Level.PREVIEW}, "wait", ("a", "b")),
+        ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.UNKNOWN}, "assess", ("b",)),
+        ({"us": Level.PARTIAL, "a": Level.NONE, "b": Level.NONE}, "build", ()),
+        ({"us": Level.GA, "a": Level.NONE}, "build", ()),  # the primary's own ga never buys
+        ({"us": Level.UNKNOWN, "a": Level.GA}, "assess", ("us",)),  # find out first
+        ({"a": Level.GA}, "assess", ("us",)),  # no entry at the primary is unknown too
+        ({"us": Level.NONE, "a": Level.UNKNOWN, "b": Level.PREVIEW}, "wait", ("b",)),
+    ],
+)
 def test_gap_action_precedence_is_assess_buy_glue_wait_assess_build(levels, action, vendors):
     assert gap_action(levels, "us") == (action, vendors)
 
@@ -298,8 +397,17 @@ def test_timeline_marks_targets_in_the_window_and_review_dates(reviewed):
     assert marks[D(2022, 2, 1)] == D(2022, 2, 1)  # the next one
     assert marks[D(2022, 3, 1)] is None
     rows = {row[0]: dict(zip(header, row)) for row in values(sheet, 3)}
-    assert list(rows) == ["FE-01", "DP-01", "DL-01", "FE-02", "MT-01", "DM-01", "DM-02",
-                          "DM-03", "DC-01"]  # by target, no target last
+    assert list(rows) == [
+        "FE-01",
+        "DP-01",
+        "DL-01",
+        "FE-02",
+        "MT-01",
+        "DM-01",
+        "DM-02",
+        "DM-03",
+        "DC-01",
+    ]  # by target, no target last
     assert rows["FE-01"]["Earlier"] == "overdue"
     assert rows["DM-02"][D(2023, 3, 1)] == "target"
     assert rows["MT-01"][D(2022, 6, 1)] == "done"
@@ -311,16 +419,34 @@ def test_timeline_marks_targets_in_the_window_and_review_dates(reviewed):
 def test_parity_gives_first_ga_per_vendor_leader_and_lag(reviewed):
     rows = table(reviewed["Parity"], 1)
     dm01 = rows[0]
-    assert list(dm01) == ["ID", "Title", "Alpha ML first ga", "Beta AI first ga",
-                          "Gamma OSS first ga", "Leader", "Lag (months)", "Note"]
+    assert list(dm01) == [
+        "ID",
+        "Title",
+        "Alpha ML first ga",
+        "Beta AI first ga",
+        "Gamma OSS first ga",
+        "Leader",
+        "Lag (months)",
+        "Note",
+    ]
     # Gamma's only snapshot shows DM-01 at ga: "ga by then", so Alpha's real 2021-12
     # (it said preview in June) is at least 6 months behind.
-    assert list(dm01.values()) == ["DM-01", "Real-time endpoints", D(2021, 12, 1), None,
-                                   "≤ 2021-06", "Gamma OSS", 6,
-                                   "at least: the leader's ga is from its first assessment (≤)"]
+    assert list(dm01.values()) == [
+        "DM-01",
+        "Real-time endpoints",
+        D(2021, 12, 1),
+        None,
+        "≤ 2021-06",
+        "Gamma OSS",
+        6,
+        "at least: the leader's ga is from its first assessment (≤)",
+    ]
     dp01 = next(r for r in rows if r["ID"] == "DP-01")
     assert (dp01["Beta AI first ga"], dp01["Leader"], dp01["Lag (months)"]) == (
-        "≤ 2021-06", "Beta AI", None)
+        "≤ 2021-06",
+        "Beta AI",
+        None,
+    )
 
 
 def test_parity_of_a_past_review_ignores_later_snapshots(review_store, invoke, tmp_path):
@@ -331,7 +457,8 @@ def test_parity_of_a_past_review_ignores_later_snapshots(review_store, invoke, t
 
 
 def test_requirements_and_snapshots_sheets_read_back_into_a_fresh_store(
-        reviewed, tmp_path, review_store):
+    reviewed, tmp_path, review_store
+):
     from roadmap.requirements import import_requirements
     from roadmap.snapshots import import_snapshots
     from roadmap.store import Settings, Store
@@ -357,13 +484,16 @@ def test_legend_explains_levels_rules_and_inputs(reviewed):
     assert levels[0]["Score"] == 1 and levels[1]["Score"] == 0.5
     assert fill(sheet["A4"]) == LEVEL_COLOURS[Level.GA]
     rules = {row[0]: row[1] for row in rows if row[0] and row[1]}
-    assert rules["Gaps"].startswith("requirements with a target on or before the window's "
-                                    "last month, whose status is not done")
+    assert rules["Gaps"].startswith(
+        "requirements with a target on or before the window's last month, whose status is not done"
+    )
     assert "Requirements without a target are not gaps" in rules["Gaps"]
     inputs = block(sheet, "Inputs used")
     assert [(r["Vendor"], r["Snapshot"], r["Source"]) for r in inputs] == [
-        ("alpha", D(2021, 12, 1), "Alpha ML docs"), ("beta", D(2021, 12, 1), "Beta AI docs"),
-        ("gamma", D(2021, 6, 1), "Gamma OSS docs")]
+        ("alpha", D(2021, 12, 1), "Alpha ML docs"),
+        ("beta", D(2021, 12, 1), "Beta AI docs"),
+        ("gamma", D(2021, 6, 1), "Gamma OSS docs"),
+    ]
     assert rules["Written by"].startswith("roadmap ")
 
 
@@ -377,22 +507,29 @@ def test_default_primary_is_the_best_covered_vendor_ties_by_key(review_store, in
 
 def test_unknown_primary_lists_the_vendors_and_writes_nothing(review_store, invoke, tmp_path):
     (tmp_path / "review.xlsx").write_bytes(b"the old review")
-    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
-                    "--primary", "delta", "--force")
+    result = invoke(
+        "review",
+        "--output",
+        "review.xlsx",
+        "--as-of",
+        "2021-12-15",
+        "--primary",
+        "delta",
+        "--force",
+    )
     assert result.exit_code == 1
-    assert result.stderr == (
-        "error: unknown vendor 'delta' (stored vendors: alpha, beta, gamma)\n")
+    assert result.stderr == ("error: unknown vendor 'delta' (stored vendors: alpha, beta, gamma)\n")
     assert (tmp_path / "review.xlsx").read_bytes() == b"the old review"
     assert review_store.reviews() == []
 
 
 def test_a_primary_without_a_snapshot_at_the_date_is_refused(review_store, invoke):
-    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-05-31",
-                    "--primary", "alpha")
+    result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-05-31", "--primary", "alpha")
     assert result.exit_code == 1
     assert result.stderr == (
         "error: --primary: alpha has no snapshot on or before 2021-05-31 (vendors with one: "
-        "none); import one or pick another vendor\n")
+        "none); import one or pick another vendor\n"
+    )
 
 
 def test_a_bad_date_is_a_command_line_error(review_store, invoke):
@@ -404,8 +541,10 @@ def test_a_bad_date_is_a_command_line_error(review_store, invoke):
 def test_no_requirements_is_an_error(store, invoke):
     result = invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15")
     assert result.exit_code == 1
-    assert result.stderr == ("error: no requirements on 2021-12-15; import some first: "
-                             "roadmap import requirements FILE\n")
+    assert result.stderr == (
+        "error: no requirements on 2021-12-15; import some first: "
+        "roadmap import requirements FILE\n"
+    )
 
 
 def test_the_same_store_and_options_give_the_same_bytes(review_store, invoke, tmp_path):
@@ -428,15 +567,29 @@ def test_the_review_is_recorded_with_its_inputs_and_scores(review_store, invoke)
     assert record.snapshots == {
         "alpha": review_store.current_snapshot_id("alpha", "2021-12-01"),
         "beta": review_store.current_snapshot_id("beta", "2021-12-01"),
-        "gamma": review_store.current_snapshot_id("gamma", "2021-06-01")}
-    assert sorted(record.requirements) == ["DC-01", "DL-01", "DM-01", "DM-02", "DM-03",
-                                           "DP-01", "FE-01", "FE-02", "MT-01"]
+        "gamma": review_store.current_snapshot_id("gamma", "2021-06-01"),
+    }
+    assert sorted(record.requirements) == [
+        "DC-01",
+        "DL-01",
+        "DM-01",
+        "DM-02",
+        "DM-03",
+        "DP-01",
+        "FE-01",
+        "FE-02",
+        "MT-01",
+    ]
     assert record.requirements["DM-01"]["target"] == "2022-09"
     assert record.scores["alpha"] == pytest.approx(
-        {"coverage": 1.5 / 9, "table_stakes": 1.5 / 6, "best_in_class": 0.0})
+        {"coverage": 1.5 / 9, "table_stakes": 1.5 / 6, "best_in_class": 0.0}
+    )
     log = json.loads(invoke("log", "--format", "json").stdout)
     assert (log[-1]["action"], log[-1]["as_of"], log[-1]["file"]) == (
-        "review", "2021-12-15", "r.xlsx")
+        "review",
+        "2021-12-15",
+        "r.xlsx",
+    )
 
 
 def test_recording_the_same_review_twice_records_it_once(review_store, invoke):
@@ -444,7 +597,8 @@ def test_recording_the_same_review_twice_records_it_once(review_store, invoke):
     invoke(*args)
     result = invoke(*args)
     assert result.stdout.splitlines()[-1] == (
-        "This review was already recorded; nothing new was recorded.")
+        "This review was already recorded; nothing new was recorded."
+    )
     assert len(review_store.reviews()) == 1
 
 
@@ -457,8 +611,9 @@ def test_no_record_writes_the_workbook_and_records_nothing(review_store, invoke,
     assert [e.action for e in review_store.events()].count("review") == 0
 
 
-def test_a_failed_write_leaves_the_old_file_and_records_nothing(review_store, tmp_path,
-                                                                monkeypatch):
+def test_a_failed_write_leaves_the_old_file_and_records_nothing(
+    review_store, tmp_path, monkeypatch
+):
     from xlsxwriter import Workbook
 
     output = tmp_path / "review.xlsx"
@@ -472,7 +627,8 @@ def test_a_failed_write_leaves_the_old_file_and_records_nothing(review_store, tm
         write_and_record(review_store, str(output), "2021-12-15", force=True)
     assert output.read_bytes() == b"last quarter's review"
     assert sorted(os.listdir(tmp_path)) == sorted(
-        n for n in os.listdir(tmp_path) if not n.endswith(".part"))
+        n for n in os.listdir(tmp_path) if not n.endswith(".part")
+    )
     assert review_store.reviews() == []
 
 
@@ -491,14 +647,18 @@ def test_a_review_before_any_snapshot_still_lists_the_requirements(review_store,
     matrix = [r["ID"] for r in table(book["Matrix"], 1)]
     assert len([i for i in matrix if "-" in i]) == 9  # the May roadmap, MO-01 still open
     assert {r["Action"] for r in table(book["Gaps"], 3)} == {"assess"}  # nobody looked
-    assert book["Summary"]["A2"].value == ("No vendor is assessed yet: 9 requirements, 4 gaps "
-                                           "due by 2022-10 (4 assess), 0 overdue.")
+    assert book["Summary"]["A2"].value == (
+        "No vendor is assessed yet: 9 requirements, 4 gaps due by 2022-10 (4 assess), 0 overdue."
+    )
 
 
 def test_progress_is_reported_up_to_the_total(review_store, tmp_path):
     seen = []
-    write_review(build_review(review_store, "2021-12-15"), str(tmp_path / "r.xlsx"),
-                 lambda done, total: seen.append((done, total)))
+    write_review(
+        build_review(review_store, "2021-12-15"),
+        str(tmp_path / "r.xlsx"),
+        lambda done, total: seen.append((done, total)),
+    )
     assert seen[-1][0] == seen[-1][1]
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
@@ -526,9 +686,21 @@ def test_primary_errors_come_from_the_library_too(review_store):
 def test_libreoffice_opens_the_review(reviewed, tmp_path):
     profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
     for target in ("pdf", "csv"):
-        subprocess.run(["soffice", profile, "--headless", "--convert-to", target, "--outdir",
-                        str(tmp_path / "converted"), str(tmp_path / "review.xlsx")],
-                       check=True, capture_output=True, timeout=240)
+        subprocess.run(
+            [
+                "soffice",
+                profile,
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(tmp_path / "converted"),
+                str(tmp_path / "review.xlsx"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=240,
+        )
     pdf = (tmp_path / "converted" / "review.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     # the first sheet; LibreOffice writes it in the system's 8-bit code page
@@ -545,11 +717,21 @@ def test_demo_writes_the_full_review_of_the_samples(runner, tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     wrote = next(i for i, line in enumerate(lines) if line.startswith("Wrote "))
-    assert lines[wrote] == (f"Wrote {tmp_path / 'demo.xlsx'}: review of 2021-12-15, window "
-                            "2021-12 to 2023-05, 50 requirements, 5 vendors.")
-    assert lines[wrote + 1].split() == ["vendor", "snapshot", "coverage", "table_stakes",
-                                        "best_in_class", "assessed", "weighted", "primary",
-                                        "caveats"]
+    assert lines[wrote] == (
+        f"Wrote {tmp_path / 'demo.xlsx'}: review of 2021-12-15, window "
+        "2021-12 to 2023-05, 50 requirements, 5 vendors."
+    )
+    assert lines[wrote + 1].split() == [
+        "vendor",
+        "snapshot",
+        "coverage",
+        "table_stakes",
+        "best_in_class",
+        "assessed",
+        "weighted",
+        "primary",
+        "caveats",
+    ]
     assert lines[wrote + 3].split()[:2] == ["sagemaker", "2021-12-15"]
     book = load_workbook(tmp_path / "demo.xlsx")
     assert book.sheetnames == list(SHEETS)
@@ -581,38 +763,71 @@ def test_separate_processes_write_the_same_bytes(review_store, db, tmp_path):
     outputs = []
     for seed in ("1", "2"):
         output = tmp_path / f"review-{seed}.xlsx"
-        subprocess.run([sys.executable, "-m", "roadmap", "--db", str(db), "review", "--output",
-                        str(output), "--as-of", "2021-12-15", "--no-record"], check=True,
-                       capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "roadmap",
+                "--db",
+                str(db),
+                "review",
+                "--output",
+                str(output),
+                "--as-of",
+                "2021-12-15",
+                "--no-record",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         outputs.append(output.read_bytes())
     assert outputs[0] == outputs[1]
 
 
-def test_a_review_dated_before_the_first_import_says_which_roadmap_it_used(
-        review_store, tmp_path):
+def test_a_review_dated_before_the_first_import_says_which_roadmap_it_used(review_store, tmp_path):
     output = tmp_path / "early.xlsx"
     write_review(build_review(review_store, "2021-01-15"), str(output))
     legend = load_workbook(output)["Legend"]
     texts = [c.value for row in legend.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any(t.startswith("the first import (2021-05-01), which is after the review date")
-               for t in texts), texts
+    assert any(
+        t.startswith("the first import (2021-05-01), which is after the review date") for t in texts
+    ), texts
 
 
-def test_a_new_vendors_first_snapshot_is_one_first_assessment(review_store, invoke, tmp_path,
-                                                               make_csv):
+def test_a_new_vendors_first_snapshot_is_one_first_assessment(
+    review_store, invoke, tmp_path, make_csv
+):
     invoke("review", "--output", "june.xlsx", "--as-of", "2021-06-30", "--primary", "alpha")
-    make_csv([["Vendor:", "Delta"], ["As of:", "2021-09-01"], [], ["Requirement ID", "Level"],
-              ["FE-01", "ga"], ["DM-01", "none"]], "delta.csv")
+    make_csv(
+        [
+            ["Vendor:", "Delta"],
+            ["As of:", "2021-09-01"],
+            [],
+            ["Requirement ID", "Level"],
+            ["FE-01", "ga"],
+            ["DM-01", "none"],
+        ],
+        "delta.csv",
+    )
     assert invoke("import", "snapshot", "delta.csv").exit_code == 0
     invoke("review", "--output", "december.xlsx", "--as-of", "2021-12-15", "--primary", "alpha")
     book = load_workbook(tmp_path / "december.xlsx")
     rows = [tuple(r.values()) for r in table(book["Changes"], 3)]
-    assert ("new vendor", "Delta", None, None, "levels", None,
-            "first assessment: 2 of 9 assessed (1 ga, 1 none, 7 unknown)",
-            "first snapshot used: 2021-09-01") in rows
+    assert (
+        "new vendor",
+        "Delta",
+        None,
+        None,
+        "levels",
+        None,
+        "first assessment: 2 of 9 assessed (1 ga, 1 none, 7 unknown)",
+        "first snapshot used: 2021-09-01",
+    ) in rows
     assert not [r for r in rows if r[1] == "Delta" and r[0] != "new vendor"]  # no upgrades
-    counts = {r["Change"]: r["Count"] for r in block(book["Summary"],
-                                                     "Changes since the previous review")}
+    counts = {
+        r["Change"]: r["Count"] for r in block(book["Summary"], "Changes since the previous review")
+    }
     assert counts["new vendors (first assessment)"] == 1
     assert counts["vendor levels upgraded"] == 3  # Alpha's three, nothing of Delta's
 
@@ -635,12 +850,16 @@ def test_a_back_dated_review_says_which_imports_it_left_out(review_store, invoke
     assert result.exit_code == 0, result.output
     [note] = [line for line in result.stdout.splitlines() if line.startswith("Note: ")]
     assert note.startswith("Note: 1 requirements import dated after 2021-06-30 not used: ")
-    assert "roadmap_2021-11.csv (dated 2021-11-01); this review uses the requirements " \
-           "imported as of 2021-05-01." in note
-    assert note.endswith("date it: re-import it with 'roadmap import requirements FILE "
-                         "--as-of YYYY-MM-DD', or put the date in the file name "
-                         "(requirements_2021-11.xlsx) or an 'As of:' cell.")
+    assert (
+        "roadmap_2021-11.csv (dated 2021-11-01); this review uses the requirements "
+        "imported as of 2021-05-01." in note
+    )
+    assert note.endswith(
+        "date it: re-import it with 'roadmap import requirements FILE "
+        "--as-of YYYY-MM-DD', or put the date in the file name "
+        "(requirements_2021-11.xlsx) or an 'As of:' cell."
+    )
     summary = {row[0]: row[1] for row in values(load_workbook(tmp_path / "june.xlsx")["Summary"])}
-    assert summary["Requirements used"] == note[len("Note: "):]
+    assert summary["Requirements used"] == note[len("Note: ") :]
     result = invoke("review", "--output", "dec.xlsx", "--as-of", "2021-12-15", "--no-record")
     assert not [line for line in result.stdout.splitlines() if line.startswith("Note: ")]

@@ -3,6 +3,7 @@
 Old stores are built here with sqlite3 and only the first migrations, as an older
 release left them, with data in them.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,25 +23,38 @@ def old_store(path: Path, version: int) -> bytes:
     for step in MIGRATIONS[:version]:
         connection.executescript(step)
     connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
-    connection.execute("INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores) "
-                       "VALUES (1, 'Acme ML', '2021-05', 18, 3, NULL)")
-    connection.executemany("INSERT INTO stages VALUES (?, ?)",
-                           [(0, "feature engineering"), (1, "model training")])
-    connection.execute("INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES "
-                       "('import requirements', '2021-05-03T10:00:00+00:00', '2021-05-03', "
-                       "'reqs.xlsx', 'abc', '{\"added\": [\"FE-1\", \"MT-1\"]}')")
+    connection.execute(
+        "INSERT INTO roadmap (id, name, start_month, horizon, cadence, scores) "
+        "VALUES (1, 'Acme ML', '2021-05', 18, 3, NULL)"
+    )
+    connection.executemany(
+        "INSERT INTO stages VALUES (?, ?)", [(0, "feature engineering"), (1, "model training")]
+    )
+    connection.execute(
+        "INSERT INTO events (action, at, as_of, file, sha256, summary) VALUES "
+        "('import requirements', '2021-05-03T10:00:00+00:00', '2021-05-03', "
+        "'reqs.xlsx', 'abc', '{\"added\": [\"FE-1\", \"MT-1\"]}')"
+    )
     connection.executemany(
         "INSERT INTO requirement_versions VALUES (?, 1, ?, ?, ?, 'high', '2021-09', 'open', "
         "'Ana', NULL, NULL, ?)",
-        [("FE-1", "Feature store", "feature engineering", "best-in-class", "=not a formula"),
-         ("MT-1", "Distributed training", "model training", "table-stakes", None)])
+        [
+            ("FE-1", "Feature store", "feature engineering", "best-in-class", "=not a formula"),
+            ("MT-1", "Distributed training", "model training", "table-stakes", None),
+        ],
+    )
     if version >= 2:
-        connection.execute("INSERT INTO vendors VALUES ('sagemaker', 'Amazon SageMaker', "
-                           "'end-to-end')")
-        connection.execute("INSERT INTO snapshots (vendor, as_of, source, event) VALUES "
-                           "('sagemaker', '2020-12-15', 're:Invent 2020', 1)")
-        connection.execute("INSERT INTO snapshot_entries VALUES (1, 'FE-1', 'ga', "
-                           "'SageMaker Feature Store', 'https://aws.amazon.com', NULL)")
+        connection.execute(
+            "INSERT INTO vendors VALUES ('sagemaker', 'Amazon SageMaker', 'end-to-end')"
+        )
+        connection.execute(
+            "INSERT INTO snapshots (vendor, as_of, source, event) VALUES "
+            "('sagemaker', '2020-12-15', 're:Invent 2020', 1)"
+        )
+        connection.execute(
+            "INSERT INTO snapshot_entries VALUES (1, 'FE-1', 'ga', "
+            "'SageMaker Feature Store', 'https://aws.amazon.com', NULL)"
+        )
     connection.commit()
     connection.close()
     return path.read_bytes()
@@ -48,8 +62,9 @@ def old_store(path: Path, version: int) -> bytes:
 
 def tables(path: Path) -> set[str]:
     with sqlite3.connect(path) as connection:
-        return {r[0] for r in connection.execute("SELECT name FROM sqlite_master "
-                                                 "WHERE type = 'table'")}
+        return {
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
 
 
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
@@ -93,8 +108,7 @@ def test_an_upgraded_store_is_not_backed_up_or_changed_again(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roadmap.db", "roadmap.db.schema1.bak"]
 
 
-def test_a_failed_upgrade_leaves_the_store_at_its_old_version(tmp_path, monkeypatch, invoke,
-                                                              db):
+def test_a_failed_upgrade_leaves_the_store_at_its_old_version(tmp_path, monkeypatch, invoke, db):
     old = old_store(db, 1)
     broken = [*MIGRATIONS, "CREATE TABLE notes (id INTEGER); CREATE TABLE notes (id INTEGER)"]
     monkeypatch.setattr(roadmap.store, "MIGRATIONS", broken)
@@ -104,7 +118,8 @@ def test_a_failed_upgrade_leaves_the_store_at_its_old_version(tmp_path, monkeypa
     assert result.stderr == (
         f"error: {db}: cannot upgrade the store from schema 1 to {len(broken)} (table notes "
         "already exists); it was left as it was. Please report this to roadmap's "
-        "maintainers\n")
+        "maintainers\n"
+    )
     assert db.read_bytes() == old
     assert "vendors" not in tables(db)
 

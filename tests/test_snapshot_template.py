@@ -1,4 +1,5 @@
 """`roadmap template snapshot`: a blank long-form snapshot workbook that imports once filled."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -63,8 +64,8 @@ def test_a_filled_in_template_imports(invoke, roadmap_store, template):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert result.stdout.splitlines()[0] == (
-        "added     seldon-core 2021-06-15: 2 entries, 1 ga "
-        "(new vendor: Seldon Core, open-source)")
+        "added     seldon-core 2021-06-15: 2 entries, 1 ga (new vendor: Seldon Core, open-source)"
+    )
     (snapshot,) = json.loads(invoke("snapshots", "--format", "json").stdout)
     assert snapshot["source"] == "release tags"
 
@@ -72,4 +73,5 @@ def test_a_filled_in_template_imports(invoke, roadmap_store, template):
 def test_the_shipped_template_is_what_the_command_writes(template, tmp_path):
     assert (tmp_path / "snapshot.xlsx").read_bytes() == SHIPPED.read_bytes(), (
         "templates/snapshot.xlsx is stale: regenerate it with "
-        "`roadmap template snapshot templates/snapshot.xlsx`")
+        "`roadmap template snapshot templates/snapshot.xlsx`"
+    )

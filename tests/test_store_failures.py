@@ -1,6 +1,7 @@
 """When the store cannot be used: one line naming the real cause and what to do, exit 1,
 nothing written; from Python a StoreError (never an sqlite3 error). And of two `init`s
 at once, exactly one wins."""
+
 from __future__ import annotations
 
 import errno
@@ -24,9 +25,11 @@ from roadmap.errors import InputError, RoadmapError, StoreError, UsageError
 from roadmap.requirements import import_requirements
 from roadmap.store import MIGRATIONS, Settings, Store
 
-ROWS = [["ID", "Title", "Stage", "Tier"],
-        ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
-        ["MT-01", "Managed training jobs", "model training", "table-stakes"]]
+ROWS = [
+    ["ID", "Title", "Stage", "Tier"],
+    ["FE-01", "Managed feature store", "feature engineering", "table-stakes"],
+    ["MT-01", "Managed training jobs", "model training", "table-stakes"],
+]
 
 
 @pytest.fixture
@@ -34,16 +37,19 @@ def filled(store, make_csv) -> Path:
     """The store, closed, holding two requirements; then a CSV adding a third."""
     import_requirements(store, str(make_csv(ROWS, "first.csv")), as_of="2021-05-01")
     store.close()
-    make_csv([*ROWS, ["DM-01", "Real-time endpoints", "model deployment & monitoring",
-                      "table-stakes"]], "more.csv")
+    make_csv(
+        [*ROWS, ["DM-01", "Real-time endpoints", "model deployment & monitoring", "table-stakes"]],
+        "more.csv",
+    )
     return Path(store.path)
 
 
 def damage(db: Path) -> None:
     """Every page but the first (the schema) overwritten, as a bad disk sector would."""
     with sqlite3.connect(db) as connection:
-        pages, size = (connection.execute(f"PRAGMA {p}").fetchone()[0]
-                       for p in ("page_count", "page_size"))
+        pages, size = (
+            connection.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size")
+        )
     with open(db, "r+b") as handle:
         for page in range(1, pages):
             handle.seek(page * size)
@@ -71,7 +77,8 @@ def test_a_damaged_store_names_the_backup_to_go_back_to(filled, invoke):
     assert result.stderr == (
         f"error: {filled}: the store is damaged (database disk image is malformed); "
         f"{filled}.schema2.bak is a copy from before its last upgrade (without later "
-        f"changes): copy it over {filled} to go back to it\n")
+        f"changes): copy it over {filled} to go back to it\n"
+    )
 
 
 def test_a_damaged_store_without_a_backup(filled):
@@ -81,14 +88,16 @@ def test_a_damaged_store_without_a_backup(filled):
     assert error.value.reason == "damaged"
     assert str(error.value) == (
         f"{filled}: the store is damaged (database disk image is malformed); restore it "
-        "from your own backup, or run 'roadmap init' for a new one")
+        "from your own backup, or run 'roadmap init' for a new one"
+    )
 
 
 def test_damage_found_while_reading_is_a_store_error_too(filled):
     store = Store.open(str(filled))
     with sqlite3.connect(filled) as connection:
-        root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = "
-                                  "'requirement_versions'").fetchone()[0]
+        root = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'requirement_versions'"
+        ).fetchone()[0]
     with open(filled, "r+b") as handle:
         handle.seek((root - 1) * 4096)
         handle.write(b"\xff" * 4096)
@@ -99,14 +108,21 @@ def test_damage_found_while_reading_is_a_store_error_too(filled):
         store.close()
 
 
-@pytest.mark.parametrize("change, message", [
-    ("UPDATE meta SET value = 'three' WHERE key = 'schema_version'",
-     "not a roadmap store (its schema version is not a number)"),
-    ("DELETE FROM roadmap",
-     "the store is damaged (its roadmap settings are missing); restore it from your own "
-     "backup, or run 'roadmap init' for a new one"),
-    ("DROP TABLE roadmap", "not a roadmap store (no roadmap tables)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            "UPDATE meta SET value = 'three' WHERE key = 'schema_version'",
+            "not a roadmap store (its schema version is not a number)",
+        ),
+        (
+            "DELETE FROM roadmap",
+            "the store is damaged (its roadmap settings are missing); restore it from your own "
+            "backup, or run 'roadmap init' for a new one",
+        ),
+        ("DROP TABLE roadmap", "not a roadmap store (no roadmap tables)"),
+    ],
+)
 def test_odd_store_contents_are_named(filled, invoke, change, message):
     with sqlite3.connect(filled) as connection:
         connection.execute(change)
@@ -140,12 +156,12 @@ def test_a_store_locked_by_a_commit_is_busy_not_foreign(filled, invoke, patience
         f"{filled} is busy: another roadmap command is writing to it; waiting up to 0.3 s "
         "for it to finish…\n"
         f"error: {filled} is busy: another roadmap command has been writing to it for 0.4 s; "
-        "nothing was written. Try again when it has finished\n")
+        "nothing was written. Try again when it has finished\n"
+    )
 
 
 @pytest.mark.slow
-def test_a_writer_that_finishes_while_we_wait_lets_the_import_through(filled, invoke,
-                                                                      monkeypatch):
+def test_a_writer_that_finishes_while_we_wait_lets_the_import_through(filled, invoke, monkeypatch):
     monkeypatch.setattr(roadmap.engines, "QUIET_WAIT", 0.1)
     monkeypatch.setattr(roadmap.engines, "BUSY_SECONDS", 20)
     holder = holding(filled, "BEGIN IMMEDIATE")
@@ -156,8 +172,10 @@ def test_a_writer_that_finishes_while_we_wait_lets_the_import_through(filled, in
     finally:
         releaser.join()
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"{filled} is busy: another roadmap command is writing to it; "
-                             "waiting up to 20 s for it to finish…\n")
+    assert result.stderr == (
+        f"{filled} is busy: another roadmap command is writing to it; "
+        "waiting up to 20 s for it to finish…\n"
+    )
     assert result.stdout.endswith("1 added, 0 changed, 0 retired, 2 unchanged.\n")
 
 
@@ -177,7 +195,8 @@ def test_a_full_disk_says_so_and_leaves_the_store_as_it_was(filled, invoke, monk
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {filled}: the disk is full (database or disk is full); nothing was "
-        "written. Free some space and run the command again\n")
+        "written. Free some space and run the command again\n"
+    )
     assert filled.read_bytes() == before
 
 
@@ -194,7 +213,8 @@ def test_a_read_only_store_says_so(filled, invoke, monkeypatch):
     assert result.stderr == (
         f"error: {filled}: the store is read-only (attempt to write a readonly database); "
         f"nothing was written. Make it and its folder writable (chmod u+w {filled}), or "
-        "work on a copy\n")
+        "work on a copy\n"
+    )
     assert filled.read_bytes() == before
     assert invoke("requirements", "--format", "csv").exit_code == 0  # reading still works
 
@@ -225,7 +245,8 @@ def test_a_file_name_that_is_not_utf8_is_refused_by_name(filled, invoke, tmp_pat
     assert result.exit_code == 2
     assert result.stderr.endswith(
         "Invalid value for 'FILE': 'caf\\\\xe9.csv' is not a UTF-8 file name, and roadmap "
-        "keeps file names in its log; rename the file (e.g. with only ASCII letters)\n")
+        "keeps file names in its log; rename the file (e.g. with only ASCII letters)\n"
+    )
     result = invoke("review", "--output", os.fsdecode(b"r\xe9view.xlsx"))
     assert result.exit_code == 2
     assert "is not a UTF-8 file name" in result.stderr
@@ -245,8 +266,9 @@ def test_a_store_whose_own_name_is_not_utf8_works(tmp_path):
     # In a subprocess: a terminal prints such a name; CliRunner's strict UTF-8 cannot.
     db = os.fsdecode(b"caf\xe9.db")
     for args in (["init", "--start", "2021-05"], ["requirements", "--format", "json"]):
-        result = subprocess.run([sys.executable, "-m", "roadmap", "--db", db, *args],
-                                cwd=tmp_path, capture_output=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "roadmap", "--db", db, *args], cwd=tmp_path, capture_output=True
+        )
         assert (result.returncode, result.stderr) == (0, b"")
     assert result.stdout == b"[]\n"
 
@@ -282,14 +304,21 @@ def test_without_hard_links_one_init_still_wins(db, monkeypatch):
 def test_two_inits_at_once_exactly_one_succeeds(tmp_path):
     for attempt in range(5):
         db = tmp_path / f"race-{attempt}.db"
-        children = [subprocess.Popen([sys.executable, "-m", "roadmap", "--db", str(db), "init",
-                                      "--name", f"init {n}"], cwd=tmp_path,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                    for n in range(2)]
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "roadmap", "--db", str(db), "init", "--name", f"init {n}"],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(2)
+        ]
         results = [(child.wait(timeout=60), child.stderr.read()) for child in children]
         assert sorted(code for code, _ in results) == [0, 1], results
         assert [err for code, err in results if code] == [
-            f"error: {db}: a store already exists here; pass --db PATH for another\n"]
+            f"error: {db}: a store already exists here; pass --db PATH for another\n"
+        ]
         name = Store.open(str(db)).settings().name
         winner = [n for n, (code, _) in enumerate(results) if code == 0][0]
         assert name == f"init {winner}"
@@ -299,28 +328,42 @@ def test_two_inits_at_once_exactly_one_succeeds(tmp_path):
 def can_mount_tmpfs() -> bool:
     if shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c",
-                            "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True
+    )
     return probe.returncode == 0
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not can_mount_tmpfs(), reason="needs unshare -m and tmpfs (root)")
 def test_a_really_full_disk_is_named_and_the_store_kept(filled, tmp_path, make_csv):
-    rows = [*ROWS, *[[f"R{n:05d}", f"Capability {n} " + "x" * 60, "model training",
-                      "table-stakes"] for n in range(20_000)]]
+    rows = [
+        *ROWS,
+        *[
+            [f"R{n:05d}", f"Capability {n} " + "x" * 60, "model training", "table-stakes"]
+            for n in range(20_000)
+        ],
+    ]
     make_csv(rows, "big.csv")
     small = tmp_path / "small"
     small.mkdir()
-    script = (f"mount -t tmpfs -o size=512k tmpfs {small} && cp {filled} {small}/roadmap.db && "
-              f"{sys.executable} -m roadmap --db {small}/roadmap.db import requirements big.csv"
-              f"; status=$?; cp {small}/roadmap.db {tmp_path}/after.db; exit $status")
-    result = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    script = (
+        f"mount -t tmpfs -o size=512k tmpfs {small} && cp {filled} {small}/roadmap.db && "
+        f"{sys.executable} -m roadmap --db {small}/roadmap.db import requirements big.csv"
+        f"; status=$?; cp {small}/roadmap.db {tmp_path}/after.db; exit $status"
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert result.stderr == (
         f"error: {small}/roadmap.db: the disk is full (database or disk is full); nothing "
-        "was written. Free some space and run the command again\n")
+        "was written. Free some space and run the command again\n"
+    )
     after = Store.open(str(tmp_path / "after.db"))
     assert sorted(after.requirements()) == ["FE-01", "MT-01"]
     assert [e.action for e in after.events()] == ["import requirements"]
@@ -336,7 +379,8 @@ def test_each_kind_of_error_can_be_caught_and_usage_errors_exit_2():
     @click.argument("kind")
     def fail(kind):
         raise {"usage": UsageError, "store": StoreError, "input": InputError}[kind](
-            f"a {kind} problem")
+            f"a {kind} problem"
+        )
 
     assert issubclass(UsageError, RoadmapError) and issubclass(StoreError, RoadmapError)
     for kind, status in (("usage", 2), ("store", 1), ("input", 1)):

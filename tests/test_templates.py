@@ -1,4 +1,5 @@
 """`roadmap template requirements`: a blank workbook to fill in, which the importer reads."""
+
 from pathlib import Path
 
 import openpyxl
@@ -8,8 +9,19 @@ from roadmap.model import BIG_EIGHT
 from roadmap.templates import write_requirements_template
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "requirements.xlsx"
-HEADERS = ["ID", "Title", "Stage", "Tier", "Priority", "Target", "Status", "Owner",
-           "Requested by", "Description", "Notes"]
+HEADERS = [
+    "ID",
+    "Title",
+    "Stage",
+    "Tier",
+    "Priority",
+    "Target",
+    "Status",
+    "Owner",
+    "Requested by",
+    "Description",
+    "Notes",
+]
 
 
 @pytest.fixture
@@ -68,23 +80,25 @@ def test_template_uses_the_stores_own_stages(invoke, db):
 
 def test_a_filled_in_template_imports(invoke, store, template):
     sheet = template["Requirements"]
-    sheet.append(["FE-01", "Feature store", "feature engineering", "best-in-class", "high",
-                  "Q3 2021"])
-    sheet.append(["MT-01", "Managed training jobs", "model training", "table-stakes", "low",
-                  "M6"])
+    sheet.append(
+        ["FE-01", "Feature store", "feature engineering", "best-in-class", "high", "Q3 2021"]
+    )
+    sheet.append(["MT-01", "Managed training jobs", "model training", "table-stakes", "low", "M6"])
     template.save("filled.xlsx")
     result = invoke("import", "requirements", "filled.xlsx")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert result.stdout.splitlines()[-1] == (
-        "Imported filled.xlsx: 2 added, 0 changed, 0 retired, 0 unchanged.")
+        "Imported filled.xlsx: 2 added, 0 changed, 0 retired, 0 unchanged."
+    )
 
 
 def test_the_shipped_template_is_what_the_command_writes(invoke, db, tmp_path):
     assert invoke("template", "requirements", "template.xlsx").exit_code == 0
     assert (tmp_path / "template.xlsx").read_bytes() == SHIPPED.read_bytes(), (
         "templates/requirements.xlsx is stale: regenerate it with "
-        "`roadmap template requirements templates/requirements.xlsx` (no roadmap.db around)")
+        "`roadmap template requirements templates/requirements.xlsx` (no roadmap.db around)"
+    )
 
 
 def test_template_from_python_is_byte_identical_each_time(tmp_path):

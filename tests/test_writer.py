@@ -1,5 +1,6 @@
 """Writing workbooks with XlsxWriter: the same store gives the same bytes, no link is
 dropped past what a sheet holds, and the CLI's help loads no spreadsheet library."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,19 +15,24 @@ from openpyxl import load_workbook
 
 @pytest.mark.slow
 @pytest.mark.parametrize("streamed", [False, True])
-def test_the_same_store_and_options_give_byte_identical_workbooks(review_store, invoke,
-                                                                  tmp_path, monkeypatch,
-                                                                  streamed):
+def test_the_same_store_and_options_give_byte_identical_workbooks(
+    review_store, invoke, tmp_path, monkeypatch, streamed
+):
     if streamed:
         monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
     for name in ("one", "two"):
-        assert invoke("review", "--output", f"{name}.xlsx", "--as-of", "2021-12-15",
-                      "--no-record").exit_code == 0
+        assert (
+            invoke(
+                "review", "--output", f"{name}.xlsx", "--as-of", "2021-12-15", "--no-record"
+            ).exit_code
+            == 0
+        )
         assert invoke("export", f"{name}-export.xlsx").exit_code == 0
         time.sleep(1.1)  # a wall-clock second apart: nothing may carry the time
     assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
-    assert ((tmp_path / "one-export.xlsx").read_bytes()
-            == (tmp_path / "two-export.xlsx").read_bytes())
+    assert (tmp_path / "one-export.xlsx").read_bytes() == (
+        tmp_path / "two-export.xlsx"
+    ).read_bytes()
     with zipfile.ZipFile(tmp_path / "one.xlsx") as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 31, 0, 0, 0)}
         core = archive.read("docProps/core.xml")
@@ -34,19 +40,28 @@ def test_the_same_store_and_options_give_byte_identical_workbooks(review_store, 
 
 
 def test_links_past_what_a_sheet_holds_are_text_with_the_address_in_the_comment(
-        review_store, invoke, tmp_path, monkeypatch):
+    review_store, invoke, tmp_path, monkeypatch
+):
     monkeypatch.setattr("roadmap.xlsx.MAX_LINKS", 1)
-    assert invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15",
-                  "--no-record").exit_code == 0
+    assert (
+        invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15", "--no-record").exit_code
+        == 0
+    )
     sheet = load_workbook(tmp_path / "r.xlsx")["Matrix"]
     linked = [c for row in sheet.iter_rows() for c in row if c.hyperlink]
     assert len(linked) == 1
-    web = [c for row in sheet.iter_rows() for c in row
-           if c.comment and "Evidence: https://" in c.comment.text]
+    web = [
+        c
+        for row in sheet.iter_rows()
+        for c in row
+        if c.comment and "Evidence: https://" in c.comment.text
+    ]
     assert len(web) >= 2  # the fixture's evidence has several web addresses
     unlinked = [c for c in web if not c.hyperlink]
-    assert unlinked and all(c.value in {"ga", "preview", "partial", "partner", "planned",
-                                        "none", "unknown"} for c in unlinked)
+    assert unlinked and all(
+        c.value in {"ga", "preview", "partial", "partner", "planned", "none", "unknown"}
+        for c in unlinked
+    )
     legend = load_workbook(tmp_path / "r.xlsx")["Legend"]
     rule = next(row[1] for row in legend.iter_rows(values_only=True) if row[0] == "Links")
     assert rule.endswith(f"comment only: {len(unlinked)} cells here.")
@@ -69,11 +84,14 @@ def test_a_link_too_long_for_a_hyperlink_keeps_its_address_in_the_comment(tmp_pa
 
 
 def test_help_loads_no_spreadsheet_library():
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom roadmap.cli import cli\n"
-            "CliRunner().invoke(cli, ['--help'])\n"
-            "print(sorted(m for m in ('xlsxwriter', 'openpyxl') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom roadmap.cli import cli\n"
+        "CliRunner().invoke(cli, ['--help'])\n"
+        "print(sorted(m for m in ('xlsxwriter', 'openpyxl') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -83,33 +101,52 @@ def _everything_a_user_sees(path) -> dict:
     book = load_workbook(path)
     seen = {}
     for sheet in book.worksheets:
-        cells = {c.coordinate: (c.value, c.font.b, c.fill.fgColor.rgb if c.fill.fill_type
-                                else None, c.alignment.wrap_text, c.number_format,
-                                c.comment.text if c.comment else None,
-                                c.hyperlink.target if c.hyperlink else None)
-                 for row in sheet.iter_rows() for c in row
-                 if c.value is not None or c.fill.fill_type}
+        cells = {
+            c.coordinate: (
+                c.value,
+                c.font.b,
+                c.fill.fgColor.rgb if c.fill.fill_type else None,
+                c.alignment.wrap_text,
+                c.number_format,
+                c.comment.text if c.comment else None,
+                c.hyperlink.target if c.hyperlink else None,
+            )
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None or c.fill.fill_type
+        }
         heights = {n: d.height for n, d in sheet.row_dimensions.items() if d.height}
         widths = {k: d.width for k, d in sheet.column_dimensions.items() if d.width}
-        seen[sheet.title] = (cells, heights, widths, sheet.freeze_panes, sheet.auto_filter.ref,
-                             sheet.sheet_state)
+        seen[sheet.title] = (
+            cells,
+            heights,
+            widths,
+            sheet.freeze_panes,
+            sheet.auto_filter.ref,
+            sheet.sheet_state,
+        )
     return seen
 
 
-@pytest.mark.parametrize("command", [
-    ("review", "--output", "{name}.xlsx", "--as-of", "2021-12-15", "--no-record"),
-    ("export", "{name}.xlsx"),
-    ("diff", "beta", "--output", "{name}.xlsx"),
-])
-def test_a_streamed_sheet_shows_what_a_held_one_shows(review_store, invoke, tmp_path,
-                                                     monkeypatch, command):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("review", "--output", "{name}.xlsx", "--as-of", "2021-12-15", "--no-record"),
+        ("export", "{name}.xlsx"),
+        ("diff", "beta", "--output", "{name}.xlsx"),
+    ],
+)
+def test_a_streamed_sheet_shows_what_a_held_one_shows(
+    review_store, invoke, tmp_path, monkeypatch, command
+):
     assert invoke(*[a.format(name="held") for a in command]).exit_code == 0
     monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)  # every sheet streamed
     assert invoke(*[a.format(name="streamed") for a in command]).exit_code == 0
     with zipfile.ZipFile(tmp_path / "streamed.xlsx") as archive:
         last_sheet = max(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
-        sheet_xml = archive.read(last_sheet if command[0] != "review"
-                                 else "xl/worksheets/sheet2.xml")  # the Matrix
+        sheet_xml = archive.read(
+            last_sheet if command[0] != "review" else "xl/worksheets/sheet2.xml"
+        )  # the Matrix
     assert b't="inlineStr"' in sheet_xml  # streamed: text inline, not in a shared table
     held = _everything_a_user_sees(tmp_path / "held.xlsx")
     assert _everything_a_user_sees(tmp_path / "streamed.xlsx") == held
@@ -125,22 +162,27 @@ def test_a_streamed_sheet_shows_what_a_held_one_shows(review_store, invoke, tmp_
         assert matrix["A2"][:3] == ("Data collection", True, "FFD6DCE4")
 
 
-def test_a_streamed_review_reads_back_through_the_importers(review_store, invoke, tmp_path,
-                                                            monkeypatch):
+def test_a_streamed_review_reads_back_through_the_importers(
+    review_store, invoke, tmp_path, monkeypatch
+):
     monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
-    assert invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15",
-                  "--no-record").exit_code == 0
+    assert (
+        invoke("review", "--output", "r.xlsx", "--as-of", "2021-12-15", "--no-record").exit_code
+        == 0
+    )
     result = invoke("import", "requirements", "r.xlsx", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "Dry run: 0 added, 0 changed, 0 retired, 9 unchanged; nothing was written.")
+        "Dry run: 0 added, 0 changed, 0 retired, 9 unchanged; nothing was written."
+    )
     result = invoke("import", "snapshot", "r.xlsx", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "unchanged beta 2021-12-01: 3 entries, 1 ga",
         "unchanged alpha 2021-12-01: 3 entries, 1 ga",
         "unchanged gamma 2021-06-01: 3 entries, 1 ga",
-        "Dry run: 0 added, 0 replaced, 3 unchanged; nothing was written."]
+        "Dry run: 0 added, 0 replaced, 3 unchanged; nothing was written.",
+    ]
 
 
 def test_a_cell_above_the_last_row_of_a_streamed_sheet_is_refused_not_lost(monkeypatch):
@@ -162,9 +204,12 @@ def test_a_sheet_cannot_grow_past_what_a_spreadsheet_holds():
     from roadmap.xlsx import new_workbook, put
 
     sheet = new_workbook().create_sheet("Snapshots")
-    with pytest.raises(OutputError, match=r"^Snapshots!A1048577: a sheet holds at most "
-                                          r"1,048,576 rows and 16,384 columns; the Snapshots "
-                                          r"sheet would need more$"):
+    with pytest.raises(
+        OutputError,
+        match=r"^Snapshots!A1048577: a sheet holds at most "
+        r"1,048,576 rows and 16,384 columns; the Snapshots "
+        r"sheet would need more$",
+    ):
         put(sheet, 1_048_577, 1, "one too many")
 
 
@@ -203,45 +248,70 @@ def test_a_long_list_of_ids_in_the_summary_is_counted_past_a_thousand_characters
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_reads_every_streamed_sheet(review_store, invoke, tmp_path, monkeypatch):
     monkeypatch.setattr("roadmap.xlsx.STREAM_ROWS", 0)
-    assert invoke("review", "--output", "review.xlsx", "--as-of", "2021-12-15",
-                  "--no-record").exit_code == 0
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-                    "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
-                    str(tmp_path / "review.xlsx")], check=True, capture_output=True,
-                   timeout=240)
+    assert (
+        invoke(
+            "review", "--output", "review.xlsx", "--as-of", "2021-12-15", "--no-record"
+        ).exit_code
+        == 0
+    )
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(tmp_path / "review.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     ours = _everything_a_user_sees(tmp_path / "review.xlsx")
     theirs = load_workbook(tmp_path / "lo" / "review.xlsx")
-    for name in ("Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements",
-                 "Snapshots"):
-        values = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row
-                  if c.value is not None}
+    for name in ("Matrix", "Changes", "Gaps", "Timeline", "Parity", "Requirements", "Snapshots"):
+        values = {
+            c.coordinate: c.value
+            for row in theirs[name].iter_rows()
+            for c in row
+            if c.value is not None
+        }
         assert values == {k: v[0] for k, v in ours[name][0].items() if v[0] is not None}, name
     assert theirs["Matrix"]["C3"].value == "table-stakes"
 
 
 def test_snapshots_past_what_a_sheet_holds_continue_on_the_next_sheet_whole(
-        review_store, invoke, tmp_path, monkeypatch):
+    review_store, invoke, tmp_path, monkeypatch
+):
     # 10 requirements; snapshots of 3 entries: alpha x2 and beta's first, then the rest
     monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 10)
     result = invoke("export", "all.xlsx")
     assert result.exit_code == 0, result.output
     assert load_workbook(tmp_path / "all.xlsx").sheetnames == [
-        "Requirements", "Snapshots", "Snapshots 2"]
+        "Requirements",
+        "Snapshots",
+        "Snapshots 2",
+    ]
     result = invoke("import", "snapshot", "all.xlsx", "--sheet", "Snapshots 2", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "unchanged beta 2021-12-01: 3 entries, 1 ga",
         "unchanged gamma 2021-06-01: 3 entries, 1 ga",
-        "Dry run: 0 added, 0 replaced, 2 unchanged; nothing was written."]
+        "Dry run: 0 added, 0 replaced, 2 unchanged; nothing was written.",
+    ]
 
 
 def test_more_than_a_sheet_holds_is_refused_before_anything_is_written(
-        review_store, invoke, tmp_path, monkeypatch):
+    review_store, invoke, tmp_path, monkeypatch
+):
     monkeypatch.setattr("roadmap.importable_sheets.ROWS_PER_SHEET", 2)
     result = invoke("export", "all.xlsx")
     assert result.exit_code == 1
-    assert result.stderr == ("error: 10 requirements do not fit on one sheet (it holds 2 "
-                             "rows below its header)\n")
+    assert result.stderr == (
+        "error: 10 requirements do not fit on one sheet (it holds 2 rows below its header)\n"
+    )
     assert not (tmp_path / "all.xlsx").exists()
     from roadmap.errors import OutputError
     from roadmap.importable_sheets import snapshots_sheet
@@ -249,8 +319,14 @@ def test_more_than_a_sheet_holds_is_refused_before_anything_is_written(
     from roadmap.xlsx import new_workbook
 
     book = new_workbook()
-    with pytest.raises(OutputError, match=r"^a snapshot of 3 entries does not fit on one "
-                                          r"sheet \(it holds 2 rows below its header\)$"):
-        snapshots_sheet(book, [(Vendor("a", "A", "end-to-end"),
-                                Snapshot("a", "2021-01-01", None, {}))], sizes=[3])
+    with pytest.raises(
+        OutputError,
+        match=r"^a snapshot of 3 entries does not fit on one "
+        r"sheet \(it holds 2 rows below its header\)$",
+    ):
+        snapshots_sheet(
+            book,
+            [(Vendor("a", "A", "end-to-end"), Snapshot("a", "2021-01-01", None, {}))],
+            sizes=[3],
+        )
     assert list(book.sheets) == []
