@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-from common import print_profile, roadmap_command  # bench/common.py, beside this script
+from common import LAUNCHER, print_profile, roadmap_command  # bench/common.py, beside this script
 
 IMPORT_GOAL = 2.0  # against calamine's own read, as whole processes
 HELP_GOAL = 1.3
@@ -286,25 +286,6 @@ def command_env(folder: str) -> dict[str, str]:
 
 
 PEAKS: dict[str, float] = {}  # peak resident memory (MB) of each command, by its name
-
-
-# A child's ru_maxrss counts the memory of the process it was forked from (this one,
-# holding openpyxl), so a named command's peak is measured through a small launcher.
-LAUNCHER = """
-import os, resource, subprocess, sys, time
-cpu = sys.argv[1] == "cpu"
-def now():
-    if not cpu:
-        return time.perf_counter()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return children.ru_utime + children.ru_stime
-start = now()
-child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
-_, status, usage = os.wait4(child.pid, 0)
-elapsed = now() - start
-assert os.waitstatus_to_exitcode(status) == 0, sys.argv[2:]
-print(elapsed, usage.ru_maxrss)
-"""
 
 
 def time_command(command: list[str], env: dict[str, str], name: str = "") -> float:

@@ -892,16 +892,30 @@ def import_requirements(
     written = False
     if dry_run:
         plan = plan_sync(store.requirements(), interpreted.requirements)
-        return ImportResult(
-            plan,
-            interpreted.warnings,
-            written,
-            str(path),
-            sha,
-            interpreted.new_stages,
-            interpreted.columns,
-            day,
-        )
+    else:
+        plan, written = _apply(store, interpreted, options, day, str(path), sha)
+    return ImportResult(
+        plan,
+        interpreted.warnings,
+        written,
+        str(path),
+        sha,
+        interpreted.new_stages,
+        interpreted.columns,
+        day,
+    )
+
+
+def _apply(
+    store: Store,
+    interpreted: Interpreted,
+    options: dict[str, object],
+    day: str,
+    path: str,
+    sha: str,
+) -> tuple[SyncPlan, bool]:
+    """The sync in one transaction: the plan, and whether anything was written."""
+    written = False
     with store.transaction():
         # Planned under the write lock, so an import that ran meanwhile is not applied twice.
         plan = plan_sync(store.requirements(), interpreted.requirements)
@@ -916,19 +930,10 @@ def import_requirements(
                 summary["stages_added"] = interpreted.new_stages
                 store.add_stages(interpreted.new_stages)
             event = store.add_event(
-                "import requirements", summary, as_of=day, file=str(path), sha256=sha
+                "import requirements", summary, as_of=day, file=path, sha256=sha
             )
             store.write_requirement_versions(
                 event, plan.added + [new for _, new, _ in plan.changed] + plan.retired
             )
             written = True
-    return ImportResult(
-        plan,
-        interpreted.warnings,
-        written,
-        str(path),
-        sha,
-        interpreted.new_stages,
-        interpreted.columns,
-        day,
-    )
+    return plan, written

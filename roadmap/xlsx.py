@@ -362,21 +362,6 @@ def put(
             return
         written = worksheet.write_blank(row - 1, column - 1, None, fmt)
         width = 0
-    elif isinstance(value, str):  # a str subclass: as plain text
-        put(
-            sheet,
-            row,
-            column,
-            str(value),
-            bold=bold,
-            fill=fill,
-            number_format=number_format,
-            wrap=wrap,
-            align=align,
-            size=size,
-            colour=colour,
-        )
-        return
     elif isinstance(value, bool):
         written = worksheet.write_boolean(row - 1, column - 1, value, fmt)
         width = 5
@@ -388,7 +373,7 @@ def put(
             fmt = book.format(bold, fill, DATE_FORMAT, wrap, align, size, colour)
         written = worksheet.write_datetime(row - 1, column - 1, value, fmt)
         width = 10
-    else:
+    else:  # a str subclass, or anything else: as plain text
         put(
             sheet,
             row,
