@@ -1312,14 +1312,6 @@ def record_review(
         output = output_path(output)
     requirements = review.recorded_requirements()
     snapshots = review.recorded_snapshots()
-    for record in store.reviews():
-        if (record.as_of, record.primary, record.requirements, record.snapshots) == (
-            review.as_of.isoformat(),
-            review.primary,
-            requirements,
-            {k: int(v) for k, v in snapshots.items()},
-        ):
-            return False
     counts = review.changes.counts()
     text = (
         f"review of {review.as_of} (primary {review.primary or 'none'}): "
@@ -1336,8 +1328,12 @@ def record_review(
         "vendors": snapshots,
         "gaps": len(review.gaps),
     }
+    day = review.as_of.isoformat()
+    same = (day, review.primary, requirements, {k: int(v) for k, v in snapshots.items()})
     with store.transaction():
-        day = review.as_of.isoformat()
+        # Looked for under the write lock: two identical reviews at once record one.
+        if any((r.as_of, r.primary, r.requirements, r.snapshots) == same for r in store.reviews()):
+            return False
         event = store.add_event("review", summary, as_of=day, file=output)
         store.add_review(event, day, review.primary, requirements, snapshots, review.scores())
         if before_commit:
