@@ -223,25 +223,17 @@ def read_table(
         raise InputError(f"{display}: cannot read ({exc.strerror})") from None
     extension = os.path.splitext(display)[1].lower()
     with _collector_paused():
+        kind = None
         if head.startswith(b"PK\x03\x04"):
             kind = check_zip(path, display, limits)
+        elif head.startswith(b"\xd0\xcf\x11\xe0"):
+            _check_ole(path, display)
+            kind = "xls"
+        if kind is not None:
             return _read_workbook(
                 path,
                 display,
                 kind,
-                header_score,
-                sheet,
-                preferred_sheet,
-                limits,
-                needs_bold,
-                progress,
-            )
-        if head.startswith(b"\xd0\xcf\x11\xe0"):
-            _check_ole(path, display)
-            return _read_workbook(
-                path,
-                display,
-                "xls",
                 header_score,
                 sheet,
                 preferred_sheet,
