@@ -40,6 +40,7 @@ from .months import DayLike, parse_date, parse_target, to_day
 from .reader import (
     Table,
     cell_text,
+    collector_paused,
     column_letter,
     file_sha256,
     input_path,
@@ -815,6 +816,7 @@ def _unchanged_since(
     return event if same_name else None
 
 
+@collector_paused()
 def import_requirements(
     store: Store,
     path: str | os.PathLike[str],

@@ -45,6 +45,7 @@ from .reader import (
     Row,
     Table,
     cell_text,
+    collector_paused,
     file_sha256,
     input_path,
     optional_text,
@@ -943,6 +944,7 @@ def _same_vendor(
     return column is not None and asked is not None and column.key == asked.key
 
 
+@collector_paused()
 def import_snapshots(
     store: Store,
     path: str | os.PathLike[str],
