@@ -473,26 +473,28 @@ def import_requirements_command(ctx, file, sheet, mapping, add_stages, as_of, dr
             f"{'would add' if dry_run else 'added'} stages: {'; '.join(result.new_stages)}"
         )
 
-    def some(kind: str, found: list[str]) -> list[str]:
+    def some(kind: str, found: list, shown) -> list[str]:
+        """The first lines of a kind (each made only when shown), and how many more."""
         if verbose or len(found) <= CHANGE_LINES:
-            return found
+            return [shown(item) for item in found]
         return [
-            *found[:CHANGE_LINES],
+            *map(shown, found[:CHANGE_LINES]),
             f"… and {len(found) - CHANGE_LINES} more {kind} (--verbose lists them all)",
         ]
 
     def line(text: object) -> str:  # a title with line breaks is listed on one line
         return " ".join(str(text).split())
 
-    lines += some("added", [f"added    {r.id}: {line(r.title)}" for r in plan.added])
-    changed = []
-    for old, new, names in plan.changed:
+    def changed(change: tuple) -> str:
+        old, new, names = change
         changes = "; ".join(
             f"{n}: {line(words(getattr(old, n)))} -> {line(words(getattr(new, n)))}" for n in names
         )
-        changed.append(f"changed  {new.id}: {changes}")
-    lines += some("changed", changed)
-    lines += some("retired", [f"retired  {r.id}: {line(r.title)}" for r in plan.retired])
+        return f"changed  {new.id}: {changes}"
+
+    lines += some("added", plan.added, lambda r: f"added    {r.id}: {line(r.title)}")
+    lines += some("changed", plan.changed, changed)
+    lines += some("retired", plan.retired, lambda r: f"retired  {r.id}: {line(r.title)}")
     if lines:
         click.echo("\n".join(lines))  # one write: a 20,000-row import prints fast
     counts = (
