@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .collector import collector_paused
 from .errors import InputError, Problem
 from .headers import (
     REQUIREMENT_HEADERS,
@@ -40,7 +41,6 @@ from .months import DayLike, parse_date, parse_target, to_day
 from .reader import (
     Table,
     cell_text,
-    collector_paused,
     column_letter,
     file_sha256,
     input_path,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .collector import collector_paused
 from .errors import InputError, Problem
 from .headers import (
     WEAK_LEVEL_HEADERS,
@@ -45,7 +46,6 @@ from .reader import (
     Row,
     Table,
     cell_text,
-    collector_paused,
     file_sha256,
     input_path,
     optional_text,

@@ -625,3 +625,25 @@ def test_every_problem_of_an_input_file_is_an_input_error(store, make_csv, tmp_p
         roadmap.import_requirements(store, no_header, mapping=["here=urgency"])
     assert str(caught.value).startswith("--map: unknown field 'urgency' in 'here=urgency'")
     assert store.events() == []
+
+
+def test_an_import_leaves_the_caller_s_cycle_collector_as_it_found_it(store, make_csv):
+    # The imports pause it while they run; a caller's process must get it back, after an
+    # error too, and one that had it off keeps it off.
+    import gc
+
+    good = make_csv([["ID", "Title", "Stage"], ["DC-1", "Ingest", "Data collection"]])
+    bad = make_csv([["ID", "Title", "Stage"], ["DC-1", "Ingest", "Astrology"]], name="bad.csv")
+    snapshot = make_csv([["Requirement", "Level"], ["DC-1", "ga"]], name="acme.csv")
+    assert gc.isenabled()
+    roadmap.import_requirements(store, good, as_of="2021-11")
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        roadmap.import_requirements(store, bad, as_of="2021-11")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        roadmap.import_snapshots(store, snapshot, vendor="acme", as_of="2021-12")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
