@@ -35,6 +35,7 @@ from .store import Store
 from .xlsx import (
     DATE_FORMAT,
     HEADER_FILL,
+    MAX_COMMENTS,
     MAX_LINK_LENGTH,
     MAX_LINKS,
     MONTH_FORMAT,
@@ -1022,13 +1023,40 @@ def _parity_note(row: ParityRow) -> str | None:
 def _links_rule(book: Book) -> str:
     """What became a hyperlink, and what could not (a sheet holds MAX_LINKS at most)."""
     unlinked = sum(sheet.unlinked for sheet in book.sheets.values())
+    elsewhere = sum(sheet.unlinked_uncommented for sheet in book.sheets.values())
     text = (
         f"evidence that is a web address (http or https) links from its Matrix cell. "
         f"A sheet holds at most {MAX_LINKS:,} links and none longer than "
         f"{MAX_LINK_LENGTH:,} characters; past that a cell's address is in its "
         "comment only"
     )
-    return text + (f": {unlinked:,} cells here." if unlinked else " (none here).")
+    text += f": {unlinked:,} cells here." if unlinked else " (none here)."
+    if elsewhere:
+        text += (
+            " Past the comments a sheet holds too (see Comments), the address of "
+            f"{elsewhere:,} of them is only in the Snapshots sheet."
+        )
+    return text
+
+
+def _comments_rule(book: Book, review: Review) -> str:
+    """Where a Matrix cell's product, evidence and notes are, and how many cells have no
+    comment (a sheet holds MAX_COMMENTS at most)."""
+    uncommented = sum(sheet.uncommented for sheet in book.sheets.values())
+    stack = (
+        " (a stack's cell also names the member giving its level; without a comment, "
+        "that is a member whose column shows the same level)"
+        if review.stack
+        else ""
+    )
+    text = (
+        f"a Matrix cell's comment holds its entry's product, evidence and notes{stack}. "
+        f"A sheet holds at most {MAX_COMMENTS:,} comments (Excel and LibreOffice crawl "
+        "with more); past that a cell shows its level, its colour and its link (while "
+        "links last) but no comment: its product, evidence and notes are in the Snapshots "
+        "sheet, one row per entry"
+    )
+    return text + (f": {uncommented:,} cells here." if uncommented else " (none here).")
 
 
 def legend_sheet(book: Book, review: Review) -> None:
@@ -1105,6 +1133,7 @@ def legend_sheet(book: Book, review: Review) -> None:
         ("Requirements", None, _requirements_source(review)),
         ("Snapshots", None, "each vendor's latest snapshot on or before the review date."),
         ("Links", None, _links_rule(book)),
+        ("Comments", None, _comments_rule(book, review)),
         (
             "Primary vendor",
             None,

@@ -91,6 +91,10 @@ def text_problem(text: str, *, one_line: bool = False) -> str | None:
 # MAX_LINK_LENGTH: past them the cell is text and its comment carries the address.
 MAX_LINKS = 65_530
 MAX_LINK_LENGTH = 2_079
+# A sheet we write holds at most as many cell comments as links: Excel and LibreOffice
+# crawl with more, and XlsxWriter keeps each one (about 900 bytes) until the file is
+# closed. Past it a level cell has no comment (the review's Legend says where its text is).
+MAX_COMMENTS = MAX_LINKS
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -216,6 +220,9 @@ class Sheet:
         self.wrapped: dict[tuple[int, int], str] = {}  # (row, column) -> wrapped text
         self.links = 0
         self.unlinked = 0  # web links past what a sheet can hold: text, address in comment
+        self.comments = 0
+        self.uncommented = 0  # notes past the comments a sheet holds: not written
+        self.unlinked_uncommented = 0  # of the unlinked, those whose comment was not written
 
     def width(self, column: int | str, width: float) -> None:
         index = column if isinstance(column, int) else column_index(column)
@@ -624,9 +631,12 @@ def level_cell(
 ) -> None:
     """A level key on its colour; ``note`` as a comment, ``link`` a hyperlink when it is
     http(s). Past the links a sheet holds (or a link too long for one) the cell stays text
-    and its comment carries the address: a link is never dropped."""
+    and its comment carries the address; past the comments it holds (MAX_COMMENTS) the
+    cell has no comment. Both are counted on the sheet, for the caller to say where the
+    text is instead: nothing is dropped silently."""
     fmt = sheet.book.format(bold, LEVEL_COLOURS[level], None, False, "center")
     worksheet = sheet.worksheet
+    unlinked = False
     if link is not None and is_web_link(link):
         if sheet.links < MAX_LINKS and len(link) <= MAX_LINK_LENGTH:
             written = worksheet.write_url(row - 1, column - 1, link, fmt, level.value)
@@ -634,6 +644,7 @@ def level_cell(
         else:
             written = worksheet.write_string(row - 1, column - 1, level.value, fmt)
             sheet.unlinked += 1
+            unlinked = True
             if link not in (note or ""):
                 note = f"{note}\nLink: {link}" if note else f"Link: {link}"
     else:
@@ -642,19 +653,25 @@ def level_cell(
         _not_written(sheet, row, column)
     if len(level.value) > sheet.longest.get(column, 0):
         sheet.longest[column] = len(level.value)
-    if note:
-        check_text(sheet, row, column, note)
-        lines = note.splitlines()
-        worksheet.write_comment(
-            row - 1,
-            column - 1,
-            note,
-            {
-                "author": "roadmap",
-                "width": COMMENT_WIDTH,
-                "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines))),
-            },
-        )
+    if not note:
+        return
+    if sheet.comments >= MAX_COMMENTS:
+        sheet.uncommented += 1
+        sheet.unlinked_uncommented += unlinked
+        return
+    check_text(sheet, row, column, note)
+    lines = note.splitlines()
+    worksheet.write_comment(
+        row - 1,
+        column - 1,
+        note,
+        {
+            "author": "roadmap",
+            "width": COMMENT_WIDTH,
+            "height": max(60, 18 * (len(lines) + sum(len(x) // 45 for x in lines))),
+        },
+    )
+    sheet.comments += 1
 
 
 WRITER = "roadmap"

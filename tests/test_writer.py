@@ -83,6 +83,140 @@ def test_a_link_too_long_for_a_hyperlink_keeps_its_address_in_the_comment(tmp_pa
     assert written["A2"].hyperlink.target == "https://example.com/short"
 
 
+def _bound_comments(monkeypatch, comments: int, links: int) -> None:
+    """Small bounds (a sheet holds 65,530 of each: too many for a quick test), in the
+    writer and in the Legend that states them."""
+    for module in ("roadmap.xlsx", "roadmap.review_workbook"):
+        monkeypatch.setattr(f"{module}.MAX_COMMENTS", comments)
+        monkeypatch.setattr(f"{module}.MAX_LINKS", links)
+
+
+def test_past_the_comments_a_sheet_holds_a_level_cell_has_none(tmp_path, monkeypatch):
+    from roadmap.model import Level
+    from roadmap.xlsx import level_cell, new_workbook, save_atomic
+
+    _bound_comments(monkeypatch, comments=2, links=1)
+    book = new_workbook()
+    sheet = book.create_sheet("Matrix")
+    level_cell(sheet, 1, 1, Level.GA, note="Product: One", link="https://example.com/1")
+    level_cell(sheet, 2, 1, Level.NONE)  # no note: counts towards nothing
+    level_cell(sheet, 3, 1, Level.PREVIEW, note="Product: Three", link="https://example.com/3")
+    level_cell(sheet, 4, 1, Level.PARTIAL, note="Product: Four", link="https://example.com/4")
+    save_atomic(book, str(tmp_path / "bounded.xlsx"))
+    written = load_workbook(tmp_path / "bounded.xlsx")["Matrix"]
+    assert [written[f"A{n}"].value for n in range(1, 5)] == ["ga", "none", "preview", "partial"]
+    assert written["A1"].comment.text == "Product: One"
+    assert written["A1"].hyperlink.target == "https://example.com/1"
+    # Past the link: text, its address in the comment while comments last.
+    assert written["A3"].hyperlink is None
+    assert written["A3"].comment.text == "Product: Three\nLink: https://example.com/3"
+    assert written["A4"].hyperlink is None and written["A4"].comment is None
+    assert written["A4"].fill.start_color.rgb[-6:] == "FFE699"  # still its level's colour
+    assert (sheet.comments, sheet.uncommented, sheet.unlinked, sheet.unlinked_uncommented) == (
+        2,
+        1,
+        2,
+        1,
+    )
+
+
+def _matrix_comments(path) -> dict[str, str | None]:
+    """The Matrix's level cells that have an entry (F:H, reading order) -> comment."""
+    sheet = load_workbook(path)["Matrix"]
+    return {
+        f"{sheet.cell(row, 1).value} {sheet.cell(1, column).value.splitlines()[0]}": (
+            sheet.cell(row, column).comment.text if sheet.cell(row, column).comment else None
+        )
+        for row in range(2, sheet.max_row + 1)
+        for column in range(6, 9)
+        if sheet.cell(row, column).value not in (None, "unknown")
+    }
+
+
+def _legend_rules(path) -> dict[str, str]:
+    sheet = load_workbook(path)["Legend"]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] and row[1]}
+
+
+def _check_bounded_review(path) -> None:
+    """The review of 2021-12-15 (primary alpha) with 3 comments and 1 link a sheet.
+
+    Its Matrix has 7 cells with an entry holding a product, evidence or notes, in reading
+    order: DP-01 Beta, FE-01 Alpha, FE-01 Beta (linked), FE-02 Beta, DM-01 Alpha (a web
+    address), DM-01 Gamma, DM-02 Alpha.
+    """
+    comments = _matrix_comments(path)
+    assert {cell: text for cell, text in comments.items() if text} == {
+        "DP-01 Beta AI": "Product: Beta Quality v2\nNotes: v1 withdrawn",
+        "FE-01 Alpha ML": 'Product: Alpha Features\nEvidence: =HYPERLINK("http://evil.example")'
+        "\nNotes: no entity model",
+        "FE-01 Beta AI": "Product: Beta Feature Store\nEvidence: https://beta.example/fs",
+    }
+    assert [cell for cell, text in comments.items() if not text] == [
+        "FE-01 Gamma OSS",  # partner, with nothing to say
+        "FE-02 Beta AI",
+        "FE-02 Gamma OSS",  # preview, with nothing to say
+        "DM-01 Alpha ML",
+        "DM-01 Gamma OSS",
+        "DM-02 Alpha ML",
+    ]
+    rules = _legend_rules(path)
+    assert rules["Comments"].endswith(
+        "A sheet holds at most 3 comments (Excel and LibreOffice crawl with more); past that "
+        "a cell shows its level, its colour and its link (while links last) but no comment: "
+        "its product, evidence and notes are in the Snapshots sheet, one row per entry: "
+        "4 cells here."
+    )
+    assert rules["Links"].endswith(
+        "comment only: 1 cells here. Past the comments a sheet holds too (see Comments), "
+        "the address of 1 of them is only in the Snapshots sheet."
+    )
+    snapshots = load_workbook(path)["Snapshots"]
+    rows = [row for row in snapshots.iter_rows(values_only=True)]
+    columns = rows[0]
+    entries = {(r[0], r[5]): dict(zip(columns, r)) for r in rows[1:]}
+    dm01 = entries[("alpha", "DM-01")]
+    assert (dm01["Product"], dm01["Evidence"]) == (
+        "Alpha Endpoints",
+        "https://alpha.example/endpoints",
+    )
+    assert entries[("alpha", "DM-02")]["Evidence"] == "keynote 2021-11"
+    assert entries[("gamma", "DM-01")]["Product"] == "Gamma Serve"
+
+
+def test_a_review_past_the_comments_a_sheet_holds_says_where_the_evidence_is(
+    review_store, invoke, tmp_path, monkeypatch
+):
+    _bound_comments(monkeypatch, comments=3, links=1)
+    result = invoke(
+        "review", "--output", "r.xlsx", "--as-of", "2021-12-15", "--primary", "alpha", "--no-record"
+    )
+    assert result.exit_code == 0, result.output
+    _check_bounded_review(tmp_path / "r.xlsx")
+
+
+def test_the_library_review_past_the_comments_a_sheet_holds_says_so_too(
+    review_store, tmp_path, monkeypatch
+):
+    from roadmap.review import build_review
+    from roadmap.review_workbook import write_review
+
+    _bound_comments(monkeypatch, comments=3, links=1)
+    write_review(build_review(review_store, "2021-12-15", "alpha"), tmp_path / "r.xlsx")
+    _check_bounded_review(tmp_path / "r.xlsx")
+
+
+def test_a_review_within_the_bounds_says_none_here(review_store, tmp_path):
+    from roadmap.review import build_review
+    from roadmap.review_workbook import write_review
+
+    write_review(build_review(review_store, "2021-12-15", "alpha"), tmp_path / "r.xlsx")
+    rules = _legend_rules(tmp_path / "r.xlsx")
+    assert rules["Comments"].endswith("one row per entry (none here).")
+    assert rules["Links"].endswith("comment only (none here).")
+    assert all(_matrix_comments(tmp_path / "r.xlsx")[cell] for cell in ("DM-02 Alpha ML",))
+
+
 def test_help_loads_no_spreadsheet_library():
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom roadmap.cli import cli\n"
