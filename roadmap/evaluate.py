@@ -272,9 +272,14 @@ def first_ga_months(store: Store, until: DayLike | None = None) -> dict[str, dic
     """
     last = None if until is None else to_day(until, "until").isoformat()
     seen: dict[str, dict[str, FirstGa]] = {}
+    made: dict[tuple[str, bool], FirstGa] = {}  # one of each: a few dates, many requirements
     for rid, vendor, ga, assessed in store.first_ga_dates(last):
         # Censored: the first snapshot that assessed it already said ga.
-        seen.setdefault(rid, {})[vendor] = FirstGa(Month.of(iso_day(ga)), assessed >= ga)
+        key = (ga, assessed >= ga)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = FirstGa(Month.of(iso_day(ga)), key[1])
+        seen.setdefault(rid, {})[vendor] = found
     return seen
 
 

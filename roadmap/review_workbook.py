@@ -44,6 +44,7 @@ from .xlsx import (
     Sheet,
     Style,
     check_output,
+    collector_paused,
     day_date,
     finish_table,
     fit_columns,
@@ -1271,25 +1272,26 @@ def staged_review(
         if progress:
             progress(min(done, steps), steps)
 
-    book = new_workbook()
-    summary_sheet(book, review)
-    tick()
-    matrix_sheet(book, review, tick)
-    tick()
-    for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
-        write(book, review)
+    with collector_paused():
+        book = new_workbook()
+        summary_sheet(book, review)
         tick()
-    print_landscape(requirements_sheet(book, review.requirements))
-    tick()
-    for sheet in snapshots_sheet(
-        book,
-        [(v, review.snapshots[v.key][1]) for v in review.vendors],
-        {r.id: r.title for r in review.requirements},
-    ):
-        print_landscape(sheet)
-    tick()
-    legend_sheet(book, review)
-    tick()
+        matrix_sheet(book, review, tick)
+        tick()
+        for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
+            write(book, review)
+            tick()
+        print_landscape(requirements_sheet(book, review.requirements))
+        tick()
+        for sheet in snapshots_sheet(
+            book,
+            [(v, review.snapshots[v.key][1]) for v in review.vendors],
+            {r.id: r.title for r in review.requirements},
+        ):
+            print_landscape(sheet)
+        tick()
+        legend_sheet(book, review)
+        tick()
     with staged_save(book, path, force=force) as publish:
         if progress:
             progress(steps, steps)

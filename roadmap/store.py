@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -745,8 +746,9 @@ class Store:
         )
         return [SnapshotInfo(*row) for row in rows]
 
-    def snapshot(self, snapshot_id: int) -> Snapshot:
-        """The snapshot with this id (``snapshot_infos`` lists them); InputError if none."""
+    def snapshot(self, snapshot_id: int, *, levels_only: bool = False) -> Snapshot:
+        """The snapshot with this id (``snapshot_infos`` lists them); InputError if none.
+        ``levels_only``: entries without product, evidence and notes (far less to hold)."""
         row = self.db.execute(
             "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)
         ).fetchone()
@@ -756,15 +758,21 @@ class Store:
                 "'roadmap snapshots' lists them"
             )
         vendor, as_of, source = row
+        named = {level.value: level for level in Level}
+        columns = (
+            "requirement, level" if levels_only else "requirement, level, product, evidence, notes"
+        )
+        entries: dict[str, Entry] = {}
         with self._stored_values("its snapshots"):
-            entries = {
-                r[0]: Entry(r[0], Level(r[1]), r[2], r[3], r[4])
-                for r in self.db.execute(
-                    "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
-                    "WHERE snapshot = ? ORDER BY requirement",
-                    (snapshot_id,),
-                )
-            }
+            for row in self.db.execute(
+                f"SELECT {columns} FROM snapshot_entries WHERE snapshot = ? ORDER BY requirement",
+                (snapshot_id,),
+            ):
+                # Each text shared with every equal one loaded (ids recur in each snapshot,
+                # products and notes in many entries): a review of 100,000 requirements
+                # holds 1.2 million entries.
+                rid = sys.intern(row[0])
+                entries[rid] = Entry(rid, named[row[1]], *map(_shared, row[2:]))
         return Snapshot(vendor, as_of, source, entries)
 
     def current_snapshot_id(self, vendor: str, as_of: str) -> int | None:
@@ -898,6 +906,12 @@ class Store:
             ):
                 levels[sid][rid] = named[level]
         return levels
+
+
+def _shared(text: str | None) -> str | None:
+    """``text`` as the one copy of it in memory (``sys.intern``), so equal texts loaded
+    many times are held once; they are freed with their last use."""
+    return None if text is None else sys.intern(text)
 
 
 def _version_row(requirement: Requirement, event: int) -> tuple[Any, ...]:
