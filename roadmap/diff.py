@@ -21,7 +21,7 @@ CHANGES = ("added", "removed", "upgraded", "downgraded", "changed")
 DETAIL_FIELDS = ("product", "evidence", "notes")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiffRow:
     """One requirement whose entry differs between the two snapshots."""
 

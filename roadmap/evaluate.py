@@ -163,7 +163,7 @@ def stack_in(
     return stack_key(keys)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FirstGa:
     """When a vendor was first seen at ``ga`` for one requirement.
 
@@ -389,7 +389,7 @@ def compare_at(
 # -- parity ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParityRow:
     """One requirement's race to ``ga``: ``parity``'s JSON keys, plus the tie.
 

@@ -323,7 +323,7 @@ class Requirement:
 
     def as_dict(self) -> dict[str, object]:
         """The keys of ``roadmap requirements --format json``, tier as its key."""
-        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row = {name: getattr(self, name) for name in REQUIREMENT_FIELDS}
         row["tier"] = self.tier.value
         return row
 

@@ -40,7 +40,7 @@ NEXT_STEPS = 8  # how many gaps the Summary's next steps list
 # -- the review -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequirementChange:
     """A requirement ``added``, ``changed`` or ``retired`` since the previous review."""
 
@@ -50,7 +50,7 @@ class RequirementChange:
     fields: tuple[tuple[str, object, object], ...] = ()  # (field, old, new) when changed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LevelMove:
     """One vendor's level for one requirement, then (previous review) and now."""
 
@@ -124,7 +124,7 @@ class Changes:
         return {kind: kinds.count(kind) for kind in CHANGE_KINDS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """A requirement due in the window that the primary vendor lacks at ``ga``.
 
@@ -140,7 +140,7 @@ class Gap:
     vendors: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     """Where a requirement's target falls: ``before``, ``in`` or ``after`` the window."""
 
@@ -383,12 +383,15 @@ def requirement_changes(
 ) -> list[RequirementChange]:
     """Added, changed (field by field) and retired, between two recorded requirement sets."""
     changes = []
-    current = {r.id: r.as_dict() for r in now}
-    for rid, row in current.items():
+    current: set[str] = set()
+    for requirement in now:  # one as_dict at a time: 100,000 of them are not held at once
+        rid = requirement.id
+        current.add(rid)
         old = previous.get(rid)
         if old is None:
-            changes.append(RequirementChange("added", rid, str(row["title"])))
+            changes.append(RequirementChange("added", rid, requirement.title))
             continue
+        row = requirement.as_dict()
         moved = tuple(
             (name, old.get(name), row[name])
             for name in REQUIREMENT_FIELDS

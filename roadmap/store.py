@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -768,11 +768,11 @@ class Store:
                 f"SELECT {columns} FROM snapshot_entries WHERE snapshot = ? ORDER BY requirement",
                 (snapshot_id,),
             ):
-                # Each text shared with every equal one loaded (ids recur in each snapshot,
-                # products and notes in many entries): a review of 100,000 requirements
-                # holds 1.2 million entries.
+                # Ids, products and notes recur (an id in each snapshot, a product in
+                # many entries): each is held once (a review of 100,000 requirements
+                # loads 600,000 entries). Evidence is mostly a unique address.
                 rid = sys.intern(row[0])
-                entries[rid] = Entry(rid, named[row[1]], *map(_shared, row[2:]))
+                entries[rid] = Entry(rid, named[row[1]], *_shared_texts(row[2:], keep=1))
         return Snapshot(vendor, as_of, source, entries)
 
     def current_snapshot_id(self, vendor: str, as_of: str) -> int | None:
@@ -851,7 +851,9 @@ class Store:
                 "SELECT id, as_of, primary_vendor, requirements, "
                 "snapshots, scores FROM reviews ORDER BY as_of, id"
             ):
-                requirements = json.loads(r[3])
+                # Texts shared with the requirements loaded (most are unchanged since):
+                # a review of 100,000 requirements would hold them all twice.
+                requirements = json.loads(r[3], object_hook=_texts_shared)
                 for requirement in requirements.values():
                     stage = requirement.get("stage")
                     requirement["stage"] = former.get(stage, stage) if stage else stage
@@ -908,10 +910,16 @@ class Store:
         return levels
 
 
-def _shared(text: str | None) -> str | None:
-    """``text`` as the one copy of it in memory (``sys.intern``), so equal texts loaded
-    many times are held once; they are freed with their last use."""
-    return None if text is None else sys.intern(text)
+def _shared_texts(values: Iterable[Any], keep: int = -1) -> Iterator[Any]:
+    """``values`` with each text as the one copy of it in memory (``sys.intern``: freed
+    with its last use), so a text loaded many times is held once; the one at index
+    ``keep`` (text seldom repeated) as it is."""
+    for index, value in enumerate(values):
+        yield sys.intern(value) if type(value) is str and index != keep else value
+
+
+def _texts_shared(row: dict[str, Any]) -> dict[str, Any]:
+    return dict(zip(row, _shared_texts(row.values())))
 
 
 def _version_row(requirement: Requirement, event: int) -> tuple[Any, ...]:
@@ -922,8 +930,9 @@ def _version_row(requirement: Requirement, event: int) -> tuple[Any, ...]:
 
 
 def _requirement(row: tuple[Any, ...], former: dict[str, str]) -> Requirement:
-    """A requirement from its id and columns, a renamed stage under its new name."""
-    found = dict(zip(REQUIREMENT_FIELDS, row))
+    """A requirement from its id and columns, a renamed stage under its new name; its
+    texts shared with the recorded reviews' (see ``Store.reviews``)."""
+    found = dict(zip(REQUIREMENT_FIELDS, _shared_texts(row)))
     stage = found["stage"]
     found["stage"] = former.get(stage, stage) if stage else None
     found["tier"] = Tier(found["tier"])
