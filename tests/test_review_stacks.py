@@ -91,6 +91,16 @@ def test_the_matrix_has_the_stack_first_naming_the_member_of_each_cell(stacked):
     assert cells["R2"].comment.text == "From: Plat ML\nProduct: Plat ML R2"
 
 
+def test_the_legend_says_which_member_a_stack_cell_without_a_comment_shows(stacked):
+    _, book = stacked
+    rules = {row[0]: row[1] for row in values(book["Legend"]) if row[0] and row[1]}
+    assert rules["Comments"].startswith(
+        "a Matrix cell's comment holds its entry's product, evidence and notes (a stack's "
+        "cell also names the member giving its level; without a comment, that is a member "
+        "whose column shows the same level). A sheet holds at most 65,530 comments"
+    )
+
+
 def test_gaps_are_the_stacks_and_buy_names_a_vendor_outside_it(stacked, invoke, tmp_path):
     _, book = stacked
     gaps = values(book["Gaps"], 3)
