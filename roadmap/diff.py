@@ -94,7 +94,7 @@ def diff_snapshots(
     ids = sorted(
         set(old.entries) | set(new.entries), key=lambda rid: (order.get(rid, len(order)), rid)
     )
-    both = set() if levels_only else stated_fields(old) & stated_fields(new)
+    both = stated_fields(old) & stated_fields(new)
     compared = tuple(name for name in DETAIL_FIELDS if name in both)
     rows = []
     for rid in ids:

@@ -429,30 +429,27 @@ def level_moves(
     snapshots: dict[str, tuple[int, Snapshot]],
     requirements: list[Requirement],
 ) -> list[LevelMove]:
-    """Every level that differs between the snapshot the previous review used and this one's.
+    """Every level that differs between the snapshot the previous review used and this one's,
+    in the review's order.
 
     A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
     did not see is left to ``new_vendors`` (a first assessment is no list of upgrades).
-    ``earlier`` holds the snapshots the previous review used, by id.
+    ``earlier`` holds the snapshots the previous review used, by id (their levels suffice).
     """
-    from .diff import diff_snapshots
-
-    titles = {r.id: r.title for r in requirements}
     moves = []
     for vendor, (sid, snapshot) in snapshots.items():
         old_id = previous.snapshots.get(vendor)
         if old_id is None or old_id == sid:
             continue
         old = earlier[int(old_id)]
-        for row in diff_snapshots(old, snapshot, titles, levels_only=True):
-            before = row.old.level if row.old else Level.UNKNOWN
-            after = row.new.level if row.new else Level.UNKNOWN
-            if row.requirement in titles and before is not after:
+        for requirement in requirements:  # one pass: two lookups a requirement
+            before, after = old.level(requirement.id), snapshot.level(requirement.id)
+            if before is not after:
                 moves.append(
                     LevelMove(
                         vendor,
-                        row.requirement,
-                        titles[row.requirement],
+                        requirement.id,
+                        requirement.title,
                         before,
                         after,
                         old.as_of,
