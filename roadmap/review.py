@@ -425,7 +425,7 @@ def new_vendors(
 
 def level_moves(
     previous: ReviewRecord,
-    earlier: dict[int, Snapshot],
+    earlier: dict[int, tuple[str, dict[str, Level]]],
     snapshots: dict[str, tuple[int, Snapshot]],
     requirements: list[Requirement],
 ) -> list[LevelMove]:
@@ -434,16 +434,17 @@ def level_moves(
 
     A requirement a snapshot leaves out counts as ``unknown``; a vendor the previous review
     did not see is left to ``new_vendors`` (a first assessment is no list of upgrades).
-    ``earlier`` holds the snapshots the previous review used, by id (their levels suffice).
+    ``earlier`` holds the date and levels of the snapshots the previous review used, by id.
     """
     moves = []
     for vendor, (sid, snapshot) in snapshots.items():
         old_id = previous.snapshots.get(vendor)
         if old_id is None or old_id == sid:
             continue
-        old = earlier[int(old_id)]
+        old_as_of, old = earlier[int(old_id)]
         for requirement in requirements:  # one pass: two lookups a requirement
-            before, after = old.level(requirement.id), snapshot.level(requirement.id)
+            before = old.get(requirement.id, Level.UNKNOWN)
+            after = snapshot.level(requirement.id)
             if before is not after:
                 moves.append(
                     LevelMove(
@@ -452,7 +453,7 @@ def level_moves(
                         requirement.title,
                         before,
                         after,
-                        old.as_of,
+                        old_as_of,
                         snapshot.as_of,
                     )
                 )
@@ -528,8 +529,8 @@ class ReviewInputs:
     """What a review at one date reads from the store, loaded once by ``load_review``.
 
     ``roadmap`` holds the requirements in force and each vendor's whole snapshot;
-    ``earlier`` the snapshots the previous recorded review used (by id), for its level
-    moves; ``first_ga`` the first ``ga`` months up to the date, for the Parity sheet.
+    ``earlier`` the date and levels of the snapshots the previous recorded review used
+    (by id), for its level moves; ``first_ga`` the first ``ga`` months up to the date, for the Parity sheet.
     """
 
     roadmap: RoadmapAt
@@ -537,7 +538,7 @@ class ReviewInputs:
     events: list[Event]
     requirements_event: int | None
     first_ga: dict[str, dict[str, FirstGa]]
-    earlier: dict[int, Snapshot]
+    earlier: dict[int, tuple[str, dict[str, Level]]]  # id -> (date, requirement -> level)
 
     @property
     def previous(self) -> ReviewRecord | None:
@@ -552,11 +553,14 @@ def load_review(store: Store, day: dt.date) -> ReviewInputs:
     reviews = store.reviews()
     previous = next((r for r in reversed(reviews) if iso_day(r.as_of) < day), None)
     used = set(roadmap.snapshot_ids.values())
-    earlier = {  # only their levels move: product, evidence and notes are not needed
-        int(old): store.snapshot(int(old), levels_only=True)
+    old_ids = [
+        int(old)
         for old in (previous.snapshots.values() if previous else ())
         if int(old) not in used
-    }
+    ]
+    dates = store.snapshot_dates(old_ids)
+    # Only their levels are compared: no product, evidence or notes, no Entry objects.
+    earlier = {sid: (dates[sid], levels) for sid, levels in store.snapshot_levels(old_ids).items()}
     return ReviewInputs(
         roadmap,
         reviews,

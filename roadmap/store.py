@@ -746,9 +746,8 @@ class Store:
         )
         return [SnapshotInfo(*row) for row in rows]
 
-    def snapshot(self, snapshot_id: int, *, levels_only: bool = False) -> Snapshot:
-        """The snapshot with this id (``snapshot_infos`` lists them); InputError if none.
-        ``levels_only``: entries without product, evidence and notes (far less to hold)."""
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        """The snapshot with this id (``snapshot_infos`` lists them); InputError if none."""
         row = self.db.execute(
             "SELECT vendor, as_of, source FROM snapshots WHERE id = ?", (snapshot_id,)
         ).fetchone()
@@ -759,13 +758,11 @@ class Store:
             )
         vendor, as_of, source = row
         named = {level.value: level for level in Level}
-        columns = (
-            "requirement, level" if levels_only else "requirement, level, product, evidence, notes"
-        )
         entries: dict[str, Entry] = {}
         with self._stored_values("its snapshots"):
             for row in self.db.execute(
-                f"SELECT {columns} FROM snapshot_entries WHERE snapshot = ? ORDER BY requirement",
+                "SELECT requirement, level, product, evidence, notes FROM snapshot_entries "
+                "WHERE snapshot = ? ORDER BY requirement",
                 (snapshot_id,),
             ):
                 # Ids, products and notes recur (an id in each snapshot, a product in
@@ -909,8 +906,21 @@ class Store:
                 f"({', '.join('?' * len(snapshot_ids))})",
                 list(snapshot_ids),
             ):
-                levels[sid][rid] = named[level]
+                levels[sid][sys.intern(rid)] = named[level]  # ids held once (Store.snapshot)
         return levels
+
+    def snapshot_dates(self, snapshot_ids: list[int]) -> dict[int, str]:
+        """snapshot id -> its date (YYYY-MM-DD)."""
+        marks = ", ".join("?" * len(snapshot_ids))
+        return (
+            dict(
+                self.db.execute(
+                    f"SELECT id, as_of FROM snapshots WHERE id IN ({marks})", snapshot_ids
+                )
+            )
+            if snapshot_ids
+            else {}
+        )
 
 
 def _shared_texts(values: Iterable[Any], keep: int = -1) -> Iterator[Any]:
