@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from .collector import collector_paused
 from .errors import InputError
 from .evaluate import (
     Coverage,
@@ -530,7 +531,8 @@ class ReviewInputs:
 
     ``roadmap`` holds the requirements in force and each vendor's whole snapshot;
     ``earlier`` the date and levels of the snapshots the previous recorded review used
-    (by id), for its level moves; ``first_ga`` the first ``ga`` months up to the date, for the Parity sheet.
+    (by id), for its level moves; ``first_ga`` the first ``ga`` months up to the date,
+    for the Parity sheet.
     """
 
     roadmap: RoadmapAt
@@ -657,6 +659,7 @@ def review_of(inputs: ReviewInputs, primary: str | None = None, stack: str | Non
     )
 
 
+@collector_paused()  # loading makes a million objects at 100,000 requirements, no cycles
 def build_review(
     store: Store, as_of: DayLike | None = None, primary: str | None = None, stack: str | None = None
 ) -> Review:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import __version__
+from .collector import collector_paused
 from .errors import UsageError, shorten
 from .evaluate import Coverage, ParityRow, is_stale
 from .importable_sheets import requirements_sheet, snapshots_sheet
@@ -44,7 +45,6 @@ from .xlsx import (
     Sheet,
     Style,
     check_output,
-    collector_paused,
     day_date,
     finish_table,
     fit_columns,

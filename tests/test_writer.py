@@ -464,3 +464,22 @@ def test_more_than_a_sheet_holds_is_refused_before_anything_is_written(
             sizes=[3],
         )
     assert list(book.sheets) == []
+
+
+def test_a_review_leaves_the_caller_s_cycle_collector_as_it_found_it(review_store, tmp_path):
+    # Building and writing the review pause the collector; the caller gets it back, off
+    # when it was off.
+    import gc
+
+    from roadmap.review import build_review
+    from roadmap.review_workbook import write_review
+
+    assert gc.isenabled()
+    write_review(build_review(review_store, "2021-12-15"), tmp_path / "r.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write_review(build_review(review_store, "2021-12-15"), tmp_path / "r.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
