@@ -911,16 +911,13 @@ class Store:
 
     def snapshot_dates(self, snapshot_ids: list[int]) -> dict[int, str]:
         """snapshot id -> its date (YYYY-MM-DD)."""
-        marks = ", ".join("?" * len(snapshot_ids))
-        return (
-            dict(
-                self.db.execute(
-                    f"SELECT id, as_of FROM snapshots WHERE id IN ({marks})", snapshot_ids
-                )
-            )
-            if snapshot_ids
-            else {}
+        if not snapshot_ids:
+            return {}
+        rows = self.db.execute(
+            f"SELECT id, as_of FROM snapshots WHERE id IN ({', '.join('?' * len(snapshot_ids))})",
+            list(snapshot_ids),
         )
+        return {sid: as_of for sid, as_of in rows}
 
 
 def _shared_texts(values: Iterable[Any], keep: int = -1) -> Iterator[Any]:
@@ -932,6 +929,7 @@ def _shared_texts(values: Iterable[Any], keep: int = -1) -> Iterator[Any]:
 
 
 def _texts_shared(row: dict[str, Any]) -> dict[str, Any]:
+    """A recorded requirement (a JSON object) with its texts held once."""
     return dict(zip(row, _shared_texts(row.values())))
 
 

@@ -198,8 +198,6 @@ class Book:
 
 
 _MISSING = object()
-
-
 # A cell XlsxWriter holds costs about 190 bytes (measured: 20,000 rows x 11 cells); a
 # streamed cell nothing, but its text is escaped once per cell instead of once per
 # distinct text, which makes a sheet about 25% slower to write. Streamed from 20,000
