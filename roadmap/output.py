@@ -223,12 +223,20 @@ def adding_one_tool_lines(review: Review) -> list[str]:
     if result is None or not result.steps:
         return []
     step = result.steps[0]
-    glue = f" (as glue: {' '.join(step.glue)})" if step.glue else ""
+    glue = f" (as glue: {_first_ids(step.glue)})" if step.glue else ""
     return [
         f"Adding {step.add} to {result.primary} would close {len(step.closes)}: "
-        f"{' '.join(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
+        f"{_first_ids(step.closes)}{glue}; weighted +{step.weighted_gain:.0%}, coverage "
         f"{step.coverage or 0:.0%} (roadmap recommend)."
     ]
+
+
+LISTED_IDS = 10  # a line of the review's report names at most these; recommend lists all
+
+
+def _first_ids(ids: Sequence[str]) -> str:
+    shown = " ".join(ids[:LISTED_IDS])
+    return shown if len(ids) <= LISTED_IDS else f"{shown} … and {len(ids) - LISTED_IDS} more"
 
 
 def report_lines(review: Review, output: str, *, recorded: bool, record: bool) -> list[str]:

@@ -863,3 +863,25 @@ def test_a_back_dated_review_says_which_imports_it_left_out(review_store, invoke
     assert summary["Requirements used"] == note[len("Note: ") :]
     result = invoke("review", "--output", "dec.xlsx", "--as-of", "2021-12-15", "--no-record")
     assert not [line for line in result.stdout.splitlines() if line.startswith("Note: ")]
+
+
+def test_the_report_names_ten_requirements_a_tool_would_close_and_counts_the_rest(
+    store, invoke, make_csv
+):
+    ids = [f"R{n:02}" for n in range(1, 13)]
+    make_csv([["ID", "Title", "Stage"], *[[i, f"Rule {i}", "training"] for i in ids]])
+    assert invoke("import", "requirements", "reqs.csv", "--as-of", "2021-06").exit_code == 0
+    for vendor, level in (("alpha", "none"), ("beta", "ga")):
+        make_csv([["Requirement", "Level"], *[[i, level] for i in ids]], name=f"{vendor}.csv")
+        result = invoke(
+            "import", "snapshot", f"{vendor}.csv", "--vendor", vendor, "--as-of", "2021-07"
+        )
+        assert result.exit_code == 0, result.output
+    result = invoke("review", "--output", "review.xlsx", "--as-of", "2021-08", "--primary", "alpha")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2] == (
+        "Adding beta to alpha would close 12: R01 R02 R03 R04 R05 R06 R07 R08 R09 R10 … and "
+        "2 more; weighted +100%, coverage 100% (roadmap recommend)."
+    )
+    listed = json.loads(invoke("recommend", "--primary", "alpha", "--format", "json").stdout)
+    assert listed[0]["closes"] == ids  # the command itself lists them all
