@@ -552,8 +552,14 @@ class ReviewInputs:
 def load_review(store: Store, day: dt.date) -> ReviewInputs:
     """Read everything a review at ``day`` needs, once."""
     roadmap, _ = load_at(store, day, entries=True)
-    reviews = store.reviews()
-    previous = next((r for r in reversed(reviews) if iso_day(r.as_of) < day), None)
+    # Only the previous review's requirements are compared: the others' are not read.
+    reviews = store.reviews(requirements=False)
+    at = next((i for i in reversed(range(len(reviews))) if iso_day(reviews[i].as_of) < day), None)
+    previous = None
+    if at is not None:
+        previous = reviews[at] = replace(
+            reviews[at], requirements=store.review_requirements(reviews[at].id)
+        )
     used = set(roadmap.snapshot_ids.values())
     old_ids = [
         int(old)

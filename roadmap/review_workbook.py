@@ -1360,10 +1360,15 @@ def record_review(
         "gaps": len(review.gaps),
     }
     day = review.as_of.isoformat()
-    same = (day, review.primary, requirements, {k: int(v) for k, v in snapshots.items()})
+    same = (day, review.primary, {k: int(v) for k, v in snapshots.items()})
     with store.transaction():
         # Looked for under the write lock: two identical reviews at once record one.
-        if any((r.as_of, r.primary, r.requirements, r.snapshots) == same for r in store.reviews()):
+        # Only a review of the same day, primary and snapshots has its requirements read.
+        if any(
+            (r.as_of, r.primary, r.snapshots) == same
+            and store.review_requirements(r.id) == requirements
+            for r in store.reviews(requirements=False)
+        ):
             return False
         event = store.add_event("review", summary, as_of=day, file=output)
         store.add_review(event, day, review.primary, requirements, snapshots, review.scores())

@@ -128,4 +128,4 @@ def store_schedule(store: Store) -> list[ScheduledReview]:
     :returns: one ``ScheduledReview`` per cadence date; ``as_dict()`` is its JSON row.
     :raises InputError: the stored start month is none.
     """
-    return schedule(store.settings(), [r.as_of for r in store.reviews()])
+    return schedule(store.settings(), [r.as_of for r in store.reviews(requirements=False)])

@@ -838,26 +838,48 @@ class Store:
         )
         return _inserted_id(cursor)
 
-    def reviews(self) -> list[ReviewRecord]:
+    def reviews(self, *, requirements: bool = True) -> list[ReviewRecord]:
         """Recorded reviews in date order (recording order breaks ties); stages renamed
-        since are read under their new names."""
-        former = self.former_stages()
+        since are read under their new names. ``requirements=False`` leaves each
+        record's ``requirements`` empty: a review of 100,000 requirements holds about
+        50 MB of them, and most callers need only dates, snapshots and scores (see
+        ``review_requirements``)."""
+        columns = "requirements" if requirements else "NULL"
         records = []
         with self._stored_values("its recorded reviews"):
             for r in self.db.execute(
-                "SELECT id, as_of, primary_vendor, requirements, "
+                f"SELECT id, as_of, primary_vendor, {columns}, "
                 "snapshots, scores FROM reviews ORDER BY as_of, id"
             ):
-                # Texts shared with the requirements loaded (most are unchanged since):
-                # a review of 100,000 requirements would hold them all twice.
-                requirements = json.loads(r[3], object_hook=_texts_shared)
-                for requirement in requirements.values():
-                    stage = requirement.get("stage")
-                    requirement["stage"] = former.get(stage, stage) if stage else stage
                 records.append(
-                    ReviewRecord(r[0], r[1], r[2], requirements, json.loads(r[4]), json.loads(r[5]))
+                    ReviewRecord(
+                        r[0],
+                        r[1],
+                        r[2],
+                        self._review_requirements(r[3]) if requirements else {},
+                        json.loads(r[4]),
+                        json.loads(r[5]),
+                    )
                 )
         return records
+
+    def review_requirements(self, review: int) -> dict[str, dict[str, Any]]:
+        """The requirements one recorded review saw (id -> requirement dict)."""
+        with self._stored_values("its recorded reviews"):
+            row = self.db.execute(
+                "SELECT requirements FROM reviews WHERE id = ?", (review,)
+            ).fetchone()
+            return self._review_requirements(row[0]) if row else {}
+
+    def _review_requirements(self, text: str) -> dict[str, dict[str, Any]]:
+        # Texts shared with the requirements loaded (most are unchanged since): a review
+        # of 100,000 requirements would hold them all twice.
+        requirements: dict[str, dict[str, Any]] = json.loads(text, object_hook=_texts_shared)
+        former = self.former_stages()
+        for requirement in requirements.values():
+            stage = requirement.get("stage")
+            requirement["stage"] = former.get(stage, stage) if stage else stage
+        return requirements
 
     def last_import(self, action: str, invalidated_by: tuple[str, ...]) -> Event | None:
         """The last ``action`` event, unless an event of ``invalidated_by`` came after it

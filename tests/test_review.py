@@ -673,6 +673,15 @@ def test_the_previous_review_is_the_latest_recorded_before_this_date(review_stor
     assert [p.as_of.isoformat() for p in again.history] == ["2021-06-30", "2021-12-15"]
     earlier = build_review(review_store, "2021-06-30", "alpha")
     assert earlier.changes.previous is None
+    # The records without their requirements (a big review's are read only when needed).
+    bare = review_store.reviews(requirements=False)
+    assert [(r.as_of, r.primary, r.requirements) for r in bare] == [
+        ("2021-06-30", "alpha", {}),
+        ("2021-12-15", "alpha", {}),
+    ]
+    december_seen = review_store.review_requirements(bare[1].id)
+    assert len(december_seen) == 9 and december_seen == review_store.reviews()[1].requirements
+    assert review_store.review_requirements(bare[1].id + 1) == {}
 
 
 def test_primary_errors_come_from_the_library_too(review_store):
