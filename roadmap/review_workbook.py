@@ -1272,30 +1272,36 @@ def staged_review(
         if progress:
             progress(min(done, steps), steps)
 
-    with collector_paused():
-        book = new_workbook()
-        summary_sheet(book, review)
-        tick()
-        matrix_sheet(book, review, tick)
-        tick()
-        for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
-            write(book, review)
-            tick()
-        print_landscape(requirements_sheet(book, review.requirements))
-        tick()
-        for sheet in snapshots_sheet(
-            book,
-            [(v, review.snapshots[v.key][1]) for v in review.vendors],
-            {r.id: r.title for r in review.requirements},
-        ):
-            print_landscape(sheet)
-        tick()
-        legend_sheet(book, review)
-        tick()
-    with staged_save(book, path, force=force) as publish:
+    # Filled in a function of its own, so that nothing here refers to the workbook (a
+    # sheet variable would): staged_save frees it once saved, before a review is recorded.
+    with staged_save(_filled_workbook(review, tick), path, force=force) as publish:
         if progress:
             progress(steps, steps)
         yield publish
+
+
+@collector_paused()
+def _filled_workbook(review: Review, tick: Callable[[], None]) -> Book:
+    book = new_workbook()
+    summary_sheet(book, review)
+    tick()
+    matrix_sheet(book, review, tick)
+    tick()
+    for write in (changes_sheet, gaps_sheet, timeline_sheet, parity_sheet):
+        write(book, review)
+        tick()
+    print_landscape(requirements_sheet(book, review.requirements))
+    tick()
+    for sheet in snapshots_sheet(
+        book,
+        [(v, review.snapshots[v.key][1]) for v in review.vendors],
+        {r.id: r.title for r in review.requirements},
+    ):
+        print_landscape(sheet)
+    tick()
+    legend_sheet(book, review)
+    tick()
+    return book
 
 
 def write_and_record(
