@@ -10,7 +10,8 @@ Run by hand, not by pytest::
 It builds a store in a temporary folder (requirements, then two snapshots per vendor,
 then a recorded review of the first date so the Changes sheet has content), and times
 (best of N) the review of the second date: through the library (``build_review`` and
-``write_review``) and as a ``roadmap review --no-record`` subprocess. The floor is
+``write_review``) and as a ``roadmap review --no-record`` subprocess (with ``--no-floors``,
+then once recorded too, as a user runs it: the memory goal is for both). The floor is
 XlsxWriter writing and saving as many cells as the review workbook holds, each with a
 font and a fill, and as many comments; openpyxl doing the same (without the comments)
 is shown for reference. The CLI is compared with the floor run as a whole process too
@@ -245,8 +246,16 @@ def main() -> int:
         ]
         export_cli = ["--db", db, "export", os.path.join(folder, "export-cli.xlsx")]
         if args.no_floors:
-            for name, arguments in (("review", review_cli), ("export", export_cli)):
-                seconds = min(time_cli(name, arguments) for _ in range(args.runs))
+            # Last, once: the review as a user runs it, recorded (a second run would find
+            # it recorded already and record nothing).
+            recorded_cli = review_cli[:-1]
+            recorded_cli[4] = os.path.join(folder, "review-recorded.xlsx")
+            for name, arguments, runs in (
+                ("review", review_cli, args.runs),
+                ("export", export_cli, args.runs),
+                ("review, recorded", recorded_cli, 1),
+            ):
+                seconds = min(time_cli(name, arguments) for _ in range(runs))
                 print(
                     f"roadmap {name} (CLI): {seconds:.3f} s, peak {PEAKS[name]:.1f} MB", flush=True
                 )
@@ -355,9 +364,10 @@ def memory_verdict(requirements: int) -> int:
     """At 100,000 requirements the CLI review's peak memory has a goal."""
     if requirements < 100_000:
         return 0
-    ok = PEAKS["review"] <= MEMORY_GOAL_MB
+    peak = max(PEAKS["review"], PEAKS.get("review, recorded", 0))
+    ok = peak <= MEMORY_GOAL_MB
     print(
-        f"peak memory of the CLI review: {PEAKS['review']:.1f} MB (goal <= "
+        f"peak memory of the CLI review: {peak:.1f} MB (goal <= "
         f"{MEMORY_GOAL_MB} MB at 100,000 requirements): {'goal met' if ok else 'goal missed'}"
     )
     return 0 if ok else 1
