@@ -294,8 +294,20 @@ class Review:
         """Whose gaps the review lists: the stack's when there is one, else the primary's."""
         return self.stack.key if self.stack is not None else self.primary
 
-    def recorded_requirements(self) -> dict[str, dict[str, object]]:
-        return {r.id: r.as_dict() for r in self.requirements}
+    def recorded_requirements(self) -> str:
+        """The requirements as a review records them: JSON, id -> requirement dict, keys
+        sorted (``json.dumps(..., sort_keys=True)``), made one requirement at a time:
+        the dicts of 100,000 requirements at once are about 50 MB."""
+        import json
+
+        return (
+            "{"
+            + ", ".join(
+                f"{json.dumps(r.id)}: {json.dumps(r.as_dict(), sort_keys=True)}"
+                for r in sorted(self.requirements, key=lambda r: r.id)
+            )
+            + "}"
+        )
 
     def recorded_snapshots(self) -> dict[str, int]:
         return {vendor: sid for vendor, (sid, _) in sorted(self.snapshots.items())}

@@ -7,6 +7,7 @@ only lays out what ``roadmap.review.build_review`` computed.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -1352,7 +1353,7 @@ def record_review(
     counts = review.changes.counts()
     text = (
         f"review of {review.as_of} (primary {review.primary or 'none'}): "
-        f"{plural(len(requirements), 'requirement')}, "
+        f"{plural(len(review.requirements), 'requirement')}, "
         f"{plural(len(snapshots), 'vendor')}, {plural(len(review.gaps), 'gap')}"
     )
     if review.changes.previous is not None:
@@ -1372,7 +1373,7 @@ def record_review(
         # Only a review of the same day, primary and snapshots has its requirements read.
         if any(
             (r.as_of, r.primary, r.snapshots) == same
-            and store.review_requirements(r.id) == requirements
+            and store.review_requirements(r.id) == json.loads(requirements)
             for r in store.reviews(requirements=False)
         ):
             return False

@@ -809,12 +809,13 @@ class Store:
         event: int,
         as_of: str,
         primary: str | None,
-        requirements: dict[str, Any],
+        requirements: dict[str, Any] | str,
         snapshots: dict[str, int],
         scores: dict[str, Any],
     ) -> int:
-        """Record a review; a ``UsageError`` when its snapshots are not this store's (a
-        review built on another store)."""
+        """Record a review (``requirements`` as a dict, or as its JSON text); a
+        ``UsageError`` when its snapshots are not this store's (a review built on
+        another store)."""
         stored = {info.id: info.vendor for info in self.snapshot_infos(include_replaced=True)}
         foreign = sorted(
             f"{vendor} #{i}" for vendor, i in snapshots.items() if stored.get(int(i)) != vendor
@@ -831,7 +832,9 @@ class Store:
                 event,
                 as_of,
                 primary,
-                json.dumps(requirements, sort_keys=True),
+                requirements
+                if isinstance(requirements, str)
+                else json.dumps(requirements, sort_keys=True),
                 json.dumps(snapshots, sort_keys=True),
                 json.dumps(scores, sort_keys=True),
             ),
