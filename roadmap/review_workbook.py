@@ -7,6 +7,7 @@ only lays out what ``roadmap.review.build_review`` computed.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -1327,6 +1328,11 @@ def write_and_record(
     check_output(output, force)  # before the work, not after it
     review = build_review(store, as_of, primary, stack)
     with staged_review(review, output, progress, force=force) as publish:
+        if record:
+            # The saved workbook's objects (hundreds of MB for a big review) are in
+            # reference cycles: freed now, not on top of the record's. Without a record
+            # nothing follows, and the pass (0.17 s at 2,000 x 6) would only cost time.
+            gc.collect()
         recorded = record and record_review(store, review, output, before_commit=publish)
     return review, recorded
 

@@ -14,7 +14,6 @@ from that.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import re
 import stat
@@ -817,10 +816,7 @@ def staged_save(
     folder = os.path.dirname(os.path.abspath(target))
     remove_stale_parts(folder)
     temporary = _write_part(book, path, folder, _mode_for(target))
-    # Saved: XlsxWriter's objects (hundreds of MB for a big review, held in reference
-    # cycles) go now, not after the caller's transaction in the block below.
-    del book
-    gc.collect()
+    del book  # saved: its objects may go before the caller's transaction below
     previous: str | None = None
     published = False
 

@@ -903,7 +903,7 @@ def test_the_report_names_ten_requirements_a_tool_would_close_and_counts_the_res
 
 def test_the_workbook_is_freed_before_the_review_is_recorded(review_store, tmp_path, monkeypatch):
     # XlsxWriter's objects for a review of 100,000 requirements are hundreds of MB: held
-    # while the review was recorded, they raised the peak from 468 MB to 605 MB.
+    # while the review was recorded, they raised its peak from 520 MB to 605 MB.
     import gc
 
     import xlsxwriter
