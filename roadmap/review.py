@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 
 from .collector import collector_paused
@@ -298,8 +299,6 @@ class Review:
         """The requirements as a review records them: JSON, id -> requirement dict, keys
         sorted (``json.dumps(..., sort_keys=True)``), made one requirement at a time:
         the dicts of 100,000 requirements at once are about 50 MB."""
-        import json
-
         return (
             "{"
             + ", ".join(
