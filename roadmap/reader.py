@@ -869,12 +869,15 @@ def _open_sheet(path: str, display: str, sheet: str) -> tuple[zipfile.ZipFile, z
     return archive, _sheet_part(archive, display, sheet)
 
 
-def _chunks(stream: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
-    """The part in pieces of about ``size`` bytes, each cut before a ``<``: no tag is split."""
+def _chunks(stream: IO[bytes], size: int = 1 << 20, before: bytes = b"<") -> Iterator[bytes]:
+    """The part in pieces of about ``size`` bytes, each cut before its last ``before`` (a
+    tag's ``<``, or a cell's, so that no cell is split), else before its last ``<``."""
     carry = b""
     for chunk in iter(lambda: stream.read(size), b""):
         data = carry + chunk
-        cut = max(data.rfind(b"<"), 0)
+        cut = data.rfind(before)
+        if cut <= 0:
+            cut = max(data.rfind(b"<"), 0)
         carry = data[cut:]
         yield data[:cut]
     yield carry
@@ -921,8 +924,10 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
             letters, digits = 1, 1  # the longest reference seen: A1
             exact = False
             plain_cell = cell_start + b' r="'
+            formula_start = b"<" + prefix + b"f"
             with archive.open(member) as stream:
-                for data in _chunks(stream):
+                # Cut before a cell: a formula and the value after it are seen together.
+                for data in _chunks(stream, before=cell_start):
                     cells = data.count(cell_start)  # and <col>, <cfRule>...: a bound
                     if cells < 1000 and data.count(value_end) > cells + 16:
                         raise InputError(
@@ -944,7 +949,7 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                         if letters >= 3 or digits >= 7:
                             _refuse_outside_excel(data, display, member)
                         at = found.start() + 1
-                    if (b"f>" in data or b"f/>" in data) and formula.search(data):
+                    if formula_start in data and formula.search(data):
                         scan.formulas.update(_formula_cells(data, formula, cell))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10**digits - 1, EXCEL_MAX_ROWS)
@@ -1022,23 +1027,24 @@ def _fill_formula_values(
     ]
     if problems:
         raise InputError(problems)
-    rows = {row: column for row, column in formulas}
-    if table.header_row in rows:
-        table.header = _with_values(table.header, table.header_row, formulas)
+    shown_by_row: dict[int, list[tuple[int, str | None]]] = {}
+    for (row, column), shown in formulas.items():
+        shown_by_row.setdefault(row, []).append((column, shown))
+    if table.header_row in shown_by_row:
+        table.header = _with_values(table.header, shown_by_row[table.header_row])
     table.rows = [
-        row._replace(values=_with_values(row.values, row.number, formulas))
-        if row.number in rows
+        row._replace(values=_with_values(row.values, shown_by_row[row.number]))
+        if row.number in shown_by_row
         else row
         for row in table.rows
     ]
 
 
-def _with_values(values: Cells, number: int, formulas: dict[tuple[int, int], str | None]) -> Cells:
+def _with_values(values: Cells, shown_at: list[tuple[int, str | None]]) -> Cells:
     cells = list(values)
-    for (row, column), shown in formulas.items():
-        if row == number:
-            cells += [None] * (column + 1 - len(cells))
-            cells[column] = shown
+    for column, shown in shown_at:
+        cells += [None] * (column + 1 - len(cells))
+        cells[column] = shown
     return tuple(cells)
 
 
