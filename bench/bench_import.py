@@ -12,7 +12,9 @@ library's ``import_requirements`` into a fresh store and the same import as a
 ``roadmap`` subprocess, against a bare python-calamine read of every row (the fastest
 well-kept reader, and the one roadmap uses) and a bare openpyxl read-only pass, each
 in-process and as a whole process; peak memory (``ru_maxrss``) is given for the
-processes. It also times ``roadmap --help`` against ``python -c "import click,
+processes. A third process gives the floor of any safe, durable import: roadmap's
+safety checks, calamine's read and one SQLite transaction of the rows, nothing
+interpreted. It also times ``roadmap --help`` against ``python -c "import click,
 sqlite3"``, the floor for any click CLI over SQLite.
 Goals: CLI import / calamine process <= 2, --help/floor <= 1.3, and the CLI's peak
 memory <= 150 MB at 100,000 rows. Exits 1 when one is missed.
@@ -248,6 +250,29 @@ book.close()
 """
 
 
+# What no safe, durable import can skip: the safety checks roadmap runs before any reader
+# opens the file, calamine's read, and one transaction writing every row to SQLite.
+SAFE_FLOOR_PASS = """
+import sqlite3, sys
+from python_calamine import CalamineWorkbook
+from roadmap.reader import check_zip, scan_sheet
+path, db = sys.argv[1:]
+check_zip(path, path)
+book = CalamineWorkbook.from_path(path)
+scan_sheet(path, path, book.sheet_names[0])
+rows = [tuple(row) for row in book.get_sheet_by_index(0).iter_rows()]
+width = max(map(len, rows))
+connection = sqlite3.connect(db, isolation_level=None)
+columns = ", ".join(f"c{n}" for n in range(width))
+connection.execute(f"CREATE TABLE t (event INTEGER, {columns}, PRIMARY KEY (c0, event))")
+connection.execute("BEGIN IMMEDIATE")
+connection.executemany(
+    f"INSERT INTO t VALUES (1{', ?' * width})", (r + ('',) * (width - len(r)) for r in rows[1:])
+)
+connection.execute("COMMIT")
+"""
+
+
 def time_calamine(workbook: str) -> float:
     """The floor for any import: calamine reading every value once, nothing kept."""
     from python_calamine import CalamineWorkbook
@@ -315,6 +340,13 @@ def time_cli_import(folder: str, workbook: str, env: dict[str, str]) -> float:
         env,
         "cli",
     )
+
+
+def time_safe_floor(folder: str, workbook: str, env: dict[str, str]) -> float:
+    db = os.path.join(folder, "floor.db")
+    if os.path.exists(db):
+        os.remove(db)
+    return time_command([sys.executable, "-c", SAFE_FLOOR_PASS, workbook, db], env, "floor")
 
 
 def time_cli_reimport(folder: str, workbook: str, env: dict[str, str]) -> float:
@@ -387,7 +419,7 @@ def main() -> int:
             time_command(warm_up, env)
 
         # Interleaved, so a burst of load on the machine hits every measure alike.
-        library, calamine, bare, cli, reimport, calamine_process, bare_process = (
+        library, calamine, bare, cli, reimport, calamine_process, bare_process, safe = (
             min(times)
             for times in zip(
                 *(
@@ -399,6 +431,7 @@ def main() -> int:
                         time_cli_reimport(folder, workbook, env),
                         time_command(calamine_command, env, "calamine"),
                         time_command(openpyxl_command, env, "openpyxl"),
+                        time_safe_floor(folder, workbook, env),
                     )
                     for _ in range(args.runs)
                 )
@@ -436,6 +469,7 @@ def main() -> int:
             ),
             ("calamine read (process)", calamine_process, None, None, None, "calamine"),
             ("openpyxl pass (process)", bare_process, None, None, None, "openpyxl"),
+            ("scan + calamine + SQLite (process)", safe, calamine_process, None, None, "floor"),
             ("roadmap --help", help_time, floor, None, HELP_GOAL, ""),
             ("python -c 'import click, sqlite3'", floor, None, None, None, ""),
         ]
@@ -461,6 +495,12 @@ def main() -> int:
                 f"peak memory of the CLI import: {PEAKS['cli']:.1f} MB (goal "
                 f"<= {MEMORY_GOAL_MB} MB at 100,000 rows): {'goal met' if ok else 'goal missed'}"
             )
+        print(
+            f"the CLI import takes {cli / safe:.2f}x the floor of a safe, durable import "
+            "(the safety checks, calamine's read and one SQLite transaction of the rows, "
+            f"nothing interpreted), which itself takes {safe / calamine_process:.2f}x "
+            "calamine's read"
+        )
         print(
             f"\n{args.clock} seconds, best of {args.runs} (imports) and {args.help_runs} "
             f"(--help); /fast is to calamine's read (to the floor for --help), /openpyxl "

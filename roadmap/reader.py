@@ -953,6 +953,8 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                         scan.formulas.update(_formula_cells(data, formula, cell))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10**digits - 1, EXCEL_MAX_ROWS)
+            if not exact and rows * columns > limits.max_cells:
+                rows, columns = _farthest_references(archive, member, letters, digits)
             if exact or rows * columns > limits.max_cells:
                 _check_rectangle(archive, member, display, sheet, limits, prefix, exact)
         except _UNREADABLE_PART as exc:
@@ -961,6 +963,24 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
 
 
 _REFERENCE = re.compile(rb' r="([A-Z]*)(\d*)')
+
+
+def _farthest_references(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, letters: int, digits: int
+) -> tuple[int, int]:
+    """The last row and column any reference names, found among the longest references
+    only (``letters`` and ``digits`` long): a bound on the rectangle that spares finding
+    every cell of a sheet past row 99,999 or column Z, unless even it is too big."""
+    longest_row = re.compile(rb' r="[A-Z]*(\d{%d})"' % digits)
+    longest_column = re.compile(rb' r="([A-Z]{%d})\d' % letters)
+    row = column = 0
+    with archive.open(member) as stream:
+        for data in _chunks(stream):
+            if found := longest_row.findall(data):
+                row = max(row, max(map(int, found)))
+            if letters > 1 and (found := longest_column.findall(data)):
+                column = max(column, max(map(column_index, set(found))))
+    return row, column + 1 if letters > 1 else 26
 
 
 def _refuse_outside_excel(data: bytes, display: str, member: zipfile.ZipInfo) -> None:

@@ -1032,6 +1032,43 @@ def test_lower_cell_and_string_bounds_refuse_a_sheet_the_defaults_accept(bound, 
     assert str(refused.value) == f"{path}: {message}"
 
 
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        # A row past 99,999 and a column past Z: far, but the table is small.
+        ('<row r="150000"><c r="D150000" t="s"><v>4</v></c></row>', None),
+        ('<row r="3000"><c r="AB3000" t="s"><v>4</v></c></row>', None),
+        (
+            '<row r="900000"><c r="E900000" t="s"><v>4</v></c></row>',
+            "refused: sheet Requirements spans A1:E900000, 4,500,000 cells (at most "
+            "4,000,000): delete what lies outside the table and save again",
+        ),
+        (
+            '<row r="200000"><c r="AB200000" t="s"><v>4</v></c></row>',
+            "refused: sheet Requirements spans A1:AB200000, 5,600,000 cells (at most "
+            "4,000,000): delete what lies outside the table and save again",
+        ),
+    ],
+)
+def test_a_far_cell_is_read_when_the_rectangle_fits_and_refused_when_not(
+    cell, message, tmp_path, invoke, store
+):
+    parts = _replace(
+        workbook_parts(), "xl/worksheets/sheet1.xml", "</sheetData>", f"{cell}</sheetData>"
+    )
+    path = write_zip(tmp_path / "far.xlsx", parts)
+    result = invoke("import", "requirements", "far.xlsx", "--dry-run")
+    if message is None:
+        assert result.exit_code == 0, result.output
+        table = read_table(str(path), requirement_header_score)
+        assert [row.number for row in table.rows] == [2, int(cell.split('"')[1])]
+    else:
+        assert (result.exit_code, result.stderr) == (1, f"error: far.xlsx: {message}\n")
+        with pytest.raises(Exception) as refused:
+            read_table(str(path), requirement_header_score)
+        assert str(refused.value) == f"{path}: {message}"
+
+
 def test_a_sheet_written_with_a_namespace_prefix_imports(tmp_path, invoke, store):
     """Some writers spell every element ``x:row``, ``x:c``: those are rows and cells too."""
     parts = workbook_parts()
