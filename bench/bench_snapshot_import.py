@@ -11,7 +11,9 @@ wide snapshot workbook (ID, Title, one level column per vendor) with XlsxWriter 
 strings, as Excel writes them), then times as whole processes (best of N, interleaved):
 the CLI import into a copy of that store, the same file imported again (told unchanged
 from the log, unread), a bare python-calamine read of every row and a bare openpyxl
-read-only pass, with each one's peak memory.
+read-only pass, with each one's peak memory; and the floor of any safe, durable
+import: roadmap's safety checks, calamine's read and one SQLite transaction of an entry
+per requirement and vendor column, nothing interpreted.
 Goal: import / calamine process <= 2, as for requirements (the re-import, which reads
 nothing, is shown beside it). Exits 1 when it is missed.
 """
@@ -59,6 +61,31 @@ WORDS = (
     "?",
     None,
 )
+
+
+# What no safe, durable snapshot import can skip: roadmap's safety checks, calamine's
+# read, and one SQLite transaction storing an entry per requirement and vendor column.
+ENTRIES_FLOOR_PASS = """
+import sqlite3, sys
+from python_calamine import CalamineWorkbook
+from roadmap.reader import check_zip, scan_sheet
+path, db = sys.argv[1:]
+check_zip(path, path)
+book = CalamineWorkbook.from_path(path)
+scan_sheet(path, path, book.sheet_names[0])
+header, *rows = [tuple(row) for row in book.get_sheet_by_index(0).iter_rows()]
+connection = sqlite3.connect(db, isolation_level=None)
+connection.execute(
+    "CREATE TABLE entries (snapshot INTEGER, requirement TEXT, level TEXT, "
+    "PRIMARY KEY (snapshot, requirement))"
+)
+connection.execute("BEGIN IMMEDIATE")
+for column in range(2, len(header)):
+    connection.executemany(
+        "INSERT INTO entries VALUES (?, ?, ?)", ((column, r[0], r[column]) for r in rows)
+    )
+connection.execute("COMMIT")
+"""
 
 
 def fill_store(folder: str, rows: int) -> str:
@@ -148,7 +175,15 @@ def main() -> int:
             shutil.copyfile(base, db)
             return bench_import.time_command(command, env, "import")
 
-        imported, again, calamine, openpyxl = (
+        def entries_floor() -> float:
+            floor_db = os.path.join(folder, "floor.db")
+            if os.path.exists(floor_db):
+                os.remove(floor_db)
+            return bench_import.time_command(
+                [sys.executable, "-c", ENTRIES_FLOOR_PASS, workbook, floor_db], env, "floor"
+            )
+
+        imported, again, calamine, openpyxl, floor = (
             min(times)
             for times in zip(
                 *(
@@ -161,6 +196,7 @@ def main() -> int:
                         bench_import.time_command(
                             [sys.executable, "-c", OPENPYXL_PASS, workbook], env, "openpyxl"
                         ),
+                        entries_floor(),
                     )
                     for _ in range(args.runs)
                 )
@@ -176,6 +212,7 @@ def main() -> int:
             ("re-import unchanged, CLI (process)", again, "reimport", None),
             ("calamine read (process)", calamine, "calamine", None),
             ("openpyxl pass (process)", openpyxl, "openpyxl", None),
+            ("scan + calamine + SQLite (process)", floor, "floor", None),
         ):
             verdict = ""
             if goal:
@@ -186,6 +223,12 @@ def main() -> int:
                 f"{name:36} {seconds:9.3f} {PEAKS[peak]:8.1f} {seconds / calamine:6.2f} "
                 f"{seconds / openpyxl:9.2f} {goal or '':>5}  {verdict}"
             )
+        print(
+            f"the CLI import takes {imported / floor:.2f}x the floor of a safe, durable "
+            "import (the safety checks, calamine's read and one SQLite transaction of an "
+            f"entry per requirement and vendor, nothing interpreted), which itself takes "
+            f"{floor / calamine:.2f}x calamine's read"
+        )
         print(
             f"\n{args.clock} seconds, best of {args.runs}; /fast is to calamine's read, "
             f"/openpyxl to openpyxl's; Python {sys.version.split()[0]}"
