@@ -1081,7 +1081,10 @@ def _check_rectangle(
     low_row = low_column = 1 << 62
     high_row = high_column = -1
     if irregular:
-        blocks: Iterator[tuple[list[int], list[int]]] = _cells_by_parser(archive, member)
+        blocks: Iterator[tuple[list[int], list[int]]] = (
+            ([row for row, _, _ in cells], [column for _, column, _ in cells])
+            for cells in _cells_by_parser(archive, member)
+        )
     else:
         value_cell = re.compile(b"<" + re.escape(prefix) + rb'c r="([A-Z]+)(\d+)"[^>]*(?<!/)>')
 
@@ -1119,13 +1122,13 @@ def _check_rectangle(
 
 def _cells_by_parser(
     archive: zipfile.ZipFile, member: zipfile.ZipInfo
-) -> Iterator[tuple[list[int], list[int]]]:
-    """(row, column) of every cell holding something, for sheets whose cells are not all
-    led by their reference: positions then follow the rows and cells before them, as
-    calamine counts them. Slower (a parser callback per element), and rare."""
+) -> Iterator[list[tuple[int, int, str | None]]]:
+    """(row, column, style) of every cell holding something, for sheets whose cells are
+    not all led by their reference: positions then follow the rows and cells before
+    them, as calamine counts them. Slower (a parser callback per element), and rare."""
     from xml.parsers import expat
 
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int, str | None]] = []
     state: dict[str, Any] = {"row": 0, "column": 0, "cell": None, "filled": False}
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -1137,7 +1140,8 @@ def _cells_by_parser(
             ref = re.fullmatch(r"([A-Z]+)(\d+)", attributes.get("r", ""))
             if ref:
                 state["row"], state["column"] = int(ref.group(2)) - 1, column_index(ref.group(1))
-            state["cell"], state["filled"] = (state["row"], state["column"]), False
+            state["cell"] = (state["row"], state["column"], attributes.get("s"))
+            state["filled"] = False
         elif state["cell"] is not None:
             state["filled"] = True
 
@@ -1145,7 +1149,8 @@ def _cells_by_parser(
         local = name.rpartition(":")[2]
         if local == "c":
             if state["filled"]:
-                found.append((state["cell"][0] + 1, state["cell"][1]))
+                row, column, style = state["cell"]
+                found.append((row + 1, column, style))
             state["cell"] = None
             state["column"] += 1
         elif local == "row":
@@ -1158,7 +1163,7 @@ def _cells_by_parser(
     with archive.open(member) as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             parser.Parse(chunk, False)
-            yield [row for row, _ in found], [column for _, column in found]
+            yield found[:]
             found.clear()
 
 
@@ -1210,14 +1215,27 @@ def bold_cells(
         styled = re.compile(rb'<(?:[\w.-]+:)?c\s([^>]*\bs="\d+"[^>]*)>')
         reference = re.compile(rb'\br="([A-Z]+)(\d+)"')
         style = re.compile(rb'\bs="(\d+)"')
+        # A cell not led by ' r="' may have no reference, or quote it with ''.
+        irregular = re.compile(rb'<(?:[\w.-]+:)?c(?=[\s>/])(?! r=")')
         with archive.open(member) as stream:
             for data in _chunks(stream):
+                if irregular.search(data):
+                    break
                 for attributes in styled.findall(data):
                     s = style.search(attributes)
                     ref = reference.search(attributes)
                     if s and ref and s.group(1) in bold_styles:
                         found.add((int(ref.group(2)), column_index(ref.group(1))))
-        return found
+            else:
+                return found
+        # Such cells are placed as calamine places them: by the parser, as the rectangle is.
+        bold_names = {name.decode() for name in bold_styles}
+        return {
+            (row, column)
+            for cells in _cells_by_parser(archive, member)
+            for row, column, name in cells
+            if name in bold_names
+        }
 
 
 def check_ods_tables(

@@ -1,0 +1,98 @@
+"""A cell reads as the sheet shows it, however the file spells it.
+
+XML lets a writer spell the same cell many ways (attributes in any order, in single
+quotes, a cell with no reference placed by the cells before it); sheets are also cut in
+pieces for scanning. Each test writes one legal spelling by hand and checks what the
+import keeps: a bold title, a link's text, a failed formula, a row number in an error.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_hostile_files import DOC_RELS, MAIN, TYPES, workbook_parts, write_zip
+
+from roadmap.headers import requirement_header_score
+from roadmap.reader import read_table
+
+# Font 1 is bold; cell format 1 uses it.
+STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><fonts count="2"><font><sz val="11"/></font>'
+    '<font><b/><sz val="11"/></font></fonts><fills count="1"><fill/></fills>'
+    '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf fontId="0"/>'
+    '</cellStyleXfs><cellXfs count="2"><xf fontId="0" xfId="0"/>'
+    '<xf fontId="1" xfId="0" applyFont="1"/></cellXfs></styleSheet>'
+)
+
+
+def sheet_workbook(path, rows: str):
+    """A one-sheet workbook (with a bold cell format, ``s="1"``) whose sheet data is
+    ``rows``, spelled exactly as given."""
+    parts = workbook_parts()
+    declaration = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    parts["xl/worksheets/sheet1.xml"] = (
+        declaration
+        + f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    )
+    parts["xl/styles.xml"] = declaration + STYLES.encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId3" Type="{DOC_RELS}/styles" Target="styles.xml"/>'
+        "</Relationships>".encode(),
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/styles.xml" ContentType="{TYPES}.styles+xml"/></Types>'.encode(),
+    )
+    return write_zip(path, parts)
+
+
+def text(value: str, attributes: str = "") -> str:
+    """An inline-string cell: ``attributes`` as written, reference included."""
+    return f'<c t="inlineStr"{attributes}><is><t>{value}</t></is></c>'
+
+
+HEADER = '<row r="1">' + text("ID", ' r="A1"') + text("Title", ' r="B1"') + "</row>"
+
+
+def listed(invoke) -> dict[str, dict]:
+    return {r["id"]: r for r in json.loads(invoke("requirements", "--format", "json").stdout)}
+
+
+@pytest.mark.parametrize(
+    "bold_row",
+    [
+        # No references at all: each cell is placed after the one before it.
+        "<row>" + text("FE-02") + text("Feature store with an entity model", ' s="1"') + "</row>",
+        # The style before the reference, in single quotes (XML allows either quote).
+        "<row r='3'>"
+        + text("FE-02", " r='A3'")
+        + text("Feature store with an entity model", " s='1' r='B3'")
+        + "</row>",
+    ],
+    ids=["no-references", "single-quotes"],
+)
+def test_a_bold_title_is_read_however_its_cell_is_spelled(bold_row, invoke, store, tmp_path):
+    rows = (
+        HEADER
+        + '<row r="2">'
+        + text("FE-01", ' r="A2"')
+        + text("Managed feature store", ' r="B2"')
+        + "</row>"
+        + bold_row
+    )
+    path = sheet_workbook(tmp_path / "bold.xlsx", rows)
+
+    table = read_table(str(path), requirement_header_score, needs_bold=lambda header: True)
+    assert [(row.number, row.bold) for row in table.rows] == [
+        (2, (False, False)),
+        (3, (False, True)),
+    ]
+
+    result = invoke("import", "requirements", "bold.xlsx")
+    assert result.exit_code == 0, result.output
+    assert {key: r["tier"] for key, r in listed(invoke).items()} == {
+        "FE-01": "table-stakes",
+        "FE-02": "best-in-class",
+    }
