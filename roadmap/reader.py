@@ -950,7 +950,9 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                             _refuse_outside_excel(data, display, member)
                         at = found.start() + 1
                     if formula_start in data and formula.search(data):
-                        scan.formulas.update(_formula_cells(data, formula, cell))
+                        scan.formulas.update(
+                            _formula_cells(data, formula, cell, f"{display}:{sheet}")
+                        )
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10**digits - 1, EXCEL_MAX_ROWS)
             if not exact and rows * columns > limits.max_cells:
@@ -1005,21 +1007,31 @@ _HYPERLINK = re.compile(
 )
 
 
+_CELL_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([A-Z]+)(\d+)["']""")
+_TEXT_TYPE = re.compile(rb"""\st\s*=\s*["']str["']""")
+
+
 def _formula_cells(
-    data: bytes, formula: re.Pattern[bytes], cell: bytes
+    data: bytes, formula: re.Pattern[bytes], cell: bytes, where: str
 ) -> dict[tuple[int, int], str | None]:
     """Formula cells with no value, by (row, column): the text a ``HYPERLINK`` with
     literal arguments shows (a script's link, written without computing it), else None.
-    An empty text (``t="str"``) is a value: Excel stores it for a formula giving ``""``."""
+    An empty text (``t="str"``) is a value: Excel stores it for a formula giving ``""``.
+    The reference may be anywhere in the cell's tag; a cell without one is refused."""
     from html import unescape
 
     found: dict[tuple[int, int], str | None] = {}
     for match in formula.finditer(data):
-        start = data.rfind(cell + b' r="', 0, match.start())
+        start = data.rfind(cell, 0, match.start())  # the formula's own cell: nothing between
         tag = data[start : data.find(b">", start) + 1]
-        ref = re.match(rb'\s*r="([A-Z]+)(\d+)"', tag[len(cell) :])
-        if not ref or (b't="str"' in tag and b"<v" in data[start : match.end()]):
+        ref = _CELL_REFERENCE.search(tag)
+        if _TEXT_TYPE.search(tag) and b"<v" in data[start : match.end()]:
             continue
+        if not ref:
+            raise InputError(
+                f"{where}: a formula with no stored value, in a cell without a reference; "
+                "open and save the file in Excel or LibreOffice so the values are stored"
+            )
         body = re.search(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</", data[start : match.end()], re.S)
         link = (
             _HYPERLINK.fullmatch(unescape(body.group(1).decode("utf-8", "replace")))

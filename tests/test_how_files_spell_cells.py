@@ -96,3 +96,41 @@ def test_a_bold_title_is_read_however_its_cell_is_spelled(bold_row, invoke, stor
         "FE-01": "table-stakes",
         "FE-02": "best-in-class",
     }
+
+
+def link(attributes: str) -> str:
+    """A link a script wrote without its value (no ``<v>``): it shows ``Feature store``."""
+    return f'<c t="str"{attributes}><f>HYPERLINK("https://x.example/fs","Feature store")</f></c>'
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [' s="0" r="B2"', " r='B2'", '\n  r="B2"'],
+    ids=["style-first", "single-quotes", "line-break"],
+)
+def test_a_link_without_its_value_is_read_into_its_own_cell(attributes, invoke, store, tmp_path):
+    rows = HEADER + '<row r="2">' + text("FE-01", ' r="A2"') + link(attributes) + "</row>"
+    path = sheet_workbook(tmp_path / "links.xlsx", rows)
+
+    table = read_table(str(path), requirement_header_score)
+    assert [row.values for row in table.rows] == [("FE-01", "Feature store")]
+
+    result = invoke("import", "requirements", "links.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added    FE-01: Feature store\n")
+    assert listed(invoke)["FE-01"]["title"] == "Feature store"
+
+
+def test_a_formula_without_its_value_in_a_cell_with_no_reference_is_an_error(
+    invoke, store, tmp_path
+):
+    rows = HEADER + "<row>" + text("FE-01") + link("") + "</row>"
+    sheet_workbook(tmp_path / "links.xlsx", rows)
+    result = invoke("import", "requirements", "links.xlsx")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: links.xlsx:Requirements: a formula with no stored value, in a cell "
+        "without a reference; open and save the file in Excel or LibreOffice so the "
+        "values are stored\n",
+    )
+    assert listed(invoke) == {}
