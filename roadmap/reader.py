@@ -824,9 +824,11 @@ def _unwritable_cells(row: Row, display: str, sheet: str | None) -> list[Problem
 
 @dataclass
 class SheetScan:
-    """What the raw sheet XML says that calamine does not: formulas with no value."""
+    """What the raw sheet XML says that calamine does not: formulas with no value, and
+    errors (calamine reads ``#N/A`` as a blank)."""
 
-    # (row, column 0-based) -> the text a HYPERLINK("url", "text") shows, else None
+    # (row, column 0-based) -> the text a HYPERLINK("url", "text") shows, or the error a
+    # cell shows (#N/A), else None
     formulas: dict[tuple[int, int], str | None] = field(default_factory=dict)
 
 
@@ -953,6 +955,8 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                         scan.formulas.update(
                             _formula_cells(data, formula, cell, f"{display}:{sheet}")
                         )
+                    if b't="e"' in data or b"t='e'" in data:
+                        scan.formulas.update(_error_cells(data, prefix))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10**digits - 1, EXCEL_MAX_ROWS)
             if not exact and rows * columns > limits.max_cells:
@@ -1040,6 +1044,33 @@ def _formula_cells(
         )
         shown = link.group(1).replace('""', '"') if link else None
         found[(int(ref.group(2)), column_index(ref.group(1)))] = shown
+    return found
+
+
+def _error_cells(data: bytes, prefix: bytes) -> dict[tuple[int, int], str | None]:
+    """Cells holding an error (``t="e"``), by (row, column): the error they show, so that
+    a failed lookup reads as ``#N/A``, as Excel shows it and saves it in a CSV."""
+    from html import unescape
+
+    p = re.escape(prefix)
+    error = re.compile(
+        b"<"
+        + p
+        + rb"""c\b([^>]*\st\s*=\s*["']e["'][^>]*)>(?:(?!</"""
+        + p
+        + rb"c>).)*?<"
+        + p
+        + rb"v>([^<]*)</"
+        + p
+        + b"v>",
+        re.S,
+    )
+    found: dict[tuple[int, int], str | None] = {}
+    for match in error.finditer(data):
+        ref = _CELL_REFERENCE.search(match.group(1))
+        if ref:
+            shown = unescape(match.group(2).decode("utf-8", "replace")).strip()
+            found[(int(ref.group(2)), column_index(ref.group(1)))] = shown or None
     return found
 
 

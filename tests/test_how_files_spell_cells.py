@@ -134,3 +134,34 @@ def test_a_formula_without_its_value_in_a_cell_with_no_reference_is_an_error(
         "values are stored\n",
     )
     assert listed(invoke) == {}
+
+
+def test_a_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_path):
+    # A lookup that failed: Excel shows #N/A, and a CSV it saves says so too.
+    names = ["ID", "Title", "Tier", "Target"]
+    rows = '<row r="1">' + "".join(text(n, f' r="{c}1"') for c, n in zip("ABCD", names)) + "</row>"
+    for number, target in [(2, "2026-03"), (3, None), (4, "Q3 2026")]:
+        rows += (
+            f'<row r="{number}">'
+            + text(f"FE-0{number}", f' r="A{number}"')
+            + text(f"Feature {number}", f' r="B{number}"')
+            + text("table-stakes", f' r="C{number}"')
+            + (
+                text(target, f' r="D{number}"')
+                if target
+                else f'<c r="D{number}" t="e"><f>VLOOKUP(A{number},Plan!A:D,4,0)</f><v>#N/A</v></c>'
+            )
+            + "</row>"
+        )
+    path = sheet_workbook(tmp_path / "errors.xlsx", rows)
+
+    table = read_table(str(path), requirement_header_score)
+    assert [row.values[3] for row in table.rows] == ["2026-03", "#N/A", "Q3 2026"]
+
+    result = invoke("import", "requirements", "errors.xlsx")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "errors.xlsx:Requirements!D3: cannot read target '#N/A' (use 2021-09, "
+        "Sep 2021, 2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)\n",
+    )
+    assert listed(invoke) == {}
