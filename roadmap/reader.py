@@ -1289,7 +1289,9 @@ def check_ods_tables(
     OpenDocument writes a run of equal cells (or rows) once with a repeat count, and a
     reader expands it: one element may stand for billions of cells. Returns, by sheet,
     the (row, column 0-based) of the cells whose style is bold (calamine reads no
-    styles): the same pass, so bold costs nothing more.
+    styles): the same pass, so bold costs nothing more. A cell naming no style takes its
+    row's or column's (LibreOffice keeps a bolded column so); named styles (Heading) are
+    in styles.xml, read first.
     """
     from xml.parsers import expat
 
@@ -1305,6 +1307,9 @@ def check_ods_tables(
         "right": None,
         "name": "",
         "style": None,
+        "columns": 0,
+        "bold_columns": [],  # (first, last) column runs whose cells' style is bold
+        "row_style": None,
     }
     bold_styles: set[str] = set()
     bold: dict[str, set[tuple[int, int]]] = {}
@@ -1314,12 +1319,12 @@ def check_ods_tables(
             state["style"] = attributes.get("style:name")
             if attributes.get("style:parent-style-name") in bold_styles:
                 bold_styles.add(state["style"])
-        elif (
-            name == "style:text-properties"
-            and state["style"]
-            and attributes.get("fo:font-weight") in ("bold", "600", "700", "800", "900")
-        ):
-            bold_styles.add(state["style"])
+        elif name == "style:text-properties" and state["style"]:
+            weight = attributes.get("fo:font-weight")
+            if weight in ("bold", "600", "700", "800", "900"):
+                bold_styles.add(state["style"])
+            elif weight is not None:  # a plain style made from a bold one
+                bold_styles.discard(state["style"])
         if name == "table:table":
             state.update(
                 {
@@ -1330,24 +1335,32 @@ def check_ods_tables(
                     "left": None,
                     "right": None,
                     "name": attributes.get(table_name, ""),
+                    "columns": 0,
+                    "bold_columns": [],
                 }
             )
         if not state["in"]:
             return
-        if name == "table:table-row":
+        if name == "table:table-column":
+            repeat = int(attributes.get("table:number-columns-repeated", "1") or 1)
+            if attributes.get("table:default-cell-style-name") in bold_styles:
+                state["bold_columns"].append((state["columns"], state["columns"] + repeat - 1))
+            state["columns"] += repeat
+        elif name == "table:table-row":
             state["row_repeat"] = int(attributes.get("table:number-rows-repeated", "1") or 1)
             state["column"] = 0
+            state["row_style"] = attributes.get("table:default-cell-style-name")
         elif name in ("table:table-cell", "table:covered-table-cell"):
             repeat = int(attributes.get("table:number-columns-repeated", "1") or 1)
-            if (
-                "office:value-type" in attributes
-                and attributes.get("table:style-name") in bold_styles
-                and repeat * state["row_repeat"] < 1000
-            ):
+            style = attributes.get("table:style-name") or state["row_style"]
+            bolded = style in bold_styles if style is not None else bool(state["bold_columns"])
+            if bolded and "office:value-type" in attributes and repeat * state["row_repeat"] < 1000:
+                columns: Iterable[int] = range(state["column"], state["column"] + repeat)
+                if style is None:  # the column's style
+                    runs = state["bold_columns"]
+                    columns = [c for c in columns if any(a <= c <= b for a, b in runs)]
                 bold.setdefault(state["name"], set()).update(
-                    (state["row"] + r + 1, state["column"] + c)
-                    for r in range(state["row_repeat"])
-                    for c in range(repeat)
+                    (state["row"] + r + 1, c) for r in range(state["row_repeat"]) for c in columns
                 )
             if "office:value-type" in attributes:
                 first_row, last_row = state["row"], state["row"] + state["row_repeat"] - 1
@@ -1366,18 +1379,23 @@ def check_ods_tables(
             state["column"] += repeat
 
     def end(name: str) -> None:
-        if name == "table:table":
+        if name == "style:style":
+            state["style"] = None
+        elif name == "table:table":
             state["in"] = False
         elif name == "table:table-row" and state["in"]:
             state["row"] += state["row_repeat"]
 
     try:
-        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
-            parser = expat.ParserCreate()
-            parser.StartElementHandler = start
-            parser.EndElementHandler = end
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                parser.Parse(chunk, False)
+        with zipfile.ZipFile(path) as archive:
+            parts = ["styles.xml"] if "styles.xml" in archive.namelist() else []
+            for part in [*parts, "content.xml"]:
+                with archive.open(part) as stream:
+                    parser = expat.ParserCreate()
+                    parser.StartElementHandler = start
+                    parser.EndElementHandler = end
+                    for chunk in iter(lambda: stream.read(1 << 20), b""):
+                        parser.Parse(chunk, False)
     except (KeyError, expat.ExpatError, ValueError, *_UNREADABLE_PART) as exc:
         raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
     return bold

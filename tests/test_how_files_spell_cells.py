@@ -165,3 +165,98 @@ def test_a_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_
         "Sep 2021, 2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)\n",
     )
     assert listed(invoke) == {}
+
+
+ODS_NAMESPACES = " ".join(
+    f'xmlns:{name}="urn:oasis:names:tc:opendocument:xmlns:{space}:1.0"'
+    for name, space in [
+        ("office", "office"),
+        ("style", "style"),
+        ("table", "table"),
+        ("text", "text"),
+        ("fo", "xsl-fo-compatible"),
+    ]
+)
+
+
+def ods_workbook(path, styles: str, automatic: str, table: str):
+    """An OpenDocument spreadsheet as LibreOffice lays one out: named styles in
+    styles.xml, a table's own styles and its cells in content.xml."""
+    import zipfile
+
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    parts = {
+        "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+        "META-INF/manifest.xml": declaration
+        + '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+        'vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+        '"content.xml" manifest:media-type="text/xml"/><manifest:file-entry '
+        'manifest:full-path="styles.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        "styles.xml": declaration
+        + f'<office:document-styles {ODS_NAMESPACES} office:version="1.3"><office:styles>'
+        f"{styles}</office:styles></office:document-styles>",
+        "content.xml": declaration
+        + f'<office:document-content {ODS_NAMESPACES} office:version="1.3">'
+        f"<office:automatic-styles>{automatic}</office:automatic-styles><office:body>"
+        f'<office:spreadsheet><table:table table:name="Requirements">{table}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>",
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else 8)
+    return path
+
+
+def ods_style(name: str, weight: str, parent: str = "Default") -> str:
+    return (
+        f'<style:style style:name="{name}" style:family="table-cell" '
+        f'style:parent-style-name="{parent}"><style:text-properties fo:font-weight="{weight}"/>'
+        "</style:style>"
+    )
+
+
+def ods_row(*cells: tuple[str, str | None]) -> str:
+    return (
+        "<table:table-row>"
+        + "".join(
+            "<table:table-cell"
+            + (f' table:style-name="{style}"' if style else "")
+            + f' office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+            for value, style in cells
+        )
+        + "</table:table-row>"
+    )
+
+
+def test_a_bold_title_is_read_from_ods_styles_wherever_they_are_kept(invoke, store, tmp_path):
+    # LibreOffice keeps a style applied to a whole column as the column's cell style (its
+    # cells then name none), and named styles (Heading) in styles.xml.
+    named = '<style:style style:name="Default" style:family="table-cell"/>' + ods_style(
+        "Heading", "bold"
+    )
+    automatic = ods_style("ce1", "bold") + ods_style("ce2", "normal", parent="Heading")
+    table = (
+        '<table:table-column table:default-cell-style-name="Default"/>'
+        '<table:table-column table:default-cell-style-name="ce1"/>'
+        + ods_row(("ID", None), ("Title", None))
+        + ods_row(("FE-01", None), ("Managed feature store", "ce2"))
+        + ods_row(("FE-02", None), ("Feature store with an entity model", None))
+        + ods_row(("FE-03", "Heading"), ("Online feature serving", "Heading"))
+    )
+    path = ods_workbook(tmp_path / "bold.ods", named, automatic, table)
+
+    read = read_table(str(path), requirement_header_score, needs_bold=lambda header: True)
+    assert [(row.values[0], row.bold) for row in read.rows] == [
+        ("FE-01", (False, False)),
+        ("FE-02", (False, True)),
+        ("FE-03", (True, True)),
+    ]
+
+    result = invoke("import", "requirements", "bold.ods")
+    assert result.exit_code == 0, result.output
+    assert {key: r["tier"] for key, r in listed(invoke).items()} == {
+        "FE-01": "table-stakes",
+        "FE-02": "best-in-class",
+        "FE-03": "best-in-class",
+    }
