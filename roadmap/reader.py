@@ -1600,7 +1600,7 @@ def _csv_table(
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         start = text.read(65536)
-        if start and not start.endswith(("\n", "\r")):
+        if start and not start.endswith("\n"):  # nor between a line break's \r and \n
             start += text.readline(limits.max_csv_line)
         if not start.strip():
             raise InputError(f"{display}: the file is empty")

@@ -260,3 +260,25 @@ def test_a_bold_title_is_read_from_ods_styles_wherever_they_are_kept(invoke, sto
         "FE-02": "best-in-class",
         "FE-03": "best-in-class",
     }
+
+
+def test_csv_rows_keep_their_numbers_where_a_line_break_is_split_for_reading(
+    invoke, store, tmp_path
+):
+    # The first 65,536 characters are read apart (to tell the delimiter): end them
+    # between the \r and the \n of a line break.
+    lines = ["ID,Title,Tier"] + [f"R{n},Feature {n},table-stakes" for n in range(2, 3001)]
+    body = "\r\n".join(lines[:2000]) + "\r\n"
+    last = 65_535 - len(body) - len("R2001,,table-stakes")
+    body += f"R2001,{'x' * last},table-stakes\r\n"
+    assert body[65_535] == "\r"
+    body += "\r\n".join(lines[2001:2500]) + "\r\nR2501,Feature 2501,gold\r\n"
+    (tmp_path / "long.csv").write_bytes(body.encode())
+
+    table = read_table(str(tmp_path / "long.csv"), requirement_header_score)
+    assert [row.number for row in table.rows[1998:2001]] == [2000, 2001, 2002]
+    assert table.rows[-1] == (2501, ("R2501", "Feature 2501", "gold"), None)
+
+    result = invoke("import", "requirements", "long.csv")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("long.csv:C2501: ")
