@@ -566,9 +566,9 @@ def _read_workbook(
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     # calamine reads every sheet of these as it opens them: all are checked first.
-    ods_bold = {}
+    ods = OdsTables({}, {})
     if kind == "ods":
-        ods_bold = check_ods_tables(path, display, limits)
+        ods = check_ods_tables(path, display, limits)
     elif kind == "xls":
         check_xls_cells(path, display, limits)
     try:
@@ -628,12 +628,14 @@ def _read_workbook(
         table = _table(display, name, checked, header_score, limits, others)
         if scan is not None and scan.formulas:
             _fill_formula_values(table, scan.formulas, display, name)
+        if ods.errors.get(name):
+            _fill_formula_values(table, dict(ods.errors[name]), display, name)
         if needs_bold is not None and needs_bold(table.header):
             if kind in ("xlsx", "ods"):
                 bold = (
                     bold_cells(path, display, name, limits)
                     if kind == "xlsx"
-                    else ods_bold.get(name, set())
+                    else ods.bold.get(name, set())
                 )
                 table.rows = [
                     row._replace(
@@ -1281,15 +1283,22 @@ def bold_cells(
         }
 
 
-def check_ods_tables(
-    path: str, display: str, limits: ZipLimits = ZipLimits()
-) -> dict[str, set[tuple[int, int]]]:
+class OdsTables(NamedTuple):
+    """By sheet, what calamine does not read from an .ods: (row, column 0-based) of the
+    cells in bold, and the error each cell holding one shows (``#N/A``: calamine reads
+    a blank)."""
+
+    bold: dict[str, set[tuple[int, int]]]
+    errors: dict[str, dict[tuple[int, int], str]]
+
+
+def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -> OdsTables:
     """Refuse an .ods table whose repeated rows and cells would fill too big a rectangle.
 
     OpenDocument writes a run of equal cells (or rows) once with a repeat count, and a
-    reader expands it: one element may stand for billions of cells. Returns, by sheet,
-    the (row, column 0-based) of the cells whose style is bold (calamine reads no
-    styles): the same pass, so bold costs nothing more. A cell naming no style takes its
+    reader expands it: one element may stand for billions of cells. Returns the cells in
+    bold (calamine reads no styles) and the errors: the same pass, so they cost nothing
+    more. A cell naming no style takes its
     row's or column's (LibreOffice keeps a bolded column so); named styles (Heading) are
     in styles.xml, read first.
     """
@@ -1313,6 +1322,8 @@ def check_ods_tables(
     }
     bold_styles: set[str] = set()
     bold: dict[str, set[tuple[int, int]]] = {}
+    errors: dict[str, dict[tuple[int, int], str]] = {}
+    error_text: list[str] = []  # the text of the error cell being read
 
     def start(name: str, attributes: dict[str, str]) -> None:
         if name == "style:style":
@@ -1376,9 +1387,18 @@ def check_ods_tables(
                         f"{limits.max_cells:,} cells (its repeated rows and cells); delete "
                         "what lies outside the table and save again"
                     )
+            if attributes.get("calcext:value-type") == "error" and repeat < 1000:
+                state["error"] = [(state["row"] + 1, state["column"] + c) for c in range(repeat)]
+                state["parser"].CharacterDataHandler = error_text.append
             state["column"] += repeat
 
     def end(name: str) -> None:
+        if name == "table:table-cell" and state.get("error"):
+            shown = "".join(error_text).strip()
+            errors.setdefault(state["name"], {}).update(dict.fromkeys(state["error"], shown))
+            state["error"] = None
+            state["parser"].CharacterDataHandler = None
+            error_text.clear()
         if name == "style:style":
             state["style"] = None
         elif name == "table:table":
@@ -1391,14 +1411,14 @@ def check_ods_tables(
             parts = ["styles.xml"] if "styles.xml" in archive.namelist() else []
             for part in [*parts, "content.xml"]:
                 with archive.open(part) as stream:
-                    parser = expat.ParserCreate()
+                    parser = state["parser"] = expat.ParserCreate()
                     parser.StartElementHandler = start
                     parser.EndElementHandler = end
                     for chunk in iter(lambda: stream.read(1 << 20), b""):
                         parser.Parse(chunk, False)
     except (KeyError, expat.ExpatError, ValueError, *_UNREADABLE_PART) as exc:
         raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
-    return bold
+    return OdsTables(bold, errors)
 
 
 def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:

@@ -167,15 +167,18 @@ def test_a_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_
     assert listed(invoke) == {}
 
 
-ODS_NAMESPACES = " ".join(
-    f'xmlns:{name}="urn:oasis:names:tc:opendocument:xmlns:{space}:1.0"'
-    for name, space in [
-        ("office", "office"),
-        ("style", "style"),
-        ("table", "table"),
-        ("text", "text"),
-        ("fo", "xsl-fo-compatible"),
-    ]
+ODS_NAMESPACES = (
+    " ".join(
+        f'xmlns:{name}="urn:oasis:names:tc:opendocument:xmlns:{space}:1.0"'
+        for name, space in [
+            ("office", "office"),
+            ("style", "style"),
+            ("table", "table"),
+            ("text", "text"),
+            ("fo", "xsl-fo-compatible"),
+        ]
+    )
+    + ' xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
 )
 
 
@@ -282,3 +285,32 @@ def test_csv_rows_keep_their_numbers_where_a_line_break_is_split_for_reading(
     result = invoke("import", "requirements", "long.csv")
     assert result.exit_code == 1
     assert result.stderr.startswith("long.csv:C2501: ")
+
+
+def test_an_ods_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_path):
+    # As LibreOffice saves a failed lookup: an empty string value, the error as its text.
+    failed = (
+        '<table:table-cell table:formula="of:=VLOOKUP([.A3];[.F1:.G2];2;0)" '
+        'office:value-type="string" office:string-value="" calcext:value-type="error">'
+        "<text:p>#N/A</text:p></table:table-cell>"
+    )
+    rows = [("ID", "Title", "Tier", "Target"), ("FE-02", "Feature 2", "table-stakes", "2026-03")]
+    table = "".join(ods_row(*((v, None) for v in values)) for values in rows)
+    table += ods_row(("FE-03", None), ("Feature 3", None), ("table-stakes", None)).replace(
+        "</table:table-row>", failed + "</table:table-row>"
+    )
+    table += ods_row(
+        ("FE-04", None), ("Feature 4", None), ("table-stakes", None), ("Q3 2026", None)
+    )
+    path = ods_workbook(tmp_path / "errors.ods", "", "", table)
+
+    read = read_table(str(path), requirement_header_score)
+    assert [row.values[3] for row in read.rows] == ["2026-03", "#N/A", "Q3 2026"]
+
+    result = invoke("import", "requirements", "errors.ods")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "errors.ods:Requirements!D3: cannot read target '#N/A' (use 2021-09, "
+        "Sep 2021, 2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)\n",
+    )
+    assert listed(invoke) == {}
