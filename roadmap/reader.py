@@ -900,10 +900,7 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
     scan = SheetScan()
     with archive:
         try:
-            with archive.open(member) as stream:
-                first = stream.read(4096)
-            match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
-            prefix = (match.group(1) or b"") if match else b""
+            prefix = _sheet_prefix(archive, member)
             cell = b"<" + re.escape(prefix) + b"c"
             # A cell tag not led by exactly ' r="' (the searches below look for that).
             irregular = re.compile(cell + rb'(?=[\s>/])(?! r=")')
@@ -971,6 +968,14 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
 
 
 _REFERENCE = re.compile(rb' r="([A-Z]*)(\d*)')
+
+
+def _sheet_prefix(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The namespace prefix of the sheet's elements (``x:`` from the OpenXML SDK), or b""."""
+    with archive.open(member) as stream:
+        first = stream.read(4096)
+    match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", first)
+    return (match.group(1) or b"") if match else b""
 
 
 def _farthest_references(
@@ -1261,10 +1266,12 @@ def bold_cells(
         reference = re.compile(rb'\br="([A-Z]+)(\d+)"')
         style = re.compile(rb'\bs="(\d+)"')
         # A cell not led by ' r="' may have no reference, or quote it with ''.
-        irregular = re.compile(rb'<(?:[\w.-]+:)?c(?=[\s>/])(?! r=")')
+        cell = b"<" + _sheet_prefix(archive, member) + b"c"
+        irregular = re.compile(re.escape(cell) + rb'(?=[\s>/])(?! r=")')
         with archive.open(member) as stream:
             for data in _chunks(stream):
-                if irregular.search(data):
+                # Counts first (<c also starts <col>): the search runs on few pieces.
+                if data.count(cell) != data.count(cell + b' r="') and irregular.search(data):
                     break
                 for attributes in styled.findall(data):
                     s = style.search(attributes)
