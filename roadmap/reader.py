@@ -935,8 +935,10 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                             f"{display}: refused: part {member.filename} has more values than "
                             "cells (a value flood, or not an Excel sheet)"
                         )
+                    errors = b't="e"' in data  # a cell holding an error
                     if cells != data.count(plain_cell):
                         exact = exact or irregular.search(data) is not None
+                        errors = errors or b"t='e'" in data
                     # Only a reference longer than any before matches: a few per sheet.
                     at = 0
                     while found := re.compile(
@@ -954,7 +956,7 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                         scan.formulas.update(
                             _formula_cells(data, formula, cell, f"{display}:{sheet}")
                         )
-                    if b't="e"' in data or b"t='e'" in data:
+                    if errors:
                         scan.formulas.update(_error_cells(data, prefix))
             columns = {1: 26, 2: 702}.get(letters, EXCEL_MAX_COLUMNS)
             rows = min(10**digits - 1, EXCEL_MAX_ROWS)
