@@ -630,6 +630,8 @@ def _read_workbook(
             _fill_formula_values(table, scan.formulas, display, name)
         if ods.errors.get(name):
             _fill_formula_values(table, dict(ods.errors[name]), display, name)
+        if kind == "xlsx" and (formats := number_texts(path, display, name)):
+            _show_numbers(table, formats, display, name)
         if needs_bold is not None and needs_bold(table.header):
             if kind in ("xlsx", "ods"):
                 bold = (
@@ -1226,30 +1228,15 @@ def bold_cells(
 
     calamine reads no formatting, so the styles part says which cell formats are bold
     and the sheet's cells are matched against them by their ``s`` attribute: a regex
-    pass, run only when bold matters (no tier column). The styles part was checked
-    like every part (no DTD, bounded elements) before it is parsed whole here.
+    pass, run only when bold matters (no tier column).
     """
-    from defusedxml import ElementTree
-
     archive, member = _open_sheet(path, display, sheet)
     with archive:
-        try:
-            styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
-        except KeyError:
+        styles = _styles(archive, display)
+        if styles is None:
             return set()
-        except Exception as exc:
-            raise InputError(
-                f"{display}: not a readable workbook (part xl/styles.xml: {_reason(exc)})"
-            ) from None
-
-        def children(parent_name: str) -> list[Any]:
-            for element in styles:
-                if element.tag.rpartition("}")[2] == parent_name:
-                    return list(element)
-            return []
-
         bold_fonts = set()
-        for index, font in enumerate(children("fonts")):
+        for index, font in enumerate(_children(styles, "fonts")):
             for part in font:
                 if part.tag.rpartition("}")[2] == "b" and part.get("val", "1") not in (
                     "0",
@@ -1258,38 +1245,128 @@ def bold_cells(
                     bold_fonts.add(index)
         bold_styles = {
             str(index).encode()
-            for index, xf in enumerate(children("cellXfs"))
+            for index, xf in enumerate(_children(styles, "cellXfs"))
             if int(xf.get("fontId", "0") or 0) in bold_fonts
         }
-        if not bold_styles:
-            return set()
-        found = set()
-        styled = re.compile(rb'<(?:[\w.-]+:)?c\s([^>]*\bs="\d+"[^>]*)>')
-        reference = re.compile(rb'\br="([A-Z]+)(\d+)"')
-        style = re.compile(rb'\bs="(\d+)"')
-        # A cell not led by ' r="' may have no reference, or quote it with ''.
-        cell = b"<" + _sheet_prefix(archive, member) + b"c"
-        irregular = re.compile(re.escape(cell) + rb'(?=[\s>/])(?! r=")')
-        with archive.open(member) as stream:
-            for data in _chunks(stream):
-                # Counts first (<c also starts <col>): the search runs on few pieces.
-                if data.count(cell) != data.count(cell + b' r="') and irregular.search(data):
-                    break
-                for attributes in styled.findall(data):
-                    s = style.search(attributes)
-                    ref = reference.search(attributes)
-                    if s and ref and s.group(1) in bold_styles:
-                        found.add((int(ref.group(2)), column_index(ref.group(1))))
-            else:
-                return found
-        # Such cells are placed as calamine places them: by the parser, as the rectangle is.
-        bold_names = {name.decode() for name in bold_styles}
-        return {
-            (row, column)
-            for cells in _cells_by_parser(archive, member)
-            for row, column, name in cells
-            if name in bold_names
+        return set(_styled_cells(archive, member, bold_styles)) if bold_styles else set()
+
+
+def _styles(archive: zipfile.ZipFile, display: str, holding: bytes = b"") -> Any:
+    """The styles part parsed; None when there is none, or when it lacks ``holding``.
+    check_zip checked it like every part (no DTD, bounded elements) before this parse."""
+    from defusedxml import ElementTree
+
+    try:
+        data = archive.read("xl/styles.xml")
+        return ElementTree.fromstring(data) if holding in data else None
+    except KeyError:
+        return None
+    except Exception as exc:
+        raise InputError(
+            f"{display}: not a readable workbook (part xl/styles.xml: {_reason(exc)})"
+        ) from None
+
+
+def _children(styles: Any, parent_name: str) -> list[Any]:
+    for element in styles:
+        if element.tag.rpartition("}")[2] == parent_name:
+            return list(element)
+    return []
+
+
+def _styled_cells(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, styles: set[bytes]
+) -> dict[tuple[int, int], bytes]:
+    """(row, column 0-based) -> style of the sheet's cells whose style (``s``) is one of
+    ``styles``: a regex pass over the sheet."""
+    found = {}
+    styled = re.compile(rb'<(?:[\w.-]+:)?c\s([^>]*\bs="\d+"[^>]*)>')
+    reference = re.compile(rb'\br="([A-Z]+)(\d+)"')
+    style = re.compile(rb'\bs="(\d+)"')
+    # A cell not led by ' r="' may have no reference, or quote it with ''.
+    cell = b"<" + _sheet_prefix(archive, member) + b"c"
+    irregular = re.compile(re.escape(cell) + rb'(?=[\s>/])(?! r=")')
+    with archive.open(member) as stream:
+        for data in _chunks(stream):
+            # Counts first (<c also starts <col>): the search runs on few pieces.
+            if data.count(cell) != data.count(cell + b' r="') and irregular.search(data):
+                break
+            for attributes in styled.findall(data):
+                s = style.search(attributes)
+                ref = reference.search(attributes)
+                if s and ref and s.group(1) in styles:
+                    found[(int(ref.group(2)), column_index(ref.group(1)))] = s.group(1)
+        else:
+            return found
+    # Such cells are placed as calamine places them: by the parser, as the rectangle is.
+    names = {name.decode() for name in styles}
+    return {
+        (row, column): name.encode()
+        for cells in _cells_by_parser(archive, member)
+        for row, column, name in cells
+        if name in names
+    }
+
+
+# A format showing a whole number with text around it, or zero-padded: "FE-"000, 000.
+_PADDED_NUMBER = re.compile(r'((?:"[^"]*"|\\.)*)([0#]+)((?:"[^"]*"|\\.)*)')
+_FIRST_SECTION = re.compile(r'(?:"[^"]*"|\\.|[^;"\\])*')
+_LITERAL = re.compile(r'"([^"]*)"|\\(.)')
+
+
+def _padded_number(code: str) -> tuple[str, int, str] | None:
+    """(text before, least digits, text after) of a format like ``"FE-"000``, else None
+    (formats that also round, group, colour or date numbers are not read)."""
+    section = _FIRST_SECTION.match(code)
+    match = _PADDED_NUMBER.fullmatch(section.group()) if section else None
+    if match is None:
+        return None
+    before, after = ("".join(a + b for a, b in _LITERAL.findall(match[i])) for i in (1, 3))
+    least = match[2].count("0")
+    return (before, least, after) if before or after or least > 1 else None
+
+
+def number_texts(
+    path: str, display: str, sheet: str
+) -> dict[tuple[int, int], tuple[str, int, str]]:
+    """(row, column 0-based) -> the format of each cell showing a whole number with text
+    or leading zeros (``"FE-"000``: calamine reads the 1 that shows as FE-001). The sheet
+    is searched only when the styles part has such a format, which few workbooks have."""
+    archive, member = _open_sheet(path, display, sheet)
+    with archive:
+        styles = _styles(archive, display, holding=b"numFmt")
+        if styles is None:
+            return {}
+        formats = {}
+        for element in _children(styles, "numFmts"):
+            shown = _padded_number(element.get("formatCode", ""))
+            if shown is not None and element.get("numFmtId", "").isdigit():
+                formats[element.get("numFmtId")] = shown
+        cell_formats = {
+            str(index).encode(): formats[xf.get("numFmtId", "0")]
+            for index, xf in enumerate(_children(styles, "cellXfs"))
+            if xf.get("numFmtId", "0") in formats
         }
+        if not cell_formats:
+            return {}
+        cells = _styled_cells(archive, member, set(cell_formats))
+        return {at: cell_formats[style] for at, style in cells.items()}
+
+
+def _show_numbers(
+    table: Table, formats: dict[tuple[int, int], tuple[str, int, str]], display: str, sheet: str
+) -> None:
+    """Whole numbers written as their format shows them (FE-001): Excel's CSV says so too."""
+    rows = {row.number: row.values for row in table.rows}
+    shown: dict[tuple[int, int], str | None] = {}
+    for (number, column), (before, least, after) in formats.items():
+        values = rows.get(number, ())
+        value = values[column] if column < len(values) else None
+        if value.__class__ is int and value >= 0:
+            digits = f"{value:0{least}d}" if value or least else ""  # # shows no 0
+            shown[(number, column)] = f"{before}{digits}{after}"
+    if shown:
+        _fill_formula_values(table, shown, display, sheet)
 
 
 class OdsTables(NamedTuple):

@@ -26,7 +26,7 @@ STYLES = (
 )
 
 
-def sheet_workbook(path, rows: str):
+def sheet_workbook(path, rows: str, styles: str = STYLES):
     """A one-sheet workbook (with a bold cell format, ``s="1"``) whose sheet data is
     ``rows``, spelled exactly as given."""
     parts = workbook_parts()
@@ -35,7 +35,7 @@ def sheet_workbook(path, rows: str):
         declaration
         + f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
     )
-    parts["xl/styles.xml"] = declaration + STYLES.encode()
+    parts["xl/styles.xml"] = declaration + styles.encode()
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>",
         f'<Relationship Id="rId3" Type="{DOC_RELS}/styles" Target="styles.xml"/>'
@@ -314,3 +314,33 @@ def test_an_ods_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store,
         "Sep 2021, 2021-09-15, Q3 2021, 2021Q3, H2 2021 or M6)\n",
     )
     assert listed(invoke) == {}
+
+
+def test_numbers_shown_through_a_format_with_text_read_as_shown(invoke, store, tmp_path):
+    # Ids typed as 1, 12 and shown as FE-001, FE-012 by the format "FE-"000 (Excel's
+    # CSV says FE-001 too); a plain number stays a number.
+    styles = STYLES.replace(
+        "<fonts",
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="&quot;FE-&quot;000"/>'
+        "</numFmts><fonts",
+    ).replace(
+        "</cellXfs>",  # s="2"
+        '<xf numFmtId="164" fontId="0" xfId="0" applyNumberFormat="1"/></cellXfs>',
+    )
+    names = ["ID", "Title", "Tier", "Notes"]
+    rows = '<row r="1">' + "".join(text(n, f' r="{c}1"') for c, n in zip("ABCD", names)) + "</row>"
+    for number, value in [(2, 1), (3, 12)]:
+        rows += (
+            f'<row r="{number}"><c r="A{number}" s="2"><v>{value}</v></c>'
+            + text(f"Feature {number}", f' r="B{number}"')
+            + text("table-stakes", f' r="C{number}"')
+            + f'<c r="D{number}"><v>{value}</v></c></row>'
+        )
+    path = sheet_workbook(tmp_path / "ids.xlsx", rows, styles)
+
+    table = read_table(str(path), requirement_header_score)
+    assert [(row.values[0], row.values[3]) for row in table.rows] == [("FE-001", 1), ("FE-012", 12)]
+
+    result = invoke("import", "requirements", "ids.xlsx")
+    assert result.exit_code == 0, result.output
+    assert sorted(listed(invoke)) == ["FE-001", "FE-012"]
