@@ -1332,8 +1332,7 @@ def number_texts(
     """(row, column 0-based) -> the format of each cell showing a whole number with text
     or leading zeros (``"FE-"000``: calamine reads the 1 that shows as FE-001). The sheet
     is searched only when the styles part has such a format, which few workbooks have."""
-    archive, member = _open_sheet(path, display, sheet)
-    with archive:
+    with zipfile.ZipFile(path) as archive:
         styles = _styles(archive, display, holding=b"numFmt")
         if styles is None:
             return {}
@@ -1349,7 +1348,7 @@ def number_texts(
         }
         if not cell_formats:
             return {}
-        cells = _styled_cells(archive, member, set(cell_formats))
+        cells = _styled_cells(archive, _sheet_part(archive, display, sheet), set(cell_formats))
         return {at: cell_formats[style] for at, style in cells.items()}
 
 
