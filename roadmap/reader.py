@@ -91,6 +91,9 @@ class Table:
     rows: list[Row]
     labels: dict[str, tuple[object, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # (column 0-based, first row, last row) of each cell merged down over the rows below
+    # it: only its first row holds the value (the importer decides what it stands for)
+    merged: list[tuple[int, int, int]] = field(default_factory=list)
 
     def where(self, row: int, column: int | None = None) -> str:
         """``file.xlsx:Sheet!D14`` (column 0-based), or ``file.xlsx:Sheet!14`` for a row."""
@@ -566,7 +569,7 @@ def _read_workbook(
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     # calamine reads every sheet of these as it opens them: all are checked first.
-    ods = OdsTables({}, {})
+    ods = OdsTables({}, {}, {})
     if kind == "ods":
         ods = check_ods_tables(path, display, limits)
     elif kind == "xls":
@@ -632,6 +635,11 @@ def _read_workbook(
             _fill_formula_values(table, dict(ods.errors[name]), display, name)
         if kind == "xlsx" and (formats := number_texts(path, display, name)):
             _show_numbers(table, formats, display, name)
+        table.merged = ods.merged.get(name, []) or [
+            (first_column, top + 1, bottom + 1)
+            for (top, first_column), (bottom, _) in values.merged_cell_ranges or []
+            if bottom > top
+        ]
         if needs_bold is not None and needs_bold(table.header):
             if kind in ("xlsx", "ods"):
                 bold = (
@@ -1370,11 +1378,12 @@ def _show_numbers(
 
 class OdsTables(NamedTuple):
     """By sheet, what calamine does not read from an .ods: (row, column 0-based) of the
-    cells in bold, and the error each cell holding one shows (``#N/A``: calamine reads
-    a blank)."""
+    cells in bold, the error each cell holding one shows (``#N/A``: calamine reads a
+    blank), and the cells merged down."""
 
     bold: dict[str, set[tuple[int, int]]]
     errors: dict[str, dict[tuple[int, int], str]]
+    merged: dict[str, list[tuple[int, int, int]]]  # as Table.merged
 
 
 def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -> OdsTables:
@@ -1408,6 +1417,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
     bold_styles: set[str] = set()
     bold: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, dict[tuple[int, int], str]] = {}
+    merged: dict[str, list[tuple[int, int, int]]] = {}
     error_text: list[str] = []  # the text of the error cell being read
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -1472,6 +1482,12 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
                         f"{limits.max_cells:,} cells (its repeated rows and cells); delete "
                         "what lies outside the table and save again"
                     )
+            spanned = attributes.get("table:number-rows-spanned", "1")
+            if spanned != "1" and spanned.isdigit() and int(spanned) > 1:
+                top = state["row"] + 1
+                merged.setdefault(state["name"], []).append(
+                    (state["column"], top, top + int(spanned) - 1)
+                )
             if attributes.get("calcext:value-type") == "error" and repeat < 1000:
                 state["error"] = [(state["row"] + 1, state["column"] + c) for c in range(repeat)]
                 state["parser"].CharacterDataHandler = error_text.append
@@ -1503,7 +1519,7 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
                         parser.Parse(chunk, False)
     except (KeyError, expat.ExpatError, ValueError, *_UNREADABLE_PART) as exc:
         raise InputError(f"{display}: not a readable workbook ({_reason(exc)})") from None
-    return OdsTables(bold, errors)
+    return OdsTables(bold, errors, merged)
 
 
 def check_xls_cells(path: str, display: str, limits: ZipLimits = ZipLimits()) -> None:

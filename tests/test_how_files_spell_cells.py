@@ -344,3 +344,59 @@ def test_numbers_shown_through_a_format_with_text_read_as_shown(invoke, store, t
     result = invoke("import", "requirements", "ids.xlsx")
     assert result.exit_code == 0, result.output
     assert sorted(listed(invoke)) == ["FE-001", "FE-012"]
+
+
+def test_a_stage_merged_down_beside_its_requirements_is_each_ones_stage(invoke, store, make_xlsx):
+    from openpyxl import load_workbook
+
+    path = make_xlsx(
+        [
+            ["ID", "Title", "Stage", "Tier", "Notes"],
+            ["FE-01", "Feature store", "feature engineering", "table-stakes", "one"],
+            ["FE-02", "Online serving", None, "best-in-class", None],
+            ["FE-03", "Backfills", None, "table-stakes", None],
+            ["DM-01", "Canary rollout", "model deployment & monitoring", "table-stakes", "two"],
+            [None, None, None, None, "more about canaries"],
+        ],
+        "merged.xlsx",
+    )
+    book = load_workbook(path)
+    book.active.merge_cells("C2:C4")  # the stage, beside three requirements
+    book.active.merge_cells("A5:A6")  # an id and its title over a row of notes
+    book.active.merge_cells("B5:B6")
+    book.save(path)
+
+    table = read_table(str(path), requirement_header_score)
+    assert sorted(table.merged) == [(0, 5, 6), (1, 5, 6), (2, 2, 4)]
+
+    result = invoke("import", "requirements", "merged.xlsx")
+    assert result.exit_code == 0, result.output
+    assert {key: (r["stage"], r["notes"]) for key, r in listed(invoke).items()} == {
+        "FE-01": ("Feature engineering", "one"),
+        "FE-02": ("Feature engineering", None),
+        "FE-03": ("Feature engineering", None),
+        "DM-01": ("Model deployment & monitoring", "two"),
+    }
+
+
+def test_an_ods_stage_merged_down_is_each_requirements_stage(invoke, store, tmp_path):
+    merged = (
+        '<table:table-cell table:number-rows-spanned="2" office:value-type="string">'
+        "<text:p>feature engineering</text:p></table:table-cell>"
+    )
+    table = ods_row(("ID", None), ("Title", None), ("Stage", None))
+    table += ods_row(("FE-01", None), ("Feature store", None)).replace(
+        "</table:table-row>", merged + "</table:table-row>"
+    )
+    table += ods_row(("FE-02", None), ("Online serving", None)).replace(
+        "</table:table-row>", "<table:covered-table-cell/></table:table-row>"
+    )
+    path = ods_workbook(tmp_path / "merged.ods", "", "", table)
+
+    assert read_table(str(path), requirement_header_score).merged == [(2, 2, 3)]
+    result = invoke("import", "requirements", "merged.ods")
+    assert result.exit_code == 0, result.output
+    assert {key: r["stage"] for key, r in listed(invoke).items()} == {
+        "FE-01": "Feature engineering",
+        "FE-02": "Feature engineering",
+    }
