@@ -1862,6 +1862,26 @@ def _table(
     return table
 
 
+def fill_merged(table: Table, columns: set[int]) -> None:
+    """Give each row a cell merged down over it in ``columns`` holds (a stage beside
+    several requirements), as the sheet shows it; only the merge's first row has it."""
+    merged = [m for m in table.merged if m[0] in columns and m[1] > table.header_row]
+    if not merged:
+        return
+    index = {row.number: at for at, row in enumerate(table.rows)}
+    for column, top, bottom in merged:
+        if top not in index or column >= len(table.rows[index[top]].values):
+            continue
+        value = table.rows[index[top]].values[column]
+        for number in range(top + 1, bottom + 1):
+            if number in index:
+                row = table.rows[index[number]]
+                cells = list(row.values) + [None] * (column + 1 - len(row.values))
+                if cells[column] is None:
+                    cells[column] = value
+                    table.rows[index[number]] = row._replace(values=tuple(cells))
+
+
 def _is_label_row(row: Row) -> bool:
     first = next((v for v in row.values if v is not None), None)
     return isinstance(first, str) and _LABEL.match(first) is not None

@@ -43,6 +43,7 @@ from .reader import (
     cell_text,
     column_letter,
     file_sha256,
+    fill_merged,
     input_path,
     optional_text,
     read_table,
@@ -287,30 +288,9 @@ TABLE_GAP = 3
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[A-Za-z]|[IVXivx]+)[.):]\s+")
 
 
-# Fields a group of requirements may share through one cell merged down beside them.
+# Fields a group of requirements may share through one cell merged down beside them;
+# an id, title or text merged down is one requirement over several rows.
 _SHARED_FIELDS = ("stage", "tier", "priority", "target", "status", "owner", "requested_by")
-
-
-def _fill_merged(table: Table, fields: dict[str, int]) -> None:
-    """A stage (or tier, owner...) cell merged down beside several requirements is each
-    one's, as the sheet shows it. An id, title or text merged down is one requirement
-    over several rows, so it is not copied."""
-    shared = {fields[name] for name in _SHARED_FIELDS if name in fields}
-    merged = [m for m in table.merged if m[0] in shared and m[1] > table.header_row]
-    if not merged:
-        return
-    index = {row.number: at for at, row in enumerate(table.rows)}
-    for column, top, bottom in merged:
-        if top not in index or column >= len(table.rows[index[top]].values):
-            continue
-        value = table.rows[index[top]].values[column]
-        for number in range(top + 1, bottom + 1):
-            if number in index:
-                row = table.rows[index[number]]
-                cells = list(row.values) + [None] * (column + 1 - len(row.values))
-                if cells[column] is None:
-                    cells[column] = value
-                    table.rows[index[number]] = row._replace(values=tuple(cells))
 
 
 def cell_ranges(cells: list[tuple[int, int]], limit: int = 8) -> str:
@@ -477,7 +457,7 @@ def interpret_requirements(
             warnings=warnings,
             notes=notes,
         )
-    _fill_merged(table, fields)
+    fill_merged(table, {fields[name] for name in _SHARED_FIELDS if name in fields})
     kept = [
         (column, name)
         for column, name in columns.others

@@ -47,6 +47,7 @@ from .reader import (
     Table,
     cell_text,
     file_sha256,
+    fill_merged,
     input_path,
     optional_text,
     read_table,
@@ -537,6 +538,9 @@ def interpret_snapshots(
     warnings: list[str] = list(table.warnings)
     defaults = _defaults(table, file_name or table.file, vendor, as_of, source, problems)
     fields, others = _classify(table, problems, mapping)
+    # A level, vendor or date merged down over rows is each one's; a requirement is not.
+    own = {fields[name] for name in ("requirement", "title", "evidence", "notes") if name in fields}
+    fill_merged(table, set(range(len(table.header))) - own)
     if "requirement" not in fields and "title" not in fields:
         problems.append(
             Problem(

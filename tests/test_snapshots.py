@@ -768,3 +768,29 @@ def test_a_bad_snapshot_map_is_a_usage_error_and_a_missing_column_is_named(
     assert result.stderr == (
         "--map: no column named 'Offer' in the header row (columns: 'ID', 'Level')\n"
     )
+
+
+def test_a_level_merged_down_over_several_requirements_is_each_ones(
+    invoke, roadmap_store, make_xlsx
+):
+    from openpyxl import load_workbook
+
+    rows = [
+        [rid, level, product, None, None]
+        for rid, level, product in [
+            ("FE-01", "GA", "SageMaker Feature Store"),
+            ("FE-02", None, "SageMaker Feature Store"),
+            ("MT-01", None, "SageMaker Training"),
+        ]
+    ]
+    path = make_xlsx([*LABELS, HEADER, *rows], "sm.xlsx", sheet="Snapshots")
+    book = load_workbook(path)
+    book.active.merge_cells("B7:B9")  # one GA beside the three requirements
+    book.save(path)
+    result = invoke("import", "snapshot", "sm.xlsx")
+    assert result.exit_code == 0, result.output
+    assert entries(roadmap_store, "amazon-sagemaker", "2020-12-15") == {
+        "FE-01": ("ga", "SageMaker Feature Store", None, None),
+        "FE-02": ("ga", "SageMaker Feature Store", None, None),
+        "MT-01": ("ga", "SageMaker Training", None, None),
+    }
