@@ -1072,12 +1072,14 @@ def _error_cells(data: bytes, prefix: bytes) -> dict[tuple[int, int], str | None
     from html import unescape
 
     p = re.escape(prefix)
-    error = re.compile(
+    error = re.compile(  # the value before the cell ends (or the next one starts)
         b"<"
         + p
         + rb"""c\b([^>]*\st\s*=\s*["']e["'][^>]*)>(?:(?!</"""
         + p
-        + rb"c>).)*?<"
+        + rb"c>|<"
+        + p
+        + rb"c[\s>/]).)*?<"
         + p
         + rb"v>([^<]*)</"
         + p

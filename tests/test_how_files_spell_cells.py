@@ -138,8 +138,10 @@ def test_a_formula_without_its_value_in_a_cell_with_no_reference_is_an_error(
 
 def test_a_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_path):
     # A lookup that failed: Excel shows #N/A, and a CSV it saves says so too.
-    names = ["ID", "Title", "Tier", "Target"]
-    rows = '<row r="1">' + "".join(text(n, f' r="{c}1"') for c, n in zip("ABCD", names)) + "</row>"
+    names = ["ID", "Title", "Tier", "Target", "Notes", "Owner"]
+    rows = (
+        '<row r="1">' + "".join(text(n, f' r="{c}1"') for c, n in zip("ABCDEF", names)) + "</row>"
+    )
     for number, target in [(2, "2026-03"), (3, None), (4, "Q3 2026")]:
         rows += (
             f'<row r="{number}">'
@@ -151,12 +153,18 @@ def test_a_cell_holding_an_error_reads_as_the_error_it_shows(invoke, store, tmp_
                 if target
                 else f'<c r="D{number}" t="e"><f>VLOOKUP(A{number},Plan!A:D,4,0)</f><v>#N/A</v></c>'
             )
+            # An error cell with no value beside a number: the number is not its error.
+            + f'<c r="E{number}" t="e"/><c r="F{number}"><v>5</v></c>'
             + "</row>"
         )
     path = sheet_workbook(tmp_path / "errors.xlsx", rows)
 
     table = read_table(str(path), requirement_header_score)
-    assert [row.values[3] for row in table.rows] == ["2026-03", "#N/A", "Q3 2026"]
+    assert [row.values[3:] for row in table.rows] == [
+        ("2026-03", None, 5),
+        ("#N/A", None, 5),
+        ("Q3 2026", None, 5),
+    ]
 
     result = invoke("import", "requirements", "errors.xlsx")
     assert (result.exit_code, result.stderr) == (
