@@ -4,11 +4,12 @@ Every file is untrusted. Before any parser runs, the file's kind is told from it
 (not its name) and everything a parser would expand is bounded (``ZipLimits``): zip
 sizes and ratios, XML prologs (no DTD), element counts of every part, shared strings,
 and the rectangle of cells a sheet spans. Values then come from python-calamine (Rust:
-.xlsx, .xlsm, .xls, .ods); bold, which calamine does not see, is read from the sheet
-XML and styles only when there is no tier column; CSV is read as a stream. The module
-chooses the sheet, finds the header row below any title rows, collects labelled cells
-(``Vendor:``, ``As of:``) above it, and hands back the rows with what is needed to name
-each cell in an error.
+.xlsx, .xlsm, .xls, .ods). What calamine does not see is read from the XML: bold, only
+when there is no tier column; errors (#N/A) and links saved without their text, which
+calamine reads as blanks; whole numbers shown through a format like "FE-"000. CSV is
+read as a stream. The module chooses the sheet, finds the header row below any title
+rows, collects labelled cells (``Vendor:``, ``As of:``) above it, and hands back the
+rows with what is needed to name each cell in an error, and the cells merged down.
 """
 
 from __future__ import annotations
@@ -1392,11 +1393,10 @@ def check_ods_tables(path: str, display: str, limits: ZipLimits = ZipLimits()) -
     """Refuse an .ods table whose repeated rows and cells would fill too big a rectangle.
 
     OpenDocument writes a run of equal cells (or rows) once with a repeat count, and a
-    reader expands it: one element may stand for billions of cells. Returns the cells in
-    bold (calamine reads no styles) and the errors: the same pass, so they cost nothing
-    more. A cell naming no style takes its
-    row's or column's (LibreOffice keeps a bolded column so); named styles (Heading) are
-    in styles.xml, read first.
+    reader expands it: one element may stand for billions of cells. Returns what
+    calamine does not read (``OdsTables``) from the same pass, so it costs nothing more.
+    A cell naming no style takes its row's or column's (LibreOffice keeps a bolded column
+    so); named styles (Heading) are in styles.xml, read first.
     """
     from xml.parsers import expat
 
