@@ -907,6 +907,8 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
     raw bytes: cheap searches show nearly every sheet is small (references of at most
     two letters and few digits); only a sheet they cannot clear is measured exactly.
     """
+    from xml.parsers.expat import ExpatError
+
     archive, member = _open_sheet(path, display, sheet)
     scan = SheetScan()
     with archive:
@@ -923,7 +925,7 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                 + p
                 + b"f>|<"
                 + p
-                + rb"f\b[^>]*/>)(?:<"
+                + rb"f\b[^<>]*/>)(?:<"
                 + p
                 + rb"v\s*/>|<"
                 + p
@@ -975,7 +977,7 @@ def scan_sheet(path: str, display: str, sheet: str, limits: ZipLimits = ZipLimit
                 rows, columns = _farthest_references(archive, member, letters, digits)
             if exact or rows * columns > limits.max_cells:
                 _check_rectangle(archive, member, display, sheet, limits, prefix, exact)
-        except _UNREADABLE_PART as exc:
+        except (*_UNREADABLE_PART, ExpatError) as exc:  # the parser placing irregular cells
             raise _unreadable(display, member, exc) from None
     return scan
 
@@ -1056,7 +1058,7 @@ def _formula_cells(
                 f"{where}: a formula with no stored value, in a cell without a reference; "
                 "open and save the file in Excel or LibreOffice so the values are stored"
             )
-        body = re.search(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</", data[start : match.end()], re.S)
+        body = re.search(rb"<(?:[\w.-]+:)?f\b[^<>]*>(.*?)</", data[start : match.end()], re.S)
         link = (
             _HYPERLINK.fullmatch(unescape(body.group(1).decode("utf-8", "replace")))
             if body
@@ -1076,7 +1078,7 @@ def _error_cells(data: bytes, prefix: bytes) -> dict[tuple[int, int], str | None
     error = re.compile(  # the value before the cell ends (or the next one starts)
         b"<"
         + p
-        + rb"""c\b([^>]*\st\s*=\s*["']e["'][^>]*)>(?:(?!</"""
+        + rb"""c\b([^<>]*\st\s*=\s*["']e["'][^<>]*)>(?:(?!</"""
         + p
         + rb"c>|<"
         + p
@@ -1291,7 +1293,7 @@ def _styled_cells(
     """(row, column 0-based) -> style of the sheet's cells whose style (``s``) is one of
     ``styles``: a regex pass over the sheet."""
     found = {}
-    styled = re.compile(rb'<(?:[\w.-]+:)?c\s([^>]*\bs="\d+"[^>]*)>')
+    styled = re.compile(rb'<(?:[\w.-]+:)?c\s([^<>]*\bs="\d+"[^<>]*)>')
     reference = re.compile(rb'\br="([A-Z]+)(\d+)"')
     style = re.compile(rb'\bs="(\d+)"')
     # A cell not led by ' r="' may have no reference, or quote it with ''.

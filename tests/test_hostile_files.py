@@ -16,6 +16,7 @@ import random
 import struct
 import subprocess
 import sys
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -1214,3 +1215,41 @@ def test_stage_names_that_look_like_formulas_stay_text_in_the_template(invoke, t
     cells = workbook_cells(tmp_path / "template.xlsx")
     stages = {c.value: c.data_type for c in cells if c.value in ("=1+2", "@stage", "-minus")}
     assert stages == {"=1+2": "s", "@stage": "s", "-minus": "s"}
+
+
+@pytest.mark.parametrize(
+    "flood, reason",
+    [
+        (  # the search for formulas with no value tried every tag to the end of the piece
+            "<f " * 330_000,
+            "flood.xlsx:Requirements: cannot read the sheet (XmlError: ill-formed document: "
+            "start tag not closed: `</f>` not found before end of input)",
+        ),
+        (  # so did the search for error cells, and the parser's error was a traceback
+            '<c t="e" ' * 110_000,
+            "flood.xlsx: not a readable workbook (part xl/worksheets/sheet1.xml: ExpatError: "
+            "not well-formed (invalid token): line 2, column 376)",
+        ),
+        (
+            '<c r="A3"><f>' + "<f " * 330_000 + "</f></c>",
+            "flood.xlsx:Requirements: cannot read the sheet (CalamineError: Expecting 'v, f, "
+            "or is' node)",
+        ),
+    ],
+    ids=["unclosed-formulas", "unclosed-error-cells", "unclosed-tags-in-a-formula"],
+)
+def test_a_sheet_of_unclosed_tags_is_refused_at_once(flood, reason, invoke, store, tmp_path):
+    # Under a megabyte (no ratio bound applies), so only the scan's searches stand between
+    # the file and the reader: each must stop at the next tag.
+    parts = _replace(
+        workbook_parts(),
+        "xl/worksheets/sheet1.xml",
+        "</sheetData>",
+        f'<row r="3"><c r="A3">{flood}</c></row></sheetData>',
+    )
+    assert len(parts["xl/worksheets/sheet1.xml"]) < 1 << 20
+    write_zip(tmp_path / "flood.xlsx", parts)
+    started = time.perf_counter()
+    result = invoke("import", "requirements", "flood.xlsx")
+    assert time.perf_counter() - started < SECONDS
+    assert (result.exit_code, result.stderr) == (1, f"error: {reason}\n")
