@@ -39,6 +39,10 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 
+# Raised when a file may read differently: the import log's "unchanged" is told only
+# from an import by this version (2: merges, errors, formatted numbers, odd cell tags).
+READER_VERSION = 2
+
 
 @dataclass(frozen=True)
 class ZipLimits:

@@ -39,6 +39,7 @@ from .model import (
 )
 from .months import DayLike, parse_date, parse_target, to_day
 from .reader import (
+    READER_VERSION,
     Table,
     cell_text,
     column_letter,
@@ -862,7 +863,12 @@ def import_requirements(
     as_of = None if as_of is None else to_day(as_of, "as_of").isoformat()
     settings = store.settings()
     user_map = parse_map_options(mapping, list(REQUIREMENT_FIELDS))
-    options: dict[str, object] = {"sheet": sheet, "map": list(mapping), "add_stages": add_stages}
+    options: dict[str, object] = {
+        "sheet": sheet,
+        "map": list(mapping),
+        "add_stages": add_stages,
+        "reader": READER_VERSION,
+    }
     sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if sha and not dry_run:
         known = _unchanged_since(store, path, sha, options, as_of)

@@ -42,6 +42,7 @@ from .model import (
 )
 from .months import DayLike, parse_date, to_day
 from .reader import (
+    READER_VERSION,
     Cells,
     Row,
     Table,
@@ -994,6 +995,7 @@ def import_snapshots(
         "sheet": sheet,
         "map": list(mapping),
         "replace": replace,
+        "reader": READER_VERSION,
     }
     sha = regular_file_sha256(path)  # before reading: an unchanged file is not read
     if not dry_run:

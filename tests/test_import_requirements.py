@@ -726,6 +726,26 @@ def test_a_file_read_after_a_settings_change_is_read_again(invoke, store, make_x
     assert [r["stage"] for r in listed(invoke)] == ["Feature engineering", "Training"]
 
 
+def test_a_file_imported_by_an_older_reader_is_read_again(invoke, store, make_xlsx, monkeypatch):
+    # A reader that now reads a file differently (a stage merged down, an error cell)
+    # cannot vouch for what an older one made of it.
+    make_xlsx(ROWS)
+    invoke("import", "requirements", "reqs.xlsx")
+    ((event, text),) = store.db.execute("SELECT id, summary FROM events WHERE file IS NOT NULL")
+    summary = json.loads(text)
+    del summary["options"]["reader"]  # as a version before the reader's was recorded
+    with store.transaction():
+        store.db.execute("UPDATE events SET summary = ? WHERE id = ?", (json.dumps(summary), event))
+    import roadmap.requirements as module
+
+    reads = []
+    real = module.read_table
+    monkeypatch.setattr(module, "read_table", lambda *a, **k: reads.append(1) or real(*a, **k))
+    result = invoke("import", "requirements", "reqs.xlsx")
+    assert result.stdout == "No changes (2 unchanged); nothing was written.\n"
+    assert reads == [1]
+
+
 @pytest.mark.engines
 def test_the_same_bytes_under_another_name_are_read_again(
     invoke, store, make_xlsx, monkeypatch, tmp_path

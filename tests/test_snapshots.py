@@ -421,6 +421,27 @@ def test_a_snapshot_file_is_read_again_after_what_could_change_it(
     assert reads == [1, 1]
 
 
+def test_a_snapshot_file_imported_by_an_older_reader_is_read_again(
+    invoke, roadmap_store, make_xlsx, monkeypatch
+):
+    make_xlsx(LONG, "sm.xlsx")
+    invoke("import", "snapshot", "sm.xlsx")
+    ((event, text),) = roadmap_store.db.execute(
+        "SELECT id, summary FROM events WHERE action = 'import snapshot'"
+    )
+    summary = json.loads(text)
+    del summary["options"]["reader"]  # as a version before the reader's was recorded
+    with roadmap_store.transaction():
+        roadmap_store.db.execute(
+            "UPDATE events SET summary = ? WHERE id = ?", (json.dumps(summary), event)
+        )
+    reads = count_reads(monkeypatch)
+    result = invoke("import", "snapshot", "sm.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "unchanged amazon-sagemaker 2020-12-15: 3 entries, 2 ga"
+    assert reads == [1]
+
+
 def test_library_tells_an_unchanged_snapshot_file_without_reading_it(
     roadmap_store, make_xlsx, monkeypatch
 ):
