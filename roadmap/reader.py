@@ -1689,6 +1689,8 @@ def _read_csv(
         warnings.append(f'{display}: read as UTF-16 text (Excel\'s "Unicode Text")')
     elif b"\x00" in head:
         raise InputError(f"{display}: not a spreadsheet (binary data, not CSV text)")
+    elif head.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]  # said by the file: no other encoding is tried
     else:
         encodings = ["utf-8-sig", "cp1252"]
     seekable = handle.seekable()
@@ -1701,6 +1703,8 @@ def _read_csv(
         try:
             table = _csv_table(source, display, header_score, limits, progress, size, encoding)
         except UnicodeDecodeError:
+            if encodings == ["utf-8-sig"] and seekable:
+                raise _not_utf8(handle, display) from None
             if encoding == "utf-8-sig" and seekable:
                 continue
             raise InputError(
@@ -1715,6 +1719,23 @@ def _read_csv(
         table.warnings = warnings + table.warnings
         return table
     raise AssertionError("unreachable")
+
+
+def _not_utf8(handle: Any, display: str) -> InputError:
+    """Where a file marked UTF-8 is not: its line and byte (the file is at most
+    ``max_csv_bytes``, read again only for this message)."""
+    handle.seek(0)
+    data = handle.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return InputError(
+            f"{display}: line {line}: byte 0x{data[exc.start]:02X} is not UTF-8, though the "
+            "file starts with UTF-8's byte order mark; retype that character, or save the "
+            "file again as 'CSV UTF-8'"
+        )
+    return InputError(f"{display}: not UTF-8 text; save it again as 'CSV UTF-8'")
 
 
 def _csv_table(

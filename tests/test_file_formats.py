@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from test_hostile_files import MAIN, workbook_parts, write_zip
 
+from roadmap.errors import InputError
 from roadmap.headers import requirement_header_score
 from roadmap.reader import read_table
 
@@ -232,6 +233,23 @@ def test_text_in_no_known_encoding_is_refused(invoke, store, tmp_path):
             "or .xlsx\n"
         ),
     )
+
+
+def test_a_stray_byte_in_a_csv_marked_utf8_is_refused_with_its_line(invoke, store, tmp_path):
+    # The byte order mark says UTF-8: reading it all as Windows-1252 for one stray byte
+    # would garble every accented letter of the file.
+    text = "ID,Title,Stage\r\nFE-01,Café store,features\r\nFE-02,Caf".encode() + b"\xe9,x\r\n"
+    (tmp_path / "reqs.csv").write_bytes(codecs.BOM_UTF8 + text)
+    message = (
+        "reqs.csv: line 3: byte 0xE9 is not UTF-8, though the file starts with UTF-8's "
+        "byte order mark; retype that character, or save the file again as 'CSV UTF-8'"
+    )
+    result = invoke("import", "requirements", "reqs.csv")
+    assert (result.exit_code, result.stderr) == (1, f"error: {message}\n")
+    assert listed(invoke) == []
+    with pytest.raises(InputError) as refused:
+        read_table("reqs.csv", requirement_header_score)
+    assert str(refused.value) == message
 
 
 def test_a_csv_read_from_a_pipe_is_streamed(store, tmp_path):
