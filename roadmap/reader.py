@@ -1350,7 +1350,8 @@ def number_texts(
     or leading zeros (``"FE-"000``: calamine reads the 1 that shows as FE-001). The sheet
     is searched only when the styles part has such a format, which few workbooks have."""
     with zipfile.ZipFile(path) as archive:
-        styles = _styles(archive, display, holding=b"numFmt")
+        # Only a custom format has a formatCode ("numFmt" is in every xf's numFmtId).
+        styles = _styles(archive, display, holding=b"formatCode")
         if styles is None:
             return {}
         formats = {}
